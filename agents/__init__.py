@@ -1,0 +1,1 @@
+"""Agents: the spec, model providers, the compiler to LangGraph and the runtime."""

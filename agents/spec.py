@@ -1,0 +1,247 @@
+"""The agent spec: a versioned, human-readable YAML document validated by pydantic.
+
+Every model forbids unknown fields so that a typo is reported instead of silently ignored, and the
+``schema`` field names the format version so that old files keep loading when the format grows.
+Sections that later work fills (knowledge, guardrails, oversight, workflow, tests) are optional
+with defaults: a v1 file that omits them stays valid whatever they become.
+
+This module is a leaf: pydantic and PyYAML only. Checks that need the tool or model registries
+live in ``agents.validation``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from agents.errors import InvalidSpec, UserError
+from agents.i18n import t
+
+SCHEMA_V1 = "atelier/agent@1"
+MAX_TOOL_STEPS = 20
+DEFAULT_TOOL_STEPS = 6
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ModelSettings(Strict):
+    """Which language model answers, and how."""
+
+    provider: str = Field(min_length=1, description="Provider id, e.g. openai, mistral, offline.")
+    name: str = Field(default="", description="Model name at that provider, e.g. gpt-4o-mini.")
+    temperature: float = Field(default=0.3, ge=0.0, le=2.0)
+    max_tokens: int | None = Field(default=None, ge=1, le=200_000)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.provider}:{self.name}" if self.name else self.provider
+
+
+ApprovalPolicy = Literal["default", "always_ask", "never_ask"]
+
+
+class ToolUse(Strict):
+    """A tool the agent may call, with its settings."""
+
+    id: str = Field(min_length=1, description="Tool id from the registry, e.g. calculator.")
+    config: dict[str, Any] = Field(default_factory=dict)
+    approval: ApprovalPolicy = Field(
+        default="default",
+        description="default: ask only for consequential tools; always_ask; never_ask.",
+    )
+
+
+class Limits(Strict):
+    max_tool_steps: int = Field(
+        default=DEFAULT_TOOL_STEPS,
+        ge=1,
+        le=MAX_TOOL_STEPS,
+        description="How many rounds of tool calls one answer may take.",
+    )
+
+
+class KnowledgeSettings(Strict):
+    """Knowledge bases the agent answers from (filled by the knowledge work)."""
+
+    bases: list[str] = Field(default_factory=list)
+    top_k: int = Field(default=5, ge=1, le=50)
+
+
+class Guardrails(Strict):
+    data_class: Literal["public", "internal", "sensitive"] = "internal"
+    pii: Literal["off", "pseudonymise"] = "off"
+
+
+class Oversight(Strict):
+    review_before_send: bool = False
+
+
+class FormField(Strict):
+    """One typed input of the optional opening form (a URL, a tone...)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    label: str = Field(min_length=1)
+    kind: Literal["text", "long_text", "url", "choice"] = "text"
+    choices: list[str] = Field(default_factory=list)
+    required: bool = False
+
+
+class TestCase(Strict):
+    message: str = Field(min_length=1)
+    expect_contains: list[str] = Field(default_factory=list)
+
+
+class AgentSpec(Strict):
+    """An agent, as its creator describes it."""
+
+    schema_: Literal["atelier/agent@1"] = Field(default=SCHEMA_V1, alias="schema")
+    name: str = Field(min_length=1, max_length=80)
+    description: str = Field(default="", max_length=500)
+    icon: str = Field(default="🤖", max_length=16)
+    instructions: str = Field(default="", max_length=20_000)
+    conversation_starters: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
+        default_factory=list, max_length=8
+    )
+    opening_form: list[FormField] = Field(default_factory=list, max_length=10)
+    model: ModelSettings | None = None
+    tools: list[ToolUse] = Field(default_factory=list, max_length=30)
+    limits: Limits = Field(default_factory=Limits)
+    knowledge: KnowledgeSettings | None = None
+    guardrails: Guardrails | None = None
+    oversight: Oversight | None = None
+    workflow: list[dict[str, Any]] | None = None
+    tests: list[TestCase] = Field(default_factory=list)
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("blank")
+        return value
+
+    # --- serialisation -------------------------------------------------------------------
+
+    def to_data(self) -> dict[str, Any]:
+        """A plain dict with defaults left out, keys in declaration order, ``schema`` first."""
+        data = self.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+        data = {"schema": self.schema_, **data}
+        return data
+
+    def to_yaml(self) -> str:
+        return dump_yaml(self.to_data())
+
+    @classmethod
+    def from_data(cls, data: Any, source: str = "") -> AgentSpec:
+        if not isinstance(data, dict):
+            raise InvalidSpec([("", t("spec.not_mapping"))], source)
+        if "schema" not in data:
+            raise InvalidSpec([("schema", t("spec.schema_missing", expected=SCHEMA_V1))], source)
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise InvalidSpec(describe_validation_error(exc), source) from None
+
+    @classmethod
+    def from_yaml(cls, text: str, source: str = "") -> AgentSpec:
+        return cls.from_data(parse_yaml(text, source), source)
+
+    @classmethod
+    def load(cls, path: str | Path) -> AgentSpec:
+        path = Path(path)
+        try:
+            text = path.read_text("utf-8")
+        except FileNotFoundError:
+            raise UserError("file.not_found", path=str(path)) from None
+        except UnicodeDecodeError:
+            raise UserError("file.not_utf8", path=str(path)) from None
+        return cls.from_yaml(text, str(path))
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(self.to_yaml(), "utf-8")
+
+
+def spec_json_schema() -> dict[str, Any]:
+    schema = AgentSpec.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://atelier.local/schema/agent-1.json"
+    return schema
+
+
+# --- YAML -------------------------------------------------------------------------------------
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_presenter)
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+
+
+def parse_yaml(text: str, source: str = "") -> Any:
+    """Parse untrusted YAML (safe loader only) or raise a spec error naming the line."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{mark.line + 1}:{mark.column + 1}" if mark else "?"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InvalidSpec([("", t("spec.yaml_error", where=where, problem=problem))], source) from None
+
+
+# --- readable validation errors ---------------------------------------------------------------
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """``("tools", 1, "config", "timezone")`` -> ``tools[1].config.timezone``."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + str(part)
+    return path
+
+
+def describe_validation_error(exc: ValidationError) -> list[tuple[str, str]]:
+    """Turn pydantic's errors into (field path, plain sentence) pairs."""
+    problems: list[tuple[str, str]] = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if p not in ("function-after", "function-before"))
+        problems.append((field_path(loc), plain_message(err)))
+    return problems
+
+
+def plain_message(err: Any) -> str:
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    value = err.get("input")
+    shown = json.dumps(value, ensure_ascii=False, default=str)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    if kind == "value_error" and "error" in ctx:
+        inner = ctx["error"]
+        if isinstance(inner, UserError):
+            return inner.message()
+        if str(inner) == "blank":
+            return t("spec.err.blank")
+    params = {"value": shown, **{k: v for k, v in ctx.items() if isinstance(v, str | int | float)}}
+    if kind == "literal_error":
+        params["expected"] = ctx.get("expected", "")
+    key = f"spec.err.{kind}"
+    message = t(key, **params)
+    return message if message != key else str(err.get("msg", kind))

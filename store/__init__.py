@@ -1,0 +1,1 @@
+"""Persistence and access control: the catalogue of agents and versions, runs, threads."""

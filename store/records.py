@@ -1,0 +1,118 @@
+"""What the catalogue stores, as plain immutable records, and the interface every backend meets.
+
+The contract test suite (``tests/test_catalogue_contract.py``) runs against every backend that
+implements ``Catalogue``; a new backend (PostgreSQL, say) is done when that suite passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from agents.spec import AgentSpec
+
+
+@dataclass(frozen=True)
+class AgentRecord:
+    id: str
+    name: str
+    owner: str
+    created_at: datetime
+    updated_at: datetime
+    latest_version: int
+    description: str = ""
+    icon: str = ""
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    """One immutable saved version of an agent."""
+
+    agent_id: str
+    number: int
+    author: str
+    message: str
+    created_at: datetime
+    spec: AgentSpec
+
+
+@dataclass(frozen=True)
+class ThreadRecord:
+    """A conversation with an agent; its messages live in the LangGraph checkpointer."""
+
+    id: str
+    agent_id: str
+    owner: str
+    title: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run of an agent: which model, how many tokens, how long, how it ended."""
+
+    id: str
+    agent_id: str
+    version: int
+    thread_id: str
+    principal: str
+    model: str
+    outcome: str  # "ok" | "model_error" | "error" | "interrupted"
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_ms: float = 0.0
+    tool_calls: int = 0
+    error: str = ""
+    created_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
+
+
+class Catalogue(Protocol):
+    """Agents, their versions, threads and runs. Unscoped: only ``store.workspace`` holds one."""
+
+    def create_agent(self, spec: AgentSpec, owner: str, message: str = "") -> VersionRecord:
+        """A new agent with version 1."""
+        ...
+
+    def save_version(
+        self, agent_id: str, spec: AgentSpec, author: str, message: str = ""
+    ) -> VersionRecord:
+        """A new immutable version numbered one past the latest; concurrent saves never share
+        a number and none is lost."""
+        ...
+
+    def get_agent(self, agent_id: str) -> AgentRecord:
+        """Raises ``agents.errors.NotFound``."""
+        ...
+
+    def list_agents(self, owner: str | None = None) -> list[AgentRecord]:
+        """Most recently updated first."""
+        ...
+
+    def get_version(self, agent_id: str, number: int | None = None) -> VersionRecord:
+        """The given version, or the latest; raises ``NotFound``."""
+        ...
+
+    def list_versions(self, agent_id: str) -> list[VersionRecord]:
+        """Newest first."""
+        ...
+
+    def delete_agent(self, agent_id: str) -> None:
+        """Removes the agent, its versions, threads and runs; raises ``NotFound``."""
+        ...
+
+    def add_thread(self, thread: ThreadRecord) -> None: ...
+
+    def get_thread(self, thread_id: str) -> ThreadRecord:
+        """Raises ``NotFound``."""
+        ...
+
+    def list_threads(self, agent_id: str, owner: str) -> list[ThreadRecord]:
+        """Newest first."""
+        ...
+
+    def record_run(self, run: RunRecord) -> None: ...
+
+    def list_runs(self, agent_id: str | None = None, limit: int = 100) -> list[RunRecord]:
+        """Newest first."""
+        ...

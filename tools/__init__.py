@@ -1,0 +1,1 @@
+"""Tools agents may call: the registry and the built-in tools."""

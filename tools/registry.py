@@ -1,0 +1,171 @@
+"""The tool registry: every tool, built-in or plug-in, arrives through ``register``.
+
+A tool declares what the builder needs to render it (a config model, a description), what the
+model needs to call it (an arguments model, a description for the model) and whether it is
+consequential (sends, writes, spends), which sets its default approval policy.
+
+Plug-ins are Python packages exposing an entry point in the ``atelier.tools`` group: a callable
+taking the registry, which calls ``registry.register(...)`` exactly as the built-ins do.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from agents.errors import UserError
+from agents.spec import describe_validation_error
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = 20.0
+
+
+class NoConfig(BaseModel):
+    """Config model of a tool that has no settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+ToolFunction = Callable[[Any, Any], Any]
+"""``run(args, config)``: validated arguments and config in, a JSON-able result out."""
+
+
+@dataclass(frozen=True)
+class ToolDefinition:
+    id: str
+    title: str
+    description: str
+    args_model: type[BaseModel]
+    run: ToolFunction
+    config_model: type[BaseModel] = NoConfig
+    consequential: bool = False
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    def validate_config(self, config: dict[str, Any] | None) -> BaseModel:
+        """The tool's config, validated; problems are reported with the field path."""
+        try:
+            return self.config_model.model_validate(config or {})
+        except ValidationError as exc:
+            problems = describe_validation_error(exc)
+            path, message = problems[0]
+            raise UserError("tool.bad_config", tool=self.id, path=path, message=message) from None
+
+    def validate_args(self, args: dict[str, Any] | None) -> BaseModel:
+        try:
+            return self.args_model.model_validate(args or {})
+        except ValidationError as exc:
+            problems = describe_validation_error(exc)
+            path, message = problems[0]
+            raise UserError("tool.bad_args", tool=self.id, path=path, message=message) from None
+
+
+@dataclass
+class ToolResult:
+    """What one call gave: a result for the model, or an error a person can read."""
+
+    tool: str
+    args: dict[str, Any]
+    ok: bool
+    output: Any = None
+    error: str = ""
+
+    def for_model(self) -> str:
+        if self.ok:
+            return self.output if isinstance(self.output, str) else _to_json(self.output)
+        return f"Erreur de l'outil {self.tool} : {self.error}"
+
+
+def _to_json(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+class ToolRegistry:
+    def __init__(self) -> None:
+        self._tools: dict[str, ToolDefinition] = {}
+
+    def register(self, tool: ToolDefinition) -> None:
+        if tool.id in self._tools:
+            raise ValueError(f"tool {tool.id!r} is already registered")
+        self._tools[tool.id] = tool
+
+    def get(self, tool_id: str) -> ToolDefinition:
+        try:
+            return self._tools[tool_id]
+        except KeyError:
+            raise UserError(
+                "tool.unknown", tool=tool_id, known=", ".join(sorted(self._tools))
+            ) from None
+
+    def __contains__(self, tool_id: object) -> bool:
+        return tool_id in self._tools
+
+    def all(self) -> list[ToolDefinition]:
+        return [self._tools[k] for k in sorted(self._tools)]
+
+    def run(
+        self, tool_id: str, args: dict[str, Any] | None, config: dict[str, Any] | None = None
+    ) -> ToolResult:
+        """Run one tool with a time limit. Bad config is the caller's error (raised); bad
+        arguments and failures inside the tool become an unsuccessful ``ToolResult``."""
+        tool = self.get(tool_id)
+        settings = tool.validate_config(config)
+        args = dict(args or {})
+        try:
+            parsed = tool.validate_args(args)
+        except UserError as exc:
+            return ToolResult(tool_id, args, ok=False, error=exc.message())
+        return _run_with_timeout(tool, parsed, settings, args)
+
+
+_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="atelier-tool")
+
+
+def _run_with_timeout(
+    tool: ToolDefinition, parsed: BaseModel, settings: BaseModel, args: dict[str, Any]
+) -> ToolResult:
+    future = _POOL.submit(tool.run, parsed, settings)
+    try:
+        output = future.result(timeout=tool.timeout_s)
+    except concurrent.futures.TimeoutError:
+        future.cancel()
+        return ToolResult(tool.id, args, ok=False, error=_msg("tool.timeout", s=tool.timeout_s))
+    except UserError as exc:
+        return ToolResult(tool.id, args, ok=False, error=exc.message())
+    except Exception as exc:
+        log.exception("tool %s failed", tool.id)
+        return ToolResult(tool.id, args, ok=False, error=_msg("tool.failed", kind=type(exc).__name__))
+    return ToolResult(tool.id, args, ok=True, output=output)
+
+
+def _msg(key: str, **params: Any) -> str:
+    from agents.i18n import t
+
+    return t(key, **params)
+
+
+def _load_plugins(registry: ToolRegistry, groups: Iterable[Any]) -> None:
+    for ep in groups:
+        try:
+            ep.load()(registry)
+        except Exception:
+            log.exception("tool plug-in %s could not be loaded", ep.name)
+
+
+def default_registry() -> ToolRegistry:
+    """A fresh registry with the built-in tools and any installed plug-ins."""
+    from tools import builtin
+
+    registry = ToolRegistry()
+    builtin.register_all(registry)
+    _load_plugins(registry, entry_points(group="atelier.tools"))
+    return registry

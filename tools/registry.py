@@ -143,7 +143,9 @@ def _run_with_timeout(
         return ToolResult(tool.id, args, ok=False, error=exc.message())
     except Exception as exc:
         log.exception("tool %s failed", tool.id)
-        return ToolResult(tool.id, args, ok=False, error=_msg("tool.failed", kind=type(exc).__name__))
+        return ToolResult(
+            tool.id, args, ok=False, error=_msg("tool.failed", kind=type(exc).__name__)
+        )
     return ToolResult(tool.id, args, ok=True, output=output)
 
 

@@ -1,0 +1,1 @@
+"""Language models: a provider registry, the offline model and the scripted test model."""

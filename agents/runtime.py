@@ -1,0 +1,182 @@
+"""The runtime: run or stream one turn of a conversation, and read a conversation back.
+
+A conversation is a LangGraph thread in the checkpointer, so a later process resumes it. Every
+turn yields events a person can watch (tokens, tool calls, tool results) and ends with a
+``RunResult`` recording the model, tokens, latency and outcome.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
+
+from agents.compiler import ERROR_MARK, compile_agent, recursion_limit
+from agents.retry import RetryPolicy
+from agents.spec import AgentSpec
+from tools.registry import ToolRegistry
+
+
+@dataclass
+class ToolCallRecord:
+    id: str
+    name: str
+    args: dict[str, Any]
+    ok: bool | None = None
+    result: Any = None
+    error: str = ""
+
+
+@dataclass
+class RunResult:
+    thread: str
+    answer: str
+    model: str
+    outcome: str  # ok | model_error | tool_limit
+    tool_calls: list[ToolCallRecord] = field(default_factory=list)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    messages: int = 0
+    latency_ms: float = 0.0
+    error: str = ""
+
+    @property
+    def usage(self) -> dict[str, int]:
+        return {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "total_tokens": self.input_tokens + self.output_tokens,
+        }
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolCalled:
+    call: ToolCallRecord
+
+
+@dataclass(frozen=True)
+class ToolFinished:
+    call: ToolCallRecord
+
+
+@dataclass(frozen=True)
+class Finished:
+    result: RunResult
+
+
+RunEvent = Token | ToolCalled | ToolFinished | Finished
+
+_thread_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _thread_lock(thread_id: str) -> threading.Lock:
+    """One turn at a time per conversation in this process (two would interleave messages)."""
+    with _locks_guard:
+        return _thread_locks.setdefault(thread_id, threading.Lock())
+
+
+class AgentRuntime:
+    """One agent version bound to a model, its tools and a checkpointer."""
+
+    def __init__(
+        self,
+        spec: AgentSpec,
+        model: BaseChatModel,
+        tools: ToolRegistry,
+        checkpointer: BaseCheckpointSaver[Any],
+        *,
+        model_ref: str = "",
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.spec = spec
+        self.model_ref = model_ref or type(model).__name__
+        self.graph = compile_agent(
+            spec, model, tools, checkpointer=checkpointer, retry=retry, model_label=self.model_ref
+        )
+        self._limit = recursion_limit(spec)
+
+    def _config(self, thread_id: str) -> RunnableConfig:
+        return {"configurable": {"thread_id": thread_id}, "recursion_limit": self._limit}
+
+    def messages(self, thread_id: str) -> list[BaseMessage]:
+        state = self.graph.get_state(self._config(thread_id))
+        return list(state.values.get("messages", [])) if state and state.values else []
+
+    def run(self, thread_id: str, message: str) -> RunResult:
+        for event in self.stream(thread_id, message):
+            if isinstance(event, Finished):
+                return event.result
+        raise AssertionError("a run always finishes")
+
+    def stream(self, thread_id: str, message: str) -> Iterator[RunEvent]:
+        with _thread_lock(thread_id):
+            yield from self._stream(thread_id, message)
+
+    def _stream(self, thread_id: str, message: str) -> Iterator[RunEvent]:
+        started = time.perf_counter()
+        result = RunResult(thread=thread_id, answer="", model=self.model_ref, outcome="ok")
+        calls: dict[str, ToolCallRecord] = {}
+        streamed: set[str] = set()
+        inputs = {"messages": [HumanMessage(content=message)], "tool_rounds": 0}
+        for mode, payload in self.graph.stream(
+            inputs, self._config(thread_id), stream_mode=["messages", "updates"], durability="sync"
+        ):
+            if mode == "messages":
+                chunk, meta = payload
+                if isinstance(chunk, AIMessageChunk) and meta.get("langgraph_node") == "agent":
+                    if chunk.text:
+                        streamed.add(chunk.id or "")
+                        yield Token(chunk.text)
+                continue
+            for node, update in payload.items():
+                for msg in (update or {}).get("messages", []):
+                    if isinstance(msg, AIMessage):
+                        yield from self._on_answer(msg, result, calls, streamed)
+                    elif isinstance(msg, ToolMessage):
+                        call = calls.get(msg.tool_call_id)
+                        if call is not None:
+                            artifact = msg.artifact or {}
+                            call.ok = bool(artifact.get("ok"))
+                            call.result = artifact.get("output")
+                            call.error = str(artifact.get("error") or "")
+                            yield ToolFinished(call)
+        result.tool_calls = list(calls.values())
+        result.messages = len(self.messages(thread_id))
+        result.latency_ms = (time.perf_counter() - started) * 1000
+        yield Finished(result)
+
+    def _on_answer(
+        self,
+        msg: AIMessage,
+        result: RunResult,
+        calls: dict[str, ToolCallRecord],
+        streamed: set[str],
+    ) -> Iterator[RunEvent]:
+        usage = msg.usage_metadata or {}
+        result.input_tokens += int(usage.get("input_tokens", 0))
+        result.output_tokens += int(usage.get("output_tokens", 0))
+        if msg.text and (msg.id or "") not in streamed:
+            yield Token(msg.text)  # not streamed by the model: a note, or a non-streaming model
+        for tc in msg.tool_calls:
+            call = ToolCallRecord(id=tc["id"] or "", name=tc["name"], args=dict(tc["args"]))
+            calls[call.id] = call
+            yield ToolCalled(call)
+        if not msg.tool_calls:
+            result.answer = msg.text
+            mark = msg.additional_kwargs.get(ERROR_MARK)
+            if mark:
+                result.outcome = str(mark)
+                result.error = msg.text

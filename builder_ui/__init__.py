@@ -1,0 +1,1 @@
+"""The ways people reach Atelier: the Streamlit builder, the ``atelier`` CLI, the HTTP API."""

@@ -1,0 +1,44 @@
+"""Where Atelier keeps its files and who is acting, read from the environment.
+
+Everything lives under one data directory so that tests (and a second install on the same machine)
+can point ``ATELIER_HOME`` elsewhere and never touch a real home.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+
+DEFAULT_PRINCIPAL = "local"
+
+
+def data_dir() -> Path:
+    """The data directory, created on first use and readable by its owner only: it holds
+    private documents and conversations."""
+    raw = os.environ.get("ATELIER_HOME", "").strip()
+    path = Path(raw).expanduser() if raw else Path.home() / ".atelier"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def default_principal() -> str:
+    """Who acts when no one signed in: a single-user install runs as the system user."""
+    name = os.environ.get("ATELIER_USER", "").strip()
+    if name:
+        return name
+    try:
+        name = getpass.getuser().strip()
+    except (OSError, KeyError, ImportError):
+        # getpass falls back to the password database, which a container may lack.
+        name = ""
+    return name or DEFAULT_PRINCIPAL
+
+
+def catalogue_path() -> Path:
+    return data_dir() / "catalogue.sqlite3"
+
+
+def threads_path() -> Path:
+    """The LangGraph checkpointer's file, kept apart so the catalogue stays small and fast."""
+    return data_dir() / "threads.sqlite3"

@@ -1,0 +1,188 @@
+"""The in-memory catalogue: the reference implementation every other backend must agree with.
+
+It defines the semantics the contract suite checks (ordering, errors, immutability) in the plainest
+code, and serves tests and throw-away sessions. Specs are kept as YAML text, exactly as the SQL
+backend keeps them, so that a caller who mutates a spec after saving it cannot rewrite history and
+a spec that does not survive the round trip fails at save time, not on next load.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from agents.errors import NotFound
+from agents.spec import AgentSpec
+from store.records import AgentRecord, RunRecord, ThreadRecord, VersionRecord
+
+
+def new_agent_id() -> str:
+    """Short enough to type in a CLI, random enough never to collide within one catalogue."""
+    return "ag-" + secrets.token_hex(5)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def freeze_spec(spec: AgentSpec) -> tuple[str, AgentSpec]:
+    """The YAML to store and a private copy of the spec read back from it."""
+    text = spec.to_yaml()
+    return text, AgentSpec.from_yaml(text, source="catalogue")
+
+
+def agent_not_found(agent_id: str) -> NotFound:
+    return NotFound("agent.not_found", ref=agent_id)
+
+
+def version_not_found(agent_id: str, number: int) -> NotFound:
+    return NotFound("version.not_found", ref=agent_id, number=number)
+
+
+def thread_not_found(thread_id: str) -> NotFound:
+    return NotFound("thread.not_found", ref=thread_id)
+
+
+@dataclass(frozen=True)
+class _StoredVersion:
+    number: int
+    author: str
+    message: str
+    created_at: datetime
+    spec_yaml: str
+
+
+class MemoryCatalogue:
+    """Thread-safe: one lock around every operation, so a save is as atomic as in SQL."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._agents: dict[str, AgentRecord] = {}
+        self._versions: dict[str, list[_StoredVersion]] = {}
+        self._threads: dict[str, ThreadRecord] = {}
+        self._runs: dict[str, RunRecord] = {}
+
+    # --- agents and versions ---------------------------------------------------------------
+
+    def create_agent(self, spec: AgentSpec, owner: str, message: str = "") -> VersionRecord:
+        spec_yaml, stored = freeze_spec(spec)
+        now = utc_now()
+        with self._lock:
+            agent_id = new_agent_id()
+            while agent_id in self._agents:
+                agent_id = new_agent_id()
+            self._agents[agent_id] = AgentRecord(
+                id=agent_id,
+                name=stored.name,
+                owner=owner,
+                created_at=now,
+                updated_at=now,
+                latest_version=1,
+                description=stored.description,
+                icon=stored.icon,
+            )
+            self._versions[agent_id] = [_StoredVersion(1, owner, message, now, spec_yaml)]
+        return VersionRecord(agent_id, 1, owner, message, now, stored)
+
+    def save_version(
+        self, agent_id: str, spec: AgentSpec, author: str, message: str = ""
+    ) -> VersionRecord:
+        spec_yaml, stored = freeze_spec(spec)
+        now = utc_now()
+        with self._lock:
+            agent = self._agent(agent_id)
+            number = agent.latest_version + 1
+            self._versions[agent_id].append(
+                _StoredVersion(number, author, message, now, spec_yaml)
+            )
+            self._agents[agent_id] = replace(
+                agent,
+                name=stored.name,
+                description=stored.description,
+                icon=stored.icon,
+                updated_at=now,
+                latest_version=number,
+            )
+        return VersionRecord(agent_id, number, author, message, now, stored)
+
+    def get_agent(self, agent_id: str) -> AgentRecord:
+        with self._lock:
+            return self._agent(agent_id)
+
+    def list_agents(self, owner: str | None = None) -> list[AgentRecord]:
+        with self._lock:
+            found = [a for a in self._agents.values() if owner is None or a.owner == owner]
+        return sorted(found, key=lambda a: (a.updated_at, a.id), reverse=True)
+
+    def get_version(self, agent_id: str, number: int | None = None) -> VersionRecord:
+        with self._lock:
+            agent = self._agent(agent_id)
+            wanted = agent.latest_version if number is None else number
+            for stored in self._versions[agent_id]:
+                if stored.number == wanted:
+                    return _version(agent_id, stored)
+        raise version_not_found(agent_id, wanted)
+
+    def list_versions(self, agent_id: str) -> list[VersionRecord]:
+        with self._lock:
+            self._agent(agent_id)
+            stored = list(self._versions[agent_id])
+        return [_version(agent_id, s) for s in sorted(stored, key=lambda s: -s.number)]
+
+    def delete_agent(self, agent_id: str) -> None:
+        with self._lock:
+            self._agent(agent_id)
+            del self._agents[agent_id]
+            del self._versions[agent_id]
+            self._threads = {k: v for k, v in self._threads.items() if v.agent_id != agent_id}
+            self._runs = {k: v for k, v in self._runs.items() if v.agent_id != agent_id}
+
+    # --- threads and runs ------------------------------------------------------------------
+
+    def add_thread(self, thread: ThreadRecord) -> None:
+        with self._lock:
+            self._agent(thread.agent_id)
+            self._threads[thread.id] = thread
+
+    def get_thread(self, thread_id: str) -> ThreadRecord:
+        with self._lock:
+            thread = self._threads.get(thread_id)
+        if thread is None:
+            raise thread_not_found(thread_id)
+        return thread
+
+    def list_threads(self, agent_id: str, owner: str) -> list[ThreadRecord]:
+        with self._lock:
+            self._agent(agent_id)
+            found = [
+                t for t in self._threads.values() if t.agent_id == agent_id and t.owner == owner
+            ]
+        return sorted(found, key=lambda t: (t.created_at, t.id), reverse=True)
+
+    def record_run(self, run: RunRecord) -> None:
+        with self._lock:
+            self._agent(run.agent_id)
+            self._runs[run.id] = run
+
+    def list_runs(self, agent_id: str | None = None, limit: int = 100) -> list[RunRecord]:
+        with self._lock:
+            if agent_id is not None:
+                self._agent(agent_id)
+            found = [r for r in self._runs.values() if agent_id is None or r.agent_id == agent_id]
+        found.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+        return found[: max(limit, 0)]
+
+    def _agent(self, agent_id: str) -> AgentRecord:
+        agent = self._agents.get(agent_id)
+        if agent is None:
+            raise agent_not_found(agent_id)
+        return agent
+
+
+def _version(agent_id: str, stored: _StoredVersion) -> VersionRecord:
+    spec = AgentSpec.from_yaml(stored.spec_yaml, source="catalogue")
+    return VersionRecord(
+        agent_id, stored.number, stored.author, stored.message, stored.created_at, spec
+    )

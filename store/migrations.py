@@ -1,0 +1,105 @@
+"""Named, idempotent schema migrations for the catalogue.
+
+A migration is applied once and recorded by name in the ``migrations`` table; a database opened by
+a newer release only receives the migrations it lacks. Never edit or reorder a published
+migration: add a new one. The SQL is kept to what SQLite and PostgreSQL both accept (TEXT times in
+ISO-8601 UTC, INTEGER, DOUBLE PRECISION) so that one list serves both.
+
+``apply_migrations`` must run inside a write transaction (``BEGIN IMMEDIATE`` on SQLite, an
+advisory lock on PostgreSQL): two processes starting at once then take turns, and the second one
+finds everything already applied.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, text
+
+Migration = tuple[str, list[str]]
+
+MIGRATIONS: list[Migration] = [
+    (
+        "0001_agents_and_versions",
+        [
+            """CREATE TABLE agents (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                owner TEXT NOT NULL,
+                description TEXT NOT NULL DEFAULT '',
+                icon TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                latest_version INTEGER NOT NULL
+            )""",
+            "CREATE INDEX agents_by_owner ON agents (owner, updated_at)",
+            """CREATE TABLE versions (
+                agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+                number INTEGER NOT NULL,
+                author TEXT NOT NULL,
+                message TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL,
+                spec_yaml TEXT NOT NULL,
+                PRIMARY KEY (agent_id, number)
+            )""",
+        ],
+    ),
+    (
+        "0002_threads_and_runs",
+        [
+            """CREATE TABLE threads (
+                id TEXT PRIMARY KEY,
+                agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+                owner TEXT NOT NULL,
+                title TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX threads_by_agent ON threads (agent_id, owner, created_at)",
+            """CREATE TABLE runs (
+                id TEXT PRIMARY KEY,
+                agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+                version INTEGER NOT NULL,
+                thread_id TEXT NOT NULL DEFAULT '',
+                principal TEXT NOT NULL,
+                model TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                input_tokens INTEGER NOT NULL DEFAULT 0,
+                output_tokens INTEGER NOT NULL DEFAULT 0,
+                latency_ms DOUBLE PRECISION NOT NULL DEFAULT 0,
+                tool_calls INTEGER NOT NULL DEFAULT 0,
+                error TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX runs_by_agent ON runs (agent_id, created_at)",
+            "CREATE INDEX runs_by_time ON runs (created_at)",
+        ],
+    ),
+]
+
+# Any fixed number: PostgreSQL advisory locks are keyed by a 64-bit integer.
+_PG_LOCK_KEY = 0x41_54_45_4C  # "ATEL"
+
+
+def apply_migrations(conn: Connection, migrations: list[Migration] | None = None) -> list[str]:
+    """Apply the migrations not yet recorded, in order; returns the names applied now."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+    conn.execute(
+        text(
+            "CREATE TABLE IF NOT EXISTS migrations ("
+            "name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+    )
+    done = set(conn.execute(text("SELECT name FROM migrations")).scalars())
+    applied: list[str] = []
+    for name, statements in MIGRATIONS if migrations is None else migrations:
+        if name in done:
+            continue
+        for statement in statements:
+            conn.execute(text(statement))
+        conn.execute(
+            text("INSERT INTO migrations (name, applied_at) VALUES (:name, :at)"),
+            {"name": name, "at": datetime.now(UTC).isoformat(timespec="microseconds")},
+        )
+        applied.append(name)
+    return applied

@@ -1,0 +1,38 @@
+"""The built-in tools, registered through the same ``register`` call a plug-in uses.
+
+Titles for people come from the message catalogue (``tool.<id>.title``) at display time; the
+French title given here is what a plug-in without translations would show. Descriptions here are
+for the model and stay in French, like the rest of an agent's content.
+"""
+
+from __future__ import annotations
+
+from agents.i18n import t
+from tools import calculator, clock
+from tools.registry import ToolDefinition, ToolRegistry
+
+
+def register_all(registry: ToolRegistry) -> None:
+    registry.register(
+        ToolDefinition(
+            id="calculator",
+            title=t("tool.calculator.title", "fr"),
+            description=calculator.MODEL_DESCRIPTION,
+            args_model=calculator.CalculatorArgs,
+            run=calculator.run,
+            consequential=False,
+            timeout_s=5.0,
+        )
+    )
+    registry.register(
+        ToolDefinition(
+            id="current_datetime",
+            title=t("tool.current_datetime.title", "fr"),
+            description=clock.MODEL_DESCRIPTION,
+            args_model=clock.ClockArgs,
+            config_model=clock.ClockConfig,
+            run=clock.run,
+            consequential=False,
+            timeout_s=5.0,
+        )
+    )

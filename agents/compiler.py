@@ -10,6 +10,7 @@ a conversation continued after a new version is saved follows the new instructio
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, TypedDict
 
@@ -81,16 +82,18 @@ def compile_agent(
     tools = enabled_tools(spec, registry)
     policy = retry or RetryPolicy()
     max_rounds = spec.limits.max_tool_steps
-    bound = model.bind_tools([tool_schema(e.definition) for e in tools.values()]) if tools else model
+    bound = (
+        model.bind_tools([tool_schema(e.definition) for e in tools.values()]) if tools else model
+    )
     system = SystemMessage(content=spec.instructions) if spec.instructions.strip() else None
     label = model_label or getattr(model, "model_name", "") or type(model).__name__
 
-    def ask_model(runnable: Any, messages: list[BaseMessage]) -> AIMessage:
+    def ask_model(runnable: Any, messages: Sequence[BaseMessage]) -> AIMessage:
         def once() -> AIMessage:
             response = runnable.invoke(messages)
             if response.invalid_tool_calls and not response.tool_calls:
                 raise MalformedToolCall(str(response.invalid_tool_calls)[:200])
-            return response  # type: ignore[no-any-return]
+            return response
 
         return call_with_retry(once, policy, label)
 

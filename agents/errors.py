@@ -44,6 +44,11 @@ class InvalidSpec(UserError):
         super().__init__("spec.invalid", source=source or "spec", count=len(problems), lines=lines)
 
 
+class InvalidValue(UserError, ValueError):
+    """A ``UserError`` raised inside a pydantic validator: pydantic wraps only ``ValueError``,
+    and ``agents.spec.plain_message`` renders it in the reader's language."""
+
+
 class NotFound(UserError):
     """Something named does not exist (or is not visible to this person)."""
 

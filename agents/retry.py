@@ -67,7 +67,9 @@ def call_with_retry(call: Callable[[], T], policy: RetryPolicy, model_label: str
             kind = transient_kind(exc)
             if kind is None:
                 raise
-            log.warning("model %s failed (%s), attempt %d/%d", model_label, kind, attempt, policy.attempts)
+            log.warning(
+                "model %s failed (%s), attempt %d/%d", model_label, kind, attempt, policy.attempts
+            )
             if attempt == policy.attempts:
                 raise ModelUnavailable(
                     "model.unavailable",

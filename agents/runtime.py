@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    ToolMessage,
+)
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
@@ -131,17 +137,18 @@ class AgentRuntime:
         calls: dict[str, ToolCallRecord] = {}
         streamed: set[str] = set()
         inputs = {"messages": [HumanMessage(content=message)], "tool_rounds": 0}
-        for mode, payload in self.graph.stream(
+        parts: Iterator[Any] = self.graph.stream(
             inputs, self._config(thread_id), stream_mode=["messages", "updates"], durability="sync"
-        ):
+        )
+        for mode, payload in parts:
             if mode == "messages":
                 chunk, meta = payload
-                if isinstance(chunk, AIMessageChunk) and meta.get("langgraph_node") == "agent":
-                    if chunk.text:
-                        streamed.add(chunk.id or "")
-                        yield Token(chunk.text)
+                from_agent = meta.get("langgraph_node") == "agent"
+                if from_agent and isinstance(chunk, AIMessageChunk) and chunk.text:
+                    streamed.add(chunk.id or "")
+                    yield Token(chunk.text)
                 continue
-            for node, update in payload.items():
+            for update in payload.values():
                 for msg in (update or {}).get("messages", []):
                     if isinstance(msg, AIMessage):
                         yield from self._on_answer(msg, result, calls, streamed)
@@ -165,7 +172,7 @@ class AgentRuntime:
         calls: dict[str, ToolCallRecord],
         streamed: set[str],
     ) -> Iterator[RunEvent]:
-        usage = msg.usage_metadata or {}
+        usage: dict[str, Any] = dict(msg.usage_metadata or {})
         result.input_tokens += int(usage.get("input_tokens", 0))
         result.output_tokens += int(usage.get("output_tokens", 0))
         if msg.text and (msg.id or "") not in streamed:

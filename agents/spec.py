@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from agents.errors import InvalidSpec, UserError
 from agents.i18n import t
 
-SCHEMA_V1 = "atelier/agent@1"
+SCHEMA_V1: Final = "atelier/agent@1"
 MAX_TOOL_STEPS = 20
 DEFAULT_TOOL_STEPS = 6
 
@@ -200,7 +200,9 @@ def parse_yaml(text: str, source: str = "") -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"{mark.line + 1}:{mark.column + 1}" if mark else "?"
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InvalidSpec([("", t("spec.yaml_error", where=where, problem=problem))], source) from None
+        raise InvalidSpec(
+            [("", t("spec.yaml_error", where=where, problem=problem))], source
+        ) from None
 
 
 # --- readable validation errors ---------------------------------------------------------------
@@ -239,7 +241,10 @@ def plain_message(err: Any) -> str:
             return inner.message()
         if str(inner) == "blank":
             return t("spec.err.blank")
-    params = {"value": shown, **{k: v for k, v in ctx.items() if isinstance(v, str | int | float)}}
+    params: dict[str, Any] = {
+        "value": shown,
+        **{k: v for k, v in ctx.items() if isinstance(v, str | int | float)},
+    }
     if kind == "literal_error":
         params["expected"] = ctx.get("expected", "")
     key = f"spec.err.{kind}"

@@ -22,7 +22,9 @@ def spec_problems(
     for i, use in enumerate(spec.tools):
         where = f"tools[{i}]"
         if use.id in seen:
-            problems.append((f"{where}.id", UserError("spec.duplicate_tool", tool=use.id).message()))
+            problems.append(
+                (f"{where}.id", UserError("spec.duplicate_tool", tool=use.id).message())
+            )
         seen.add(use.id)
         try:
             tool = tools.get(use.id)

@@ -104,6 +104,13 @@ class TestEachTemplate:
         tool_ids = {tool.id for tool in AgentSpec.load(path).tools}
         assert tool_ids <= AVAILABLE_TOOLS, tool_ids - AVAILABLE_TOOLS
 
+    def test_tool_configs_are_accepted_by_the_registry(self, path: Path) -> None:
+        from tools.registry import default_registry
+
+        registry = default_registry()
+        for tool in AgentSpec.load(path).tools:
+            registry.get(tool.id).validate_config(tool.config)
+
     def test_opening_form_is_well_formed(self, path: Path) -> None:
         form = AgentSpec.load(path).opening_form
         assert len({field.id for field in form}) == len(form)

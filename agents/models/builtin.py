@@ -30,7 +30,7 @@ def _openai(s: ModelSettings, env: Mapping[str, str]) -> BaseChatModel:
     return ChatOpenAI(
         model=s.name,
         temperature=s.temperature,
-        api_key=api_key,  # type: ignore[arg-type]
+        api_key=api_key,
         base_url=base_url,
         timeout=TIMEOUT_S,
         max_retries=0,
@@ -46,7 +46,7 @@ def _mistral(s: ModelSettings, env: Mapping[str, str]) -> BaseChatModel:
     return ChatMistralAI(
         model_name=s.name,
         temperature=s.temperature,
-        api_key=env["MISTRAL_API_KEY"],  # type: ignore[arg-type]
+        api_key=env["MISTRAL_API_KEY"],
         timeout=int(TIMEOUT_S),
         max_retries=0,
         **kwargs,
@@ -60,7 +60,7 @@ def _anthropic(s: ModelSettings, env: Mapping[str, str]) -> BaseChatModel:
         model_name=s.name,
         temperature=s.temperature,
         max_tokens_to_sample=s.max_tokens or 4096,
-        api_key=env["ANTHROPIC_API_KEY"],  # type: ignore[arg-type]
+        api_key=env["ANTHROPIC_API_KEY"],
         base_url=env.get("ANTHROPIC_BASE_URL") or None,
         default_request_timeout=TIMEOUT_S,
         max_retries=0,

@@ -22,7 +22,7 @@ class OfflineChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "atelier-offline"
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> OfflineChatModel:  # type: ignore[override]
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> OfflineChatModel:
         return self
 
     def _generate(
@@ -34,5 +34,5 @@ class OfflineChatModel(BaseChatModel):
     ) -> ChatResult:
         text = t("model.offline.answer")
         usage = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
-        message = AIMessage(content=text, usage_metadata=usage)  # type: ignore[arg-type]
+        message = AIMessage(content=text, usage_metadata=usage)
         return ChatResult(generations=[ChatGeneration(message=message)])

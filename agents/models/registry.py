@@ -90,7 +90,9 @@ class ProviderRegistry:
                 out.append(ModelChoice(f"{p.id}:{name}" if name else p.id, p))
         return out
 
-    def create(self, settings: ModelSettings, env: Mapping[str, str] | None = None) -> BaseChatModel:
+    def create(
+        self, settings: ModelSettings, env: Mapping[str, str] | None = None
+    ) -> BaseChatModel:
         env = os.environ if env is None else env
         provider = self.get(settings.provider)
         if not provider.configured(env):

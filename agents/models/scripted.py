@@ -93,7 +93,7 @@ class ScriptedChatModel(BaseChatModel):
     def calls(self) -> int:
         return self._position
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> ScriptedChatModel:  # type: ignore[override]
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> ScriptedChatModel:
         return self
 
     def _next(self) -> ScriptedReply:

@@ -106,6 +106,13 @@ def compile_agent(
         except ModelUnavailable as exc:
             note = AIMessage(content=exc.message(), additional_kwargs={ERROR_MARK: "model_error"})
             return {"messages": [note]}
+        if response.tool_calls and not tools:
+            note = AIMessage(
+                content=t("run.tool_not_enabled", tool=response.tool_calls[0]["name"]),
+                additional_kwargs={ERROR_MARK: "tool_not_enabled"},
+                usage_metadata=response.usage_metadata,
+            )
+            return {"messages": [note]}
         if response.tool_calls and rounds >= max_rounds:
             note = AIMessage(
                 content=t("run.tool_limit", steps=max_rounds),
@@ -143,10 +150,13 @@ def compile_agent(
 
     graph = StateGraph(AgentState)
     graph.add_node("agent", agent)
-    graph.add_node("tools", run_tools)
     graph.add_edge(START, "agent")
-    graph.add_conditional_edges("agent", after_agent, {"tools": "tools", END: END})
-    graph.add_edge("tools", "agent")
+    if tools:
+        graph.add_node("tools", run_tools)
+        graph.add_conditional_edges("agent", after_agent, {"tools": "tools", END: END})
+        graph.add_edge("tools", "agent")
+    else:
+        graph.add_edge("agent", END)
     return graph.compile(checkpointer=checkpointer, name=spec.name)
 
 

@@ -1,8 +1,9 @@
 """Bounded retries of model calls, and the plain-words report when they run out.
 
 What is worth retrying: rate limits (429), server errors (5xx), time-outs, dropped connections
-and malformed tool calls. Anything else (a bad key, a bad request) fails at once: retrying would
-only make the person wait for the same error.
+and malformed tool calls. Anything else (a bad key, a bad request) is reported at once: retrying
+would only make the person wait for the same error. Either way the failure reaches the person as
+``ModelUnavailable`` with a reason in plain words; the details go to the log.
 """
 
 from __future__ import annotations
@@ -59,6 +60,13 @@ def transient_kind(exc: BaseException) -> str | None:
     return None
 
 
+def _refusal_reason(exc: BaseException) -> str:
+    status = getattr(exc, "status_code", None)
+    if status in (401, 403) or "authentication" in type(exc).__name__.lower():
+        return "model.reason.auth"
+    return "model.reason.rejected"
+
+
 def call_with_retry(call: Callable[[], T], policy: RetryPolicy, model_label: str) -> T:
     for attempt in range(1, policy.attempts + 1):
         try:
@@ -66,7 +74,13 @@ def call_with_retry(call: Callable[[], T], policy: RetryPolicy, model_label: str
         except Exception as exc:
             kind = transient_kind(exc)
             if kind is None:
-                raise
+                log.warning("model %s refused the request: %r", model_label, exc)
+                raise ModelUnavailable(
+                    "model.rejected",
+                    model=model_label,
+                    kind="rejected",
+                    reason=t(_refusal_reason(exc)),
+                ) from exc
             log.warning(
                 "model %s failed (%s), attempt %d/%d", model_label, kind, attempt, policy.attempts
             )

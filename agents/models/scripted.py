@@ -83,6 +83,7 @@ class ScriptedChatModel(BaseChatModel):
     replies: list[ScriptedReply]
     exhausted_text: str = "(Le script de réponses est épuisé.)"
     _position: int = PrivateAttr(default=0)
+    _prompts: list[list[BaseMessage]] = PrivateAttr(default_factory=list)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @property
@@ -93,11 +94,17 @@ class ScriptedChatModel(BaseChatModel):
     def calls(self) -> int:
         return self._position
 
+    @property
+    def prompts(self) -> list[list[BaseMessage]]:
+        """What the model was sent, call by call: tests check what reaches a model."""
+        return self._prompts
+
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> ScriptedChatModel:
         return self
 
-    def _next(self) -> ScriptedReply:
+    def _next(self, messages: list[BaseMessage]) -> ScriptedReply:
         with self._lock:
+            self._prompts.append(list(messages))
             i = self._position
             self._position += 1
         if i >= len(self.replies):
@@ -132,7 +139,7 @@ class ScriptedChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        message = self._message(self._next(), messages)
+        message = self._message(self._next(messages), messages)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _stream(
@@ -142,7 +149,7 @@ class ScriptedChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        message = self._message(self._next(), messages)
+        message = self._message(self._next(messages), messages)
         words = message.text.split(" ") if message.text else []
         for i, word in enumerate(words):
             piece = word if i == len(words) - 1 else word + " "

@@ -94,9 +94,7 @@ class MemoryCatalogue:
         with self._lock:
             agent = self._agent(agent_id)
             number = agent.latest_version + 1
-            self._versions[agent_id].append(
-                _StoredVersion(number, author, message, now, spec_yaml)
-            )
+            self._versions[agent_id].append(_StoredVersion(number, author, message, now, spec_yaml))
             self._agents[agent_id] = replace(
                 agent,
                 name=stored.name,

@@ -1,0 +1,332 @@
+"""The catalogue in SQL: an SQLite file by default, PostgreSQL at scale, with SQLAlchemy Core.
+
+Several processes may share one SQLite file (the app, the CLI, a background worker), so SQLite runs
+in WAL mode (readers never block the writer), waits up to ``busy_timeout`` for a lock, and every
+write transaction starts with ``BEGIN IMMEDIATE``: it takes the write lock before reading, so a
+save that reads the latest version number and inserts the next cannot interleave with another
+save. On PostgreSQL, ``SELECT ... FOR UPDATE`` on the agent's row gives the same guarantee.
+Specs are stored as YAML text and read back through ``AgentSpec.from_yaml``: nothing is pickled.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    Connection,
+    Row,
+    TableClause,
+    column,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    table,
+    update,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+
+from agents.errors import AtelierError
+from agents.spec import AgentSpec
+from store import config
+from store.memory import (
+    agent_not_found,
+    freeze_spec,
+    new_agent_id,
+    thread_not_found,
+    utc_now,
+    version_not_found,
+)
+from store.migrations import apply_migrations
+from store.records import AgentRecord, RunRecord, ThreadRecord, VersionRecord
+
+T = TypeVar("T")
+R = TypeVar("R", AgentRecord, VersionRecord, ThreadRecord, RunRecord)
+
+
+def _table(name: str, columns: str) -> TableClause:
+    return table(name, *(column(c) for c in columns.split()))
+
+
+# The tables ``store.migrations`` creates, as far as queries need to know them.
+agents = _table("agents", "id name owner description icon created_at updated_at latest_version")
+versions = _table("versions", "agent_id number author message created_at spec_yaml")
+threads = _table("threads", "id agent_id owner title created_at")
+runs = _table(
+    "runs",
+    "id agent_id version thread_id principal model outcome input_tokens output_tokens"
+    " latency_ms tool_calls error created_at",
+)
+
+_WRITE = "atelier_write"  # execution option: this transaction writes, begin it IMMEDIATE
+
+
+class CatalogueBusy(AtelierError):
+    """Another process kept the catalogue locked through every retry."""
+
+
+class SqlCatalogue:
+    """Implements ``store.records.Catalogue``; safe to share between threads and processes."""
+
+    def __init__(
+        self, url_or_path: str | Path, *, busy_timeout: float = 30.0, retries: int = 3
+    ) -> None:
+        url = str(url_or_path)
+        if "://" not in url:
+            url = f"sqlite:///{Path(url).expanduser()}"
+        is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        self._engine = create_engine(
+            url, connect_args={"timeout": busy_timeout} if is_sqlite else {}
+        )
+        if is_sqlite:
+            _configure_sqlite(self._engine, busy_timeout)
+        self._busy_timeout = busy_timeout
+        self._retries = retries
+        self.migrate()
+
+    def migrate(self) -> list[str]:
+        """Bring the schema up to date; returns the migrations applied now."""
+        return self._write(apply_migrations)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # --- agents and versions ---------------------------------------------------------------
+
+    def create_agent(self, spec: AgentSpec, owner: str, message: str = "") -> VersionRecord:
+        spec_yaml, stored = freeze_spec(spec)
+        now = utc_now()
+        agent = AgentRecord(
+            new_agent_id(), stored.name, owner, now, now, 1, stored.description, stored.icon
+        )
+        version = VersionRecord(agent.id, 1, owner, message, now, stored)
+
+        def work(conn: Connection) -> None:
+            conn.execute(insert(agents).values(_values(agent)))
+            _insert_version(conn, version, spec_yaml)
+
+        self._write(work)
+        return version
+
+    def save_version(
+        self, agent_id: str, spec: AgentSpec, author: str, message: str = ""
+    ) -> VersionRecord:
+        spec_yaml, stored = freeze_spec(spec)
+
+        def work(conn: Connection) -> VersionRecord:
+            # Under BEGIN IMMEDIATE (SQLite) or FOR UPDATE (PostgreSQL) nobody else can move
+            # latest_version between this read and the insert below.
+            latest = conn.execute(
+                select(agents.c.latest_version).where(agents.c.id == agent_id).with_for_update()
+            ).scalar_one_or_none()
+            if latest is None:
+                raise agent_not_found(agent_id)
+            version = VersionRecord(agent_id, latest + 1, author, message, utc_now(), stored)
+            _insert_version(conn, version, spec_yaml)
+            changes = {
+                "name": stored.name,
+                "description": stored.description,
+                "icon": stored.icon,
+                "updated_at": _stamp(version.created_at),
+                "latest_version": version.number,
+            }
+            conn.execute(update(agents).where(agents.c.id == agent_id).values(changes))
+            return version
+
+        return self._write(work)
+
+    def get_agent(self, agent_id: str) -> AgentRecord:
+        return self._read(lambda conn: _record(AgentRecord, _agent_row(conn, agent_id)))
+
+    def list_agents(self, owner: str | None = None) -> list[AgentRecord]:
+        query = select(agents).order_by(agents.c.updated_at.desc(), agents.c.id.desc())
+        if owner is not None:
+            query = query.where(agents.c.owner == owner)
+        return self._read(lambda conn: [_record(AgentRecord, row) for row in conn.execute(query)])
+
+    def get_version(self, agent_id: str, number: int | None = None) -> VersionRecord:
+        def work(conn: Connection) -> VersionRecord:
+            wanted = _agent_row(conn, agent_id).latest_version if number is None else number
+            row = conn.execute(
+                select(versions).where(versions.c.agent_id == agent_id, versions.c.number == wanted)
+            ).first()
+            if row is None:
+                raise version_not_found(agent_id, wanted)
+            return _record(VersionRecord, row)
+
+        return self._read(work)
+
+    def list_versions(self, agent_id: str) -> list[VersionRecord]:
+        def work(conn: Connection) -> list[VersionRecord]:
+            _agent_row(conn, agent_id)
+            query = (
+                select(versions)
+                .where(versions.c.agent_id == agent_id)
+                .order_by(versions.c.number.desc())
+            )
+            return [_record(VersionRecord, row) for row in conn.execute(query)]
+
+        return self._read(work)
+
+    def delete_agent(self, agent_id: str) -> None:
+        def work(conn: Connection) -> None:
+            _agent_row(conn, agent_id)
+            for owned in (runs, threads, versions):
+                conn.execute(delete(owned).where(owned.c.agent_id == agent_id))
+            conn.execute(delete(agents).where(agents.c.id == agent_id))
+
+        self._write(work)
+
+    # --- threads and runs ------------------------------------------------------------------
+
+    def add_thread(self, thread: ThreadRecord) -> None:
+        def work(conn: Connection) -> None:
+            _agent_row(conn, thread.agent_id)
+            conn.execute(insert(threads).values(_values(thread)))
+
+        self._write(work)
+
+    def get_thread(self, thread_id: str) -> ThreadRecord:
+        def work(conn: Connection) -> ThreadRecord:
+            row = conn.execute(select(threads).where(threads.c.id == thread_id)).first()
+            if row is None:
+                raise thread_not_found(thread_id)
+            return _record(ThreadRecord, row)
+
+        return self._read(work)
+
+    def list_threads(self, agent_id: str, owner: str) -> list[ThreadRecord]:
+        def work(conn: Connection) -> list[ThreadRecord]:
+            _agent_row(conn, agent_id)
+            query = (
+                select(threads)
+                .where(threads.c.agent_id == agent_id, threads.c.owner == owner)
+                .order_by(threads.c.created_at.desc(), threads.c.id.desc())
+            )
+            return [_record(ThreadRecord, row) for row in conn.execute(query)]
+
+        return self._read(work)
+
+    def record_run(self, run: RunRecord) -> None:
+        def work(conn: Connection) -> None:
+            _agent_row(conn, run.agent_id)
+            conn.execute(insert(runs).values(_values(run)))
+
+        self._write(work)
+
+    def list_runs(self, agent_id: str | None = None, limit: int = 100) -> list[RunRecord]:
+        def work(conn: Connection) -> list[RunRecord]:
+            query = select(runs).order_by(runs.c.created_at.desc(), runs.c.id.desc())
+            if agent_id is not None:
+                _agent_row(conn, agent_id)
+                query = query.where(runs.c.agent_id == agent_id)
+            return [_record(RunRecord, row) for row in conn.execute(query.limit(max(limit, 0)))]
+
+        return self._read(work)
+
+    # --- transactions ----------------------------------------------------------------------
+
+    def _read(self, work: Callable[[Connection], T]) -> T:
+        with self._engine.connect() as conn, conn.begin():
+            return work(conn)
+
+    def _write(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in one write transaction, retried with backoff while the database stays
+        locked beyond the busy timeout (a long checkpoint, a stuck process), then give up
+        with an error a person can act on."""
+        attempt = 0
+        while True:
+            try:
+                with self._engine.connect() as conn:
+                    conn.execution_options(**{_WRITE: True})
+                    with conn.begin():
+                        return work(conn)
+            except OperationalError as exc:
+                if not _is_locked(exc):
+                    raise
+                attempt += 1
+                if attempt > self._retries:
+                    where = self._engine.url.render_as_string(hide_password=True)
+                    raise CatalogueBusy(
+                        "store.busy",
+                        where=where,
+                        seconds=f"{self._busy_timeout:g}",
+                        attempts=attempt,
+                    ) from exc
+                time.sleep(0.1 * 2**attempt)
+
+
+def open_catalogue() -> SqlCatalogue:
+    """The catalogue of this installation, in its data directory."""
+    return SqlCatalogue(config.catalogue_path())
+
+
+def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
+    """SQLAlchemy's documented recipe: the sqlite3 module stops issuing BEGIN itself (it would
+    issue a deferred one, and only before DML), and we issue the kind each transaction needs."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        writes = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def _is_locked(exc: OperationalError) -> bool:
+    message = str(exc.orig).lower()
+    return isinstance(exc.orig, sqlite3.OperationalError) and (
+        "locked" in message or "busy" in message
+    )
+
+
+def _stamp(moment: datetime) -> str:
+    """ISO-8601 in UTC with fixed-width microseconds, so text order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _values(record: AgentRecord | ThreadRecord | RunRecord) -> dict[str, Any]:
+    """A record as a table row: columns are named like the record's fields."""
+    row = {f.name: getattr(record, f.name) for f in fields(record)}
+    return {k: _stamp(v) if isinstance(v, datetime) else v for k, v in row.items()}
+
+
+def _insert_version(conn: Connection, version: VersionRecord, spec_yaml: str) -> None:
+    row = {f.name: getattr(version, f.name) for f in fields(version) if f.name != "spec"}
+    row.update(created_at=_stamp(version.created_at), spec_yaml=spec_yaml)
+    conn.execute(insert(versions).values(row))
+
+
+def _record(kind: type[R], row: Row[Any]) -> R:
+    """A table row as a record, times parsed back from their ISO-8601 text."""
+    data: dict[str, Any] = {
+        k: datetime.fromisoformat(v) if k.endswith("_at") else v for k, v in row._mapping.items()
+    }
+    if kind is VersionRecord:
+        source = f"{data['agent_id']} v{data['number']}"
+        data["spec"] = AgentSpec.from_yaml(data.pop("spec_yaml"), source=source)
+    return kind(**data)
+
+
+def _agent_row(conn: Connection, agent_id: str) -> Row[Any]:
+    row = conn.execute(select(agents).where(agents.c.id == agent_id)).first()
+    if row is None:
+        raise agent_not_found(agent_id)
+    return row

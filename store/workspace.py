@@ -1,0 +1,125 @@
+"""The only door to the catalogue that the interfaces hold: one principal's view of it.
+
+The catalogue itself is unscoped; every check of who may see or change what happens here, once,
+so that the Streamlit app, the CLI and the HTTP API cannot disagree or forget one. Someone else's
+agent or conversation is reported exactly like a missing one: an error must never reveal that a
+private thing exists.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+
+from agents.errors import NotFound, UserError
+from agents.spec import AgentSpec
+from store.config import default_principal
+from store.memory import agent_not_found, thread_not_found, utc_now
+from store.records import AgentRecord, Catalogue, RunRecord, ThreadRecord, VersionRecord
+
+
+class Workspace:
+    def __init__(self, principal: str, catalogue: Catalogue) -> None:
+        if not principal.strip():
+            raise ValueError("a workspace needs a principal")
+        self.principal = principal
+        self._catalogue = catalogue
+
+    # --- agents ----------------------------------------------------------------------------
+
+    def create_agent(self, spec: AgentSpec, message: str = "") -> VersionRecord:
+        return self._catalogue.create_agent(spec, self.principal, message)
+
+    def save_agent(self, agent_id: str, spec: AgentSpec, message: str = "") -> VersionRecord:
+        self.get_agent(agent_id)
+        return self._catalogue.save_version(agent_id, spec, self.principal, message)
+
+    def list_agents(self) -> list[AgentRecord]:
+        return self._catalogue.list_agents(owner=self.principal)
+
+    def get_agent(self, agent_id: str) -> AgentRecord:
+        agent = self._catalogue.get_agent(agent_id)
+        if agent.owner != self.principal:
+            raise agent_not_found(agent_id)
+        return agent
+
+    def resolve_agent(self, ref: str) -> AgentRecord:
+        """What a person types (an id or a name, in any case) to the agent meant. Names are not
+        unique, so two agents with the same name make the person choose by id."""
+        wanted = ref.strip()
+        try:
+            return self.get_agent(wanted)
+        except NotFound:
+            pass
+        matches = [a for a in self.list_agents() if a.name.strip().casefold() == wanted.casefold()]
+        if not matches:
+            raise agent_not_found(ref)
+        if len(matches) > 1:
+            ids = ", ".join(sorted(a.id for a in matches))
+            raise UserError("agent.ambiguous", ref=ref, ids=ids)
+        return matches[0]
+
+    def get_version(self, agent_id: str, number: int | None = None) -> VersionRecord:
+        self.get_agent(agent_id)
+        return self._catalogue.get_version(agent_id, number)
+
+    def list_versions(self, agent_id: str) -> list[VersionRecord]:
+        self.get_agent(agent_id)
+        return self._catalogue.list_versions(agent_id)
+
+    def delete_agent(self, agent_id: str) -> None:
+        self.get_agent(agent_id)
+        self._catalogue.delete_agent(agent_id)
+
+    # --- conversations and runs ------------------------------------------------------------
+
+    def start_thread(self, agent_id: str, title: str = "") -> ThreadRecord:
+        self.get_agent(agent_id)
+        thread = ThreadRecord(
+            id="th-" + secrets.token_hex(8),
+            agent_id=agent_id,
+            owner=self.principal,
+            title=title,
+            created_at=utc_now(),
+        )
+        self._catalogue.add_thread(thread)
+        return thread
+
+    def get_thread(self, thread_id: str) -> ThreadRecord:
+        thread = self._catalogue.get_thread(thread_id)
+        if thread.owner != self.principal:
+            raise thread_not_found(thread_id)
+        return thread
+
+    def list_threads(self, agent_id: str) -> list[ThreadRecord]:
+        self.get_agent(agent_id)
+        return self._catalogue.list_threads(agent_id, self.principal)
+
+    def record_run(self, run: RunRecord) -> None:
+        """The run is recorded as this principal's, whatever the record says: who acted is the
+        workspace's to state, not the caller's. Its conversation, if any, must be theirs too."""
+        self.get_agent(run.agent_id)
+        if run.thread_id:
+            thread = self.get_thread(run.thread_id)
+            if thread.agent_id != run.agent_id:
+                raise thread_not_found(run.thread_id)
+        self._catalogue.record_run(replace(run, principal=self.principal))
+
+    def list_runs(self, agent_id: str | None = None, limit: int = 100) -> list[RunRecord]:
+        """Runs of one of the principal's agents, or of all of them, newest first."""
+        if agent_id is not None:
+            self.get_agent(agent_id)
+            return self._catalogue.list_runs(agent_id, limit)
+        found: list[RunRecord] = []
+        for agent in self.list_agents():
+            found.extend(self._catalogue.list_runs(agent.id, limit))
+        found.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+        return found[: max(limit, 0)]
+
+
+def open_workspace(principal: str | None = None) -> Workspace:
+    """The workspace of ``principal`` (default: the local user) over this installation's
+    catalogue."""
+    from store.sql_catalogue import open_catalogue  # SQLAlchemy only when a SQL store is used
+
+    return Workspace(principal or default_principal(), open_catalogue())

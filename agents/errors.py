@@ -40,7 +40,8 @@ class InvalidSpec(UserError):
 
     def __init__(self, problems: list[tuple[str, str]], source: str = "") -> None:
         self.problems = problems
-        lines = "\n".join(f"  {path or '(racine)'}: {msg}" for path, msg in problems)
+        root = t("spec.root")
+        lines = "\n".join(f"  {path or root}: {msg}" for path, msg in problems)
         super().__init__("spec.invalid", source=source or "spec", count=len(problems), lines=lines)
 
 

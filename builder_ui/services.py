@@ -104,7 +104,11 @@ class Services:
         return self.version(ref, number).spec.to_yaml()
 
     def delete_agent(self, ref: str) -> None:
-        self.workspace.delete_agent(self.find_agent(ref).id)
+        """The agent, its versions and its conversations, messages included."""
+        agent = self.find_agent(ref)
+        for thread in self.workspace.list_threads(agent.id):
+            self.checkpointer.delete_thread(thread.id)
+        self.workspace.delete_agent(agent.id)
 
     # --- models ----------------------------------------------------------------------------
 
@@ -154,6 +158,8 @@ class Services:
             raise UserError("run.empty_message")
         agent = self.find_agent(ref)
         record = self.workspace.get_version(agent.id, version)
+        # The model first: a wrong model or a missing key must not leave an empty conversation.
+        runtime = self.runtime(record.spec, model)
         if thread is None:
             thread_id = self.workspace.start_thread(agent.id, title=message[:80]).id
         else:
@@ -161,7 +167,6 @@ class Services:
             if existing.agent_id != agent.id:
                 raise UserError("run.thread_other_agent", thread=thread, agent=agent.name)
             thread_id = existing.id
-        runtime = self.runtime(record.spec, model)
         for event in runtime.stream(thread_id, message):
             if isinstance(event, Finished):
                 self._record(agent.id, record.number, event.result)

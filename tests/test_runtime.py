@@ -127,7 +127,8 @@ def test_a_model_that_keeps_failing_is_reported_and_the_thread_stays_usable() ->
     assert again.outcome == "ok" and again.answer == "De retour."
     sent = model.prompts[-1]
     assert all("ne répond pas" not in m.text for m in sent), "notes are not sent to the model"
-    assert [type(m) for m in rt.messages("t1")] == [HumanMessage, AIMessage, HumanMessage, AIMessage]
+    kinds = [type(m) for m in rt.messages("t1")]
+    assert kinds == [HumanMessage, AIMessage, HumanMessage, AIMessage]
 
 
 def test_a_refused_request_is_reported_at_once() -> None:
@@ -180,7 +181,8 @@ def test_a_second_process_resumes_the_thread(tmp_path: Path) -> None:
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         from test_runtime import runtime, scripted
         from agents.checkpoints import sqlite_checkpointer
-        rt = runtime(scripted({{"text": sys.argv[1]}}), checkpointer=sqlite_checkpointer({str(db)!r}))
+        saver = sqlite_checkpointer({str(db)!r})
+        rt = runtime(scripted({{"text": sys.argv[1]}}), checkpointer=saver)
         result = rt.run("shared", sys.argv[1])
         print(json.dumps({{"messages": result.messages}}))
         """

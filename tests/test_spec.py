@@ -88,7 +88,8 @@ def test_unknown_field_is_named_with_its_path() -> None:
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    text = MINIMAL + "model: {provider: mistral, temperature: chaud}\nlimits: {max_tool_steps: 99}\n"
+    text = MINIMAL + "model: {provider: mistral, temperature: chaud}\n"
+    text += "limits: {max_tool_steps: 99}\n"
     paths = [p for p, _ in problems_of(text)]
     assert paths == ["model.temperature", "limits.max_tool_steps"]
 

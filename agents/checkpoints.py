@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
+from langchain_core.messages import BaseMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
@@ -28,3 +30,33 @@ def sqlite_checkpointer(path: str | Path) -> SqliteSaver:
 
 def memory_checkpointer() -> BaseCheckpointSaver[str]:
     return InMemorySaver()
+
+
+def compact_thread(saver: BaseCheckpointSaver[Any], thread_id: str) -> None:
+    """Keep only a conversation's latest checkpoint.
+
+    Each checkpoint holds the whole conversation, so keeping every one makes the file grow with
+    the square of its length (a 200-turn thread measured 112 MB); nothing in Atelier reads past
+    checkpoints. Other savers are left as they are.
+    """
+    if not isinstance(saver, SqliteSaver):
+        return
+    keep = """SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ''
+              ORDER BY checkpoint_id DESC LIMIT 1"""
+    with saver.lock, saver.conn:
+        row = saver.conn.execute(keep, (thread_id,)).fetchone()
+        if row is None:
+            return
+        for table in ("writes", "checkpoints"):
+            saver.conn.execute(
+                f"DELETE FROM {table} WHERE thread_id = ? AND checkpoint_id != ?",  # noqa: S608
+                (thread_id, row[0]),
+            )
+
+
+def thread_messages(saver: BaseCheckpointSaver[Any], thread_id: str) -> list[BaseMessage]:
+    """A conversation's messages, read from its latest checkpoint without compiling a graph."""
+    found = saver.get_tuple({"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}})
+    if found is None:
+        return []
+    return list(found.checkpoint["channel_values"].get("messages", []))

@@ -23,8 +23,10 @@ from langchain_core.messages import (
 )
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.types import Durability, StreamMode
 
-from agents.compiler import ERROR_MARK, compile_agent, recursion_limit
+from agents.checkpoints import compact_thread, thread_messages
+from agents.compiler import ERROR_MARK, compile_agent, enabled_tools, recursion_limit
 from agents.retry import RetryPolicy
 from agents.spec import AgentSpec
 from tools.registry import ToolRegistry
@@ -109,38 +111,50 @@ class AgentRuntime:
     ) -> None:
         self.spec = spec
         self.model_ref = model_ref or type(model).__name__
+        self.checkpointer = checkpointer
         self.graph = compile_agent(
             spec, model, tools, checkpointer=checkpointer, retry=retry, model_label=self.model_ref
         )
+        # A step with side effects must be on disk before the next one starts; otherwise one
+        # write at the end of the turn is enough (a crash loses only the turn in progress).
+        consequential = any(e.definition.consequential for e in enabled_tools(spec, tools).values())
+        self.durability: Durability = "sync" if consequential else "exit"
         self._limit = recursion_limit(spec)
 
     def _config(self, thread_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": thread_id}, "recursion_limit": self._limit}
 
     def messages(self, thread_id: str) -> list[BaseMessage]:
-        state = self.graph.get_state(self._config(thread_id))
-        return list(state.values.get("messages", [])) if state and state.values else []
+        return thread_messages(self.checkpointer, thread_id)
 
     def run(self, thread_id: str, message: str) -> RunResult:
-        for event in self.stream(thread_id, message):
+        """One turn without token streaming (the CLI's --json, evaluations): faster."""
+        for event in self.stream(thread_id, message, tokens=False):
             if isinstance(event, Finished):
                 return event.result
         raise AssertionError("a run always finishes")
 
-    def stream(self, thread_id: str, message: str) -> Iterator[RunEvent]:
+    def stream(self, thread_id: str, message: str, *, tokens: bool = True) -> Iterator[RunEvent]:
+        """One turn as events. With ``tokens=False`` each answer arrives as one ``Token``."""
         with _thread_lock(thread_id):
-            yield from self._stream(thread_id, message)
+            yield from self._stream(thread_id, message, tokens)
 
-    def _stream(self, thread_id: str, message: str) -> Iterator[RunEvent]:
+    def _stream(self, thread_id: str, message: str, tokens: bool) -> Iterator[RunEvent]:
         started = time.perf_counter()
         result = RunResult(thread=thread_id, answer="", model=self.model_ref, outcome="ok")
         calls: dict[str, ToolCallRecord] = {}
         streamed: set[str] = set()
         inputs = {"messages": [HumanMessage(content=message)], "tool_rounds": 0}
+        modes: list[StreamMode] = ["updates", "values"]
+        if tokens:
+            modes.append("messages")
         parts: Iterator[Any] = self.graph.stream(
-            inputs, self._config(thread_id), stream_mode=["messages", "updates"], durability="sync"
+            inputs, self._config(thread_id), stream_mode=modes, durability=self.durability
         )
         for mode, payload in parts:
+            if mode == "values":
+                result.messages = len(payload.get("messages", []))
+                continue
             if mode == "messages":
                 chunk, meta = payload
                 from_agent = meta.get("langgraph_node") == "agent"
@@ -161,7 +175,7 @@ class AgentRuntime:
                             call.error = str(artifact.get("error") or "")
                             yield ToolFinished(call)
         result.tool_calls = list(calls.values())
-        result.messages = len(self.messages(thread_id))
+        compact_thread(self.checkpointer, thread_id)
         result.latency_ms = (time.perf_counter() - started) * 1000
         yield Finished(result)
 

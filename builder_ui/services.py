@@ -19,6 +19,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
+from agents.checkpoints import thread_messages
 from agents.errors import UserError
 from agents.models.registry import (
     ModelChoice,
@@ -36,6 +37,8 @@ from store.workspace import Workspace
 from tools.registry import ToolRegistry, ToolResult
 from tools.registry import default_registry as default_tools
 
+RUNTIME_CACHE_SIZE = 16
+
 
 @dataclass
 class Services:
@@ -46,6 +49,7 @@ class Services:
     retry: RetryPolicy | None = None
     env: Mapping[str, str] | None = None
     _models: dict[str, BaseChatModel] = field(default_factory=dict, repr=False)
+    _runtimes: dict[tuple[str, str], AgentRuntime] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -135,15 +139,26 @@ class Services:
     # --- conversations ---------------------------------------------------------------------
 
     def runtime(self, spec: AgentSpec, model: str | None = None) -> AgentRuntime:
+        """The compiled agent, kept for the next turns of this session (compiling and checking
+        a spec costs more than a whole turn of a fast model)."""
         settings = self.model_settings(spec, model)
-        return AgentRuntime(
-            self.check(spec),
-            self.model(settings),
-            self.tools,
-            self.checkpointer,
-            model_ref=settings.ref,
-            retry=self.retry,
-        )
+        key = (spec.to_yaml(), settings.model_dump_json())
+        with self._lock:
+            cached = self._runtimes.pop(key, None)
+        if cached is None:
+            cached = AgentRuntime(
+                self.check(spec),
+                self.model(settings),
+                self.tools,
+                self.checkpointer,
+                model_ref=settings.ref,
+                retry=self.retry,
+            )
+        with self._lock:
+            self._runtimes[key] = cached  # most recently used last
+            while len(self._runtimes) > RUNTIME_CACHE_SIZE:
+                self._runtimes.pop(next(iter(self._runtimes)))
+        return cached
 
     def chat(
         self,
@@ -152,6 +167,7 @@ class Services:
         thread: str | None = None,
         model: str | None = None,
         version: int | None = None,
+        tokens: bool = True,
     ) -> Iterator[RunEvent]:
         """One turn with a saved agent, in a new or an existing conversation of this person."""
         if not message.strip():
@@ -167,13 +183,13 @@ class Services:
             if existing.agent_id != agent.id:
                 raise UserError("run.thread_other_agent", thread=thread, agent=agent.name)
             thread_id = existing.id
-        for event in runtime.stream(thread_id, message):
+        for event in runtime.stream(thread_id, message, tokens=tokens):
             if isinstance(event, Finished):
                 self._record(agent.id, record.number, event.result)
             yield event
 
     def run(self, ref: str, message: str, **kwargs: Any) -> RunResult:
-        for event in self.chat(ref, message, **kwargs):
+        for event in self.chat(ref, message, tokens=False, **kwargs):
             if isinstance(event, Finished):
                 return event.result
         raise AssertionError("a run always finishes")
@@ -192,12 +208,10 @@ class Services:
         return f"preview-{digest}"
 
     def preview_history(self, spec: AgentSpec, thread_id: str) -> list[BaseMessage]:
-        return self.runtime(spec, "offline").messages(thread_id)
+        return thread_messages(self.checkpointer, thread_id)
 
     def history(self, thread: str) -> list[BaseMessage]:
-        record = self.workspace.get_thread(thread)
-        spec = self.workspace.get_version(record.agent_id).spec
-        return self.runtime(spec, "offline").messages(record.id)
+        return thread_messages(self.checkpointer, self.workspace.get_thread(thread).id)
 
     def _record(self, agent_id: str, version: int, result: RunResult) -> None:
         import secrets

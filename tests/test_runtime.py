@@ -216,3 +216,30 @@ def test_an_agent_without_tools_never_leaves_a_dangling_tool_call() -> None:
     assert result.outcome == "tool_not_enabled"
     assert not any(isinstance(m, AIMessage) and m.tool_calls for m in rt.messages("t1"))
     assert rt.run("t1", "y").answer == "ok"
+
+
+def test_only_the_latest_checkpoint_is_kept(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "threads.sqlite3"
+    rt = runtime(
+        scripted(calc_call("1+1"), {"text": "2"}, {"text": "encore"}),
+        checkpointer=sqlite_checkpointer(db),
+    )
+    rt.run("t1", "1+1 ?")
+    rt.run("t1", "et après ?")
+    rows = sqlite3.connect(db).execute("SELECT count(*) FROM checkpoints").fetchone()
+    assert rows == (1,)
+    assert [m.text for m in rt.messages("t1")][-2:] == ["et après ?", "encore"]
+
+
+def test_run_without_token_streaming_gives_the_same_result() -> None:
+    streamed = runtime(scripted(calc_call("6*7"), {"text": "42 !"}))
+    events = list(streamed.stream("t1", "6*7 ?"))
+    quiet = runtime(scripted(calc_call("6*7"), {"text": "42 !"})).run("t1", "6*7 ?")
+    loud = events[-1].result  # type: ignore[union-attr]
+    assert (quiet.answer, quiet.messages, len(quiet.tool_calls)) == (
+        loud.answer,
+        loud.messages,
+        len(loud.tool_calls),
+    )

@@ -90,6 +90,8 @@ def ui(
         "true",
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "minimal",
     ]
     say(t("cli.ui.starting", url=f"http://127.0.0.1:{port}"))
     try:

@@ -1,0 +1,316 @@
+"""Éditeur: the agent's settings on the left, a live preview chat on the right."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from agents.errors import UserError
+from agents.spec import MAX_TOOL_STEPS, AgentSpec
+from builder_ui import preview_panel, state
+from builder_ui.editor_model import (
+    EditorValues,
+    Problem,
+    ToolChoice,
+    blank_values,
+    checked_spec,
+    export_file_name,
+    values_from_spec,
+)
+from builder_ui.forms import FormField, form_fields, render_form
+from builder_ui.services import Services
+from builder_ui.state import tr, tr_or
+from tools.registry import ToolDefinition
+
+APPROVALS = ("default", "always_ask", "never_ask")
+
+
+def tool_title(services: Services, tool_id: str) -> str:
+    fallback = services.tools.get(tool_id).title if tool_id in services.tools else tool_id
+    return tr_or(f"tool.{tool_id}.title", fallback)
+
+
+def check_values(
+    services: Services, values: EditorValues
+) -> tuple[AgentSpec | None, list[Problem]]:
+    return checked_spec(values, services.check, tr, lambda i: tool_title(services, i))
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+def model_options(services: Services, current: str) -> dict[str, str]:
+    """Model ref -> its label; "" is the workspace default. A saved model that is not offered
+    here (its provider is not configured) stays selectable, so loading never drops it."""
+    options = {"": tr("ui.field.model.default")}
+    for choice in services.model_choices():
+        label = tr("ui.field.model.choice", provider=choice.provider.label, ref=choice.ref)
+        options[choice.ref] = label
+    if current and current not in options:
+        options[current] = tr("ui.field.model.unavailable", ref=current)
+    return options
+
+
+def identity_fields() -> dict[str, Any]:
+    icon_col, name_col = st.columns([1, 5])
+    icon = icon_col.text_input(tr("ui.field.icon"), key=state.W_ICON, max_chars=16)
+    name = name_col.text_input(
+        tr("ui.field.name"), key=state.W_NAME, placeholder=tr("ui.field.name.placeholder")
+    )
+    description = st.text_area(
+        tr("ui.field.description"),
+        key=state.W_DESCRIPTION,
+        height=68,
+        placeholder=tr("ui.field.description.placeholder"),
+    )
+    instructions = st.text_area(
+        tr("ui.field.instructions"),
+        key=state.W_INSTRUCTIONS,
+        height=220,
+        placeholder=tr("ui.field.instructions.placeholder"),
+        help=tr("ui.field.instructions.help"),
+    )
+    starters = st.text_area(
+        tr("ui.field.starters"),
+        key=state.W_STARTERS,
+        height=90,
+        help=tr("ui.field.starters.help"),
+    )
+    return {
+        "icon": icon or "",
+        "name": name or "",
+        "description": description or "",
+        "instructions": instructions or "",
+        "starters": starters or "",
+    }
+
+
+def model_fields(services: Services, current: str) -> dict[str, Any]:
+    options = model_options(services, current)
+    model = st.selectbox(
+        tr("ui.field.model"),
+        list(options),
+        format_func=lambda ref: options.get(ref, ref),
+        key=state.W_MODEL,
+        help=tr("ui.field.model.help"),
+    )
+    with st.expander(tr("ui.editor.advanced"), icon=":material/tune:"):
+        if not model:
+            st.caption(tr("ui.field.model_settings_need_model"))
+        temperature = st.number_input(
+            tr("ui.field.temperature"),
+            min_value=0.0,
+            max_value=2.0,
+            step=0.1,
+            key=state.W_TEMPERATURE,
+            help=tr("ui.field.temperature.help"),
+            disabled=not model,
+        )
+        max_tokens = st.number_input(
+            tr("ui.field.max_tokens"),
+            min_value=1,
+            max_value=200_000,
+            step=256,
+            key=state.W_MAX_TOKENS,
+            placeholder=tr("ui.field.max_tokens.placeholder"),
+            help=tr("ui.field.max_tokens.help"),
+            disabled=not model,
+        )
+        max_tool_steps = st.number_input(
+            tr("ui.field.max_tool_steps"),
+            min_value=1,
+            max_value=MAX_TOOL_STEPS,
+            step=1,
+            key=state.W_MAX_TOOL_STEPS,
+            help=tr("ui.field.max_tool_steps.help"),
+        )
+    return {
+        "model": model or "",
+        "temperature": float(temperature or 0.0),
+        "max_tokens": int(max_tokens) if max_tokens else None,
+        "max_tool_steps": int(max_tool_steps or 1),
+    }
+
+
+def tool_field_label(tool_id: str) -> Any:
+    def label(field: FormField) -> str:
+        return tr_or(f"tool.{tool_id}.config.{field.name}", field.label)
+
+    return label
+
+
+def tool_box(services: Services, tool: ToolDefinition, previous: ToolChoice) -> ToolChoice:
+    with st.container(border=True):
+        enabled = st.checkbox(tool_title(services, tool.id), key=state.w_tool_on(tool.id))
+        st.caption(tr_or(f"tool.{tool.id}.description", tool.description))
+        if not enabled:
+            return ToolChoice(False, previous.approval, previous.config)
+        config = previous.config
+        if form_fields(tool.config_model):
+            config = render_form(
+                tool.config_model,
+                state.w_tool_config(tool.id),
+                tool_field_label(tool.id),
+                previous=previous.config,
+            )
+        labels = {policy: tr(f"ui.tool.approval.{policy}") for policy in APPROVALS}
+        approval = st.selectbox(
+            tr("ui.tool.approval"),
+            APPROVALS,
+            format_func=labels.__getitem__,
+            key=state.w_tool_approval(tool.id),
+        )
+        return ToolChoice(True, str(approval), config)
+
+
+def tool_fields(services: Services, draft: EditorValues) -> dict[str, ToolChoice]:
+    st.subheader(tr("ui.field.tools"))
+    st.caption(tr("ui.field.tools.help"))
+    chosen: dict[str, ToolChoice] = {}
+    for tool_id, previous in draft.tools.items():
+        if tool_id in services.tools:
+            chosen[tool_id] = tool_box(services, services.tools.get(tool_id), previous)
+        elif previous.enabled:  # saved with a tool this installation lacks
+            keep = st.checkbox(
+                tr("ui.tool.unavailable", tool=tool_id), key=state.w_tool_on(tool_id)
+            )
+            chosen[tool_id] = ToolChoice(bool(keep), previous.approval, previous.config)
+    for tool in services.tools.all():
+        if tool.id not in chosen:
+            chosen[tool.id] = tool_box(services, tool, ToolChoice())
+    return chosen
+
+
+def settings_panel(services: Services, draft: EditorValues) -> EditorValues:
+    st.subheader(tr("ui.editor.settings"))
+    fields = identity_fields()
+    fields.update(model_fields(services, draft.model))
+    tools = tool_fields(services, draft)
+    return EditorValues(**fields, tools=tools, base=draft.base)
+
+
+# --- saving, versions, export --------------------------------------------------------------------
+
+
+def show_problems(found: list[Problem]) -> None:
+    lines = "\n".join(f"- **{p.label}** (`{p.path or '/'}`) : {p.message}" for p in found)
+    st.error(f"{tr('ui.editor.problems', count=len(found))}\n\n{lines}", icon=":material/error:")
+
+
+def save_bar(services: Services, values: EditorValues) -> None:
+    """The version note, Save and Export, in one row above the two columns."""
+    note, save, export = st.columns([5, 2, 2], vertical_alignment="bottom")
+    message = note.text_input(
+        tr("ui.editor.version_message"),
+        key=f"{state.W_MESSAGE}.{state.message_nonce()}",
+        placeholder=tr("ui.editor.version_message.placeholder"),
+    )
+    spec, found = check_values(services, values)
+    with export:
+        export_button(spec, values)
+    if save.button(
+        tr("ui.editor.save"),
+        type="primary",
+        icon=":material/save:",
+        key=state.SAVE,
+        width="stretch",
+    ):
+        if spec is None:
+            state.set_problems(found)
+        else:
+            try:
+                record = services.save_agent(state.agent_id(), spec, message or "")
+            except UserError as exc:
+                st.error(exc.message(state.language()), icon=":material/error:")
+            else:
+                state.set_saved(record.agent_id, record.number)
+                state.flash(tr("ui.editor.saved", number=record.number))
+                st.rerun()
+    if state.problems():  # shown after a failed save, and follow the fixes as they are typed
+        state.set_problems(found)
+        if found:
+            show_problems(found)
+
+
+def versions_panel(services: Services, agent: str, tool_ids: list[str]) -> None:
+    versions = services.versions(agent)
+    with st.expander(tr("ui.versions.title", count=len(versions)), icon=":material/history:"):
+        for record in versions:
+            text, action = st.columns([4, 1], vertical_alignment="center")
+            when = record.created_at.astimezone().strftime("%d/%m/%Y %H:%M")
+            summary = tr("ui.versions.line", number=record.number, author=record.author, when=when)
+            text.markdown(summary)
+            if record.message:
+                text.caption(record.message)
+            if action.button(
+                tr("ui.versions.load"),
+                key=state.version_load_key(record.number),
+                help=tr("ui.versions.load_help", number=record.number),
+            ):
+                values = values_from_spec(record.spec, tool_ids)
+                state.open_in_editor(values, agent, record.number, new_conversation=False)
+                state.flash(tr("ui.versions.loaded", number=record.number))
+                st.rerun()
+
+
+def export_button(spec: AgentSpec | None, values: EditorValues) -> None:
+    st.download_button(
+        tr("ui.editor.export"),
+        data=spec.to_yaml() if spec else "",
+        file_name=export_file_name(values.name),
+        mime="application/yaml",
+        icon=":material/download:",
+        disabled=spec is None,
+        key=state.EXPORT,
+        help=tr("ui.editor.export_help") if spec else tr("ui.editor.export_invalid"),
+        width="stretch",
+    )
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+
+def header(values: EditorValues) -> None:
+    name = values.name.strip() or tr("ui.editor.untitled")
+    st.title(f"{values.icon or '🤖'} {name}")
+    agent, version = state.agent_id(), state.loaded_version()
+    if agent is None:
+        st.caption(tr("ui.editor.not_saved"))
+    else:
+        st.caption(tr("ui.editor.editing_version", number=version))
+
+
+def main() -> None:
+    services = state.services()
+    tools = services.tools.all()
+    tool_ids = [tool.id for tool in tools]
+    draft = state.draft()
+    if draft is None:
+        draft = blank_values(tool_ids)
+        state.set_draft(draft)
+    state.seed_editor_widgets(draft, tools)
+
+    # Drawn top to bottom, filled in another order: the header and the save bar need the values
+    # the settings hold, and must be in place before the preview starts streaming.
+    top = st.container()
+    bar = st.container(border=True)
+    left, right = st.columns([11, 9], gap="large")
+    with left:
+        values = settings_panel(services, draft)
+    state.set_draft(values)
+    with top:
+        header(values)
+    with bar:
+        save_bar(services, values)
+        message = state.flash()
+        if message:
+            st.success(message, icon=":material/check_circle:")
+        agent = state.agent_id()
+        if agent is not None:
+            versions_panel(services, agent, tool_ids)
+    with right:
+        preview_panel.render(services, values)
+
+
+main()

@@ -1,0 +1,270 @@
+"""Every ``st.session_state`` key of the builder, and small typed accessors.
+
+The editor keeps a draft (``EditorValues``) beside its widgets. Streamlit forgets a widget's value
+when the widget is not drawn (another page, an unticked tool), so the editor seeds any missing
+widget from the draft before drawing, and writes the draft back after: what a person typed
+survives page changes, failed checks and reruns.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, MutableMapping
+from typing import Any, TypeVar, cast
+
+import streamlit as st
+
+from agents.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, t
+from builder_ui.editor_model import EditorValues, ToolChoice
+from builder_ui.forms import form_fields, widget_state
+from builder_ui.services import Services
+from builder_ui.transcript import ChatTurn
+from tools.registry import ToolDefinition
+
+# --- keys ---------------------------------------------------------------------------------------
+
+SERVICES = "atelier.services"
+LANGUAGE = "atelier.language"  # the chosen language; kept apart from its picker, whose widget
+LANGUAGE_PICKER = "atelier.language_picker"  # state Streamlit may drop when the page changes
+
+AGENT_ID = "editor.agent_id"  # the saved agent being edited, None for a new one
+LOADED_VERSION = "editor.loaded_version"  # the version number the draft came from
+DRAFT = "editor.draft"
+PROBLEMS = "editor.problems"  # list[Problem] of the last failed save
+FLASH = "editor.flash"  # a success message shown once, after a rerun
+MESSAGE_NONCE = "editor.message_nonce"  # renews the version message field after a save
+
+PREVIEW_TOKEN = "preview.token"  # noqa: S105 (a session key, not a secret)
+TRANSCRIPT = "preview.transcript"
+PENDING_PROMPT = "preview.pending_prompt"  # a conversation starter clicked
+
+HOME_NEW = "home.new"
+
+
+def home_open_key(agent_id: str) -> str:
+    return f"home.open.{agent_id}"
+
+
+def home_template_key(template_id: str) -> str:
+    return f"home.template.{template_id}"
+
+
+WIDGET_PREFIX = "editor.w."
+W_NAME = WIDGET_PREFIX + "name"
+W_ICON = WIDGET_PREFIX + "icon"
+W_DESCRIPTION = WIDGET_PREFIX + "description"
+W_INSTRUCTIONS = WIDGET_PREFIX + "instructions"
+W_STARTERS = WIDGET_PREFIX + "starters"
+W_MODEL = WIDGET_PREFIX + "model"
+W_TEMPERATURE = WIDGET_PREFIX + "temperature"
+W_MAX_TOKENS = WIDGET_PREFIX + "max_tokens"
+W_MAX_TOOL_STEPS = WIDGET_PREFIX + "max_tool_steps"
+W_MESSAGE = WIDGET_PREFIX + "message"  # + nonce
+SAVE = "editor.save"
+EXPORT = "editor.export"
+NEW_CONVERSATION = "preview.new_conversation"
+CHAT_INPUT = "preview.chat_input"
+
+
+def version_load_key(number: int) -> str:
+    return f"editor.load_version.{number}"
+
+
+def starter_key(index: int) -> str:
+    return f"preview.starter.{index}"
+
+
+def w_tool_on(tool_id: str) -> str:
+    return f"{WIDGET_PREFIX}tool.{tool_id}.on"
+
+
+def w_tool_approval(tool_id: str) -> str:
+    return f"{WIDGET_PREFIX}tool.{tool_id}.approval"
+
+
+def w_tool_config(tool_id: str) -> str:
+    """Prefix of the keys of a tool's config form."""
+    return f"{WIDGET_PREFIX}tool.{tool_id}.cfg."
+
+
+# --- pure helpers (a mapping stands for st.session_state) ----------------------------------------
+
+
+def editor_widget_state(values: EditorValues, tools: list[ToolDefinition]) -> dict[str, Any]:
+    """Every editor widget's value for ``values``."""
+    out: dict[str, Any] = {
+        W_NAME: values.name,
+        W_ICON: values.icon,
+        W_DESCRIPTION: values.description,
+        W_INSTRUCTIONS: values.instructions,
+        W_STARTERS: values.starters,
+        W_MODEL: values.model,
+        W_TEMPERATURE: values.temperature,
+        W_MAX_TOKENS: values.max_tokens,
+        W_MAX_TOOL_STEPS: values.max_tool_steps,
+    }
+    for tool_id, choice in values.tools.items():
+        out[w_tool_on(tool_id)] = choice.enabled
+        out[w_tool_approval(tool_id)] = choice.approval
+    for tool in tools:
+        choice = values.tools.get(tool.id, ToolChoice())
+        fields = form_fields(tool.config_model)
+        out.update(widget_state(fields, w_tool_config(tool.id), choice.config))
+    return out
+
+
+def seed_missing(session: MutableMapping[str, Any], wanted: dict[str, Any]) -> None:
+    for key, value in wanted.items():
+        if key not in session:
+            session[key] = value
+
+
+def drop_editor_widgets(session: MutableMapping[str, Any]) -> None:
+    for key in [k for k in session if isinstance(k, str) and k.startswith(WIDGET_PREFIX)]:
+        del session[key]
+
+
+# --- accessors ----------------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def _session() -> MutableMapping[str, Any]:
+    return cast("MutableMapping[str, Any]", st.session_state)
+
+
+def _get(key: str, default: Callable[[], T]) -> T:
+    if key not in st.session_state:
+        st.session_state[key] = default()
+    value: T = st.session_state[key]
+    return value
+
+
+def language() -> str:
+    lang = st.session_state.get(LANGUAGE) or current_language() or DEFAULT_LANGUAGE
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def language_picker_changed() -> None:
+    """Keyed select boxes keep the option label they showed, in the old language; the editor's
+    widgets are redrawn from the draft instead (it holds everything typed so far)."""
+    st.session_state[LANGUAGE] = st.session_state[LANGUAGE_PICKER]
+    drop_editor_widgets(_session())
+
+
+def seed_language_picker() -> None:
+    st.session_state.setdefault(LANGUAGE_PICKER, language())
+
+
+def tr(key: str, **params: Any) -> str:
+    """A message of the interface in the session's language."""
+    return t(key, language(), **params)
+
+
+def tr_or(key: str, fallback: str, **params: Any) -> str:
+    """The message ``key``, or ``fallback`` when no catalogue has it (a plug-in's tool)."""
+    text = tr(key, **params)
+    return fallback if text == key else text
+
+
+def services() -> Services:
+    """This browser session's services: the person's workspace, registries and checkpointer."""
+
+    def open_services() -> Services:
+        from store.config import default_principal
+
+        return Services.open(default_principal())
+
+    return _get(SERVICES, open_services)
+
+
+def draft() -> EditorValues | None:
+    value: EditorValues | None = st.session_state.get(DRAFT)
+    return value
+
+
+def set_draft(values: EditorValues) -> None:
+    st.session_state[DRAFT] = values
+
+
+def agent_id() -> str | None:
+    value: str | None = st.session_state.get(AGENT_ID)
+    return value
+
+
+def loaded_version() -> int | None:
+    value: int | None = st.session_state.get(LOADED_VERSION)
+    return value
+
+
+def open_in_editor(
+    values: EditorValues,
+    agent: str | None,
+    version: int | None,
+    new_conversation: bool = True,
+) -> None:
+    """Put ``values`` in the editor (its widgets are redrawn from them on the next run)."""
+    st.session_state[DRAFT] = values
+    st.session_state[AGENT_ID] = agent
+    st.session_state[LOADED_VERSION] = version
+    st.session_state[PROBLEMS] = []
+    drop_editor_widgets(_session())
+    if new_conversation:
+        reset_preview()
+
+
+def seed_editor_widgets(values: EditorValues, tools: list[ToolDefinition]) -> None:
+    seed_missing(_session(), editor_widget_state(values, tools))
+
+
+def set_saved(agent: str, version: int) -> None:
+    st.session_state[AGENT_ID] = agent
+    st.session_state[LOADED_VERSION] = version
+    st.session_state[PROBLEMS] = []
+    st.session_state[MESSAGE_NONCE] = message_nonce() + 1
+
+
+def message_nonce() -> int:
+    value: int = st.session_state.get(MESSAGE_NONCE, 0)
+    return value
+
+
+def problems() -> list[Any]:
+    value: list[Any] = st.session_state.get(PROBLEMS) or []
+    return value
+
+
+def set_problems(found: list[Any]) -> None:
+    st.session_state[PROBLEMS] = found
+
+
+def flash(message: str | None = None) -> str | None:
+    """Set a message to show after the next rerun, or (no argument) take it."""
+    if message is not None:
+        st.session_state[FLASH] = message
+        return None
+    taken: str | None = st.session_state.pop(FLASH, None)
+    return taken
+
+
+def preview_token() -> str:
+    return _get(PREVIEW_TOKEN, lambda: secrets.token_hex(8))
+
+
+def transcript() -> list[ChatTurn]:
+    return _get(TRANSCRIPT, list)
+
+
+def reset_preview() -> None:
+    """A new preview conversation: a new thread, an empty transcript."""
+    st.session_state[PREVIEW_TOKEN] = secrets.token_hex(8)
+    st.session_state[TRANSCRIPT] = []
+
+
+def set_pending_prompt(text: str) -> None:
+    st.session_state[PENDING_PROMPT] = text
+
+
+def take_pending_prompt() -> str | None:
+    value: str | None = st.session_state.pop(PENDING_PROMPT, None)
+    return value

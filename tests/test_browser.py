@@ -1,0 +1,162 @@
+"""End to end in a real headless Chromium: create an agent, save it, ask the preview chat.
+
+The app runs as a real ``streamlit run`` subprocess with its data in a temporary ``ATELIER_HOME``
+and a scripted preview model (``ATELIER_PREVIEW_MODEL``), so no network is involved. Chromium is
+Debian's (``make browser-deps``); the test is skipped with the reason when it is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agents.template_catalogue import list_templates
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+REPLIES = """\
+- tool_calls: [{name: calculator, args: {expression: "6*7"}}]
+- text: "6 fois 7 font 42."
+"""
+STARTUP_TIMEOUT_S = 30
+STEP_TIMEOUT_MS = 20_000
+
+
+def _require_browser() -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent: run `make browser-deps` (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        pytest.skip(f"playwright cannot be imported: {exc}")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"streamlit exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"streamlit did not become healthy within {STARTUP_TIMEOUT_S} s")
+
+
+@pytest.fixture
+def app_url(tmp_path: Path) -> Iterator[str]:
+    _require_browser()
+    replies = tmp_path / "replies.yaml"
+    replies.write_text(REPLIES, "utf-8")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "ATELIER_HOME": str(tmp_path / "home"),
+        "ATELIER_PREVIEW_MODEL": f"scripted:{replies}",
+        "ATELIER_LANG": "fr",
+        "ATELIER_USER": "camille",
+    }
+    env.pop("ATELIER_DEFAULT_MODEL", None)
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "builder_ui/app.py",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    log = (tmp_path / "streamlit.log").open("wb")
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
+
+
+def test_create_save_and_preview_an_agent(app_url: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1700}, locale="fr-FR")
+            page.set_default_timeout(STEP_TIMEOUT_MS)
+            page.goto(app_url)
+            expect(page.get_by_role("heading", name="Vos assistants")).to_be_visible()
+
+            page.get_by_role("button", name="Nouvel agent").click()
+            name = page.get_by_label("Nom", exact=True)
+            expect(name).to_be_visible()
+            name.fill("Assistant calcul")
+            name.press("Tab")
+            instructions = page.get_by_label("Instructions", exact=True)
+            instructions.fill("Tu aides les agents du service à faire leurs calculs.")
+            instructions.press("Tab")
+            page.get_by_text("Calculatrice", exact=True).click()
+            expect(page.get_by_label("Validation avant utilisation")).to_be_visible()
+
+            page.get_by_role("button", name="Enregistrer").click()
+            expect(page.get_by_text("Version 1 enregistrée.")).to_be_visible()
+
+            chat = page.get_by_placeholder("Écrivez un message à l'assistant")
+            chat.fill("Combien font 6 fois 7 ?")
+            chat.press("Enter")
+            expect(page.get_by_text("6 fois 7 font 42.")).to_be_visible()
+            expect(page.get_by_text("Outil utilisé : Calculatrice")).to_be_visible()
+
+            # Streamlit scrolls inside its main block: back to the top for the whole picture.
+            page.evaluate("document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)")
+            page.screenshot(path=str(ARTIFACTS / "builder-e2e.png"), full_page=True)
+
+            page.get_by_role("link", name="Accueil").click()
+            expect(page.get_by_role("heading", name="Assistant calcul")).to_be_visible()
+            expect(page.get_by_text("Dernière version : 1")).to_be_visible()
+            expect(page.get_by_role("button", name="Utiliser ce modèle")).to_have_count(
+                len(list_templates())
+            )
+            page.screenshot(path=str(ARTIFACTS / "builder-home.png"), full_page=True)
+        finally:
+            browser.close()

@@ -385,6 +385,7 @@ def test_ui_starts_streamlit_on_loopback(tmp_path: Path, monkeypatch: pytest.Mon
         "--server.address": "127.0.0.1",
         "--server.headless": "true",
         "--browser.gatherUsageStats": "false",
+        "--client.toolbarMode": "minimal",
     }
 
 

@@ -32,12 +32,37 @@ from agents.retry import RetryPolicy
 from agents.runtime import AgentRuntime, Finished, RunEvent, RunResult
 from agents.spec import AgentSpec, ModelSettings
 from agents.validation import check_spec
-from store.records import AgentRecord, RunRecord, VersionRecord
+from store.records import AgentRecord, Catalogue, RunRecord, VersionRecord
 from store.workspace import Workspace
 from tools.registry import ToolRegistry, ToolResult
 from tools.registry import default_registry as default_tools
 
 RUNTIME_CACHE_SIZE = 16
+
+
+@dataclass(frozen=True)
+class Installation:
+    """What every person of one installation shares: thread-safe, holds nobody's data in
+    memory, opened once per process."""
+
+    catalogue: Catalogue
+    tools: ToolRegistry
+    providers: ProviderRegistry
+    checkpointer: BaseCheckpointSaver[Any]
+
+    @classmethod
+    def open(cls) -> Installation:
+        """The embedded defaults: SQLite catalogue and checkpoints under ``ATELIER_HOME``."""
+        from agents.checkpoints import sqlite_checkpointer
+        from store.config import threads_path
+        from store.sql_catalogue import open_catalogue
+
+        return cls(
+            catalogue=open_catalogue(),
+            tools=default_tools(),
+            providers=default_providers(),
+            checkpointer=sqlite_checkpointer(threads_path()),
+        )
 
 
 @dataclass
@@ -53,17 +78,17 @@ class Services:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def open(cls, principal: str | None = None) -> Services:
-        """The embedded defaults: SQLite catalogue and checkpoints under ``ATELIER_HOME``."""
-        from agents.checkpoints import sqlite_checkpointer
-        from store.config import threads_path
-        from store.workspace import open_workspace
+    def open(cls, principal: str | None = None, shared: Installation | None = None) -> Services:
+        """One person's services over this installation (opened from ``ATELIER_HOME`` unless
+        an already open one is given: the builder shares one between its sessions)."""
+        from store.config import default_principal
 
+        shared = shared or Installation.open()
         return cls(
-            workspace=open_workspace(principal),
-            tools=default_tools(),
-            providers=default_providers(),
-            checkpointer=sqlite_checkpointer(threads_path()),
+            workspace=Workspace(principal or default_principal(), shared.catalogue),
+            tools=shared.tools,
+            providers=shared.providers,
+            checkpointer=shared.checkpointer,
         )
 
     @property

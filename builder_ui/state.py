@@ -17,7 +17,7 @@ import streamlit as st
 from agents.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, t
 from builder_ui.editor_model import EditorValues, ToolChoice
 from builder_ui.forms import form_fields, widget_state
-from builder_ui.services import Services
+from builder_ui.services import Installation, Services
 from builder_ui.transcript import ChatTurn
 from tools.registry import ToolDefinition
 
@@ -173,9 +173,22 @@ def services() -> Services:
     def open_services() -> Services:
         from store.config import default_principal
 
-        return Services.open(default_principal())
+        return Services.open(default_principal(), shared=_installation(data_dir_key()))
 
     return _get(SERVICES, open_services)
+
+
+@st.cache_resource(show_spinner=False)
+def _installation(home: str) -> Installation:
+    """Shared by every session of this process (thread-safe, nobody's data); keyed by the data
+    directory so that a test changing ``ATELIER_HOME`` gets its own."""
+    return Installation.open()
+
+
+def data_dir_key() -> str:
+    from store.config import data_dir
+
+    return str(data_dir())
 
 
 def draft() -> EditorValues | None:

@@ -18,15 +18,16 @@ from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
     BaseMessage,
-    HumanMessage,
     ToolMessage,
 )
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Durability, StreamMode
 
+from agents.agent_state import turn_input
 from agents.checkpoints import compact_thread, thread_messages
 from agents.compiler import ERROR_MARK, compile_agent, enabled_tools, recursion_limit
+from agents.knowledge import Citation, Retriever
 from agents.retry import RetryPolicy
 from agents.spec import AgentSpec
 from tools.registry import ToolRegistry
@@ -54,6 +55,7 @@ class RunResult:
     messages: int = 0
     latency_ms: float = 0.0
     error: str = ""
+    citations: list[Citation] = field(default_factory=list)
 
     @property
     def usage(self) -> dict[str, int]:
@@ -108,12 +110,19 @@ class AgentRuntime:
         *,
         model_ref: str = "",
         retry: RetryPolicy | None = None,
+        retriever: Retriever | None = None,
     ) -> None:
         self.spec = spec
         self.model_ref = model_ref or type(model).__name__
         self.checkpointer = checkpointer
         self.graph = compile_agent(
-            spec, model, tools, checkpointer=checkpointer, retry=retry, model_label=self.model_ref
+            spec,
+            model,
+            tools,
+            checkpointer=checkpointer,
+            retry=retry,
+            model_label=self.model_ref,
+            retriever=retriever,
         )
         # A step with side effects must be on disk before the next one starts; otherwise one
         # write at the end of the turn is enough (a crash loses only the turn in progress).
@@ -144,7 +153,7 @@ class AgentRuntime:
         result = RunResult(thread=thread_id, answer="", model=self.model_ref, outcome="ok")
         calls: dict[str, ToolCallRecord] = {}
         streamed: set[str] = set()
-        inputs = {"messages": [HumanMessage(content=message)], "tool_rounds": 0}
+        inputs = turn_input(message)
         modes: list[StreamMode] = ["updates", "values"]
         if tokens:
             modes.append("messages")
@@ -154,6 +163,7 @@ class AgentRuntime:
         for mode, payload in parts:
             if mode == "values":
                 result.messages = len(payload.get("messages", []))
+                result.citations = [Citation.from_data(c) for c in payload.get("citations") or []]
                 continue
             if mode == "messages":
                 chunk, meta = payload

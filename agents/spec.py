@@ -67,10 +67,23 @@ class Limits(Strict):
 
 
 class KnowledgeSettings(Strict):
-    """Knowledge bases the agent answers from (filled by the knowledge work)."""
+    """Knowledge bases the agent answers from, and how it looks them up."""
 
-    bases: list[str] = Field(default_factory=list)
-    top_k: int = Field(default=5, ge=1, le=50)
+    bases: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list, max_length=20, description="Knowledge bases, by id or name."
+    )
+    top_k: int = Field(default=5, ge=1, le=50, description="Passages given to the model.")
+    min_score: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Passages less similar than this (cosine, 0 to 1) are left out.",
+    )
+    mode: Literal["auto", "tool", "both"] = Field(
+        default="auto",
+        description="auto: search before every answer; tool: the model searches when it "
+        "decides (knowledge_search); both.",
+    )
 
 
 class Guardrails(Strict):

@@ -50,7 +50,11 @@ def echo_tool(run: Any = None, **overrides: Any) -> ToolDefinition:
 
 
 def test_builtins_are_registered(registry: ToolRegistry) -> None:
-    assert [tool.id for tool in registry.all()] == ["calculator", "current_datetime"]
+    assert [tool.id for tool in registry.all()] == [
+        "calculator",
+        "current_datetime",
+        "knowledge_search",
+    ]
     calc = registry.get("calculator")
     assert calc.consequential is False
     assert calc.title == "Calculatrice"
@@ -63,7 +67,8 @@ def test_unknown_tool_lists_the_known_ones(registry: ToolRegistry) -> None:
         registry.get("calculatrice")
     assert caught.value.key == "tool.unknown"
     assert caught.value.message() == (
-        "outil inconnu : « calculatrice ». Outils disponibles : calculator, current_datetime"
+        "outil inconnu : « calculatrice ». Outils disponibles : calculator, current_datetime,"
+        " knowledge_search"
     )
 
 

@@ -8,7 +8,7 @@ for the model and stay in French, like the rest of an agent's content.
 from __future__ import annotations
 
 from agents.i18n import t
-from tools import calculator, clock
+from tools import calculator, clock, knowledge_search
 from tools.registry import ToolDefinition, ToolRegistry
 
 
@@ -22,6 +22,7 @@ def register_all(registry: ToolRegistry) -> None:
             run=calculator.run,
             consequential=False,
             timeout_s=5.0,
+            inline=True,
         )
     )
     registry.register(
@@ -34,5 +35,19 @@ def register_all(registry: ToolRegistry) -> None:
             run=clock.run,
             consequential=False,
             timeout_s=5.0,
+            inline=True,
+        )
+    )
+    registry.register(
+        ToolDefinition(
+            id=knowledge_search.TOOL_ID,
+            title=t("tool.knowledge_search.title", "fr"),
+            description=knowledge_search.MODEL_DESCRIPTION,
+            args_model=knowledge_search.SearchArgs,
+            run=knowledge_search.run,
+            consequential=False,
+            timeout_s=30.0,
+            uses_context=True,
+            tags=("knowledge",),
         )
     )

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agents.errors import UserError
+from agents.knowledge import Citation, Retriever
 from agents.spec import describe_validation_error
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,25 @@ class NoConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-ToolFunction = Callable[[Any, Any], Any]
-"""``run(args, config)``: validated arguments and config in, a JSON-able result out."""
+ToolFunction = Callable[..., Any]
+"""``run(args, config)`` (or ``run(args, config, context)`` for a tool with ``uses_context``):
+validated arguments and config in, a JSON-able result (or a ``Cited`` one) out."""
+
+
+@dataclass(frozen=True)
+class ToolContext:
+    """What a tool may receive from the run, chosen by the interface that runs the agent: tools
+    never open stores or connections of their own."""
+
+    retriever: Retriever | None = None
+
+
+@dataclass(frozen=True)
+class Cited:
+    """A tool result built on documents, with the passages it quotes."""
+
+    value: Any
+    citations: list[Citation]
 
 
 @dataclass(frozen=True)
@@ -48,6 +66,10 @@ class ToolDefinition:
     consequential: bool = False
     timeout_s: float = DEFAULT_TIMEOUT_S
     tags: tuple[str, ...] = field(default_factory=tuple)
+    uses_context: bool = False
+    inline: bool = False
+    """Pure, fast and bounded: run in the caller's thread, skipping the pool (saves a thread
+    hand-off per call)."""
 
     def validate_config(self, config: dict[str, Any] | None) -> BaseModel:
         """The tool's config, validated; problems are reported with the field path."""
@@ -76,6 +98,7 @@ class ToolResult:
     ok: bool
     output: Any = None
     error: str = ""
+    citations: list[Citation] = field(default_factory=list)
 
     def for_model(self) -> str:
         if self.ok:
@@ -113,7 +136,11 @@ class ToolRegistry:
         return [self._tools[k] for k in sorted(self._tools)]
 
     def run(
-        self, tool_id: str, args: dict[str, Any] | None, config: dict[str, Any] | None = None
+        self,
+        tool_id: str,
+        args: dict[str, Any] | None,
+        config: dict[str, Any] | None = None,
+        context: ToolContext | None = None,
     ) -> ToolResult:
         """Run one tool with a time limit. Bad config is the caller's error (raised); bad
         arguments and failures inside the tool become an unsuccessful ``ToolResult``."""
@@ -124,20 +151,30 @@ class ToolRegistry:
             parsed = tool.validate_args(args)
         except UserError as exc:
             return ToolResult(tool_id, args, ok=False, error=exc.message())
-        return _run_with_timeout(tool, parsed, settings, args)
+        call_args = (
+            (parsed, settings, context or ToolContext())
+            if tool.uses_context
+            else (
+                parsed,
+                settings,
+            )
+        )
+        return _run_with_timeout(tool, call_args, args)
 
 
 _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="atelier-tool")
 
 
 def _run_with_timeout(
-    tool: ToolDefinition, parsed: BaseModel, settings: BaseModel, args: dict[str, Any]
+    tool: ToolDefinition, call_args: tuple[Any, ...], args: dict[str, Any]
 ) -> ToolResult:
-    future = _POOL.submit(tool.run, parsed, settings)
     try:
-        output = future.result(timeout=tool.timeout_s)
+        if tool.inline:
+            output = tool.run(*call_args)
+        else:
+            future = _POOL.submit(tool.run, *call_args)
+            output = future.result(timeout=tool.timeout_s)
     except concurrent.futures.TimeoutError:
-        future.cancel()
         return ToolResult(tool.id, args, ok=False, error=_msg("tool.timeout", s=tool.timeout_s))
     except UserError as exc:
         return ToolResult(tool.id, args, ok=False, error=exc.message())
@@ -146,6 +183,8 @@ def _run_with_timeout(
         return ToolResult(
             tool.id, args, ok=False, error=_msg("tool.failed", kind=type(exc).__name__)
         )
+    if isinstance(output, Cited):
+        return ToolResult(tool.id, args, ok=True, output=output.value, citations=output.citations)
     return ToolResult(tool.id, args, ok=True, output=output)
 
 

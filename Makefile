@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
 
-.PHONY: install run test lint bench browser-deps clean
+.PHONY: install run test lint bench system-deps clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -18,16 +18,20 @@ install: $(STAMP)
 run: install
 	$(BIN)/atelier ui --port $(PORT)
 
-# Debian's Chromium for the end-to-end test (the Playwright download does not work offline).
-browser-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
+# Debian packages some tests need: Chromium for the end-to-end test (Playwright's own download
+# does not work offline) and Tesseract for OCR of scanned PDFs. Tests skip when they are absent.
+SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng
+system-deps:
+	@missing=""; \
+	for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "chromium could not be installed: the browser test will be skipped"; \
-	  else echo "chromium not installed and no root: the browser test will be skipped"; fi; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	      || echo "could not install$$missing: the tests that need them will be skipped"; \
+	  else echo "missing$$missing and no root: the tests that need them will be skipped"; fi; \
 	fi
 
-test: install browser-deps
+test: install system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -40,6 +44,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/runtime.py
+	$(BIN)/python bench/retrieval.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

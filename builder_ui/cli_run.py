@@ -83,6 +83,10 @@ def _turn(
             renderer.show(event)
     if renderer is not None:
         renderer.end_line()
+        if result is not None and result.citations:
+            typer.echo(t("cli.run.sources"))
+            for c in result.citations:
+                typer.echo(f"  [{c.n}] {c.source()}")
     assert result is not None, "a run always finishes"
     return result
 
@@ -101,6 +105,18 @@ def result_json(result: RunResult) -> dict[str, Any]:
         "outcome": result.outcome,
         "latency_ms": round(result.latency_ms, 1),
         "error": result.error,
+        "citations": [
+            {
+                "n": c.n,
+                "document": c.document,
+                "page": c.page,
+                "passage": c.passage,
+                "score": round(c.score, 4),
+                "document_id": c.document_id,
+                "kb_id": c.kb_id,
+            }
+            for c in result.citations
+        ],
     }
 
 

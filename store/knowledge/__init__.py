@@ -1,0 +1,1 @@
+"""Knowledge bases: parse documents, chunk, embed, index (Chroma + BM25), retrieve, erase."""

@@ -21,6 +21,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from agents.checkpoints import thread_messages
 from agents.errors import UserError
+from agents.knowledge import Citation, Retriever
 from agents.models.registry import (
     ModelChoice,
     ProviderRegistry,
@@ -178,6 +179,7 @@ class Services:
                 self.checkpointer,
                 model_ref=settings.ref,
                 retry=self.retry,
+                retriever=self.retriever(spec),
             )
         with self._lock:
             self._runtimes[key] = cached  # most recently used last
@@ -257,6 +259,35 @@ class Services:
                 error=result.error,
             )
         )
+
+    # --- knowledge -------------------------------------------------------------------------
+
+    def retriever(self, spec: AgentSpec) -> Retriever | None:
+        """The agent's knowledge, reached through this person's workspace: bases are resolved
+        now, so a base the person cannot see stops the run before it starts."""
+        settings = spec.knowledge
+        if settings is None or not settings.bases:
+            return None
+        bases = [self.workspace.resolve_kb(ref).id for ref in settings.bases]
+        workspace = self.workspace
+
+        def search(query: str) -> list[Citation]:
+            found = workspace.search(bases, query, k=settings.top_k, min_score=settings.min_score)
+            return [
+                Citation(
+                    document=p.document,
+                    passage=p.text,
+                    score=p.score,
+                    page=p.page,
+                    heading_path=p.heading_path,
+                    document_id=p.document_id,
+                    chunk_id=p.chunk_id,
+                    kb_id=p.kb_id,
+                )
+                for p in found
+            ]
+
+        return search
 
     # --- tools -----------------------------------------------------------------------------
 

@@ -9,7 +9,10 @@ private thing exists.
 from __future__ import annotations
 
 import secrets
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from agents.errors import NotFound, UserError
 from agents.spec import AgentSpec
@@ -17,13 +20,28 @@ from store.config import default_principal
 from store.memory import agent_not_found, thread_not_found, utc_now
 from store.records import AgentRecord, Catalogue, RunRecord, ThreadRecord, VersionRecord
 
+if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma: only on use
+    from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord, Passage
+    from store.knowledge.service import KnowledgeStore, SearchMode
+
 
 class Workspace:
-    def __init__(self, principal: str, catalogue: Catalogue) -> None:
+    """``knowledge`` is the knowledge store, or a function that opens it on first use; by
+    default this installation's (``open_knowledge_store``)."""
+
+    def __init__(
+        self,
+        principal: str,
+        catalogue: Catalogue,
+        knowledge: KnowledgeStore | Callable[[], KnowledgeStore] | None = None,
+    ) -> None:
         if not principal.strip():
             raise ValueError("a workspace needs a principal")
         self.principal = principal
         self._catalogue = catalogue
+        self._knowledge_source = knowledge
+        self._knowledge: KnowledgeStore | None = None
+        self._knowledge_lock = threading.Lock()
 
     # --- agents ----------------------------------------------------------------------------
 
@@ -115,6 +133,107 @@ class Workspace:
             found.extend(self._catalogue.list_runs(agent.id, limit))
         found.sort(key=lambda r: (r.created_at, r.id), reverse=True)
         return found[: max(limit, 0)]
+
+    # --- knowledge bases -------------------------------------------------------------------
+    # Owner only for now (sharing comes with teams). Someone else's base or document is
+    # reported exactly like a missing one.
+
+    @property
+    def knowledge(self) -> KnowledgeStore:
+        with self._knowledge_lock:
+            if self._knowledge is None:
+                source = self._knowledge_source
+                if source is None:
+                    from store.knowledge.service import open_knowledge_store
+
+                    source = open_knowledge_store
+                self._knowledge = source() if callable(source) else source
+            return self._knowledge
+
+    def create_kb(
+        self, name: str, embedder: str | None = None, description: str = ""
+    ) -> KnowledgeBaseRecord:
+        wanted = name.strip().casefold()
+        for kb in self.list_kbs():
+            if kb.name.strip().casefold() == wanted:
+                raise UserError("kb.name_taken", name=kb.name, id=kb.id)
+        return self.knowledge.create_kb(name, self.principal, embedder, description)
+
+    def list_kbs(self) -> list[KnowledgeBaseRecord]:
+        return self.knowledge.list_kbs(owner=self.principal)
+
+    def get_kb(self, kb_id: str) -> KnowledgeBaseRecord:
+        try:
+            kb = self.knowledge.get_kb(kb_id)
+        except NotFound:
+            kb = None
+        if kb is None or kb.owner != self.principal:
+            raise NotFound("kb.not_found", ref=kb_id)
+        return kb
+
+    def resolve_kb(self, ref: str) -> KnowledgeBaseRecord:
+        """An id or a name (in any case) to the principal's knowledge base."""
+        wanted = ref.strip()
+        try:
+            return self.get_kb(wanted)
+        except NotFound:
+            pass
+        matches = [k for k in self.list_kbs() if k.name.strip().casefold() == wanted.casefold()]
+        if not matches:
+            raise NotFound("kb.not_found", ref=ref)
+        if len(matches) > 1:
+            raise UserError("kb.ambiguous", ref=ref, ids=", ".join(sorted(k.id for k in matches)))
+        return matches[0]
+
+    def delete_kb(self, kb_ref: str) -> None:
+        self.knowledge.delete_kb(self.resolve_kb(kb_ref).id)
+
+    def set_kb_embedder(self, kb_ref: str, embedder: str) -> KnowledgeBaseRecord:
+        return self.knowledge.set_embedder(self.resolve_kb(kb_ref).id, embedder)
+
+    def add_documents(
+        self, kb_ref: str, files: Sequence[tuple[str, bytes]]
+    ) -> list[DocumentRecord]:
+        return self.knowledge.add_documents(self.resolve_kb(kb_ref).id, files)
+
+    def list_documents(self, kb_ref: str) -> list[DocumentRecord]:
+        return self.knowledge.list_documents(self.resolve_kb(kb_ref).id)
+
+    def get_document(self, kb_ref: str, doc_id: str) -> DocumentRecord:
+        kb = self.resolve_kb(kb_ref)
+        try:
+            document = self.knowledge.get_document(doc_id)
+        except NotFound:
+            document = None
+        if document is None or document.kb_id != kb.id:
+            raise NotFound("kb.document_not_found", ref=doc_id)
+        return document
+
+    def delete_document(self, kb_ref: str, doc_id: str) -> None:
+        self.knowledge.delete_document(self.get_document(kb_ref, doc_id).id)
+
+    def wait_for_documents(
+        self,
+        kb_ref: str,
+        doc_ids: Sequence[str],
+        timeout: float | None = None,
+        on_progress: Callable[[list[DocumentRecord]], None] | None = None,
+    ) -> list[DocumentRecord]:
+        """Until the documents are ready or failed (see ``Ingestion.wait``)."""
+        ids = [self.get_document(kb_ref, doc_id).id for doc_id in doc_ids]
+        return self.knowledge.wait(ids, timeout, on_progress)
+
+    def search(
+        self,
+        kb_refs: Iterable[str],
+        query: str,
+        k: int = 5,
+        min_score: float = 0.0,
+        mode: SearchMode = "hybrid",
+    ) -> list[Passage]:
+        """Search the principal's knowledge bases named by ``kb_refs`` (ids or names)."""
+        kb_ids = [self.resolve_kb(ref).id for ref in kb_refs]
+        return self.knowledge.search(kb_ids, query, k=k, min_score=min_score, mode=mode)
 
 
 def open_workspace(principal: str | None = None) -> Workspace:

@@ -1,0 +1,338 @@
+"""The knowledge bases' own database: bases, documents and the text of every chunk.
+
+Chunk text lives here and nowhere else (Chroma only holds ids and vectors), because this
+database erases what is deleted (``erasable_sql``), while Chroma keeps deleted records in its
+own files (see FACTS.md and ``vectors``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from store.knowledge.chunking import search_text
+from store.knowledge.erasable_sql import ErasableDatabase
+from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord
+from store.knowledge.schema import (
+    DOCUMENT_FIELDS,
+    MIGRATIONS,
+    ChunkRow,
+    Indexed,
+    KbState,
+    SearchTexts,
+    bases,
+    chunk_of,
+    chunks,
+    document_of,
+    documents,
+    queued,
+)
+from store.memory import utc_now
+from store.sql_catalogue import _stamp
+
+
+class KnowledgeDb(ErasableDatabase):
+    """Thread-safe; several processes may open the same file."""
+
+    def __init__(self, url_or_path: str | Path, *, busy_timeout: float = 30.0) -> None:
+        super().__init__(url_or_path, MIGRATIONS, busy_timeout=busy_timeout)
+
+    # --- knowledge bases -------------------------------------------------------------------
+
+    def insert_kb(self, record: KnowledgeBaseRecord, collection: str) -> None:
+        row = {
+            "id": record.id,
+            "name": record.name,
+            "owner": record.owner,
+            "description": record.description,
+            "embedder": record.embedder,
+            "collection": collection,
+            "version": 0,
+            "created_at": _stamp(record.created_at),
+        }
+        self.write(lambda conn: conn.execute(insert(bases).values(row)))
+
+    def kb_records(self, kb_id: str | None = None, owner: str | None = None) -> list[Any]:
+        docs = (
+            select(func.count())
+            .where(documents.c.kb_id == bases.c.id)
+            .scalar_subquery()
+            .label("documents")
+        )
+        chunk_count = (
+            select(func.count()).where(chunks.c.kb_id == bases.c.id).scalar_subquery().label("n")
+        )
+        query = select(
+            bases.c.id,
+            bases.c.name,
+            bases.c.owner,
+            bases.c.embedder,
+            bases.c.created_at,
+            bases.c.description,
+            docs,
+            chunk_count,
+        ).order_by(bases.c.created_at, bases.c.id)
+        if kb_id is not None:
+            query = query.where(bases.c.id == kb_id)
+        if owner is not None:
+            query = query.where(bases.c.owner == owner)
+        rows = self.read(lambda conn: list(conn.execute(query)))
+        return [
+            KnowledgeBaseRecord(
+                id=r.id,
+                name=r.name,
+                owner=r.owner,
+                embedder=r.embedder,
+                created_at=datetime.fromisoformat(r.created_at),
+                description=r.description,
+                documents=r.documents,
+                chunks=r.n,
+            )
+            for r in rows
+        ]
+
+    def kb_state(self, kb_id: str, conn: Connection | None = None) -> KbState | None:
+        query = select(bases.c.id, bases.c.embedder, bases.c.collection, bases.c.version).where(
+            bases.c.id == kb_id
+        )
+        row = (conn.execute(query) if conn else self.read(lambda c: c.execute(query))).first()
+        return KbState(row.id, row.embedder, row.collection, row.version) if row else None
+
+    def switch_collection(self, kb_id: str, old: str, new: str, embedder: str) -> bool:
+        """Point the base at its rebuilt collection, unless someone switched it meanwhile."""
+
+        def work(conn: Connection) -> bool:
+            state = self.kb_state(kb_id, conn)
+            if state is None or state.collection != old:
+                return False
+            changes = {"collection": new, "embedder": embedder, "version": state.version + 1}
+            conn.execute(update(bases).where(bases.c.id == kb_id).values(changes))
+            return True
+
+        return self.write(work)
+
+    def delete_kb(self, kb_id: str) -> list[str]:
+        """Delete the base with its documents and chunks; returns the documents' ids."""
+
+        def work(conn: Connection) -> list[str]:
+            ids = list(conn.execute(select(documents.c.id).where(documents.c.kb_id == kb_id)))
+            conn.execute(delete(chunks).where(chunks.c.kb_id == kb_id))
+            conn.execute(delete(documents).where(documents.c.kb_id == kb_id))
+            conn.execute(delete(bases).where(bases.c.id == kb_id))
+            return [r.id for r in ids]
+
+        removed = self.write(work)
+        self.forget()
+        return removed
+
+    # --- documents -------------------------------------------------------------------------
+
+    def add_document(self, record: DocumentRecord, worker: str) -> tuple[DocumentRecord, bool]:
+        """Insert ``record`` as queued, or return the base's document with the same content
+        (``False``: nothing new). A failed one is queued again, as a new try."""
+
+        def work(conn: Connection) -> tuple[str, bool]:
+            found = conn.execute(
+                select(documents.c.id, documents.c.status).where(
+                    documents.c.kb_id == record.kb_id,
+                    documents.c.content_hash == record.content_hash,
+                )
+            ).first()
+            if found is None:
+                row = {k: getattr(record, k) for k in DOCUMENT_FIELDS}
+                row.update(
+                    created_at=_stamp(record.created_at),
+                    updated_at=_stamp(record.updated_at),
+                    worker=worker,
+                )
+                conn.execute(insert(documents).values(row))
+                return record.id, True
+            if found.status != "failed":
+                return found.id, False
+            changes = queued(worker) | {"filename": record.filename}
+            conn.execute(update(documents).where(documents.c.id == found.id).values(changes))
+            return found.id, True
+
+        try:
+            doc_id, fresh = self.write(work)
+        except IntegrityError:  # the same content added at the same moment elsewhere
+            doc_id, fresh = self.write(work)
+        document = self.get_document(doc_id)
+        assert document is not None
+        return document, fresh
+
+    def get_document(self, doc_id: str) -> DocumentRecord | None:
+        found = self.list_documents(doc_id=doc_id)
+        return found[0] if found else None
+
+    def list_documents(
+        self,
+        kb_id: str | None = None,
+        doc_id: str | None = None,
+        statuses: Sequence[str] = (),
+        ids: Iterable[str] = (),
+    ) -> list[DocumentRecord]:
+        query = select(*(documents.c[k] for k in DOCUMENT_FIELDS)).order_by(
+            documents.c.created_at, documents.c.id
+        )
+        if kb_id is not None:
+            query = query.where(documents.c.kb_id == kb_id)
+        if doc_id is not None:
+            query = query.where(documents.c.id == doc_id)
+        if statuses:
+            query = query.where(documents.c.status.in_(list(statuses)))
+        if wanted := list(ids):
+            query = query.where(documents.c.id.in_(wanted))
+        rows = self.read(lambda conn: list(conn.execute(query)))
+        return [document_of(r) for r in rows]
+
+    def held(self, statuses: Sequence[str]) -> list[tuple[DocumentRecord, str]]:
+        """Documents in ``statuses`` with the worker that holds each."""
+        query = select(*(documents.c[k] for k in DOCUMENT_FIELDS), documents.c.worker).where(
+            documents.c.status.in_(list(statuses))
+        )
+        rows = self.read(lambda conn: list(conn.execute(query)))
+        return [(document_of(r), r.worker) for r in rows]
+
+    def document_ids(self, kb_id: str) -> set[str]:
+        query = select(documents.c.id).where(documents.c.kb_id == kb_id)
+        return set(self.read(lambda conn: list(conn.execute(query).scalars())))
+
+    def claim(self, doc_id: str, worker: str) -> bool:
+        """Mark a queued document as being indexed by ``worker``, unless someone took it."""
+        changes = {"status": "indexing", "progress": 0.0, "worker": worker}
+        return self._update(doc_id, changes, ("queued",), worker=None)
+
+    def requeue(self, doc_id: str, worker: str, statuses: Sequence[str]) -> bool:
+        return self._update(doc_id, queued(worker), statuses, worker=None)
+
+    def progress(self, doc_id: str, progress: float, worker: str) -> bool:
+        """Record progress; ``False`` when the document is no longer this worker's to index
+        (deleted, or taken over after this process was thought dead)."""
+        return self._update(doc_id, {"progress": progress}, ("indexing",), worker=worker)
+
+    def fail(self, doc_id: str, reason: str, worker: str | None = None) -> bool:
+        changes = {"status": "failed", "error": reason, "progress": 0.0, "worker": ""}
+        return self._update(doc_id, changes, ("queued", "indexing"), worker=worker)
+
+    def _update(
+        self,
+        doc_id: str,
+        changes: dict[str, Any],
+        statuses: Sequence[str],
+        worker: str | None,
+    ) -> bool:
+        changes = changes | {"updated_at": _stamp(utc_now())}
+        query = update(documents).where(
+            documents.c.id == doc_id, documents.c.status.in_(list(statuses))
+        )
+        if worker is not None:
+            query = query.where(documents.c.worker == worker)
+        return bool(self.write(lambda conn: conn.execute(query.values(changes)).rowcount))
+
+    def finish(self, doc_id: str, worker: str, collection: str, done: Indexed) -> bool:
+        """Write the chunks and mark the document ready, in one transaction, if ``worker``
+        still holds it and its base still uses ``collection``; else write nothing."""
+
+        def work(conn: Connection) -> bool:
+            found = conn.execute(
+                select(documents.c.kb_id).where(
+                    documents.c.id == doc_id,
+                    documents.c.status == "indexing",
+                    documents.c.worker == worker,
+                )
+            ).first()
+            state = self.kb_state(found.kb_id, conn) if found else None
+            if found is None or state is None or state.collection != collection:
+                return False
+            rows = [
+                {
+                    "id": chunk_id,
+                    "kb_id": found.kb_id,
+                    "document_id": doc_id,
+                    "ordinal": c.ordinal,
+                    "text": c.text,
+                    "page": c.page,
+                    "heading_path": json.dumps(list(c.heading_path), ensure_ascii=False),
+                    "start_char": c.start,
+                    "end_char": c.end,
+                }
+                for chunk_id, c in zip(done.ids, done.chunks, strict=True)
+            ]
+            conn.execute(delete(chunks).where(chunks.c.document_id == doc_id))
+            if rows:
+                conn.execute(insert(chunks), rows)
+            changes = {
+                "status": "ready",
+                "progress": 1.0,
+                "error": "",
+                "title": done.title,
+                "pages": done.pages,
+                "chunks": len(rows),
+                "worker": "",
+                "updated_at": _stamp(utc_now()),
+            }
+            conn.execute(update(documents).where(documents.c.id == doc_id).values(changes))
+            conn.execute(
+                update(bases).where(bases.c.id == found.kb_id).values(version=bases.c.version + 1)
+            )
+            return True
+
+        return self.write(work)
+
+    def delete_document(self, doc_id: str) -> bool:
+        def work(conn: Connection) -> bool:
+            kb_id = conn.execute(
+                select(documents.c.kb_id).where(documents.c.id == doc_id)
+            ).scalar_one_or_none()
+            if kb_id is None:
+                return False
+            conn.execute(delete(chunks).where(chunks.c.document_id == doc_id))
+            conn.execute(delete(documents).where(documents.c.id == doc_id))
+            conn.execute(
+                update(bases).where(bases.c.id == kb_id).values(version=bases.c.version + 1)
+            )
+            return True
+
+        removed = self.write(work)
+        self.forget()
+        return removed
+
+    # --- chunks ----------------------------------------------------------------------------
+
+    def search_texts(self, kb_id: str) -> SearchTexts:
+        """The chunks of the base's ready documents as they were embedded (title and headings,
+        then the text), with the base's version, read in one transaction."""
+
+        def work(conn: Connection) -> SearchTexts:
+            state = self.kb_state(kb_id, conn)
+            query = (
+                select(chunks, documents.c.title)
+                .join_from(chunks, documents, chunks.c.document_id == documents.c.id)
+                .where(chunks.c.kb_id == kb_id, documents.c.status == "ready")
+                .order_by(chunks.c.id)
+            )
+            rows = list(conn.execute(query))
+            return SearchTexts(
+                version=state.version if state else -1,
+                ids=[r.id for r in rows],
+                document_ids=[r.document_id for r in rows],
+                texts=[search_text(chunk_of(r), r.title) for r in rows],
+            )
+
+        return self.read(work)
+
+    def chunk_rows(self, ids: Sequence[str]) -> dict[str, ChunkRow]:
+        query = (
+            select(chunks, documents.c.filename)
+            .join_from(chunks, documents, chunks.c.document_id == documents.c.id)
+            .where(chunks.c.id.in_(list(ids)), documents.c.status == "ready")
+        )
+        rows = self.read(lambda conn: list(conn.execute(query))) if ids else []
+        return {r.id: ChunkRow(r.id, r.kb_id, r.document_id, r.filename, chunk_of(r)) for r in rows}

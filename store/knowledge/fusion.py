@@ -1,0 +1,65 @@
+"""Reciprocal rank fusion: one ranking out of several (dense and BM25).
+
+RRF needs no score calibration: a dense cosine and a BM25 score live on different scales, but
+ranks compare. Each list adds ``weight / (k + rank)`` (rank 1-based) to every id it holds.
+
+Defaults measured on PIAF (761 passages, 3,835 questions; ``bench/retrieval.py``), with the
+questions split in two halves by article to check the choice holds on both. With USE (the
+default embedder) hybrid hit@5 went 0.878 (k=60, equal weights) -> 0.888 (k=60, BM25 x2)
+-> 0.905 (k=10, BM25 x1.5); k=5 was as good (0.907-0.910), k=20 and beyond worse, on both
+halves. A small k trusts the top of each list, which suits two retrievers that are both
+precise at rank 1 and noisy further down. BM25 weighs more because on this French corpus it
+is the stronger retriever (0.886 against 0.771 dense). With e5-small, equal weights are 0.6
+point better than BM25 x1.5 (0.923 against 0.917 at k=10): the defaults suit the default
+embedder and cost little with e5. Fusing 50 candidates from each side beat 20 (0.905 against
+0.899).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+DEFAULT_K = 10
+DENSE_WEIGHT = 1.0
+BM25_WEIGHT = 1.5
+CANDIDATES = 50  # how many chunks each retriever proposes before fusion
+
+
+def rrf(
+    rankings: Sequence[Sequence[str]],
+    k: int = DEFAULT_K,
+    weights: Sequence[float] | None = None,
+) -> list[tuple[str, float]]:
+    """Fuse ``rankings`` (each best first) into one list of ``(id, score)``, best first.
+
+    An id repeated inside one ranking counts at its best rank only. Ties keep the order in which
+    ids first appear (first ranking first), so the result is deterministic.
+    """
+    if k < 0:
+        raise ValueError(f"k must be >= 0, got {k}")
+    if weights is None:
+        weights = [1.0] * len(rankings)
+    if len(weights) != len(rankings):
+        raise ValueError(f"{len(weights)} weights for {len(rankings)} rankings")
+    scores: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        seen: set[str] = set()
+        for rank, item in enumerate(ranking, start=1):
+            if item in seen:
+                continue
+            seen.add(item)
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+    order = {item: i for i, item in enumerate(scores)}
+    return sorted(scores.items(), key=lambda pair: (-pair[1], order[pair[0]]))
+
+
+def fuse_dense_bm25(
+    dense: Sequence[str],
+    bm25: Sequence[str],
+    *,
+    k: int = DEFAULT_K,
+    dense_weight: float = DENSE_WEIGHT,
+    bm25_weight: float = BM25_WEIGHT,
+) -> list[tuple[str, float]]:
+    """Hybrid retrieval's fusion with the measured defaults."""
+    return rrf([dense, bm25], k=k, weights=[dense_weight, bm25_weight])

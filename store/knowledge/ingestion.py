@@ -1,0 +1,373 @@
+"""Background indexing that people can watch: upload, then parse, chunk, embed and write.
+
+``submit`` records each file as a ``queued`` document, keeps its bytes in
+``uploads/<document id>`` and returns at once. One worker thread per process (started on first
+use, fed by a bounded queue) indexes documents one at a time and records ``status`` and
+``progress`` in the database, where any process can watch them (``wait``).
+
+A document becomes ``ready`` only once all its vectors are in Chroma: its chunk rows and the
+``ready`` status are then written in one transaction, which also checks that the document is
+still this worker's and that its base still uses the collection the vectors went to (a rebuild
+may have switched it meanwhile: then the vectors are written again). Until then search ignores
+its vectors, since a passage is only shown when its chunk row exists. A failure marks only
+that document ``failed``, with a reason a person can act on, and removes its partial vectors.
+
+Crash recovery: each document records the worker that holds it (``host:pid:token``). When a
+store opens, documents held by a worker that is gone (same host, process dead; or silent for
+longer than the time limit allows) have their partial vectors removed and are queued again if
+their bytes are still in ``uploads/``, else marked failed ("interrupted, upload again").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import queue
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from agents.errors import UserError
+from agents.i18n import t
+from store.knowledge.chunking import chunk_document, search_text
+from store.knowledge.db import KnowledgeDb
+from store.knowledge.embedders import Embedder, EmbedderError
+from store.knowledge.parsing import parse_document, too_slow
+from store.knowledge.records import DocumentRecord, Limits
+from store.knowledge.schema import Indexed, KbState
+from store.knowledge.vectors import VectorIndex
+from store.memory import utc_now
+
+log = logging.getLogger(__name__)
+
+EMBED_BATCH = 64
+PARSED = 0.1  # progress once the document is parsed and chunked; embedding fills the rest
+FINISHED = ("ready", "failed")
+_STOP = ""
+
+
+def content_hash(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def new_document_id() -> str:
+    return "doc-" + secrets.token_hex(8)
+
+
+def chunk_ids(doc_id: str, count: int) -> list[str]:
+    """Stable per document, so indexing again overwrites the same vectors."""
+    return [f"ch-{doc_id.removeprefix('doc-')}-{i:05d}" for i in range(count)]
+
+
+class _Abandoned(Exception):
+    """The document was deleted, or handed to another worker, while being indexed."""
+
+
+class _Stopping(Exception):
+    """The store is closing: the document goes back to the queue for whoever opens it next."""
+
+
+class Ingestion:
+    def __init__(
+        self,
+        db: KnowledgeDb,
+        vectors: VectorIndex,
+        embedder: Callable[[str], Embedder],
+        uploads: Path,
+        limits: Limits | None = None,
+        queue_size: int = 1000,
+        on_abandoned: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self._db = db
+        self._vectors = vectors
+        self._embedder = embedder
+        self._uploads = uploads
+        self._limits = limits or Limits.from_env()
+        self._queue: queue.Queue[str] = queue.Queue(maxsize=queue_size)
+        self._backlog = threading.Event()  # some queued documents did not fit in the queue
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._on_abandoned = on_abandoned
+        self._stopping = threading.Event()
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+    # --- the caller's side -----------------------------------------------------------------
+
+    def submit(self, kb_id: str, files: Sequence[tuple[str, bytes]]) -> list[DocumentRecord]:
+        """Record each file and queue it; a file already in the base (same content) gives
+        back the existing document instead."""
+        self._uploads.mkdir(mode=0o700, parents=True, exist_ok=True)
+        found: list[DocumentRecord] = []
+        for filename, data in files:
+            now = utc_now()
+            record = DocumentRecord(
+                id=new_document_id(),
+                kb_id=kb_id,
+                filename=filename,
+                content_hash=content_hash(data),
+                size=len(data),
+                status="queued",
+                created_at=now,
+                updated_at=now,
+            )
+            document, fresh = self._db.add_document(record, self.worker)
+            if fresh:
+                self._keep_upload(document.id, data)
+                self._enqueue(document.id)
+            found.append(document)
+        return found
+
+    def wait(
+        self,
+        doc_ids: Sequence[str],
+        timeout: float | None = None,
+        on_progress: Callable[[list[DocumentRecord]], None] | None = None,
+        interval: float = 0.2,
+    ) -> list[DocumentRecord]:
+        """Poll the database until every document is ready or failed, or ``timeout`` passes;
+        returns the documents as last seen (a deleted one is left out). Works whichever
+        process indexes them."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            current = self._db.list_documents(ids=doc_ids)
+            if on_progress is not None:
+                on_progress(current)
+            done = all(d.status in FINISHED for d in current)
+            if done or (deadline is not None and time.monotonic() >= deadline):
+                return current
+            time.sleep(interval)
+
+    def idle(self, timeout: float = 30.0) -> bool:
+        """Wait until this process's worker has nothing queued or in hand."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return not self._queue.unfinished_tasks
+
+    def forget_upload(self, doc_id: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self._uploads / doc_id).unlink()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop the worker; a document it was indexing is queued again, with no worker, so
+        that the next store to open takes it over."""
+        self._stopping.set()
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            with contextlib.suppress(queue.Full):
+                self._queue.put(_STOP, timeout=timeout)
+            thread.join(timeout)
+        for document, worker in self._db.held(("queued",)):
+            if worker == self.worker:
+                self._db.requeue(document.id, "", ("queued",))
+
+    def _keep_upload(self, doc_id: str, data: bytes) -> None:
+        """Written whole under a temporary name, then renamed: recovery never finds half a file."""
+        target = self._uploads / doc_id
+        partial = target.with_suffix(".part")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        partial.replace(target)
+
+    def _enqueue(self, doc_id: str) -> None:
+        self._start()
+        try:
+            self._queue.put_nowait(doc_id)
+        except queue.Full:
+            self._backlog.set()  # it stays queued in the database; the worker comes back for it
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="atelier-ingestion", daemon=True
+                )
+                self._thread.start()
+
+    # --- crash recovery --------------------------------------------------------------------
+
+    def recover(self) -> list[str]:
+        """Take over the documents that a dead worker left queued or indexing; returns their
+        ids."""
+        stale_after = timedelta(seconds=2 * self._limits.max_seconds + 60)
+        taken: list[str] = []
+        for document, worker in self._db.held(("queued", "indexing")):
+            silent = utc_now() - document.updated_at > stale_after
+            if worker == self.worker or not _worker_gone(worker, document.status, silent):
+                continue
+            self._remove_vectors(document)
+            if (self._uploads / document.id).is_file():
+                if self._db.requeue(document.id, self.worker, ("queued", "indexing")):
+                    self._enqueue(document.id)
+            else:
+                self._db.fail(document.id, t("kb.interrupted"))
+            taken.append(document.id)
+        if taken:
+            log.info("took over %d document(s) left by a stopped worker", len(taken))
+        return taken
+
+    # --- the worker ------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            try:
+                doc_id = self._queue.get(timeout=1.0)
+            except queue.Empty:
+                self._refill()
+                continue
+            try:
+                if doc_id == _STOP:
+                    return
+                self.index(doc_id)
+            except Exception:  # the worker must outlive any one document
+                log.exception("indexing %s failed unexpectedly", doc_id)
+            finally:
+                self._queue.task_done()
+
+    def _refill(self) -> None:
+        """Queue again the documents left out while the queue was full."""
+        if not self._backlog.is_set():
+            return
+        self._backlog.clear()
+        for document, worker in self._db.held(("queued",)):
+            if worker == self.worker:
+                try:
+                    self._queue.put_nowait(document.id)
+                except queue.Full:
+                    self._backlog.set()
+                    return
+
+    def index(self, doc_id: str) -> None:
+        """Index one queued document, start to finish (the worker's job; callable directly)."""
+        if not self._db.claim(doc_id, self.worker):
+            return  # deleted, or another worker took it
+        document = self._db.get_document(doc_id)
+        if document is None:
+            return
+        deadline = time.monotonic() + self._limits.max_seconds
+        try:
+            self._index(document, deadline)
+        except _Abandoned:
+            if self._db.get_document(doc_id) is None:  # deleted (a taker-over keeps them)
+                self._remove_vectors(document)
+                if self._on_abandoned is not None:
+                    self._on_abandoned(document.kb_id, document.id)
+            return
+        except _Stopping:
+            self._db.requeue(doc_id, "", ("indexing",))
+            return
+        except UserError as exc:  # DocumentRejected among them: the reason is for people
+            self._failed(document, exc.message())
+        except EmbedderError as exc:
+            log.warning("indexing %s: the embedder failed: %s", doc_id, exc)
+            self._failed(document, t("kb.embedder_failed", reason=exc))
+        except Exception as exc:
+            log.exception("indexing %s (%s) failed", document.filename, doc_id)
+            self._failed(document, t("kb.failed_internal", error=type(exc).__name__))
+        else:
+            self.forget_upload(doc_id)
+
+    def _index(self, document: DocumentRecord, deadline: float) -> None:
+        try:
+            data = (self._uploads / document.id).read_bytes()
+        except FileNotFoundError:
+            raise UserError("kb.interrupted") from None
+        parsed = parse_document(document.filename, data, self._limits)
+        chunks = chunk_document(parsed)
+        texts = [search_text(chunk, parsed.title) for chunk in chunks]
+        done = Indexed(chunk_ids(document.id, len(chunks)), chunks, parsed.title, parsed.pages)
+        self._progress(document.id, PARSED)
+        for _ in range(3):
+            state = self._db.kb_state(document.kb_id)
+            if state is None:
+                raise _Abandoned
+            if self._write_vectors(document, state, texts, done.ids, deadline) and self._db.finish(
+                document.id, self.worker, state.collection, done
+            ):
+                return
+            # The base switched collections (rebuild, new embedder) while we wrote, or the
+            # document is no longer ours: clean up, and write again if it is still ours.
+            self._vectors.remove_document(state.collection, document.id)
+            self._progress(document.id, PARSED)
+        raise UserError("kb.busy_rebuilding")
+
+    def _write_vectors(
+        self,
+        document: DocumentRecord,
+        state: KbState,
+        texts: list[str],
+        ids: list[str],
+        deadline: float,
+    ) -> bool:
+        """Embed and write in batches; ``False`` if the base left ``state.collection``."""
+        embedder = self._embedder(state.embedder)
+        for start in range(0, len(texts), EMBED_BATCH):
+            if time.monotonic() > deadline:
+                raise too_slow(self._limits.max_seconds)
+            batch = slice(start, start + EMBED_BATCH)
+            vectors = embedder.embed_documents(texts[batch])
+            try:
+                self._vectors.write(
+                    state.collection, ids[batch], vectors, [document.id] * len(vectors)
+                )
+            except Exception:
+                current = self._db.kb_state(document.kb_id)
+                if current is None or self._db.get_document(document.id) is None:
+                    raise _Abandoned from None
+                if current.collection != state.collection:
+                    return False  # dropped by a rebuild
+                raise
+            self._progress(
+                document.id,
+                PARSED + (0.99 - PARSED) * min(1.0, (start + len(vectors)) / len(texts)),
+            )
+        return True
+
+    def _progress(self, doc_id: str, progress: float) -> None:
+        if self._stopping.is_set():
+            raise _Stopping
+        if not self._db.progress(doc_id, round(progress, 3), self.worker):
+            raise _Abandoned
+
+    def _failed(self, document: DocumentRecord, reason: str) -> None:
+        if self._db.fail(document.id, reason, self.worker):
+            self._remove_vectors(document)
+            self.forget_upload(document.id)
+
+    def _remove_vectors(self, document: DocumentRecord) -> None:
+        state = self._db.kb_state(document.kb_id)
+        if state is None:
+            return
+        try:
+            self._vectors.remove_document(state.collection, document.id)
+        except Exception:
+            log.exception("partial vectors of %s could not be removed", document.id)
+
+
+def _worker_gone(worker: str, status: str, silent: bool) -> bool:
+    """Whether the worker ``host:pid:token`` that holds a document is gone. A worker of this
+    host is alive while its process is (another token in this very process is a closed store);
+    one of another host is presumed gone once it has been silent too long while indexing."""
+    host, _, rest = worker.partition(":")
+    pid_text, _, _token = rest.partition(":")
+    if not worker or not pid_text.isdigit():
+        return True
+    if host != socket.gethostname():
+        return status == "indexing" and silent
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

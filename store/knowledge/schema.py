@@ -1,0 +1,143 @@
+"""The knowledge database's tables and the records its rows become.
+
+Named, idempotent migrations, applied by ``store.migrations.apply_migrations`` (the catalogue's
+machinery, given this list). Chunk text is stored here, never in Chroma: see ``db``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import TableClause, column, table
+
+from store.knowledge.records import Chunk, DocumentRecord
+from store.migrations import Migration
+
+MIGRATIONS: list[Migration] = [
+    (
+        "kb_0001_bases_documents_chunks",
+        [
+            """CREATE TABLE knowledge_bases (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                owner TEXT NOT NULL,
+                description TEXT NOT NULL DEFAULT '',
+                embedder TEXT NOT NULL,
+                collection TEXT NOT NULL,
+                version INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX knowledge_bases_by_owner ON knowledge_bases (owner, created_at)",
+            """CREATE TABLE documents (
+                id TEXT PRIMARY KEY,
+                kb_id TEXT NOT NULL REFERENCES knowledge_bases (id) ON DELETE CASCADE,
+                filename TEXT NOT NULL,
+                title TEXT NOT NULL DEFAULT '',
+                content_hash TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                progress DOUBLE PRECISION NOT NULL DEFAULT 0,
+                error TEXT NOT NULL DEFAULT '',
+                pages INTEGER,
+                chunks INTEGER NOT NULL DEFAULT 0,
+                worker TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                UNIQUE (kb_id, content_hash)
+            )""",
+            "CREATE INDEX documents_by_kb ON documents (kb_id, created_at)",
+            "CREATE INDEX documents_by_status ON documents (status)",
+            """CREATE TABLE chunks (
+                id TEXT PRIMARY KEY,
+                kb_id TEXT NOT NULL REFERENCES knowledge_bases (id) ON DELETE CASCADE,
+                document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+                ordinal INTEGER NOT NULL,
+                text TEXT NOT NULL,
+                page INTEGER,
+                heading_path TEXT NOT NULL DEFAULT '[]',
+                start_char INTEGER NOT NULL,
+                end_char INTEGER NOT NULL
+            )""",
+            "CREATE INDEX chunks_by_kb ON chunks (kb_id)",
+            "CREATE INDEX chunks_by_document ON chunks (document_id, ordinal)",
+        ],
+    ),
+]
+
+
+def _table(name: str, columns: str) -> TableClause:
+    return table(name, *(column(c) for c in columns.split()))
+
+
+bases = _table(
+    "knowledge_bases", "id name owner description embedder collection version created_at"
+)
+documents = _table(
+    "documents",
+    "id kb_id filename title content_hash size status progress error pages chunks worker"
+    " created_at updated_at",
+)
+chunks = _table("chunks", "id kb_id document_id ordinal text page heading_path start_char end_char")
+DOCUMENT_FIELDS = [c.name for c in documents.c if c.name not in ("worker", "title")]
+
+
+@dataclass(frozen=True)
+class KbState:
+    """What indexing and search need to know about a base beyond its public record."""
+
+    id: str
+    embedder: str
+    collection: str
+    version: int
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    id: str
+    kb_id: str
+    document_id: str
+    filename: str
+    chunk: Chunk
+
+
+@dataclass(frozen=True)
+class SearchTexts:
+    version: int
+    ids: list[str]
+    document_ids: list[str]
+    texts: list[str]
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """A document's chunks as indexing produced them, ready to be written."""
+
+    ids: list[str]
+    chunks: list[Chunk]
+    title: str
+    pages: int | None
+
+
+def queued(worker: str) -> dict[str, Any]:
+    return {"status": "queued", "progress": 0.0, "error": "", "chunks": 0, "worker": worker}
+
+
+def chunk_of(row: Any) -> Chunk:
+    return Chunk(
+        ordinal=row.ordinal,
+        text=row.text,
+        page=row.page,
+        heading_path=tuple(json.loads(row.heading_path)),
+        start=row.start_char,
+        end=row.end_char,
+    )
+
+
+def document_of(row: Any) -> DocumentRecord:
+    data = {k: v for k, v in row._mapping.items() if k in DOCUMENT_FIELDS}
+    data["created_at"] = datetime.fromisoformat(data["created_at"])
+    data["updated_at"] = datetime.fromisoformat(data["updated_at"])
+    return DocumentRecord(**data)

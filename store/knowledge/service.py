@@ -1,0 +1,344 @@
+"""The knowledge store: knowledge bases, their documents, search. Unscoped, like a catalogue
+backend: the interfaces reach it only through ``store.workspace.Workspace``, which checks who
+may see what.
+
+Search is hybrid by default: the base's Chroma collection (dense, by the query's embedding) and
+BM25 over its chunks' texts, fused by reciprocal rank (``fusion.rrf``). The BM25 index of each
+base is built on first search and kept in memory until the base's version changes (a document
+became ready or was deleted, here or in another process).
+
+Scores. ``Passage.score`` is the fused RRF score: it orders one result list and means nothing
+across lists. ``Passage.scores`` holds ``dense`` (cosine similarity between the query and the
+passage, -1..1; in hybrid mode also for passages only BM25 found) and ``bm25`` (when BM25 found
+the passage). ``min_score`` is a threshold on that cosine similarity: in ``hybrid`` and
+``dense`` modes a passage below it is left out, even one BM25 ranks first; 0 (the default) or
+less keeps every passage; in ``bm25`` mode there is no similarity and it is ignored.
+
+Erasure. Deleting a document deletes its chunk rows (overwritten on disk), its uploaded bytes,
+and its vectors: the base's collection is rebuilt without them and the old one dropped and
+purged (``rebuild``). Deleting a base drops its collections.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Literal
+
+from agents.errors import NotFound, UserError
+from store.config import data_dir
+from store.knowledge.db import KnowledgeDb
+from store.knowledge.embedders import (
+    ENV_EMBEDDER,
+    Embedder,
+    EmbedderError,
+    EmbedderRegistry,
+    UnknownEmbedder,
+    default_embedder_id,
+    default_embedders,
+)
+from store.knowledge.fusion import rrf
+from store.knowledge.ingestion import Ingestion
+from store.knowledge.lexical import Bm25Index
+from store.knowledge.rebuild import Progress, Rebuilder
+from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord, Limits, Passage
+from store.knowledge.schema import KbState
+from store.knowledge.vectors import VectorIndex
+from store.memory import utc_now
+
+log = logging.getLogger(__name__)
+
+SearchMode = Literal["hybrid", "dense", "bm25"]
+MODES = ("hybrid", "dense", "bm25")
+BM25_CACHE = 32  # knowledge bases whose BM25 index stays in memory
+
+
+class KnowledgeStore:
+    """Thread-safe. One per process and data directory (``open_knowledge_store``)."""
+
+    def __init__(
+        self,
+        db: KnowledgeDb,
+        vectors: VectorIndex,
+        uploads: Path,
+        *,
+        embedders: EmbedderRegistry | None = None,
+        limits: Limits | None = None,
+        recover: bool = True,
+    ) -> None:
+        self._db = db
+        self._vectors = vectors
+        self._embedders = embedders or default_embedders()
+        self._rebuilder = Rebuilder(db, vectors, self.embedder)
+        self.ingestion = Ingestion(
+            db, vectors, self.embedder, uploads, limits, on_abandoned=self._abandoned
+        )
+        self._bm25: OrderedDict[str, tuple[int, Bm25Index]] = OrderedDict()
+        self._bm25_lock = threading.Lock()
+        self.closed = False
+        if recover:
+            self.ingestion.recover()
+
+    @classmethod
+    def open(
+        cls,
+        home: Path,
+        *,
+        embedders: EmbedderRegistry | None = None,
+        limits: Limits | None = None,
+        recover: bool = True,
+    ) -> KnowledgeStore:
+        """The store kept in the data directory ``home`` (Chroma: see ``vectors.open_client``)."""
+        db = KnowledgeDb(home / "knowledge.sqlite3")
+        vectors = VectorIndex.open(home / "chroma")
+        return cls(
+            db, vectors, home / "uploads", embedders=embedders, limits=limits, recover=recover
+        )
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.ingestion.close()
+        self._vectors.close()
+        self._db.close()
+
+    def embedder(self, embedder_id: str) -> Embedder:
+        try:
+            return self._embedders.get(embedder_id)
+        except UnknownEmbedder:
+            known = ", ".join(self._embedders.ids())
+            raise UserError("kb.embedder_unknown", embedder=embedder_id, known=known) from None
+        except EmbedderError as exc:
+            raise UserError("kb.embedder_unavailable", embedder=embedder_id, reason=exc) from exc
+
+    # --- knowledge bases -------------------------------------------------------------------
+
+    def create_kb(
+        self, name: str, owner: str, embedder: str | None = None, description: str = ""
+    ) -> KnowledgeBaseRecord:
+        if not name.strip():
+            raise UserError("kb.name_empty")
+        try:
+            embedder_id = embedder or default_embedder_id(self._embedders)
+        except UnknownEmbedder:
+            chosen = os.environ.get(ENV_EMBEDDER, "")
+            known = ", ".join(self._embedders.ids())
+            raise UserError("kb.embedder_env_unknown", embedder=chosen, known=known) from None
+        record = KnowledgeBaseRecord(
+            id="kb-" + secrets.token_hex(6),
+            name=name.strip(),
+            owner=owner,
+            embedder=embedder_id,
+            created_at=utc_now(),
+            description=description.strip(),
+        )
+        try:
+            collection = self._rebuilder.new_collection(record.id, embedder_id)
+        except EmbedderError as exc:  # its dimension could not be known (a remote service)
+            raise UserError("kb.embedder_unavailable", embedder=embedder_id, reason=exc) from exc
+        try:
+            self._db.insert_kb(record, collection)
+        except Exception:
+            self._vectors.drop(collection)
+            raise
+        return self.get_kb(record.id)
+
+    def get_kb(self, kb_id: str) -> KnowledgeBaseRecord:
+        found = self._db.kb_records(kb_id=kb_id)
+        if not found:
+            raise kb_not_found(kb_id)
+        return found[0]
+
+    def list_kbs(self, owner: str | None = None) -> list[KnowledgeBaseRecord]:
+        return self._db.kb_records(owner=owner)
+
+    def delete_kb(self, kb_id: str) -> None:
+        self._state(kb_id)
+        for doc_id in self._db.delete_kb(kb_id):
+            self.ingestion.forget_upload(doc_id)
+        for name in self._vectors.names(kb_id + "-"):
+            self._vectors.drop(name)
+        with self._bm25_lock:
+            self._bm25.pop(kb_id, None)
+
+    def set_embedder(
+        self, kb_id: str, embedder_id: str, on_progress: Progress | None = None
+    ) -> KnowledgeBaseRecord:
+        """Re-index the base with another embedder, into a new collection; the old one is
+        dropped once the new one is complete. Runs in the caller's thread (it embeds every
+        chunk again: minutes for a large base with a slow model)."""
+        state = self._state(kb_id)
+        self.embedder(embedder_id)
+        if embedder_id != state.embedder:
+            try:
+                self._rebuilder.rebuild(kb_id, embedder_id, on_progress)
+            except EmbedderError as exc:
+                raise UserError(
+                    "kb.embedder_unavailable", embedder=embedder_id, reason=exc
+                ) from exc
+        return self.get_kb(kb_id)
+
+    # --- documents -------------------------------------------------------------------------
+
+    def add_documents(self, kb_id: str, files: Sequence[tuple[str, bytes]]) -> list[DocumentRecord]:
+        """Queue the files for indexing and return at once (see ``ingestion``)."""
+        self._state(kb_id)
+        return self.ingestion.submit(kb_id, files)
+
+    def wait(
+        self,
+        doc_ids: Sequence[str],
+        timeout: float | None = None,
+        on_progress: Callable[[list[DocumentRecord]], None] | None = None,
+    ) -> list[DocumentRecord]:
+        return self.ingestion.wait(doc_ids, timeout, on_progress)
+
+    def list_documents(self, kb_id: str) -> list[DocumentRecord]:
+        self._state(kb_id)
+        return self._db.list_documents(kb_id=kb_id)
+
+    def get_document(self, doc_id: str) -> DocumentRecord:
+        document = self._db.get_document(doc_id)
+        if document is None:
+            raise document_not_found(doc_id)
+        return document
+
+    def delete_document(self, doc_id: str) -> None:
+        """Erase the document: chunk rows, uploaded bytes, and vectors (see the module doc)."""
+        document = self.get_document(doc_id)
+        state = self._state(document.kb_id)
+        self._db.delete_document(doc_id)
+        self.ingestion.forget_upload(doc_id)
+        # Unfindable at once, even if the rebuild below fails; erased by the rebuild.
+        self._vectors.remove_document(state.collection, doc_id)
+        self._rebuilder.rebuild(document.kb_id)
+
+    def _abandoned(self, kb_id: str, doc_id: str) -> None:
+        """A worker dropped a document it was indexing: if it was deleted meanwhile, vectors
+        written after the deletion's rebuild must be erased too."""
+        if self._db.get_document(doc_id) is None:
+            self._rebuilder.rebuild(kb_id)
+
+    # --- search ----------------------------------------------------------------------------
+
+    def search(
+        self,
+        kb_ids: Iterable[str],
+        query: str,
+        k: int = 5,
+        min_score: float = 0.0,
+        mode: SearchMode = "hybrid",
+    ) -> list[Passage]:
+        """The ``k`` best passages of the bases for ``query`` (scores: see the module doc)."""
+        if mode not in MODES:
+            raise UserError("kb.bad_mode", mode=mode, modes=", ".join(MODES))
+        states = [self._state(kb_id) for kb_id in dict.fromkeys(kb_ids)]
+        if not query.strip() or k <= 0:
+            return []
+        wanted = max(4 * k, 20)
+        rankings: list[list[str]] = []
+        dense: dict[str, float] = {}
+        bm25: dict[str, float] = {}
+        for state in states:
+            found_dense: list[tuple[str, float]] = []
+            found_bm25: list[tuple[str, float]] = []
+            if mode != "dense":
+                found_bm25 = self._bm25_index(state).search(query, wanted)
+                bm25.update(found_bm25)
+            if mode != "bm25":
+                vector = self.embedder(state.embedder).embed_query(query)
+                found_dense = self._vectors.query(state.collection, vector, wanted)
+                dense.update(found_dense)
+                unscored = [i for i, _ in found_bm25 if i not in dense]
+                dense.update(self._vectors.similarities(state.collection, vector, unscored))
+            rankings.extend([i for i, _ in found] for found in (found_dense, found_bm25) if found)
+        fused = rrf(rankings)
+        if mode != "bm25" and min_score > 0:
+            fused = [(i, s) for i, s in fused if dense.get(i, -1.0) >= min_score]
+        rows = self._db.chunk_rows([i for i, _ in fused[: 2 * wanted]])
+        passages: list[Passage] = []
+        for chunk_id, score in fused:
+            row = rows.get(chunk_id)
+            if row is None:  # a document still being indexed, or just deleted
+                continue
+            scores = {
+                name: found[chunk_id]
+                for name, found in (("dense", dense), ("bm25", bm25))
+                if chunk_id in found
+            }
+            passages.append(
+                Passage(
+                    chunk_id=chunk_id,
+                    kb_id=row.kb_id,
+                    document_id=row.document_id,
+                    document=row.filename,
+                    text=row.chunk.text,
+                    score=score,
+                    page=row.chunk.page,
+                    heading_path=row.chunk.heading_path,
+                    start=row.chunk.start,
+                    end=row.chunk.end,
+                    scores=scores,
+                )
+            )
+            if len(passages) == k:
+                break
+        return passages
+
+    def _bm25_index(self, state: KbState) -> Bm25Index:
+        with self._bm25_lock:
+            cached = self._bm25.get(state.id)
+            if cached is not None and cached[0] == state.version:
+                self._bm25.move_to_end(state.id)
+                return cached[1]
+            source = self._db.search_texts(state.id)
+            index = Bm25Index.build(source.ids, source.texts)
+            self._bm25[state.id] = (source.version, index)
+            while len(self._bm25) > BM25_CACHE:
+                self._bm25.popitem(last=False)
+            return index
+
+    def _state(self, kb_id: str) -> KbState:
+        state = self._db.kb_state(kb_id)
+        if state is None:
+            raise kb_not_found(kb_id)
+        return state
+
+
+def kb_not_found(ref: str) -> NotFound:
+    return NotFound("kb.not_found", ref=ref)
+
+
+def document_not_found(ref: str) -> NotFound:
+    return NotFound("kb.document_not_found", ref=ref)
+
+
+_stores: dict[Path, KnowledgeStore] = {}
+_stores_lock = threading.Lock()
+
+
+def open_knowledge_store() -> KnowledgeStore:
+    """This installation's knowledge store, shared by the process (one ingestion worker, one
+    Chroma client per data directory)."""
+    home = data_dir().resolve()
+    with _stores_lock:
+        store = _stores.get(home)
+        if store is None or store.closed:
+            store = KnowledgeStore.open(home)
+            _stores[home] = store
+        return store
+
+
+def close_knowledge_stores() -> None:
+    """Close every store this process opened (tests; a clean shutdown)."""
+    with _stores_lock:
+        stores = list(_stores.values())
+        _stores.clear()
+    for store in stores:
+        store.close()

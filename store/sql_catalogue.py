@@ -10,9 +10,6 @@ Specs are stored as YAML text and read back through ``AgentSpec.from_yaml``: not
 
 from __future__ import annotations
 
-import sqlite3
-import time
-from collections.abc import Callable
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,20 +20,16 @@ from sqlalchemy import (
     Row,
     TableClause,
     column,
-    create_engine,
     delete,
-    event,
     insert,
     select,
     table,
     update,
 )
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
 
-from agents.errors import AtelierError
 from agents.spec import AgentSpec
 from store import config
+from store.database import Database, DatabaseBusy
 from store.memory import (
     agent_not_found,
     freeze_spec,
@@ -45,7 +38,7 @@ from store.memory import (
     utc_now,
     version_not_found,
 )
-from store.migrations import apply_migrations
+from store.migrations import MIGRATIONS, apply_migrations
 from store.records import AgentRecord, RunRecord, ThreadRecord, VersionRecord
 
 T = TypeVar("T")
@@ -66,11 +59,7 @@ runs = _table(
     " latency_ms tool_calls error created_at",
 )
 
-_WRITE = "atelier_write"  # execution option: this transaction writes, begin it IMMEDIATE
-
-
-class CatalogueBusy(AtelierError):
-    """Another process kept the catalogue locked through every retry."""
+CatalogueBusy = DatabaseBusy  # the name callers of the catalogue know
 
 
 class SqlCatalogue:
@@ -79,25 +68,16 @@ class SqlCatalogue:
     def __init__(
         self, url_or_path: str | Path, *, busy_timeout: float = 30.0, retries: int = 3
     ) -> None:
-        url = str(url_or_path)
-        if "://" not in url:
-            url = f"sqlite:///{Path(url).expanduser()}"
-        is_sqlite = make_url(url).get_backend_name() == "sqlite"
-        self._engine = create_engine(
-            url, connect_args={"timeout": busy_timeout} if is_sqlite else {}
-        )
-        if is_sqlite:
-            _configure_sqlite(self._engine, busy_timeout)
-        self._busy_timeout = busy_timeout
-        self._retries = retries
-        self.migrate()
+        self._db = Database(url_or_path, MIGRATIONS, busy_timeout=busy_timeout, retries=retries)
+        self._read = self._db.read
+        self._write = self._db.write
 
     def migrate(self) -> list[str]:
         """Bring the schema up to date; returns the migrations applied now."""
         return self._write(apply_migrations)
 
     def close(self) -> None:
-        self._engine.dispose()
+        self._db.close()
 
     # --- agents and versions ---------------------------------------------------------------
 
@@ -232,69 +212,10 @@ class SqlCatalogue:
 
         return self._read(work)
 
-    # --- transactions ----------------------------------------------------------------------
-
-    def _read(self, work: Callable[[Connection], T]) -> T:
-        with self._engine.connect() as conn, conn.begin():
-            return work(conn)
-
-    def _write(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work`` in one write transaction, retried with backoff while the database stays
-        locked beyond the busy timeout (a long checkpoint, a stuck process), then give up
-        with an error a person can act on."""
-        attempt = 0
-        while True:
-            try:
-                with self._engine.connect() as conn:
-                    conn.execution_options(**{_WRITE: True})
-                    with conn.begin():
-                        return work(conn)
-            except OperationalError as exc:
-                if not _is_locked(exc):
-                    raise
-                attempt += 1
-                if attempt > self._retries:
-                    where = self._engine.url.render_as_string(hide_password=True)
-                    raise CatalogueBusy(
-                        "store.busy",
-                        where=where,
-                        seconds=f"{self._busy_timeout:g}",
-                        attempts=attempt,
-                    ) from exc
-                time.sleep(0.1 * 2**attempt)
-
 
 def open_catalogue() -> SqlCatalogue:
     """The catalogue of this installation, in its data directory."""
     return SqlCatalogue(config.catalogue_path())
-
-
-def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
-    """SQLAlchemy's documented recipe: the sqlite3 module stops issuing BEGIN itself (it would
-    issue a deferred one, and only before DML), and we issue the kind each transaction needs."""
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.execute("PRAGMA journal_mode = WAL")
-        finally:
-            cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        writes = conn.get_execution_options().get(_WRITE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
-
-
-def _is_locked(exc: OperationalError) -> bool:
-    message = str(exc.orig).lower()
-    return isinstance(exc.orig, sqlite3.OperationalError) and (
-        "locked" in message or "busy" in message
-    )
 
 
 def _stamp(moment: datetime) -> str:

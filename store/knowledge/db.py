@@ -1,8 +1,8 @@
 """The knowledge bases' own database: bases, documents and the text of every chunk.
 
 Chunk text lives here and nowhere else (Chroma only holds ids and vectors), because this
-database erases what is deleted (``erasable_sql``), while Chroma keeps deleted records in its
-own files (see FACTS.md and ``vectors``).
+database erases what is deleted (an ``erasable`` ``store.database.Database``), while Chroma
+keeps deleted records in its own files (see FACTS.md and ``vectors``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from store.database import Database
 from store.knowledge.chunking import search_text
-from store.knowledge.erasable_sql import ErasableDatabase
 from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord
 from store.knowledge.schema import (
     DOCUMENT_FIELDS,
@@ -37,11 +37,11 @@ from store.memory import utc_now
 from store.sql_catalogue import _stamp
 
 
-class KnowledgeDb(ErasableDatabase):
+class KnowledgeDb(Database):
     """Thread-safe; several processes may open the same file."""
 
     def __init__(self, url_or_path: str | Path, *, busy_timeout: float = 30.0) -> None:
-        super().__init__(url_or_path, MIGRATIONS, busy_timeout=busy_timeout)
+        super().__init__(url_or_path, MIGRATIONS, busy_timeout=busy_timeout, erasable=True)
 
     # --- knowledge bases -------------------------------------------------------------------
 

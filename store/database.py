@@ -13,6 +13,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,6 +28,15 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _WRITE = "atelier_write"  # execution option: this transaction writes, begin it IMMEDIATE
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def stamp(moment: datetime) -> str:
+    """ISO-8601 in UTC with fixed-width microseconds, so text order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 class DatabaseBusy(AtelierError):

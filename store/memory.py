@@ -11,20 +11,17 @@ from __future__ import annotations
 import secrets
 import threading
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from agents.errors import NotFound
 from agents.spec import AgentSpec
+from store.database import utc_now
 from store.records import AgentRecord, RunRecord, ThreadRecord, VersionRecord
 
 
 def new_agent_id() -> str:
     """Short enough to type in a CLI, random enough never to collide within one catalogue."""
     return "ag-" + secrets.token_hex(5)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def freeze_spec(spec: AgentSpec) -> tuple[str, AgentSpec]:

@@ -11,7 +11,7 @@ Specs are stored as YAML text and read back through ``AgentSpec.from_yaml``: not
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,13 +29,12 @@ from sqlalchemy import (
 
 from agents.spec import AgentSpec
 from store import config
-from store.database import Database, DatabaseBusy
+from store.database import Database, DatabaseBusy, stamp, utc_now
 from store.memory import (
     agent_not_found,
     freeze_spec,
     new_agent_id,
     thread_not_found,
-    utc_now,
     version_not_found,
 )
 from store.migrations import MIGRATIONS, apply_migrations
@@ -115,7 +114,7 @@ class SqlCatalogue:
                 "name": stored.name,
                 "description": stored.description,
                 "icon": stored.icon,
-                "updated_at": _stamp(version.created_at),
+                "updated_at": stamp(version.created_at),
                 "latest_version": version.number,
             }
             conn.execute(update(agents).where(agents.c.id == agent_id).values(changes))
@@ -218,20 +217,15 @@ def open_catalogue() -> SqlCatalogue:
     return SqlCatalogue(config.catalogue_path())
 
 
-def _stamp(moment: datetime) -> str:
-    """ISO-8601 in UTC with fixed-width microseconds, so text order is time order."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
 def _values(record: AgentRecord | ThreadRecord | RunRecord) -> dict[str, Any]:
     """A record as a table row: columns are named like the record's fields."""
     row = {f.name: getattr(record, f.name) for f in fields(record)}
-    return {k: _stamp(v) if isinstance(v, datetime) else v for k, v in row.items()}
+    return {k: stamp(v) if isinstance(v, datetime) else v for k, v in row.items()}
 
 
 def _insert_version(conn: Connection, version: VersionRecord, spec_yaml: str) -> None:
     row = {f.name: getattr(version, f.name) for f in fields(version) if f.name != "spec"}
-    row.update(created_at=_stamp(version.created_at), spec_yaml=spec_yaml)
+    row.update(created_at=stamp(version.created_at), spec_yaml=spec_yaml)
     conn.execute(insert(versions).values(row))
 
 

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from agents.errors import NotFound, UserError
 from agents.spec import AgentSpec
 from store.config import default_principal
-from store.memory import agent_not_found, thread_not_found, utc_now
+from store.database import utc_now
+from store.memory import agent_not_found, thread_not_found
 from store.records import AgentRecord, Catalogue, RunRecord, ThreadRecord, VersionRecord
 
 if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma: only on use

@@ -20,12 +20,13 @@ import pytest
 
 from agents.errors import NotFound, UserError
 from store.config import data_dir
+from store.database import utc_now
 from store.knowledge import ingestion
 from store.knowledge.embedders import EmbedderInfo, EmbedderRegistry, HashingEmbedder
 from store.knowledge.ingestion import chunk_ids, content_hash
 from store.knowledge.records import DocumentRecord, Limits
 from store.knowledge.service import KnowledgeStore, close_knowledge_stores, open_knowledge_store
-from store.memory import MemoryCatalogue, utc_now
+from store.memory import MemoryCatalogue
 from store.workspace import Workspace
 
 CONGES = """# Congés

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from store.database import Database
+from store.database import Database, stamp, utc_now
 from store.knowledge.chunking import search_text
 from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord
 from store.knowledge.schema import (
@@ -33,8 +33,6 @@ from store.knowledge.schema import (
     documents,
     queued,
 )
-from store.memory import utc_now
-from store.sql_catalogue import _stamp
 
 
 class KnowledgeDb(Database):
@@ -54,7 +52,7 @@ class KnowledgeDb(Database):
             "embedder": record.embedder,
             "collection": collection,
             "version": 0,
-            "created_at": _stamp(record.created_at),
+            "created_at": stamp(record.created_at),
         }
         self.write(lambda conn: conn.execute(insert(bases).values(row)))
 
@@ -147,8 +145,8 @@ class KnowledgeDb(Database):
             if found is None:
                 row = {k: getattr(record, k) for k in DOCUMENT_FIELDS}
                 row.update(
-                    created_at=_stamp(record.created_at),
-                    updated_at=_stamp(record.updated_at),
+                    created_at=stamp(record.created_at),
+                    updated_at=stamp(record.updated_at),
                     worker=worker,
                 )
                 conn.execute(insert(documents).values(row))
@@ -228,7 +226,7 @@ class KnowledgeDb(Database):
         statuses: Sequence[str],
         worker: str | None,
     ) -> bool:
-        changes = changes | {"updated_at": _stamp(utc_now())}
+        changes = changes | {"updated_at": stamp(utc_now())}
         query = update(documents).where(
             documents.c.id == doc_id, documents.c.status.in_(list(statuses))
         )
@@ -276,7 +274,7 @@ class KnowledgeDb(Database):
                 "pages": done.pages,
                 "chunks": len(rows),
                 "worker": "",
-                "updated_at": _stamp(utc_now()),
+                "updated_at": stamp(utc_now()),
             }
             conn.execute(update(documents).where(documents.c.id == doc_id).values(changes))
             conn.execute(

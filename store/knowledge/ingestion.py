@@ -35,6 +35,7 @@ from pathlib import Path
 
 from agents.errors import UserError
 from agents.i18n import t
+from store.database import utc_now
 from store.knowledge.chunking import chunk_document, search_text
 from store.knowledge.db import KnowledgeDb
 from store.knowledge.embedders import Embedder, EmbedderError
@@ -42,7 +43,6 @@ from store.knowledge.parsing import parse_document, too_slow
 from store.knowledge.records import DocumentRecord, Limits
 from store.knowledge.schema import Indexed, KbState
 from store.knowledge.vectors import VectorIndex
-from store.memory import utc_now
 
 log = logging.getLogger(__name__)
 

@@ -32,6 +32,7 @@ from typing import Literal
 
 from agents.errors import NotFound, UserError
 from store.config import data_dir
+from store.database import utc_now
 from store.knowledge.db import KnowledgeDb
 from store.knowledge.embedders import (
     ENV_EMBEDDER,
@@ -49,7 +50,6 @@ from store.knowledge.rebuild import Progress, Rebuilder
 from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord, Limits, Passage
 from store.knowledge.schema import KbState
 from store.knowledge.vectors import VectorIndex
-from store.memory import utc_now
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from agents.i18n import t
 from builder_ui import cli_run
 from builder_ui.cli_agents import agent_app
 from builder_ui.cli_common import AtelierGroup, say
+from builder_ui.cli_kb import kb_app
 from builder_ui.cli_tools import tool_app
 
 DEFAULT_PORT = 8501
@@ -34,6 +35,7 @@ app = typer.Typer(
 )
 app.add_typer(agent_app, name="agent")
 app.add_typer(tool_app, name="tool")
+app.add_typer(kb_app, name="kb")
 app.command("run", help=t("cli.help.run"))(cli_run.run)
 app.command("chat", help=t("cli.help.chat"))(cli_run.chat)
 

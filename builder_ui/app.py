@@ -41,5 +41,11 @@ pages = [
         icon=":material/edit_note:",
         url_path="editeur",
     ),
+    st.Page(
+        "pages/knowledge.py",
+        title=tr("ui.nav.knowledge"),
+        icon=":material/library_books:",
+        url_path="connaissances",
+    ),
 ]
 st.navigation(pages).run()

@@ -2,9 +2,8 @@
 
 The editor keeps what a person typed in ``EditorValues``, valid or not, so nothing is lost when a
 check fails; ``spec_from_values`` turns them into an ``AgentSpec`` or raises ``InvalidSpec`` with
-field paths. Parts of a spec that the form does not edit (knowledge, guardrails, oversight,
-opening form, tests...) ride along in ``base`` so that saving a template or an old version keeps
-them.
+field paths. Parts of a spec that the form does not edit (guardrails, oversight, opening form,
+tests...) ride along in ``base`` so that saving a template or an old version keeps them.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from typing import Any
 
 from agents.errors import InvalidSpec
 from agents.models.registry import parse_ref
-from agents.spec import DEFAULT_TOOL_STEPS, SCHEMA_V1, AgentSpec
+from agents.spec import DEFAULT_TOOL_STEPS, SCHEMA_V1, AgentSpec, KnowledgeSettings
 
 DEFAULT_ICON = "🤖"
 DEFAULT_TEMPERATURE = 0.3
@@ -34,6 +33,7 @@ EDITED_KEYS = (
     "model",
     "tools",
     "limits",
+    "knowledge",
 )
 
 
@@ -44,6 +44,42 @@ class ToolChoice:
     enabled: bool = False
     approval: str = "default"
     config: dict[str, Any] = field(default_factory=dict)
+
+
+_KNOWLEDGE_DEFAULTS = KnowledgeSettings()
+
+
+@dataclass
+class KnowledgeChoice:
+    """The agent's knowledge bases (ids, or the refs a loaded spec used) and how it searches
+    them. ``kept``: the loaded spec had a knowledge section, kept even without a base (a
+    template's settings wait for the person's bases)."""
+
+    bases: list[str] = field(default_factory=list)
+    top_k: int = _KNOWLEDGE_DEFAULTS.top_k
+    min_score: float = _KNOWLEDGE_DEFAULTS.min_score
+    mode: str = _KNOWLEDGE_DEFAULTS.mode
+    kept: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: KnowledgeSettings | None) -> KnowledgeChoice:
+        if settings is None:
+            return cls()
+        return cls(
+            bases=list(settings.bases),
+            top_k=settings.top_k,
+            min_score=settings.min_score,
+            mode=settings.mode,
+            kept=True,
+        )
+
+    def section(self) -> dict[str, Any] | None:
+        """The spec's ``knowledge`` section, or None when the agent has none."""
+        settings = {"top_k": self.top_k, "min_score": self.min_score, "mode": self.mode}
+        defaults = {k: getattr(_KNOWLEDGE_DEFAULTS, k) for k in settings}
+        if not (self.bases or self.kept or settings != defaults):
+            return None
+        return {"bases": list(self.bases), **settings}
 
 
 @dataclass
@@ -60,6 +96,7 @@ class EditorValues:
     max_tokens: int | None = None
     max_tool_steps: int = DEFAULT_TOOL_STEPS
     tools: dict[str, ToolChoice] = field(default_factory=dict)
+    knowledge: KnowledgeChoice = field(default_factory=KnowledgeChoice)
     base: dict[str, Any] = field(default_factory=dict)
 
     def enabled_tools(self) -> list[str]:
@@ -92,6 +129,7 @@ def values_from_spec(spec: AgentSpec, tool_ids: Iterable[str] = ()) -> EditorVal
         max_tokens=model.max_tokens if model else None,
         max_tool_steps=spec.limits.max_tool_steps,
         tools=tools,
+        knowledge=KnowledgeChoice.from_settings(spec.knowledge),
         base={k: v for k, v in data.items() if k not in EDITED_KEYS},
     )
 
@@ -126,6 +164,9 @@ def spec_data(values: EditorValues) -> dict[str, Any]:
         if choice.enabled
     ]
     data["limits"] = {"max_tool_steps": values.max_tool_steps}
+    knowledge = values.knowledge.section()
+    if knowledge is not None:
+        data["knowledge"] = knowledge
     data.update({k: v for k, v in values.base.items() if k not in EDITED_KEYS})
     return data
 
@@ -160,6 +201,10 @@ FIELD_LABELS = {
     "model": "ui.field.model",
     "limits.max_tool_steps": "ui.field.max_tool_steps",
     "limits": "ui.field.max_tool_steps",
+    "knowledge.top_k": "ui.kb_field.top_k",
+    "knowledge.min_score": "ui.kb_field.min_score",
+    "knowledge.mode": "ui.kb_field.mode",
+    "knowledge": "ui.kb_field.bases",
 }
 
 _TOOL_PATH = re.compile(r"^tools\[(\d+)\](?:\.(.*))?$")

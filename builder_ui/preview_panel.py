@@ -1,5 +1,6 @@
 """The editor's preview chat: try the agent as it is being edited, saved or not.
 
+Each answer built on documents lists its sources under it; each opens on the passage quoted.
 The conversation is a preview thread of its own (``Services.preview_thread_id``); its token stays
 in the session, so saving, loading a version or editing the instructions keeps the conversation
 under test. "Nouvelle conversation" starts another thread.
@@ -24,6 +25,7 @@ from builder_ui.editor_model import (
     preview_values,
     starter_lines,
 )
+from builder_ui.knowledge_view import heading_trail, quoted, score_line, source_label
 from builder_ui.services import Services
 from builder_ui.state import tr, tr_or
 from builder_ui.transcript import (
@@ -87,6 +89,21 @@ def _outcome_note(turn: ChatTurn) -> None:
         st.warning(tr_or(key, tr("ui.preview.outcome.other")), icon=":material/warning:")
 
 
+def _sources(turn: ChatTurn) -> None:
+    """ "Sources" under an answer: ``[n] document, page``, each opening on its passage."""
+    if not turn.citations:
+        return
+    st.markdown(f"**{tr('ui.kb.sources')}**")
+    for index, citation in enumerate(turn.citations, 1):
+        label = f"[{citation.n or index}] {escape_markdown(source_label(citation, tr))}"
+        with st.expander(label, icon=":material/description:"):
+            trail = heading_trail(citation)
+            if trail:
+                st.caption(escape_markdown(trail))
+            st.markdown(quoted(citation.passage))
+            st.caption(score_line(citation.score, None, state.language(), tr))
+
+
 def _show_turn(services: Services, turn: ChatTurn) -> None:
     with st.chat_message(turn.role):
         for part in turn.parts:
@@ -95,6 +112,7 @@ def _show_turn(services: Services, turn: ChatTurn) -> None:
             else:
                 _tool_status(services, part)
         if turn.role == "assistant":
+            _sources(turn)
             _outcome_note(turn)
 
 
@@ -150,6 +168,7 @@ def _stream_turn(services: Services, values: EditorValues, message: str) -> None
             turn.outcome = "error"
             turn.parts.append(TextPart(tr("ui.preview.failed")))
             st.markdown(tr("ui.preview.failed"))
+        _sources(turn)
         _outcome_note(turn)
     history.extend([user, turn])
 

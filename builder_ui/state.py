@@ -40,6 +40,22 @@ PENDING_PROMPT = "preview.pending_prompt"  # a conversation starter clicked
 
 HOME_NEW = "home.new"
 
+# The knowledge page ("Connaissances").
+KB_SELECTED = "kb.selected"  # the id of the base shown
+KB_PICKER = "kb.picker"
+KB_NEW_FORM = "kb.new"
+KB_NEW_NAME = "kb.new.name"
+KB_NEW_DESCRIPTION = "kb.new.description"
+KB_CREATE = "kb.new.create"
+KB_UPLOAD_NONCE = "kb.upload_nonce"  # renews the file picker once its files are added
+KB_ADD = "kb.add"
+KB_FLASH = "kb.flash"  # [(kind, message)] shown once, after a rerun
+KB_NEW_RESET = "kb.new.reset"  # empty the "new base" form on the next run
+KB_CONFIRM = "kb.confirm"  # what awaits confirmation: ("document", id) or ("base", id)
+KB_DELETE_BASE = "kb.delete_base"
+KB_CONFIRM_YES = "kb.confirm.yes"
+KB_CONFIRM_NO = "kb.confirm.no"
+
 
 def home_open_key(agent_id: str) -> str:
     return f"home.open.{agent_id}"
@@ -47,6 +63,18 @@ def home_open_key(agent_id: str) -> str:
 
 def home_template_key(template_id: str) -> str:
     return f"home.template.{template_id}"
+
+
+def kb_upload_key(kb_id: str, nonce: int) -> str:
+    return f"kb.upload.{kb_id}.{nonce}"
+
+
+def kb_search_key(kb_id: str) -> str:
+    return f"kb.search.{kb_id}"
+
+
+def kb_delete_document_key(doc_id: str) -> str:
+    return f"kb.delete_document.{doc_id}"
 
 
 WIDGET_PREFIX = "editor.w."
@@ -59,6 +87,10 @@ W_MODEL = WIDGET_PREFIX + "model"
 W_TEMPERATURE = WIDGET_PREFIX + "temperature"
 W_MAX_TOKENS = WIDGET_PREFIX + "max_tokens"
 W_MAX_TOOL_STEPS = WIDGET_PREFIX + "max_tool_steps"
+W_KB_BASES = WIDGET_PREFIX + "kb.bases"
+W_KB_TOP_K = WIDGET_PREFIX + "kb.top_k"
+W_KB_MIN_SCORE = WIDGET_PREFIX + "kb.min_score"
+W_KB_MODE = WIDGET_PREFIX + "kb.mode"
 W_MESSAGE = WIDGET_PREFIX + "message"  # + nonce
 SAVE = "editor.save"
 EXPORT = "editor.export"
@@ -102,6 +134,10 @@ def editor_widget_state(values: EditorValues, tools: list[ToolDefinition]) -> di
         W_TEMPERATURE: values.temperature,
         W_MAX_TOKENS: values.max_tokens,
         W_MAX_TOOL_STEPS: values.max_tool_steps,
+        W_KB_BASES: list(values.knowledge.bases),
+        W_KB_TOP_K: values.knowledge.top_k,
+        W_KB_MIN_SCORE: values.knowledge.min_score,
+        W_KB_MODE: values.knowledge.mode,
     }
     for tool_id, choice in values.tools.items():
         out[w_tool_on(tool_id)] = choice.enabled
@@ -272,6 +308,72 @@ def reset_preview() -> None:
     """A new preview conversation: a new thread, an empty transcript."""
     st.session_state[PREVIEW_TOKEN] = secrets.token_hex(8)
     st.session_state[TRANSCRIPT] = []
+
+
+def kb_selected() -> str | None:
+    value: str | None = st.session_state.get(KB_SELECTED)
+    return value
+
+
+def select_kb(kb_id: str | None) -> None:
+    """Show this base; its picker is redrawn on it (a keyed widget keeps its own value)."""
+    st.session_state[KB_SELECTED] = kb_id
+    st.session_state.pop(KB_PICKER, None)
+    st.session_state.pop(KB_CONFIRM, None)
+
+
+def remember_kb(kb_id: str) -> None:
+    """The base the picker shows, kept for the next visit of the page."""
+    if st.session_state.get(KB_SELECTED) != kb_id:
+        st.session_state[KB_SELECTED] = kb_id
+        st.session_state.pop(KB_CONFIRM, None)
+
+
+def kb_upload_nonce() -> int:
+    value: int = st.session_state.get(KB_UPLOAD_NONCE, 0)
+    return value
+
+
+def renew_kb_upload() -> None:
+    st.session_state[KB_UPLOAD_NONCE] = kb_upload_nonce() + 1
+
+
+def kb_flash(kind: str, message: str) -> None:
+    """A message (``success``, ``info``, ``warning``) to show once, after the next rerun."""
+    st.session_state.setdefault(KB_FLASH, []).append((kind, message))
+
+
+def take_kb_flashes() -> list[tuple[str, str]]:
+    taken: list[tuple[str, str]] = st.session_state.pop(KB_FLASH, None) or []
+    return taken
+
+
+def seed_kb_picker(kb_ids: list[str]) -> None:
+    """Point the base picker at the base to show: the one chosen last, else the first."""
+    if st.session_state.get(KB_PICKER) in kb_ids:
+        return
+    chosen = kb_selected()
+    st.session_state[KB_PICKER] = chosen if chosen in kb_ids else kb_ids[0]
+
+
+def reset_new_kb_form() -> None:
+    """Empty the "new base" form once its base exists (before the form is drawn again)."""
+    st.session_state[KB_NEW_RESET] = True
+
+
+def take_new_kb_form_reset() -> None:
+    if st.session_state.pop(KB_NEW_RESET, False):
+        st.session_state.pop(KB_NEW_NAME, None)
+        st.session_state.pop(KB_NEW_DESCRIPTION, None)
+
+
+def kb_confirm() -> tuple[str, str] | None:
+    value: tuple[str, str] | None = st.session_state.get(KB_CONFIRM)
+    return value
+
+
+def ask_kb_confirm(what: tuple[str, str] | None) -> None:
+    st.session_state[KB_CONFIRM] = what
 
 
 def set_pending_prompt(text: str) -> None:

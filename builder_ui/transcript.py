@@ -1,4 +1,5 @@
-"""The preview conversation as the page shows it: turns made of text and tool calls.
+"""The preview conversation as the page shows it: turns made of text and tool calls, and the
+sources each answer cites.
 
 Built from the runtime's events as they stream, and kept in the session so that a rerun (a
 click on Save, say) redraws the conversation without asking the runtime again.
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from agents.knowledge import Citation
 from agents.runtime import Finished, RunEvent, Token, ToolCalled, ToolFinished
 
 
@@ -38,6 +40,7 @@ class ChatTurn:
     parts: list[Part] = field(default_factory=list)
     outcome: str = "ok"  # the run's outcome: ok | model_error | tool_limit
     error: str = ""
+    citations: list[Citation] = field(default_factory=list)  # numbered as the answer cites them
 
     @classmethod
     def user(cls, text: str) -> ChatTurn:
@@ -65,6 +68,7 @@ class ChatTurn:
         elif isinstance(event, Finished):
             self.outcome = event.result.outcome
             self.error = event.result.error
+            self.citations = list(event.result.citations)
 
     def tool(self, call_id: str) -> ToolPart | None:
         for part in self.parts:

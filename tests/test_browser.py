@@ -1,7 +1,9 @@
-"""End to end in a real headless Chromium: create an agent, save it, ask the preview chat.
+"""End to end in a real headless Chromium: create an agent, save it, ask the preview chat; create
+a knowledge base, upload a document through the real file picker, search it.
 
 The app runs as a real ``streamlit run`` subprocess with its data in a temporary ``ATELIER_HOME``
-and a scripted preview model (``ATELIER_PREVIEW_MODEL``), so no network is involved. Chromium is
+a scripted preview model (``ATELIER_PREVIEW_MODEL``) and the instant ``hashing`` embedder, so no
+network is involved. Chromium is
 Debian's (``make browser-deps``); the test is skipped with the reason when it is missing.
 """
 
@@ -71,7 +73,9 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def app_url(tmp_path: Path) -> Iterator[str]:
+def app_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The app's address. Parametrised indirectly, a test changes its environment: a variable
+    set to None is removed."""
     _require_browser()
     replies = tmp_path / "replies.yaml"
     replies.write_text(REPLIES, "utf-8")
@@ -82,8 +86,14 @@ def app_url(tmp_path: Path) -> Iterator[str]:
         "ATELIER_PREVIEW_MODEL": f"scripted:{replies}",
         "ATELIER_LANG": "fr",
         "ATELIER_USER": "camille",
+        "ATELIER_EMBEDDER": "hashing",
     }
     env.pop("ATELIER_DEFAULT_MODEL", None)
+    for name, value in getattr(request, "param", {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     command = [
         sys.executable,
         "-m",
@@ -158,5 +168,85 @@ def test_create_save_and_preview_an_agent(app_url: str) -> None:
                 len(list_templates())
             )
             page.screenshot(path=str(ARTIFACTS / "builder-home.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+GUIDE = """# Guide de l'agent
+
+## Télétravail
+
+Le télétravail est possible deux jours par semaine, sur accord du responsable.
+
+## Congés
+
+Toute demande de congé se fait dans l'outil RH au moins quinze jours avant le départ.
+"""
+
+
+OFFLINE_PREVIEW = {"ATELIER_PREVIEW_MODEL": None}  # the offline model quotes the passages
+
+
+@pytest.mark.parametrize("app_url", [OFFLINE_PREVIEW], indirect=True)
+def test_create_a_knowledge_base_upload_and_search(app_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    guide = tmp_path / "guide-agent.md"
+    guide.write_text(GUIDE, "utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 2000}, locale="fr-FR")
+            page.set_default_timeout(STEP_TIMEOUT_MS)
+            page.goto(app_url)
+            page.get_by_role("link", name="Connaissances").click()
+            expect(page.get_by_role("heading", name="Bases de connaissances")).to_be_visible()
+
+            page.get_by_label("Nom de la base").fill("Procédures RH")
+            page.get_by_label("Description (facultative)").fill("Congés, télétravail et frais")
+            page.get_by_role("button", name="Créer la base").click()
+            expect(page.get_by_text("Base « Procédures RH » créée.")).to_be_visible()
+
+            page.locator("input[type=file]").set_input_files(str(guide))
+            add = page.get_by_role("button", name="Ajouter à la base")
+            expect(add).to_be_enabled()
+            add.click()
+            # Indexed in the background; the list refreshes by itself until it is ready.
+            expect(page.get_by_text("Prêt")).to_be_visible()
+            expect(page.get_by_text("1 document · ", exact=False)).to_be_visible()
+
+            question = page.get_by_label("Question")
+            question.fill("Combien de jours de télétravail ?")
+            question.press("Enter")
+            expect(page.get_by_text("[1] guide-agent.md — Télétravail")).to_be_visible()
+            expect(page.get_by_text("deux jours par semaine").first).to_be_visible()
+            page.get_by_role("heading", name="Tester la recherche").click()  # leave the field
+
+            page.evaluate("document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)")
+            page.screenshot(path=str(ARTIFACTS / "knowledge.png"), full_page=True)
+
+            # An agent answering from the base: the preview shows the sources under the answer.
+            page.get_by_role("link", name="Accueil").click()
+            page.get_by_role("button", name="Nouvel agent").click()
+            name = page.get_by_label("Nom", exact=True)
+            name.fill("FAQ RH")
+            name.press("Tab")
+            page.get_by_label("Instructions", exact=True).fill("Réponds à partir des documents.")
+            page.get_by_role("combobox", name="Bases de connaissances").click()
+            page.get_by_role("option", name="Procédures RH").click()
+            page.keyboard.press("Escape")
+            chat = page.get_by_placeholder("Écrivez un message à l'assistant")
+            chat.fill("Combien de jours de télétravail ?")
+            chat.press("Enter")
+            expect(page.get_by_text("Sources", exact=True)).to_be_visible()
+            page.get_by_text("[1] guide-agent.md — Télétravail").click()
+            opened = page.get_by_test_id("stExpander").filter(has_text="[1] guide-agent.md")
+            score = opened.get_by_text("Score : ")
+            expect(score).to_be_visible()
+            score.scroll_into_view_if_needed()
+            page.wait_for_timeout(500)  # the expander's opening animation
+            page.evaluate("document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)")
+            page.screenshot(path=str(ARTIFACTS / "knowledge-preview.png"), full_page=True)
         finally:
             browser.close()

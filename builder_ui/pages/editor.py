@@ -6,11 +6,12 @@ from typing import Any
 
 import streamlit as st
 
-from agents.errors import UserError
-from agents.spec import MAX_TOOL_STEPS, AgentSpec
+from agents.errors import AtelierError, UserError
+from agents.spec import MAX_TOOL_STEPS, AgentSpec, KnowledgeSettings
 from builder_ui import preview_panel, state
 from builder_ui.editor_model import (
     EditorValues,
+    KnowledgeChoice,
     Problem,
     ToolChoice,
     blank_values,
@@ -19,11 +20,15 @@ from builder_ui.editor_model import (
     values_from_spec,
 )
 from builder_ui.forms import FormField, form_fields, render_form
+from builder_ui.knowledge_view import SEARCH_MODES, base_options, unknown_refs
 from builder_ui.services import Services
 from builder_ui.state import tr, tr_or
 from tools.registry import ToolDefinition
 
 APPROVALS = ("default", "always_ask", "never_ask")
+KNOWLEDGE_PAGE = "pages/knowledge.py"
+KNOWLEDGE_TAG = "knowledge"  # tools that come with the knowledge section, not the tool picker
+KNOWLEDGE_BOUNDS = {f.name: f for f in form_fields(KnowledgeSettings)}  # the spec's limits
 
 
 def tool_title(services: Services, tool_id: str) -> str:
@@ -133,6 +138,67 @@ def model_fields(services: Services, current: str) -> dict[str, Any]:
     }
 
 
+def knowledge_fields(services: Services, draft: EditorValues) -> KnowledgeChoice:
+    """The bases the agent answers from (ids in the spec, names on screen) and, under
+    "Avancé", how it searches them."""
+    st.subheader(tr("ui.kb_field.title"))
+    st.caption(tr("ui.kb_field.help"))
+    try:
+        bases = services.workspace.list_kbs()
+    except AtelierError as exc:
+        st.error(exc.message(state.language()), icon=":material/error:")
+        bases = []
+    options = base_options(bases, draft.knowledge.bases, tr)
+    labels = {option.ref: option.label for option in options}
+    chosen = st.multiselect(
+        tr("ui.kb_field.bases"),
+        [option.ref for option in options],
+        format_func=lambda ref: labels.get(ref, ref),
+        key=state.W_KB_BASES,
+        placeholder=tr("ui.kb_field.bases.placeholder"),
+        help=tr("ui.kb_field.bases.help"),
+    )
+    missing = unknown_refs(options, chosen)
+    if missing:
+        refs = ", ".join(f"« {ref} »" for ref in missing)
+        st.warning(tr("ui.kb_field.missing", refs=refs), icon=":material/warning:")
+    if not bases:
+        st.caption(tr("ui.kb_field.none"))
+    st.page_link(KNOWLEDGE_PAGE, label=tr("ui.kb_field.manage"), icon=":material/library_books:")
+    with st.expander(tr("ui.kb_field.advanced"), icon=":material/tune:"):
+        mode_labels = {mode: tr(f"ui.kb_field.mode.{mode}") for mode in SEARCH_MODES}
+        mode = st.radio(
+            tr("ui.kb_field.mode"),
+            SEARCH_MODES,
+            format_func=mode_labels.__getitem__,
+            captions=[tr(f"ui.kb_field.mode.{mode}.help") for mode in SEARCH_MODES],
+            key=state.W_KB_MODE,
+        )
+        top_k = st.number_input(
+            tr("ui.kb_field.top_k"),
+            min_value=int(KNOWLEDGE_BOUNDS["top_k"].minimum or 1),
+            max_value=int(KNOWLEDGE_BOUNDS["top_k"].maximum or 50),
+            step=1,
+            key=state.W_KB_TOP_K,
+            help=tr("ui.kb_field.top_k.help"),
+        )
+        min_score = st.number_input(
+            tr("ui.kb_field.min_score"),
+            min_value=0.0,
+            max_value=1.0,
+            step=0.05,
+            key=state.W_KB_MIN_SCORE,
+            help=tr("ui.kb_field.min_score.help"),
+        )
+    return KnowledgeChoice(
+        bases=list(chosen),
+        top_k=int(top_k or 1),
+        min_score=float(min_score or 0.0),
+        mode=str(mode or "auto"),
+        kept=draft.knowledge.kept,
+    )
+
+
 def tool_field_label(tool_id: str) -> Any:
     def label(field: FormField) -> str:
         return tr_or(f"tool.{tool_id}.config.{field.name}", field.label)
@@ -169,7 +235,9 @@ def tool_fields(services: Services, draft: EditorValues) -> dict[str, ToolChoice
     st.caption(tr("ui.field.tools.help"))
     chosen: dict[str, ToolChoice] = {}
     for tool_id, previous in draft.tools.items():
-        if tool_id in services.tools:
+        if tool_id in services.tools and KNOWLEDGE_TAG in services.tools.get(tool_id).tags:
+            chosen[tool_id] = previous  # not offered: it comes with the knowledge section
+        elif tool_id in services.tools:
             chosen[tool_id] = tool_box(services, services.tools.get(tool_id), previous)
         elif previous.enabled:  # saved with a tool this installation lacks
             keep = st.checkbox(
@@ -177,7 +245,7 @@ def tool_fields(services: Services, draft: EditorValues) -> dict[str, ToolChoice
             )
             chosen[tool_id] = ToolChoice(bool(keep), previous.approval, previous.config)
     for tool in services.tools.all():
-        if tool.id not in chosen:
+        if tool.id not in chosen and KNOWLEDGE_TAG not in tool.tags:
             chosen[tool.id] = tool_box(services, tool, ToolChoice())
     return chosen
 
@@ -186,8 +254,9 @@ def settings_panel(services: Services, draft: EditorValues) -> EditorValues:
     st.subheader(tr("ui.editor.settings"))
     fields = identity_fields()
     fields.update(model_fields(services, draft.model))
+    knowledge = knowledge_fields(services, draft)
     tools = tool_fields(services, draft)
-    return EditorValues(**fields, tools=tools, base=draft.base)
+    return EditorValues(**fields, tools=tools, knowledge=knowledge, base=draft.base)
 
 
 # --- saving, versions, export --------------------------------------------------------------------

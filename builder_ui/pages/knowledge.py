@@ -1,0 +1,312 @@
+"""Connaissances: the person's knowledge bases, their documents, and a search to try them.
+
+Documents are indexed in the background (``Workspace.add_documents`` returns at once); while
+some are queued or indexing, their list refreshes itself every ``REFRESH_S`` seconds, and
+stops once none is left. The search is the one the agents use (``Workspace.search``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from agents.errors import AtelierError
+from builder_ui import state
+from builder_ui.knowledge_view import (
+    ACCEPTED_TYPES,
+    STATUS_ICONS,
+    counted,
+    file_size,
+    heading_trail,
+    is_pending,
+    plain_reason,
+    progress_value,
+    quoted,
+    ready_detail,
+    score_line,
+    source_label,
+    split_added,
+    status_label,
+    summarise,
+    summary_line,
+)
+from builder_ui.services import Services
+from builder_ui.state import tr
+from builder_ui.transcript import escape_markdown
+from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord
+
+REFRESH_S = 1.0
+SEARCH_RESULTS = 5
+
+
+def show_error(exc: AtelierError) -> None:
+    st.error(exc.message(state.language()), icon=":material/error:")
+
+
+def show_flashes() -> None:
+    for kind, message in state.take_kb_flashes():
+        icon = ":material/check_circle:" if kind == "success" else ":material/info:"
+        getattr(st, kind)(message, icon=icon)
+
+
+def confirm(message: str, yes: str) -> bool | None:
+    """A warning with "yes" and "cancel": True, False, or None until one is clicked."""
+    st.warning(message, icon=":material/warning:")
+    left, right, _ = st.columns([2, 1, 2])
+    if left.button(yes, type="primary", icon=":material/delete_forever:", key=state.KB_CONFIRM_YES):
+        return True
+    if right.button(tr("ui.kb.cancel"), key=state.KB_CONFIRM_NO):
+        return False
+    return None
+
+
+# --- a new base ----------------------------------------------------------------------------------
+
+
+def new_base_form(services: Services, expanded: bool) -> None:
+    state.take_new_kb_form_reset()
+    with (
+        st.expander(tr("ui.kb.new.title"), expanded=expanded, icon=":material/add:"),
+        st.form(state.KB_NEW_FORM, border=False),
+    ):
+        name = st.text_input(
+            tr("ui.kb.new.name"),
+            key=state.KB_NEW_NAME,
+            placeholder=tr("ui.kb.new.name.placeholder"),
+        )
+        description = st.text_area(
+            tr("ui.kb.new.description"),
+            key=state.KB_NEW_DESCRIPTION,
+            height=68,
+            placeholder=tr("ui.kb.new.description.placeholder"),
+        )
+        created = st.form_submit_button(
+            tr("ui.kb.new.create"), type="primary", icon=":material/add:", key=state.KB_CREATE
+        )
+    if created:
+        try:
+            kb = services.workspace.create_kb(name or "", description=description or "")
+        except AtelierError as exc:
+            show_error(exc)
+        else:
+            state.select_kb(kb.id)
+            state.reset_new_kb_form()
+            state.kb_flash("success", tr("ui.kb.created", name=kb.name))
+            st.rerun()
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+
+def upload(services: Services, kb: KnowledgeBaseRecord, documents: list[DocumentRecord]) -> None:
+    st.subheader(tr("ui.kb.upload.title"))
+    files = st.file_uploader(
+        tr("ui.kb.upload"),
+        type=list(ACCEPTED_TYPES),
+        accept_multiple_files=True,
+        key=state.kb_upload_key(kb.id, state.kb_upload_nonce()),
+        help=tr("ui.kb.upload.help"),
+    )
+    if st.button(
+        tr("ui.kb.add"),
+        type="primary",
+        icon=":material/upload_file:",
+        disabled=not files,
+        key=state.KB_ADD,
+    ):
+        try:
+            returned = services.workspace.add_documents(
+                kb.id, [(file.name, file.getvalue()) for file in files or []]
+            )
+        except AtelierError as exc:
+            show_error(exc)
+            return
+        added, already = split_added([d.id for d in documents], returned)
+        if added:
+            state.kb_flash("success", counted(tr, "ui.kb.added", len(added)))
+        for document in already:
+            state.kb_flash("info", tr("ui.kb.already", name=document.filename))
+        state.renew_kb_upload()
+        st.rerun()
+
+
+def document_row(services: Services, kb: KnowledgeBaseRecord, document: DocumentRecord) -> None:
+    with st.container(border=True):
+        name, status, action = st.columns([6, 3, 2], vertical_alignment="center")
+        name.markdown(f"**{escape_markdown(document.filename)}**")
+        status.markdown(f"{STATUS_ICONS[document.status]} {status_label(document, tr)}")
+        if action.button(
+            tr("ui.kb.delete_document"),
+            key=state.kb_delete_document_key(document.id),
+            icon=":material/delete:",
+            help=tr("ui.kb.delete_document.help", name=document.filename),
+            width="stretch",
+        ):
+            state.ask_kb_confirm(("document", document.id))
+            st.rerun()
+        size = file_size(document.size, tr)
+        if is_pending(document):
+            st.progress(progress_value(document), text=status_label(document, tr))
+        elif document.status == "failed":
+            st.error(plain_reason(document.error, tr), icon=":material/error:")
+        else:
+            st.caption(f"{ready_detail(document, tr)} · {size}")
+        if state.kb_confirm() == ("document", document.id):
+            answer = confirm(
+                tr("ui.kb.delete_document.confirm", name=document.filename),
+                tr("ui.kb.delete_document.yes"),
+            )
+            if answer is not None:
+                state.ask_kb_confirm(None)
+                if answer:
+                    delete_document(services, kb, document)
+                st.rerun()
+
+
+def delete_document(services: Services, kb: KnowledgeBaseRecord, document: DocumentRecord) -> None:
+    try:
+        with st.spinner(tr("ui.kb.deleting")):
+            services.workspace.delete_document(kb.id, document.id)
+    except AtelierError as exc:
+        state.kb_flash("warning", exc.message(state.language()))
+    else:
+        state.kb_flash("success", tr("ui.kb.document_deleted", name=document.filename))
+
+
+def document_list(
+    services: Services, kb: KnowledgeBaseRecord, documents: Sequence[DocumentRecord]
+) -> None:
+    if not documents:
+        st.caption(tr("ui.kb.no_documents"))
+    for document in documents:
+        document_row(services, kb, document)
+
+
+@st.fragment(run_every=REFRESH_S)
+def live_document_list(services: Services, kb: KnowledgeBaseRecord) -> None:
+    """The list while documents are indexing: redrawn alone every ``REFRESH_S`` seconds; once
+    nothing is pending, the whole page is drawn again, without this timer."""
+    try:
+        documents = services.workspace.list_documents(kb.id)
+    except AtelierError as exc:
+        show_error(exc)
+        return
+    document_list(services, kb, documents)
+    if not summarise(documents).busy:
+        st.rerun()
+
+
+# --- search --------------------------------------------------------------------------------------
+
+
+def search(services: Services, kb: KnowledgeBaseRecord, ready: int) -> None:
+    st.subheader(tr("ui.kb.search.title"))
+    st.caption(tr("ui.kb.search.help"))
+    query = st.text_input(
+        tr("ui.kb.search"),
+        key=state.kb_search_key(kb.id),
+        placeholder=tr("ui.kb.search.placeholder"),
+    )
+    if not (query or "").strip():
+        return
+    if not ready:
+        st.info(tr("ui.kb.search.nothing_ready"), icon=":material/info:")
+        return
+    try:
+        passages = services.workspace.search([kb.id], query, k=SEARCH_RESULTS)
+    except AtelierError as exc:
+        show_error(exc)
+        return
+    if not passages:
+        st.info(tr("ui.kb.search.none"), icon=":material/info:")
+    for number, passage in enumerate(passages, 1):
+        with st.container(border=True):
+            st.markdown(f"**[{number}] {escape_markdown(source_label(passage, tr))}**")
+            trail = heading_trail(passage)
+            if trail:
+                st.caption(escape_markdown(trail))
+            st.markdown(quoted(passage.text))
+            similarity = passage.scores.get("dense")
+            st.caption(score_line(passage.score, similarity, state.language(), tr))
+
+
+# --- deleting the base ---------------------------------------------------------------------------
+
+
+def delete_base(services: Services, kb: KnowledgeBaseRecord) -> None:
+    asked = state.kb_confirm() == ("base", kb.id)
+    with st.expander(
+        tr("ui.kb.delete_base.title"), icon=":material/delete_forever:", expanded=asked
+    ):
+        st.write(tr("ui.kb.delete_base.explain"))
+        if not asked:
+            if st.button(
+                tr("ui.kb.delete_base"), key=state.KB_DELETE_BASE, icon=":material/delete:"
+            ):
+                state.ask_kb_confirm(("base", kb.id))
+                st.rerun()
+            return
+        answer = confirm(tr("ui.kb.delete_base.confirm", name=kb.name), tr("ui.kb.delete_base.yes"))
+        if answer is None:
+            return
+        state.ask_kb_confirm(None)
+        if answer:
+            try:
+                with st.spinner(tr("ui.kb.deleting")):
+                    services.workspace.delete_kb(kb.id)
+            except AtelierError as exc:
+                state.kb_flash("warning", exc.message(state.language()))
+            else:
+                state.select_kb(None)
+                state.kb_flash("success", tr("ui.kb.base_deleted", name=kb.name))
+        st.rerun()
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+
+def base_panel(services: Services, kb: KnowledgeBaseRecord) -> None:
+    documents = services.workspace.list_documents(kb.id)
+    summary = summarise(documents)
+    st.header(kb.name, divider="gray")
+    if kb.description:
+        st.write(kb.description)
+    st.caption(summary_line(summary, tr))
+    upload(services, kb, documents)
+    st.subheader(tr("ui.kb.documents.title"))
+    if summary.busy:
+        live_document_list(services, kb)
+    else:
+        document_list(services, kb, documents)
+    search(services, kb, summary.ready)
+    delete_base(services, kb)
+
+
+def main() -> None:
+    services = state.services()
+    st.title(tr("ui.kb.title"))
+    st.write(tr("ui.kb.intro"))
+    show_flashes()
+    try:
+        bases = services.workspace.list_kbs()
+    except AtelierError as exc:
+        show_error(exc)
+        return
+    new_base_form(services, expanded=not bases)
+    if not bases:
+        st.info(tr("ui.kb.no_bases"), icon=":material/info:")
+        return
+    names = {kb.id: kb.name for kb in bases}
+    state.seed_kb_picker(list(names))
+    chosen = st.selectbox(
+        tr("ui.kb.pick"), list(names), format_func=names.__getitem__, key=state.KB_PICKER
+    )
+    state.remember_kb(chosen)
+    try:
+        base_panel(services, next(kb for kb in bases if kb.id == chosen))
+    except AtelierError as exc:  # deleted meanwhile, from another tab or by the CLI
+        show_error(exc)
+
+
+main()

@@ -43,6 +43,14 @@ class EnabledTool:
     definition: ToolDefinition
     config: BaseModel
     raw_config: dict[str, Any]
+    approval: str = "default"
+
+    @property
+    def needs_approval(self) -> bool:
+        """Consequential tools (send, write, spend) ask a person first unless told otherwise."""
+        if self.approval == "default":
+            return self.definition.consequential
+        return self.approval == "always_ask"
 
 
 def enabled_tools(
@@ -53,7 +61,8 @@ def enabled_tools(
     out: dict[str, EnabledTool] = {}
     for use in spec.tools:
         definition = registry.get(use.id)
-        out[use.id] = EnabledTool(definition, definition.validate_config(use.config), use.config)
+        config = definition.validate_config(use.config)
+        out[use.id] = EnabledTool(definition, config, use.config, use.approval)
     if knowledge_tool and KNOWLEDGE_SEARCH not in out:
         definition = registry.get(KNOWLEDGE_SEARCH)
         out[KNOWLEDGE_SEARCH] = EnabledTool(definition, definition.validate_config({}), {})

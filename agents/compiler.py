@@ -19,10 +19,12 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import interrupt
 
 from agents.agent_state import (
     ERROR_MARK,
     AgentState,
+    EnabledTool,
     enabled_tools,
     is_note,
     note,
@@ -107,15 +109,30 @@ def compile_agent(
     def run_tools(state: AgentState) -> dict[str, Any]:
         last = state["messages"][-1]
         assert isinstance(last, AIMessage)
+        # Every approval is asked before any tool runs: on resume LangGraph replays this node
+        # from the start, and a tool that already ran would run twice.
+        decisions = {
+            call["id"]: interrupt(approval_request(call, tools[call["name"]]))
+            for call in last.tool_calls
+            if call["name"] in tools and tools[call["name"]].needs_approval
+        }
         cited = list(state.get("citations") or [])
         messages = []
         for call in last.tool_calls:
             enabled = tools.get(call["name"])
+            decision = decisions.get(call["id"])
             if enabled is None:
                 error = t("run.tool_not_enabled", tool=call["name"])
                 result = ToolResult(call["name"], call["args"], ok=False, error=error)
+            elif decision is not None and decision.get("decision") == "reject":
+                reason = decision.get("comment") or t("run.tool_rejected_no_reason")
+                error = t("run.tool_rejected", tool=call["name"], reason=reason)
+                result = ToolResult(call["name"], call["args"], ok=False, error=error)
             else:
-                result = registry.run(call["name"], call["args"], enabled.raw_config, context)
+                args = call["args"]
+                if decision is not None and decision.get("decision") == "edit":
+                    args = dict(decision.get("args") or {})
+                result = registry.run(call["name"], args, enabled.raw_config, context)
             content = result.for_model()
             if result.citations:
                 new = numbered(result.citations, start=len(cited) + 1)
@@ -127,7 +144,13 @@ def compile_agent(
                     tool_call_id=call["id"] or "",
                     name=call["name"],
                     status="success" if result.ok else "error",
-                    artifact={"ok": result.ok, "output": result.output, "error": result.error},
+                    artifact={
+                        "ok": result.ok,
+                        "output": result.output,
+                        "error": result.error,
+                        "args": result.args,
+                        "approval": decisions.get(call["id"]),
+                    },
                 )
             )
         return {
@@ -155,6 +178,17 @@ def compile_agent(
     else:
         graph.add_edge("agent", END)
     return graph.compile(checkpointer=checkpointer, name=spec.name)
+
+
+def approval_request(call: Any, tool: EnabledTool) -> dict[str, Any]:
+    """What a person sees before a tool runs: exactly which tool, with exactly which arguments."""
+    return {
+        "call_id": call["id"] or "",
+        "tool": call["name"],
+        "title": tool.definition.title,
+        "args": dict(call["args"]),
+        "consequential": tool.definition.consequential,
+    }
 
 
 def recursion_limit(spec: AgentSpec) -> int:

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -22,11 +23,12 @@ from langchain_core.messages import (
 )
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.types import Durability, StreamMode
+from langgraph.types import Command, Durability, StreamMode
 
 from agents.agent_state import turn_input
 from agents.checkpoints import compact_thread, thread_messages
 from agents.compiler import ERROR_MARK, compile_agent, enabled_tools, recursion_limit
+from agents.errors import UserError
 from agents.knowledge import Citation, Retriever
 from agents.retry import RetryPolicy
 from agents.spec import AgentSpec
@@ -41,6 +43,7 @@ class ToolCallRecord:
     ok: bool | None = None
     result: Any = None
     error: str = ""
+    approval: dict[str, Any] | None = None  # the person's decision, when one was asked
 
 
 @dataclass
@@ -56,6 +59,9 @@ class RunResult:
     latency_ms: float = 0.0
     error: str = ""
     citations: list[Citation] = field(default_factory=list)
+    pending_approval: dict[str, Any] | None = None
+    """When ``outcome`` is ``awaiting_approval``: the tool call a person must approve, edit
+    or reject (``AgentRuntime.resume``)."""
 
     @property
     def usage(self) -> dict[str, int]:
@@ -82,11 +88,17 @@ class ToolFinished:
 
 
 @dataclass(frozen=True)
+class ApprovalRequested:
+    request: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Finished:
     result: RunResult
 
 
-RunEvent = Token | ToolCalled | ToolFinished | Finished
+RunEvent = Token | ToolCalled | ToolFinished | ApprovalRequested | Finished
+DECISIONS = ("approve", "edit", "reject")
 
 _thread_locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -146,14 +158,51 @@ class AgentRuntime:
     def stream(self, thread_id: str, message: str, *, tokens: bool = True) -> Iterator[RunEvent]:
         """One turn as events. With ``tokens=False`` each answer arrives as one ``Token``."""
         with _thread_lock(thread_id):
-            yield from self._stream(thread_id, message, tokens)
+            if self.pending_approval(thread_id) is not None:
+                raise UserError("run.approval_pending", thread=thread_id)
+            yield from self._stream(thread_id, turn_input(message), tokens)
 
-    def _stream(self, thread_id: str, message: str, tokens: bool) -> Iterator[RunEvent]:
+    def pending_approval(self, thread_id: str) -> dict[str, Any] | None:
+        """The tool call this conversation waits on a person for, if any."""
+        state = self.graph.get_state(self._config(thread_id))
+        for task in state.tasks:
+            for pending in task.interrupts:
+                return dict(pending.value)
+        return None
+
+    def resume(
+        self,
+        thread_id: str,
+        decision: str,
+        *,
+        args: dict[str, Any] | None = None,
+        comment: str = "",
+        by: str = "",
+        tokens: bool = True,
+    ) -> Iterator[RunEvent]:
+        """Continue a conversation paused on an approval: ``approve``, ``edit`` (run with
+        ``args`` instead) or ``reject`` (the model is told, with ``comment``)."""
+        if decision not in DECISIONS:
+            raise UserError("run.bad_decision", decision=decision, known=", ".join(DECISIONS))
+        if decision == "edit" and args is None:
+            raise UserError("run.edit_needs_args")
+        with _thread_lock(thread_id):
+            if self.pending_approval(thread_id) is None:
+                raise UserError("run.no_approval_pending", thread=thread_id)
+            answer = {
+                "decision": decision,
+                "args": args,
+                "comment": comment,
+                "by": by,
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+            yield from self._stream(thread_id, Command(resume=answer), tokens)
+
+    def _stream(self, thread_id: str, inputs: Any, tokens: bool) -> Iterator[RunEvent]:
         started = time.perf_counter()
         result = RunResult(thread=thread_id, answer="", model=self.model_ref, outcome="ok")
         calls: dict[str, ToolCallRecord] = {}
         streamed: set[str] = set()
-        inputs = turn_input(message)
         modes: list[StreamMode] = ["updates", "values"]
         if tokens:
             modes.append("messages")
@@ -172,18 +221,17 @@ class AgentRuntime:
                     streamed.add(chunk.id or "")
                     yield Token(chunk.text)
                 continue
-            for update in payload.values():
+            for node, update in payload.items():
+                if node == "__interrupt__":
+                    result.outcome = "awaiting_approval"
+                    result.pending_approval = dict(update[0].value)
+                    yield ApprovalRequested(result.pending_approval)
+                    continue
                 for msg in (update or {}).get("messages", []):
                     if isinstance(msg, AIMessage):
                         yield from self._on_answer(msg, result, calls, streamed)
                     elif isinstance(msg, ToolMessage):
-                        call = calls.get(msg.tool_call_id)
-                        if call is not None:
-                            artifact = msg.artifact or {}
-                            call.ok = bool(artifact.get("ok"))
-                            call.result = artifact.get("output")
-                            call.error = str(artifact.get("error") or "")
-                            yield ToolFinished(call)
+                        yield ToolFinished(_finished_call(msg, calls))
         result.tool_calls = list(calls.values())
         compact_thread(self.checkpointer, thread_id)
         result.latency_ms = (time.perf_counter() - started) * 1000
@@ -211,3 +259,18 @@ class AgentRuntime:
             if mark:
                 result.outcome = str(mark)
                 result.error = msg.text
+
+
+def _finished_call(msg: ToolMessage, calls: dict[str, ToolCallRecord]) -> ToolCallRecord:
+    """The call a tool result answers; after a resume it was asked in an earlier stream."""
+    artifact = msg.artifact or {}
+    call = calls.get(msg.tool_call_id)
+    if call is None:
+        call = ToolCallRecord(id=msg.tool_call_id, name=msg.name or "", args={})
+        calls[call.id] = call
+    call.args = dict(artifact.get("args") or call.args)
+    call.ok = bool(artifact.get("ok"))
+    call.result = artifact.get("output")
+    call.error = str(artifact.get("error") or "")
+    call.approval = artifact.get("approval")
+    return call

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -45,6 +45,27 @@ class ToolContext:
     never open stores or connections of their own."""
 
     retriever: Retriever | None = None
+    egress: Egress | None = None
+    """The one way out to the network (``tools.egress``): every outbound request of a tool
+    passes its checks. None: the tool has no network access."""
+    secret: Callable[[str], str] | None = None
+    """A stored credential's value by its name, for the tools that authenticate (never put it
+    in a result, a log or a message)."""
+    principal: str = ""
+
+
+class Egress(Protocol):
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+        body: bytes | None = None,
+    ) -> Any:
+        """The response (``tools.egress.EgressResponse``), or ``EgressBlocked`` with the reason."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ How a document is cut:
   target, where it is cut like prose so that no chunk grows without bound);
 - a paragraph longer than the target is split at sentence boundaries (a sentence longer than
   the target at word boundaries);
-- the next chunk of the same section starts with the last sentence(s) of the previous one, up
-  to ``overlap_chars``, so a fact that straddles a cut is whole in one chunk;
+- the next chunk under the same heading starts with the last whole sentence(s) of the previous
+  one, up to ``overlap_chars`` (none if the last sentence is longer), so a fact that straddles
+  a cut is whole in one chunk; table rows are not repeated;
 - a page change closes a chunk that is already half full, so a page citation stays accurate;
   ``Chunk.page`` is the page where the chunk starts.
 

@@ -43,7 +43,7 @@ from store.knowledge.embedders import (
     default_embedder_id,
     default_embedders,
 )
-from store.knowledge.fusion import rrf
+from store.knowledge.fusion import BM25_WEIGHT, CANDIDATES, DENSE_WEIGHT, rrf
 from store.knowledge.ingestion import Ingestion
 from store.knowledge.lexical import Bm25Index
 from store.knowledge.rebuild import Progress, Rebuilder
@@ -241,8 +241,9 @@ class KnowledgeStore:
         states = [self._state(kb_id) for kb_id in dict.fromkeys(kb_ids)]
         if not query.strip() or k <= 0:
             return []
-        wanted = max(4 * k, 20)
+        wanted = max(CANDIDATES, 2 * k)
         rankings: list[list[str]] = []
+        weights: list[float] = []
         dense: dict[str, float] = {}
         bm25: dict[str, float] = {}
         for state in states:
@@ -257,8 +258,11 @@ class KnowledgeStore:
                 dense.update(found_dense)
                 unscored = [i for i, _ in found_bm25 if i not in dense]
                 dense.update(self._vectors.similarities(state.collection, vector, unscored))
-            rankings.extend([i for i, _ in found] for found in (found_dense, found_bm25) if found)
-        fused = rrf(rankings)
+            for found, weight in ((found_dense, DENSE_WEIGHT), (found_bm25, BM25_WEIGHT)):
+                if found:
+                    rankings.append([i for i, _ in found])
+                    weights.append(weight)
+        fused = rrf(rankings, weights=weights)  # the weights measured on PIAF: bench/retrieval.py
         if mode != "bm25" and min_score > 0:
             fused = [(i, s) for i, s in fused if dense.get(i, -1.0) >= min_score]
         rows = self._db.chunk_rows([i for i, _ in fused[: 2 * wanted]])

@@ -12,6 +12,7 @@ instructions. Every passage used in a turn is collected as a citation.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -49,6 +50,7 @@ def compile_agent(
     retry: RetryPolicy | None = None,
     model_label: str = "",
     retriever: Retriever | None = None,
+    tool_context: ToolContext | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     knowledge = spec.knowledge if spec.knowledge and spec.knowledge.bases and retriever else None
     tools = enabled_tools(
@@ -58,7 +60,7 @@ def compile_agent(
     auto = knowledge is not None and (
         knowledge.mode != "tool" or getattr(model, "reads_passages", False)
     )
-    context = ToolContext(retriever=retriever)
+    context = replace(tool_context or ToolContext(), retriever=retriever)
     policy = retry or RetryPolicy()
     max_rounds = spec.limits.max_tool_steps
     bound = (

@@ -32,7 +32,7 @@ from agents.errors import UserError
 from agents.knowledge import Citation, Retriever
 from agents.retry import RetryPolicy
 from agents.spec import AgentSpec
-from tools.registry import ToolRegistry
+from tools.registry import ToolContext, ToolRegistry
 
 
 @dataclass
@@ -123,6 +123,7 @@ class AgentRuntime:
         model_ref: str = "",
         retry: RetryPolicy | None = None,
         retriever: Retriever | None = None,
+        tool_context: ToolContext | None = None,
     ) -> None:
         self.spec = spec
         self.model_ref = model_ref or type(model).__name__
@@ -135,6 +136,7 @@ class AgentRuntime:
             retry=retry,
             model_label=self.model_ref,
             retriever=retriever,
+            tool_context=tool_context,
         )
         # A step with side effects must be on disk before the next one starts; otherwise one
         # write at the end of the turn is enough (a crash loses only the turn in progress).

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from agents.i18n import t
-from builder_ui import cli_run
+from builder_ui import cli_approve, cli_run
 from builder_ui.cli_agents import agent_app
 from builder_ui.cli_common import AtelierGroup, say
 from builder_ui.cli_kb import kb_app
@@ -38,6 +38,7 @@ app.add_typer(tool_app, name="tool")
 app.add_typer(kb_app, name="kb")
 app.command("run", help=t("cli.help.run"))(cli_run.run)
 app.command("chat", help=t("cli.help.chat"))(cli_run.chat)
+app.command("approve", help=t("cli.help.approve"))(cli_approve.approve)
 
 
 def _version() -> str:

@@ -8,6 +8,7 @@ so that ``atelier run … > answer.txt`` keeps only the answer. Both go through
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -34,8 +35,13 @@ class _Renderer:
         self.mid_line = False
 
     def show(self, event: RunEvent) -> None:
-        from agents.runtime import Token, ToolCalled, ToolFinished
+        from agents.runtime import ApprovalRequested, Token, ToolCalled, ToolFinished
 
+        if isinstance(event, ApprovalRequested):
+            self.end_line()
+            say(t("cli.approval.pending", tool=event.request["tool"]))
+            say("   " + compact_json(event.request["args"]))
+            return
         if isinstance(event, Token):
             self.token(event.text)
         elif isinstance(event, ToolCalled):
@@ -73,10 +79,15 @@ def _turn(
     renderer: _Renderer | None,
 ) -> RunResult:
     """One turn; events are shown through ``renderer`` (None: silently)."""
+    return show_events(services.chat(agent, message, thread=thread, model=model), renderer)
+
+
+def show_events(events: Iterator[RunEvent], renderer: _Renderer | None) -> RunResult:
+    """Shows a turn's events (``renderer`` None: silently) and returns how it ended."""
     from agents.runtime import Finished
 
     result: RunResult | None = None
-    for event in services.chat(agent, message, thread=thread, model=model):
+    for event in events:
         if isinstance(event, Finished):
             result = event.result
         elif renderer is not None:
@@ -96,7 +107,14 @@ def result_json(result: RunResult) -> dict[str, Any]:
         "thread": result.thread,
         "answer": result.answer,
         "tool_calls": [
-            {"name": c.name, "args": c.args, "result": c.result, "ok": c.ok, "error": c.error}
+            {
+                "name": c.name,
+                "args": c.args,
+                "result": c.result,
+                "ok": c.ok,
+                "error": c.error,
+                "approval": c.approval,
+            }
             for c in result.tool_calls
         ],
         "usage": result.usage,
@@ -105,6 +123,7 @@ def result_json(result: RunResult) -> dict[str, Any]:
         "outcome": result.outcome,
         "latency_ms": round(result.latency_ms, 1),
         "error": result.error,
+        "pending_approval": result.pending_approval,
         "citations": [
             {
                 "n": c.n,
@@ -133,6 +152,8 @@ def run(
     result = _turn(services, agent, message, thread, model, None if as_json else _Renderer())
     if as_json:
         print_json(result_json(result))
+    elif result.outcome == "awaiting_approval":
+        say(t("cli.approval.how", thread=result.thread))
     if result.outcome == "model_error":
         if as_json or not sys.stdout.isatty():  # at a terminal, the answer just said it
             say(result.error)
@@ -155,6 +176,14 @@ def chat(agent: AgentRef, thread: ThreadOpt = None, model: ModelOpt = None) -> N
         typer.echo(t("cli.chat.agent", name=record.name), nl=False)
         result = _turn(services, record.id, line.strip(), thread, model, renderer)
         thread = result.thread
+        while result.outcome == "awaiting_approval":
+            from builder_ui.cli_approve import ask_decision
+
+            decision, args, comment = ask_decision(_ask)
+            result = show_events(
+                services.approve(thread, decision, args=args, comment=comment, model=model),
+                renderer,
+            )
         if result.outcome == "model_error" and not sys.stdout.isatty():
             say(result.error)  # at a terminal, the answer just said it
     if thread is not None:

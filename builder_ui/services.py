@@ -215,6 +215,46 @@ class Services:
                 self._record(agent.id, record.number, event.result)
             yield event
 
+    def approve(
+        self,
+        thread: str,
+        decision: str,
+        *,
+        args: dict[str, Any] | None = None,
+        comment: str = "",
+        model: str | None = None,
+        tokens: bool = True,
+    ) -> Iterator[RunEvent]:
+        """A person's answer to the tool call a conversation waits on; the run continues."""
+        record = self.workspace.get_thread(thread)
+        version = self.workspace.get_version(record.agent_id)
+        runtime = self.runtime(version.spec, model)
+        for event in runtime.resume(
+            record.id, decision, args=args, comment=comment, by=self.principal, tokens=tokens
+        ):
+            if isinstance(event, Finished):
+                self._record(record.agent_id, version.number, event.result)
+            yield event
+
+    def pending_approval(self, thread: str) -> dict[str, Any] | None:
+        record = self.workspace.get_thread(thread)
+        spec = self.workspace.get_version(record.agent_id).spec
+        return self.runtime(spec, "offline").pending_approval(record.id)
+
+    def preview_approve(
+        self,
+        spec: AgentSpec,
+        thread_id: str,
+        decision: str,
+        *,
+        args: dict[str, Any] | None = None,
+        comment: str = "",
+        model: str | None = None,
+    ) -> Iterator[RunEvent]:
+        yield from self.runtime(spec, model).resume(
+            thread_id, decision, args=args, comment=comment, by=self.principal
+        )
+
     def run(self, ref: str, message: str, **kwargs: Any) -> RunResult:
         for event in self.chat(ref, message, tokens=False, **kwargs):
             if isinstance(event, Finished):

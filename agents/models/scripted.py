@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
@@ -116,19 +117,23 @@ class ScriptedChatModel(BaseChatModel):
             raise ScriptedTimeout("timeout")
         if reply.error in ("rate_limit", "server_error"):
             raise ScriptedModelError(reply.error)
-        n = self._position
         usage = _usage(messages, reply)
         if reply.error == "malformed_tool_call":
             return AIMessage(
                 content="",
                 invalid_tool_calls=[
-                    {"name": "?", "args": "{not json", "id": f"call_{n}", "error": "bad json"}
+                    {
+                        "name": "?",
+                        "args": "{not json",
+                        "id": f"call_{uuid4().hex[:12]}",
+                        "error": "bad json",
+                    }
                 ],
                 usage_metadata=usage,
             )
         calls = [
-            {"name": c.name, "args": c.args, "id": f"call_{n}_{j}", "type": "tool_call"}
-            for j, c in enumerate(reply.tool_calls)
+            {"name": c.name, "args": c.args, "id": _call_id(), "type": "tool_call"}
+            for c in reply.tool_calls
         ]
         return AIMessage(content=reply.text, tool_calls=calls, usage_metadata=usage)
 
@@ -176,3 +181,9 @@ def _usage(messages: list[BaseMessage], reply: ScriptedReply) -> Any:
     output = len(reply.text) + sum(len(json.dumps(c.args)) + len(c.name) for c in reply.tool_calls)
     i, o = max(1, prompt // 4), max(1, output // 4)
     return {"input_tokens": i, "output_tokens": o, "total_tokens": i + o}
+
+
+def _call_id() -> str:
+    """Unique across processes: a conversation resumed by another process must never see two
+    calls with one id."""
+    return f"call_{uuid4().hex[:12]}"

@@ -16,10 +16,11 @@ from typing import Annotated
 import typer
 
 from agents.i18n import t
-from builder_ui import cli_approve, cli_run
+from builder_ui import cli_approve, cli_openapi, cli_run
 from builder_ui.cli_agents import agent_app
 from builder_ui.cli_common import AtelierGroup, say
 from builder_ui.cli_kb import kb_app
+from builder_ui.cli_secrets import admin_app, secret_app
 from builder_ui.cli_tools import tool_app
 
 DEFAULT_PORT = 8501
@@ -35,7 +36,10 @@ app = typer.Typer(
 )
 app.add_typer(agent_app, name="agent")
 app.add_typer(tool_app, name="tool")
+tool_app.command("openapi", help=t("openapi.cli.help"))(cli_openapi.list_operations)
 app.add_typer(kb_app, name="kb")
+app.add_typer(secret_app, name="secret")
+app.add_typer(admin_app, name="admin")
 app.command("run", help=t("cli.help.run"))(cli_run.run)
 app.command("chat", help=t("cli.help.chat"))(cli_run.chat)
 app.command("approve", help=t("cli.help.approve"))(cli_approve.approve)

@@ -35,7 +35,7 @@ from agents.spec import AgentSpec, ModelSettings
 from agents.validation import check_spec
 from store.records import AgentRecord, Catalogue, RunRecord, VersionRecord
 from store.workspace import Workspace
-from tools.registry import ToolRegistry, ToolResult
+from tools.registry import ToolContext, ToolRegistry, ToolResult
 from tools.registry import default_registry as default_tools
 
 RUNTIME_CACHE_SIZE = 16
@@ -180,6 +180,7 @@ class Services:
                 model_ref=settings.ref,
                 retry=self.retry,
                 retriever=self.retriever(spec),
+                tool_context=self.tool_context(),
             )
         with self._lock:
             self._runtimes[key] = cached  # most recently used last
@@ -331,8 +332,19 @@ class Services:
 
     # --- tools -----------------------------------------------------------------------------
 
+    def tool_context(self) -> ToolContext:
+        """What the tools of this person's runs may use: their stored credentials, by name."""
+        return ToolContext(secret=self.workspace.secret_resolver(), principal=self.principal)
+
     def run_tool(
         self, tool_id: str, args: dict[str, Any], config: dict[str, Any] | None = None
     ) -> ToolResult:
         """The builder's "try this tool" and ``atelier tool run``: the same call."""
         return self.tools.run(tool_id, args, config)
+
+    def preview_pending(
+        self, spec: AgentSpec, thread_id: str, model: str | None = None
+    ) -> dict[str, Any] | None:
+        """The tool call a preview conversation waits on a person for, if any: the builder
+        shows its approval card again when its own record of the conversation has lost it."""
+        return self.runtime(spec, model).pending_approval(thread_id)

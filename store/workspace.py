@@ -24,17 +24,20 @@ from store.records import AgentRecord, Catalogue, RunRecord, ThreadRecord, Versi
 if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma: only on use
     from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord, Passage
     from store.knowledge.service import KnowledgeStore, SearchMode
+    from store.secrets import SecretInfo, SecretStore
 
 
 class Workspace:
     """``knowledge`` is the knowledge store, or a function that opens it on first use; by
-    default this installation's (``open_knowledge_store``)."""
+    default this installation's (``open_knowledge_store``). ``secrets`` likewise
+    (``open_secret_store``)."""
 
     def __init__(
         self,
         principal: str,
         catalogue: Catalogue,
         knowledge: KnowledgeStore | Callable[[], KnowledgeStore] | None = None,
+        secrets: SecretStore | Callable[[], SecretStore] | None = None,
     ) -> None:
         if not principal.strip():
             raise ValueError("a workspace needs a principal")
@@ -43,6 +46,9 @@ class Workspace:
         self._knowledge_source = knowledge
         self._knowledge: KnowledgeStore | None = None
         self._knowledge_lock = threading.Lock()
+        self._secrets_source = secrets
+        self._secrets: SecretStore | None = None
+        self._secrets_lock = threading.Lock()
 
     # --- agents ----------------------------------------------------------------------------
 
@@ -235,6 +241,43 @@ class Workspace:
         """Search the principal's knowledge bases named by ``kb_refs`` (ids or names)."""
         kb_ids = [self.resolve_kb(ref).id for ref in kb_refs]
         return self.knowledge.search(kb_ids, query, k=k, min_score=min_score, mode=mode)
+
+    # --- secrets ---------------------------------------------------------------------------
+    # The principal's own credentials, by name. A value goes in through ``set_secret`` and
+    # comes out only through ``secret_resolver``, to the tools of a run: no interface shows it.
+
+    @property
+    def secret_store(self) -> SecretStore:
+        with self._secrets_lock:
+            if self._secrets is None:
+                source = self._secrets_source
+                if source is None:
+                    from store.secrets import open_secret_store
+
+                    source = open_secret_store
+                self._secrets = source() if callable(source) else source
+            return self._secrets
+
+    def set_secret(self, name: str, value: str) -> SecretInfo:
+        return self.secret_store.set(self.principal, name, value)
+
+    def list_secrets(self) -> list[SecretInfo]:
+        """Names and dates only."""
+        return self.secret_store.list(self.principal)
+
+    def delete_secret(self, name: str) -> None:
+        self.secret_store.delete(self.principal, name)
+
+    def secret_resolver(self) -> Callable[[str], str]:
+        """For ``ToolContext.secret``: this principal's secrets by name, and nobody else's.
+        The store is opened on the first call only, so a run without such tools costs
+        nothing."""
+        principal = self.principal
+
+        def resolve(name: str) -> str:
+            return self.secret_store.get(principal, name)
+
+        return resolve
 
 
 def open_workspace(principal: str | None = None) -> Workspace:

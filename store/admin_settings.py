@@ -1,0 +1,291 @@
+"""The installation's settings that only an admin changes: where tools may connect (the egress
+guard), the web-search backend, and the MCP servers agents may use.
+
+They are data, validated by pydantic with ``extra="forbid"``, stored as JSON in the ``settings``
+table of the secrets database (``store.secrets``), so every process of the installation reads
+the same ones and two admins saving at once take turns. They hold no secret: an MCP server's
+token is a stored secret of the installation, named in ``credential`` and resolved at run time
+by ``installation_secret_resolver``. ``tools/`` never imports this module: the interface that
+runs an agent reads the settings and hands the tools what they need (``tools.egress`` has its
+own policy type, built from ``EgressSettings``).
+
+Who is an admin: there are no roles yet (they come with teams); until then whoever runs the
+``atelier`` CLI as the owner of the data directory is the installation's admin.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import re
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import model_validator as model_check
+
+from agents.errors import InvalidValue, UserError
+from agents.i18n import t
+from agents.spec import describe_validation_error
+from store.secrets import (
+    INSTALLATION,
+    NAME_PATTERN,
+    SecretInfo,
+    SecretStore,
+    open_secret_store,
+)
+
+log = logging.getLogger(__name__)
+
+SETTINGS_KEY = "admin"
+_HOST_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_HOSTNAME = re.compile(rf"^{_HOST_LABEL}(?:\.{_HOST_LABEL})*$")
+_FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _host_pattern(value: str) -> str:
+    """A host as the egress guard compares it: ``api.example.org``, ``*.example.org`` (its
+    subdomains), an IP address or a network (``10.0.0.0/8``); lower case, IDNA-encoded."""
+    text = value.strip().lower().rstrip(".")
+    if not text:
+        raise InvalidValue("admin.err.host_blank")
+    if "://" in text or text.startswith("//"):
+        raise InvalidValue("admin.err.host_is_url", value=value)
+    try:
+        if "/" in text:
+            return str(ipaddress.ip_network(text, strict=False))
+        return str(ipaddress.ip_address(text.removeprefix("[").removesuffix("]")))
+    except ValueError:
+        if "/" in text:
+            raise InvalidValue("admin.err.host_bad", value=value) from None
+    if ":" in text:
+        raise InvalidValue("admin.err.host_port", value=value)
+    wildcard = text.startswith("*.")
+    name = text.removeprefix("*.")
+    try:
+        name = name.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise InvalidValue("admin.err.host_bad", value=value) from None
+    if len(name) > 253 or not _HOSTNAME.match(name):
+        raise InvalidValue("admin.err.host_bad", value=value)
+    return ("*." if wildcard else "") + name
+
+
+def _http_url(value: str) -> str:
+    """An http(s) URL, or empty. A URL carrying a user or a password is refused: the settings
+    must never hold a secret."""
+    text = value.strip()
+    if not text:
+        return ""
+    try:
+        parts = urlsplit(text)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # a malformed IPv6 address or port
+        usable = False
+    if not usable:
+        raise InvalidValue("admin.err.url", value=text)
+    if parts.username or parts.password:
+        raise InvalidValue("admin.err.url_credentials")
+    return text
+
+
+def _secret_name(value: str) -> str:
+    text = value.strip()
+    if text and not NAME_PATTERN.match(text):
+        raise InvalidValue("admin.err.credential", value=text)
+    return text
+
+
+def _server_name(value: str) -> str:
+    if not NAME_PATTERN.match(value):
+        raise InvalidValue("admin.err.server_name", value=value)
+    return value
+
+
+def _fingerprint(value: str) -> str:
+    if not _FINGERPRINT.match(value):
+        raise InvalidValue("admin.err.fingerprint")
+    return value
+
+
+HostPattern = Annotated[str, AfterValidator(_host_pattern)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
+class EgressSettings(BaseModel):
+    """Where tools may connect. An empty ``allow_hosts`` allows every public host; otherwise
+    only those listed. ``deny_hosts`` wins over ``allow_hosts``. Loopback and private
+    addresses (this machine, the internal network) are refused unless allowed here."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    allow_hosts: list[HostPattern] = Field(default_factory=list)
+    deny_hosts: list[HostPattern] = Field(default_factory=list)
+    allow_loopback: bool = False
+    allow_private: bool = False
+    max_bytes: int = Field(5_000_000, ge=1, le=1_000_000_000)
+    timeout_s: float = Field(10, gt=0, le=300)  # as tools.egress.EgressPolicy
+
+    @field_validator("allow_hosts", "deny_hosts")
+    @classmethod
+    def _dedupe(cls, hosts: list[str]) -> list[str]:
+        return list(dict.fromkeys(hosts))
+
+
+class WebSearchSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    backend: Literal["none", "searxng"] = "none"
+    base_url: HttpUrl = ""
+
+    @model_check(mode="after")
+    def _needs_url(self) -> WebSearchSettings:
+        if self.backend == "searxng" and not self.base_url:
+            raise InvalidValue("admin.err.searxng_needs_url")
+        return self
+
+
+class McpServerSettings(BaseModel):
+    """One MCP server agents may use. ``stdio`` starts a local program (``command``): only an
+    admin may set it, never a spec. ``pinned_tools`` holds the fingerprint of each tool as it
+    was approved, so that a server changing a tool's description or schema is noticed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, AfterValidator(_server_name)]
+    url: HttpUrl = ""
+    transport: Literal["streamable_http", "stdio"] = "streamable_http"
+    command: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    credential: Annotated[str, AfterValidator(_secret_name)] = ""
+    enabled: bool = True
+    pinned_tools: dict[str, Annotated[str, AfterValidator(_fingerprint)]] = Field(
+        default_factory=dict
+    )
+
+    @model_check(mode="after")
+    def _transport_fits(self) -> McpServerSettings:
+        if self.transport == "streamable_http":
+            if not self.url:
+                raise InvalidValue("admin.err.mcp_needs_url", name=self.name)
+            if self.command:
+                raise InvalidValue("admin.err.mcp_command_http", name=self.name)
+        elif not self.command:
+            raise InvalidValue("admin.err.mcp_needs_command", name=self.name)
+        return self
+
+
+class AdminSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    egress: EgressSettings = Field(default_factory=EgressSettings)
+    web_search: WebSearchSettings = Field(default_factory=WebSearchSettings)
+    mcp_servers: list[McpServerSettings] = Field(default_factory=list)
+
+    @field_validator("mcp_servers")
+    @classmethod
+    def _unique_servers(cls, servers: list[McpServerSettings]) -> list[McpServerSettings]:
+        seen: set[str] = set()
+        for server in servers:
+            if server.name in seen:
+                raise InvalidValue("admin.err.mcp_duplicate", name=server.name)
+            seen.add(server.name)
+        return servers
+
+    def mcp_server(self, name: str) -> McpServerSettings | None:
+        return next((s for s in self.mcp_servers if s.name == name), None)
+
+
+class InvalidSettings(UserError):
+    """Admin settings failed validation; ``problems`` lists (field path, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]], key: str = "admin.invalid") -> None:
+        self.problems = problems
+        root = t("spec.root")
+        lines = "\n".join(f"  {path or root}: {msg}" for path, msg in problems)
+        super().__init__(key, count=len(problems), lines=lines)
+
+
+def parse_admin_settings(data: Any) -> AdminSettings:
+    """Settings from plain data (JSON, YAML, a form); problems come with their field path."""
+    try:
+        return AdminSettings.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidSettings(describe_validation_error(exc)) from None
+
+
+def load_admin_settings(store: SecretStore | None = None) -> AdminSettings:
+    """The installation's settings; the defaults when none were ever saved."""
+    stored = (store or open_secret_store()).setting(SETTINGS_KEY)
+    return AdminSettings() if stored is None else _from_stored(stored.value)
+
+
+def save_admin_settings(
+    settings: AdminSettings, by: str, store: SecretStore | None = None
+) -> AdminSettings:
+    """Replace the settings with ``settings`` (validated again: a ``model_copy(update=...)``
+    skips validation). ``by`` is who changed them, kept beside them."""
+    return update_admin_settings(lambda _current: settings, by, store)
+
+
+def update_admin_settings(
+    change: Callable[[AdminSettings], AdminSettings], by: str, store: SecretStore | None = None
+) -> AdminSettings:
+    """Read, change and write the settings in one write transaction, so that two admins
+    changing different parts at once both keep their change."""
+    result: list[AdminSettings] = []
+
+    def write(current: str | None) -> str:
+        before = AdminSettings() if current is None else _from_stored(current)
+        after = parse_admin_settings(change(before).model_dump())
+        result.append(after)
+        return after.model_dump_json()
+
+    (store or open_secret_store()).update_setting(SETTINGS_KEY, write, by)
+    log.info("admin settings changed by %s", by)
+    return result[-1]
+
+
+def _from_stored(text: str) -> AdminSettings:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    try:
+        return AdminSettings.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidSettings(describe_validation_error(exc), "admin.stored_invalid") from None
+
+
+def installation_secret_resolver(store: SecretStore | None = None) -> Callable[[str], str]:
+    """The installation's secrets by name (an MCP server's ``credential``), for the tools of a
+    run. The store is opened on the first call only."""
+
+    def resolve(name: str) -> str:
+        return (store or open_secret_store()).get(INSTALLATION, name)
+
+    return resolve
+
+
+# --- the installation's secrets ----------------------------------------------------------
+# Credentials that belong to the installation rather than to a person (an MCP server's token).
+# No roles yet: whoever runs the CLI as the data directory's owner is the admin.
+
+
+def set_installation_secret(
+    name: str, value: str, by: str, store: SecretStore | None = None
+) -> SecretInfo:
+    info = (store or open_secret_store()).set(INSTALLATION, name, value)
+    log.info("installation secret %r set by %s", name, by)
+    return info
+
+
+def list_installation_secrets(store: SecretStore | None = None) -> list[SecretInfo]:
+    """Names and dates only."""
+    return (store or open_secret_store()).list(INSTALLATION)
+
+
+def delete_installation_secret(name: str, by: str, store: SecretStore | None = None) -> None:
+    (store or open_secret_store()).delete(INSTALLATION, name)
+    log.info("installation secret %r deleted by %s", name, by)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Annotated, Any, TypedDict
 
@@ -9,8 +10,11 @@ from langchain_core.messages import AIMessage, AnyMessage, BaseMessage
 from langgraph.graph.message import add_messages
 from pydantic import BaseModel
 
+from agents.errors import UserError
 from tools.knowledge_search import TOOL_ID as KNOWLEDGE_SEARCH
-from tools.registry import ToolDefinition, ToolRegistry
+from tools.registry import ToolContext, ToolDefinition, ToolRegistry
+
+log = logging.getLogger(__name__)
 
 ERROR_MARK = "atelier_error"
 """Key in ``additional_kwargs`` of a message Atelier wrote in place of the model's answer (the
@@ -54,15 +58,31 @@ class EnabledTool:
 
 
 def enabled_tools(
-    spec: Any, registry: ToolRegistry, *, knowledge_tool: bool = False
+    spec: Any,
+    registry: ToolRegistry,
+    *,
+    knowledge_tool: bool = False,
+    context: ToolContext | None = None,
 ) -> dict[str, EnabledTool]:
-    """The spec's tools, checked against the registry; unknown ids and bad configs raise. The
-    knowledge search tool comes with the knowledge settings, not with the tool list."""
+    """The spec's tools, checked against the registry; unknown ids and bad configs raise. A
+    toolset (HTTP actions of an OpenAPI document) becomes one tool per operation; one that
+    cannot be read is left out with a warning, so the agent and its other tools keep working
+    (saving the agent reports it: ``agents.validation``). The knowledge search tool comes with
+    the knowledge settings, not with the tool list."""
     out: dict[str, EnabledTool] = {}
     for use in spec.tools:
         definition = registry.get(use.id)
         config = definition.validate_config(use.config)
-        out[use.id] = EnabledTool(definition, config, use.config, use.approval)
+        if definition.expand is None:
+            out[use.id] = EnabledTool(definition, config, use.config, use.approval)
+            continue
+        try:
+            expanded = definition.expand(config, context or ToolContext())
+        except UserError as exc:
+            log.warning("tool %s left out of the run: %s", use.id, exc.message("en"))
+            continue
+        for tool in expanded:
+            out[tool.id] = EnabledTool(tool, config, use.config, use.approval)
     if knowledge_tool and KNOWLEDGE_SEARCH not in out:
         definition = registry.get(KNOWLEDGE_SEARCH)
         out[KNOWLEDGE_SEARCH] = EnabledTool(definition, definition.validate_config({}), {})

@@ -53,14 +53,17 @@ def compile_agent(
     tool_context: ToolContext | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     knowledge = spec.knowledge if spec.knowledge and spec.knowledge.bases and retriever else None
+    context = replace(tool_context or ToolContext(), retriever=retriever)
     tools = enabled_tools(
-        spec, registry, knowledge_tool=bool(knowledge and knowledge.mode != "auto")
+        spec,
+        registry,
+        knowledge_tool=bool(knowledge and knowledge.mode != "auto"),
+        context=context,
     )
     # A model that cannot search by itself (the offline model) is given the passages anyway.
     auto = knowledge is not None and (
         knowledge.mode != "tool" or getattr(model, "reads_passages", False)
     )
-    context = replace(tool_context or ToolContext(), retriever=retriever)
     policy = retry or RetryPolicy()
     max_rounds = spec.limits.max_tool_steps
     bound = (
@@ -134,7 +137,9 @@ def compile_agent(
                 args = call["args"]
                 if decision is not None and decision.get("decision") == "edit":
                     args = dict(decision.get("args") or {})
-                result = registry.run(call["name"], args, enabled.raw_config, context)
+                result = registry.run_definition(
+                    enabled.definition, args, enabled.raw_config, context
+                )
             content = result.for_model()
             if result.citations:
                 new = numbered(result.citations, start=len(cited) + 1)

@@ -140,7 +140,8 @@ class AgentRuntime:
         )
         # A step with side effects must be on disk before the next one starts; otherwise one
         # write at the end of the turn is enough (a crash loses only the turn in progress).
-        consequential = any(e.definition.consequential for e in enabled_tools(spec, tools).values())
+        enabled = enabled_tools(spec, tools, context=tool_context)
+        consequential = any(e.definition.consequential for e in enabled.values())
         self.durability: Durability = "sync" if consequential else "exit"
         self._limit = recursion_limit(spec)
 

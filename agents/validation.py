@@ -21,11 +21,6 @@ def spec_problems(
     seen: set[str] = set()
     for i, use in enumerate(spec.tools):
         where = f"tools[{i}]"
-        if use.id in seen:
-            problems.append(
-                (f"{where}.id", UserError("spec.duplicate_tool", tool=use.id).message())
-            )
-        seen.add(use.id)
         try:
             tool = tools.get(use.id)
         except UserError as exc:
@@ -36,6 +31,19 @@ def spec_problems(
         except ValidationError as exc:
             for path, message in describe_validation_error(exc):
                 problems.append((f"{where}.config.{path}" if path else f"{where}.config", message))
+            continue
+        ids = [use.id]
+        if tool.expand is not None:  # a toolset: each of its tools must be readable and unique
+            try:
+                ids = [t.id for t in tools.expand(use.id, use.config)]
+            except UserError as exc:
+                problems.append((f"{where}.config", exc.message()))
+                continue
+        for tool_id in ids:
+            if tool_id in seen:
+                message = UserError("spec.duplicate_tool", tool=tool_id).message()
+                problems.append((f"{where}.id", message))
+            seen.add(tool_id)
     if spec.model is not None:
         try:
             providers.get(spec.model.provider)

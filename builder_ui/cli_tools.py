@@ -76,7 +76,14 @@ def run_tool(
     definition = registry.get(tool)  # unknown tool: a user error listing the known ones
     definition.validate_config(settings)  # bad config or arguments: the caller's input, exit 2
     definition.validate_args(arguments)
-    result = registry.run(tool, arguments, settings)
+    from builder_ui.tool_context import tool_context
+    from store.config import default_principal
+    from store.workspace import open_workspace
+
+    principal = default_principal()
+    context = tool_context(open_workspace(principal).secret_resolver(), principal)
+    result = registry.run(tool, arguments, settings, context)
     if not result.ok:
-        fail(t("cli.tool.failed", tool=tool, error=result.error), 1)
+        # The tool refused its input (a blocked address, say): bad input, exit 2.
+        fail(t("cli.tool.failed", tool=tool, error=result.error), 2 if result.refused else 1)
     print_json(result.output)

@@ -125,7 +125,7 @@ def widget_value(field: FormField, config: Mapping[str, Any]) -> Any:
     if field.kind == "json":
         if isinstance(value, str):
             return value  # text that did not parse: kept as typed
-        return "" if value is None else json.dumps(value, ensure_ascii=False)
+        return "" if value is None else json.dumps(value, ensure_ascii=False, default=_plain)
     if field.kind == "text":
         return "" if value is None else str(value)
     if field.kind == "boolean":
@@ -133,6 +133,13 @@ def widget_value(field: FormField, config: Mapping[str, Any]) -> Any:
     if field.kind == "choice" and value not in field.options:
         return field.options[0] if field.options and not field.optional else None
     return value
+
+
+def _plain(value: Any) -> Any:
+    """A nested settings object (a default such as ``HttpAuth()``) as the JSON a person types."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True)
+    raise TypeError(f"{type(value).__name__} cannot be shown as JSON")
 
 
 def config_value(field: FormField, raw: Any) -> Any:

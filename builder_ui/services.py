@@ -333,14 +333,15 @@ class Services:
     # --- tools -----------------------------------------------------------------------------
 
     def tool_context(self) -> ToolContext:
-        """What the tools of this person's runs may use: their stored credentials, by name."""
-        return ToolContext(secret=self.workspace.secret_resolver(), principal=self.principal)
+        from builder_ui.tool_context import tool_context
+
+        return tool_context(self.workspace.secret_resolver(), self.principal)
 
     def run_tool(
         self, tool_id: str, args: dict[str, Any], config: dict[str, Any] | None = None
     ) -> ToolResult:
         """The builder's "try this tool" and ``atelier tool run``: the same call."""
-        return self.tools.run(tool_id, args, config)
+        return self.tools.run(tool_id, args, config, self.tool_context())
 
     def preview_pending(
         self, spec: AgentSpec, thread_id: str, model: str | None = None

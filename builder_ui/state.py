@@ -15,6 +15,7 @@ from typing import Any, TypeVar, cast
 import streamlit as st
 
 from agents.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, t
+from builder_ui.approval_view import Decision, TryOutcome
 from builder_ui.editor_model import EditorValues, ToolChoice
 from builder_ui.forms import form_fields, widget_state
 from builder_ui.services import Installation, Services
@@ -37,6 +38,17 @@ MESSAGE_NONCE = "editor.message_nonce"  # renews the version message field after
 PREVIEW_TOKEN = "preview.token"  # noqa: S105 (a session key, not a secret)
 TRANSCRIPT = "preview.transcript"
 PENDING_PROMPT = "preview.pending_prompt"  # a conversation starter clicked
+PREVIEW_FLASH = "preview.flash"  # [(kind, message)] shown once above the chat input
+
+# The approval card of the preview (``builder_ui.approval_card``): its widgets are keyed by the
+# call they answer, so a new request gets a fresh card.
+APPROVAL_PREFIX = "preview.approval."
+APPROVAL_QUEUED = APPROVAL_PREFIX + "queued"  # a Decision, sent on the next run
+APPROVAL_MODES = APPROVAL_PREFIX + "modes"  # call id -> "ask" | "edit" | "reject"
+
+# "Tester l'outil" in the editor's tool picker.
+TRY_PREFIX = "editor.try."
+TRY_OUTCOMES = TRY_PREFIX + "outcomes"  # tool id -> TryOutcome of the last "Lancer"
 
 HOME_NEW = "home.new"
 
@@ -96,6 +108,18 @@ SAVE = "editor.save"
 EXPORT = "editor.export"
 NEW_CONVERSATION = "preview.new_conversation"
 CHAT_INPUT = "preview.chat_input"
+
+
+def approval_key(call_id: str, name: str) -> str:
+    """A widget of the card answering ``call_id``: ``approve``, ``edit``, ``reject``, ``reason``,
+    ``json``, ``edit_submit``, ``reject_submit``, ``cancel``; ``form.`` + an argument for the
+    generated form."""
+    return f"{APPROVAL_PREFIX}{call_id}.{name}"
+
+
+def try_key(tool_id: str, name: str) -> str:
+    """A widget of a tool's tester: ``run``; ``form.`` + an argument for its form."""
+    return f"{TRY_PREFIX}{tool_id}.{name}"
 
 
 def version_load_key(number: int) -> str:
@@ -308,6 +332,62 @@ def reset_preview() -> None:
     """A new preview conversation: a new thread, an empty transcript."""
     st.session_state[PREVIEW_TOKEN] = secrets.token_hex(8)
     st.session_state[TRANSCRIPT] = []
+    drop_approval_widgets(_session())
+
+
+def preview_flash(kind: str, message: str) -> None:
+    """A message (``info``, ``warning``) to show once above the chat input."""
+    st.session_state.setdefault(PREVIEW_FLASH, []).append((kind, message))
+
+
+def take_preview_flashes() -> list[tuple[str, str]]:
+    taken: list[tuple[str, str]] = st.session_state.pop(PREVIEW_FLASH, None) or []
+    return taken
+
+
+# --- approvals ----------------------------------------------------------------------------------
+
+
+def drop_approval_widgets(session: MutableMapping[str, Any]) -> None:
+    """Forget every card (its modes, typed arguments and reason) once it has been answered."""
+    for key in [k for k in session if isinstance(k, str) and k.startswith(APPROVAL_PREFIX)]:
+        del session[key]
+
+
+def approval_mode(call_id: str) -> str:
+    modes: dict[str, str] = st.session_state.get(APPROVAL_MODES) or {}
+    return modes.get(call_id, "ask")
+
+
+def set_approval_mode(call_id: str, mode: str) -> None:
+    """A button's callback: "Modifier" and "Refuser" open their form, "Annuler" closes it."""
+    st.session_state.setdefault(APPROVAL_MODES, {})[call_id] = mode
+
+
+def queue_decision(decision: Decision) -> None:
+    st.session_state[APPROVAL_QUEUED] = decision
+
+
+def take_decision() -> Decision | None:
+    """The decision to send on this run, if a card was answered; its widgets are dropped."""
+    decision: Decision | None = st.session_state.pop(APPROVAL_QUEUED, None)
+    if decision is not None:
+        drop_approval_widgets(_session())
+    return decision
+
+
+def seed_widgets(wanted: dict[str, Any]) -> None:
+    """Give generated forms (the card's, a tester's) their first values."""
+    seed_missing(_session(), wanted)
+
+
+def try_outcome(tool_id: str) -> TryOutcome | None:
+    outcomes: dict[str, TryOutcome] = st.session_state.get(TRY_OUTCOMES) or {}
+    return outcomes.get(tool_id)
+
+
+def set_try_outcome(tool_id: str, outcome: TryOutcome) -> None:
+    st.session_state.setdefault(TRY_OUTCOMES, {})[tool_id] = outcome
 
 
 def kb_selected() -> str | None:

@@ -1,8 +1,10 @@
-"""The preview conversation as the page shows it: turns made of text and tool calls, and the
-sources each answer cites.
+"""The preview conversation as the page shows it: turns made of text and tool calls, the
+sources each answer cites, and the tool call a turn waits on a person for.
 
 Built from the runtime's events as they stream, and kept in the session so that a rerun (a
-click on Save, say) redraws the conversation without asking the runtime again.
+click on Save, say) redraws the conversation without asking the runtime again. A turn paused on
+an approval is continued in place: the events of ``Services.preview_approve`` are added to the
+same turn, so the answer reads as one.
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from agents.knowledge import Citation
-from agents.runtime import Finished, RunEvent, Token, ToolCalled, ToolFinished
+from agents.runtime import (
+    ApprovalRequested,
+    Finished,
+    RunEvent,
+    Token,
+    ToolCalled,
+    ToolFinished,
+)
 
 
 @dataclass
@@ -29,6 +38,7 @@ class ToolPart:
     ok: bool | None = None  # None: still running
     result: Any = None
     error: str = ""
+    approval: dict[str, Any] | None = None  # the person's decision, when one was asked
 
 
 Part = TextPart | ToolPart
@@ -38,9 +48,10 @@ Part = TextPart | ToolPart
 class ChatTurn:
     role: Literal["user", "assistant"]
     parts: list[Part] = field(default_factory=list)
-    outcome: str = "ok"  # the run's outcome: ok | model_error | tool_limit
+    outcome: str = "ok"  # the run's outcome: ok | model_error | tool_limit | awaiting_approval
     error: str = ""
     citations: list[Citation] = field(default_factory=list)  # numbered as the answer cites them
+    pending: dict[str, Any] | None = None  # the approval request the turn waits on, if any
 
     @classmethod
     def user(cls, text: str) -> ChatTurn:
@@ -62,13 +73,25 @@ class ChatTurn:
             self.parts.append(ToolPart(call.id, call.name, dict(call.args)))
         elif isinstance(event, ToolFinished):
             part = self.tool(event.call.id)
-            if part is not None:
-                call = event.call
-                part.ok, part.result, part.error = call.ok, call.result, call.error
+            if part is None:  # asked in a stream this turn did not see
+                part = ToolPart(event.call.id, event.call.name, dict(event.call.args))
+                self.parts.append(part)
+            call = event.call
+            part.ok, part.result, part.error = call.ok, call.result, call.error
+            part.args = dict(call.args or part.args)  # edited arguments replace the proposed ones
+            part.approval = call.approval
+        elif isinstance(event, ApprovalRequested):
+            self.pending = dict(event.request)
         elif isinstance(event, Finished):
             self.outcome = event.result.outcome
             self.error = event.result.error
             self.citations = list(event.result.citations)
+            self.pending = event.result.pending_approval
+
+    @property
+    def awaiting(self) -> bool:
+        """The turn waits for a person to approve, edit or reject a tool call."""
+        return self.pending is not None
 
     def tool(self, call_id: str) -> ToolPart | None:
         for part in self.parts:

@@ -146,7 +146,8 @@ def test_create_save_and_preview_an_agent(app_url: str) -> None:
             instructions.fill("Tu aides les agents du service à faire leurs calculs.")
             instructions.press("Tab")
             page.get_by_text("Calculatrice", exact=True).click()
-            expect(page.get_by_label("Validation avant utilisation")).to_be_visible()
+            policy = page.get_by_role("combobox", name="Validation avant utilisation")
+            expect(policy).to_be_visible()
 
             page.get_by_role("button", name="Enregistrer").click()
             expect(page.get_by_text("Version 1 enregistrée.")).to_be_visible()
@@ -248,5 +249,49 @@ def test_create_a_knowledge_base_upload_and_search(app_url: str, tmp_path: Path)
             page.wait_for_timeout(500)  # the expander's opening animation
             page.evaluate("document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)")
             page.screenshot(path=str(ARTIFACTS / "knowledge-preview.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+def test_approve_a_tool_call_in_the_preview(app_url: str) -> None:
+    """The calculator set to "Toujours demander": the preview pauses on an approval card."""
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1400}, locale="fr-FR")
+            page.set_default_timeout(STEP_TIMEOUT_MS)
+            page.goto(app_url)
+            page.get_by_role("button", name="Nouvel agent").click()
+            name = page.get_by_label("Nom", exact=True)
+            name.fill("Assistant calcul")
+            name.press("Tab")
+            page.get_by_text("Calculatrice", exact=True).click()
+            page.get_by_role("combobox", name="Validation avant utilisation").click()
+            page.get_by_role("option", name="Toujours demander").click()
+
+            chat = page.get_by_placeholder("Écrivez un message à l'assistant")
+            chat.fill("Combien font 6 fois 7 ?")
+            chat.press("Enter")
+            expect(page.get_by_text("Validation demandée")).to_be_visible()
+            card = page.get_by_test_id("stChatMessage").filter(has_text="Validation demandée")
+            expect(card.get_by_role("button", name="Approuver")).to_be_visible()
+            expect(card.get_by_role("button", name="Modifier")).to_be_visible()
+            expect(card.get_by_role("button", name="Refuser")).to_be_visible()
+            expect(page.get_by_placeholder("Validation en attente", exact=False)).to_be_disabled()
+            card.get_by_text("Validation demandée").evaluate("e => e.scrollIntoView()")
+            page.wait_for_timeout(300)
+            card.screenshot(path=str(ARTIFACTS / "approval-card.png"))
+            page.evaluate("document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)")
+            page.screenshot(path=str(ARTIFACTS / "approval.png"), full_page=True)
+
+            card.get_by_role("button", name="Approuver").click()
+            expect(page.get_by_text("6 fois 7 font 42.")).to_be_visible()
+            expect(page.get_by_text("Approuvé par camille")).to_be_visible()
+            expect(page.get_by_placeholder("Écrivez un message à l'assistant")).to_be_enabled()
+            page.evaluate("document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)")
+            page.screenshot(path=str(ARTIFACTS / "approval-done.png"), full_page=True)
         finally:
             browser.close()

@@ -317,7 +317,7 @@ def test_tool_run_prints_the_result_as_json() -> None:
         (["calculator", "--args", '{"expr": "2+2"}'], 2, "calculator"),
         (["calculatrice", "--args", "{}"], 2, "current_datetime"),
         (["current_datetime", "--config", '{"timezone": "Europe/Pariss"}'], 2, "Europe/Pariss"),
-        (["calculator", "--args", '{"expression": "1/0"}'], 1, "division par zéro"),
+        (["calculator", "--args", '{"expression": "1/0"}'], 2, "division par zéro"),
     ],
 )
 def test_tool_run_errors(args: list[str], code: int, expected: str) -> None:

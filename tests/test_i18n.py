@@ -12,7 +12,7 @@ from agents.i18n import catalogue, t
 ROOT = Path(__file__).resolve().parents[1]
 # t("key"...), UserError("key"...), NotFound("key"...): a literal message key in the code.
 KEY_USE = re.compile(
-    r"""(?:\bt|Error|NotFound|Credentials|Unavailable|Busy|Value|Spec|Rejected)\(\s*f?["']([a-z_]+\.[a-z0-9_.{}]+)["']"""
+    r"""(?:\bt|Error|NotFound|Credentials|Unavailable|Busy|Value|Spec|Rejected|Blocked)\(\s*f?["']([a-z_]+\.[a-z0-9_.{}]+)["']"""
 )
 
 

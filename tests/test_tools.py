@@ -53,7 +53,10 @@ def test_builtins_are_registered(registry: ToolRegistry) -> None:
     assert [tool.id for tool in registry.all()] == [
         "calculator",
         "current_datetime",
+        "http_action",
         "knowledge_search",
+        "url_fetch",
+        "web_search",
     ]
     calc = registry.get("calculator")
     assert calc.consequential is False
@@ -68,7 +71,7 @@ def test_unknown_tool_lists_the_known_ones(registry: ToolRegistry) -> None:
     assert caught.value.key == "tool.unknown"
     assert caught.value.message() == (
         "outil inconnu : « calculatrice ». Outils disponibles : calculator, current_datetime,"
-        " knowledge_search"
+        " http_action, knowledge_search, url_fetch, web_search"
     )
 
 

@@ -8,7 +8,8 @@ for the model and stay in French, like the rest of an agent's content.
 from __future__ import annotations
 
 from agents.i18n import t
-from tools import calculator, clock, knowledge_search
+from tools import calculator, clock, knowledge_search, url_fetch, web_search
+from tools.openapi import actions as http_actions
 from tools.registry import ToolDefinition, ToolRegistry
 
 
@@ -51,3 +52,32 @@ def register_all(registry: ToolRegistry) -> None:
             tags=("knowledge",),
         )
     )
+    registry.register(
+        ToolDefinition(
+            id=url_fetch.TOOL_ID,
+            title=t("tool.url_fetch.title", "fr"),
+            description=url_fetch.MODEL_DESCRIPTION,
+            args_model=url_fetch.UrlFetchArgs,
+            config_model=url_fetch.UrlFetchConfig,
+            run=url_fetch.run,
+            consequential=False,
+            timeout_s=30.0,
+            uses_context=True,
+            tags=("web",),
+        )
+    )
+    registry.register(
+        ToolDefinition(
+            id=web_search.TOOL_ID,
+            title=t("tool.web_search.title", "fr"),
+            description=web_search.MODEL_DESCRIPTION,
+            args_model=web_search.WebSearchArgs,
+            config_model=web_search.WebSearchConfig,
+            run=web_search.run,
+            consequential=False,
+            timeout_s=30.0,
+            uses_context=True,
+            tags=("web",),
+        )
+    )
+    http_actions.register(registry)

@@ -37,6 +37,8 @@ class NoConfig(BaseModel):
 ToolFunction = Callable[..., Any]
 """``run(args, config)`` (or ``run(args, config, context)`` for a tool with ``uses_context``):
 validated arguments and config in, a JSON-able result (or a ``Cited`` one) out."""
+ToolsetExpansion = Callable[[BaseModel, "ToolContext"], "list[ToolDefinition]"]
+"""``expand(config, context)``: the validated config of a toolset in, its tools out."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ class ToolContext:
     """A stored credential's value by its name, for the tools that authenticate (never put it
     in a result, a log or a message)."""
     principal: str = ""
+    admin_config: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per tool id, settings the administrator imposes over the agent's (a web search backend):
+    they win over what the spec says."""
 
 
 class Egress(Protocol):
@@ -91,6 +96,10 @@ class ToolDefinition:
     inline: bool = False
     """Pure, fast and bounded: run in the caller's thread, skipping the pool (saves a thread
     hand-off per call)."""
+    expand: ToolsetExpansion | None = None
+    """A toolset (``http_action``): enabling it enables, instead of itself, the definitions
+    this returns for the validated config (one function per operation the model may call).
+    ``ToolRegistry.expand`` calls it; ``ToolRegistry.run_definition`` runs what it returned."""
 
     def validate_config(self, config: dict[str, Any] | None) -> BaseModel:
         """The tool's config, validated; problems are reported with the field path."""
@@ -120,6 +129,9 @@ class ToolResult:
     output: Any = None
     error: str = ""
     citations: list[Citation] = field(default_factory=list)
+    refused: bool = False
+    """The tool refused its input (``UserError``: a blocked address, a bad argument), as
+    opposed to failing inside."""
 
     def for_model(self) -> str:
         if self.ok:
@@ -165,13 +177,37 @@ class ToolRegistry:
     ) -> ToolResult:
         """Run one tool with a time limit. Bad config is the caller's error (raised); bad
         arguments and failures inside the tool become an unsuccessful ``ToolResult``."""
+        return self.run_definition(self.get(tool_id), args, config, context)
+
+    def expand(
+        self,
+        tool_id: str,
+        config: dict[str, Any] | None = None,
+        context: ToolContext | None = None,
+    ) -> list[ToolDefinition]:
+        """What enabling ``tool_id`` with ``config`` gives the model: the tool itself, or the
+        definitions of a toolset (bad config or a toolset that cannot load: ``UserError``)."""
         tool = self.get(tool_id)
-        settings = tool.validate_config(config)
+        if tool.expand is None:
+            return [tool]
+        return tool.expand(tool.validate_config(config), context or ToolContext())
+
+    def run_definition(
+        self,
+        tool: ToolDefinition,
+        args: dict[str, Any] | None,
+        config: dict[str, Any] | None = None,
+        context: ToolContext | None = None,
+    ) -> ToolResult:
+        """``run`` for a definition held by the caller, such as one a toolset expanded to
+        (it is not registered under its own id)."""
+        imposed = context.admin_config.get(tool.id, {}) if context else {}
+        settings = tool.validate_config({**(config or {}), **imposed})
         args = dict(args or {})
         try:
             parsed = tool.validate_args(args)
         except UserError as exc:
-            return ToolResult(tool_id, args, ok=False, error=exc.message())
+            return ToolResult(tool.id, args, ok=False, error=exc.message(), refused=True)
         call_args = (
             (parsed, settings, context or ToolContext())
             if tool.uses_context
@@ -198,7 +234,7 @@ def _run_with_timeout(
     except concurrent.futures.TimeoutError:
         return ToolResult(tool.id, args, ok=False, error=_msg("tool.timeout", s=tool.timeout_s))
     except UserError as exc:
-        return ToolResult(tool.id, args, ok=False, error=exc.message())
+        return ToolResult(tool.id, args, ok=False, error=exc.message(), refused=True)
     except Exception as exc:
         log.exception("tool %s failed", tool.id)
         return ToolResult(

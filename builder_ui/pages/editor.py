@@ -8,7 +8,8 @@ import streamlit as st
 
 from agents.errors import AtelierError, UserError
 from agents.spec import MAX_TOOL_STEPS, AgentSpec, KnowledgeSettings
-from builder_ui import preview_panel, state
+from builder_ui import preview_panel, state, tool_tester
+from builder_ui.approval_view import KNOWLEDGE_TAG, POLICIES, can_try, policy_warning
 from builder_ui.editor_model import (
     EditorValues,
     KnowledgeChoice,
@@ -25,9 +26,7 @@ from builder_ui.services import Services
 from builder_ui.state import tr, tr_or
 from tools.registry import ToolDefinition
 
-APPROVALS = ("default", "always_ask", "never_ask")
 KNOWLEDGE_PAGE = "pages/knowledge.py"
-KNOWLEDGE_TAG = "knowledge"  # tools that come with the knowledge section, not the tool picker
 KNOWLEDGE_BOUNDS = {f.name: f for f in form_fields(KnowledgeSettings)}  # the spec's limits
 
 
@@ -220,13 +219,21 @@ def tool_box(services: Services, tool: ToolDefinition, previous: ToolChoice) -> 
                 tool_field_label(tool.id),
                 previous=previous.config,
             )
-        labels = {policy: tr(f"ui.tool.approval.{policy}") for policy in APPROVALS}
+        labels = {policy: tr(f"ui.tool.policy.{policy}") for policy in POLICIES}
         approval = st.selectbox(
             tr("ui.tool.approval"),
-            APPROVALS,
+            POLICIES,
             format_func=labels.__getitem__,
             key=state.w_tool_approval(tool.id),
+            help=tr("ui.tool.policy.help"),
         )
+        if policy_warning(tool, str(approval)):
+            title = tool_title(services, tool.id)
+            st.warning(
+                tr("ui.tool.policy.never_ask_consequential", tool=title), icon=":material/warning:"
+            )
+        if can_try(tool):
+            tool_tester.render(services, tool, config)
         return ToolChoice(True, str(approval), config)
 
 

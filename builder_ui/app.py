@@ -47,5 +47,11 @@ pages = [
         icon=":material/library_books:",
         url_path="connaissances",
     ),
+    st.Page(
+        "pages/admin.py",
+        title=tr("ui.nav.admin"),
+        icon=":material/admin_panel_settings:",
+        url_path="administration",
+    ),
 ]
 st.navigation(pages).run()

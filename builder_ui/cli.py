@@ -20,6 +20,7 @@ from builder_ui import cli_approve, cli_openapi, cli_run
 from builder_ui.cli_agents import agent_app
 from builder_ui.cli_common import AtelierGroup, say
 from builder_ui.cli_kb import kb_app
+from builder_ui.cli_mcp import mcp_app
 from builder_ui.cli_secrets import admin_app, secret_app
 from builder_ui.cli_tools import tool_app
 
@@ -40,6 +41,7 @@ tool_app.command("openapi", help=t("openapi.cli.help"))(cli_openapi.list_operati
 app.add_typer(kb_app, name="kb")
 app.add_typer(secret_app, name="secret")
 app.add_typer(admin_app, name="admin")
+admin_app.add_typer(mcp_app, name="mcp")
 app.command("run", help=t("cli.help.run"))(cli_run.run)
 app.command("chat", help=t("cli.help.chat"))(cli_run.chat)
 app.command("approve", help=t("cli.help.approve"))(cli_approve.approve)

@@ -41,7 +41,7 @@ from builder_ui.editor_model import (
     preview_values,
     starter_lines,
 )
-from builder_ui.knowledge_view import heading_trail, quoted, score_line, source_label
+from builder_ui.knowledge_view import file_size, heading_trail, quoted, score_line, source_label
 from builder_ui.services import Services
 from builder_ui.state import tr, tr_or
 from builder_ui.transcript import (
@@ -96,6 +96,38 @@ def _tool_details(part: ToolPart) -> None:
         st.error(f"**{tr('ui.tool_call.error')}** {part.error}", icon=":material/error:")
 
 
+def _file_id(part: ToolPart) -> str | None:
+    """The file a tool call made (``create_document``), if any."""
+    result = part.result
+    if part.ok and isinstance(result, dict) and isinstance(result.get("file_id"), str):
+        return str(result["file_id"])
+    return None
+
+
+def _download(services: Services, part: ToolPart, where: Any = None) -> None:
+    """A download button for the file a tool call made; its bytes come through the person's
+    own files (``Services.file``), never from what the tool call says."""
+    file_id = _file_id(part)
+    if file_id is None:
+        return
+    target = where if where is not None else st
+    try:
+        info, data = services.file(file_id)
+    except AtelierError:
+        target.caption(tr("ui.preview.file_gone"))
+        return
+    target.download_button(
+        tr("ui.preview.download", filename=info.filename),
+        data=data,
+        file_name=info.filename,
+        mime=info.media_type,
+        key=state.file_download_key(file_id),
+        icon=":material/download:",
+        on_click="ignore",  # downloading does not rerun the page (the conversation stays)
+        help=tr("ui.preview.download_help", size=file_size(info.size, tr)),
+    )
+
+
 def _decision_text(part: ToolPart) -> str | None:
     """The person's decision under the tool call: "Approuvé par alice"... (icon and words)."""
     line = decision_line(part.approval, tr)
@@ -112,6 +144,7 @@ def _tool_status(services: Services, part: ToolPart, paused: bool = False) -> No
     decision = _decision_text(part)
     if decision:
         st.caption(decision)
+    _download(services, part)
 
 
 def _approval_card(services: Services, request: ApprovalRequest) -> None:
@@ -128,11 +161,13 @@ class _LiveCalls:
         self.services = services
         self.boxes: dict[str, Any] = {}
         self.notes: dict[str, Any] = {}
+        self.files: dict[str, Any] = {}
 
     def open(self, part: ToolPart, expanded: bool = True) -> None:
         label = _tool_label(self.services, part)
         self.boxes[part.id] = st.status(label, state="running", expanded=expanded)
         self.notes[part.id] = st.empty()
+        self.files[part.id] = st.empty()
 
     def finish(self, part: ToolPart) -> None:
         if part.id not in self.boxes:
@@ -144,6 +179,7 @@ class _LiveCalls:
         decision = _decision_text(part)
         if decision:
             self.notes[part.id].caption(decision)
+        _download(self.services, part, self.files[part.id])
 
 
 def _pump(turn: ChatTurn, events: Iterator[RunEvent], live: _LiveCalls) -> None:

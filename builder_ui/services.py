@@ -33,6 +33,7 @@ from agents.retry import RetryPolicy
 from agents.runtime import AgentRuntime, Finished, RunEvent, RunResult
 from agents.spec import AgentSpec, ModelSettings
 from agents.validation import check_spec
+from store.files import StoredFile
 from store.records import AgentRecord, Catalogue, RunRecord, VersionRecord
 from store.workspace import Workspace
 from tools.registry import ToolContext, ToolRegistry, ToolResult
@@ -349,3 +350,13 @@ class Services:
         """The tool call a preview conversation waits on a person for, if any: the builder
         shows its approval card again when its own record of the conversation has lost it."""
         return self.runtime(spec, model).pending_approval(thread_id)
+
+    # --- files -----------------------------------------------------------------------------
+
+    def file(self, file_id: str) -> tuple[StoredFile, bytes]:
+        """A file a tool made for this person (``create_document``), with its bytes: another
+        person's file is reported exactly like a missing one (``NotFound``)."""
+        from store.files import personal_files
+
+        files = personal_files(self.principal)
+        return files.get(file_id), files.read(file_id)

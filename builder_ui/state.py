@@ -50,7 +50,71 @@ APPROVAL_MODES = APPROVAL_PREFIX + "modes"  # call id -> "ask" | "edit" | "rejec
 TRY_PREFIX = "editor.try."
 TRY_OUTCOMES = TRY_PREFIX + "outcomes"  # tool id -> TryOutcome of the last "Lancer"
 
+# The OpenAPI import in the editor's "Actions HTTP" box (``builder_ui.openapi_panel``). Kept
+# apart from the editor's widgets (a language switch keeps an import under way); a new draft
+# (``open_in_editor``) starts it afresh.
+OPENAPI_PREFIX = "editor.openapi."
+OPENAPI_SOURCE = OPENAPI_PREFIX + "source"  # file | url | text
+OPENAPI_UPLOAD_NONCE = OPENAPI_PREFIX + "upload_nonce"
+OPENAPI_URL = OPENAPI_PREFIX + "url"
+OPENAPI_TEXT = OPENAPI_PREFIX + "text"
+OPENAPI_READ = OPENAPI_PREFIX + "read"
+OPENAPI_LOADED = OPENAPI_PREFIX + "loaded"  # the ImportedDocument being set up
+OPENAPI_CHOICE = OPENAPI_PREFIX + "choice."  # the widgets of what is chosen from it
+OPENAPI_NAME = OPENAPI_CHOICE + "name"
+OPENAPI_BASE_URL = OPENAPI_CHOICE + "base_url"
+OPENAPI_AUTH = OPENAPI_CHOICE + "auth"
+OPENAPI_KEY_IN = OPENAPI_CHOICE + "key_in"
+OPENAPI_KEY_NAME = OPENAPI_CHOICE + "key_name"
+OPENAPI_CREDENTIAL = OPENAPI_CHOICE + "credential"
+OPENAPI_ADD = OPENAPI_PREFIX + "add"
+
 HOME_NEW = "home.new"
+
+# The administration page ("Administration").
+ADMIN_FLASH = "admin.flash"  # [(kind, message)] shown once, after a rerun
+ADMIN_PROBLEMS = "admin.problems"  # (section, [(path, message)]) of the last failed save
+ADMIN_CONFIRM = "admin.confirm"  # what awaits confirmation: ("secret", name) or ("server", name)
+ADMIN_CONFIRM_YES = "admin.confirm.yes"
+ADMIN_CONFIRM_NO = "admin.confirm.no"
+ADMIN_EGRESS_FORM = "admin.egress"
+ADMIN_ALLOW_HOSTS = "admin.egress.allow_hosts"
+ADMIN_DENY_HOSTS = "admin.egress.deny_hosts"
+ADMIN_ALLOW_LOOPBACK = "admin.egress.allow_loopback"
+ADMIN_ALLOW_PRIVATE = "admin.egress.allow_private"
+ADMIN_MAX_MB = "admin.egress.max_mb"
+ADMIN_TIMEOUT = "admin.egress.timeout_s"
+ADMIN_EGRESS_SAVE = "admin.egress.save"
+ADMIN_SEARCH_FORM = "admin.web_search"
+ADMIN_SEARCH_BACKEND = "admin.web_search.backend"
+ADMIN_SEARCH_URL = "admin.web_search.base_url"
+ADMIN_SEARCH_SAVE = "admin.web_search.save"
+ADMIN_MCP_FORM = "admin.mcp.new"
+ADMIN_MCP_NAME = "admin.mcp.new.name"
+ADMIN_MCP_URL = "admin.mcp.new.url"
+ADMIN_MCP_CREDENTIAL = "admin.mcp.new.credential"
+ADMIN_MCP_ENABLED = "admin.mcp.new.enabled"
+ADMIN_MCP_ADD = "admin.mcp.new.add"
+ADMIN_CREDENTIAL_FORM = "admin.secret.new"
+ADMIN_CREDENTIAL_NAME = "admin.secret.new.name"
+ADMIN_CREDENTIAL_VALUE = "admin.secret.new.value"
+ADMIN_CREDENTIAL_ADD = "admin.secret.new.add"
+ADMIN_RESET = "admin.reset"  # form keys to empty or reseed before the next run draws them
+
+# Sections of the admin settings, and the keys of the widgets each one's form is drawn from.
+ADMIN_SECTION_KEYS = {
+    "egress": (
+        ADMIN_ALLOW_HOSTS,
+        ADMIN_DENY_HOSTS,
+        ADMIN_ALLOW_LOOPBACK,
+        ADMIN_ALLOW_PRIVATE,
+        ADMIN_MAX_MB,
+        ADMIN_TIMEOUT,
+    ),
+    "web_search": (ADMIN_SEARCH_BACKEND, ADMIN_SEARCH_URL),
+    "mcp_servers": (ADMIN_MCP_NAME, ADMIN_MCP_URL, ADMIN_MCP_CREDENTIAL, ADMIN_MCP_ENABLED),
+    "secret": (ADMIN_CREDENTIAL_NAME, ADMIN_CREDENTIAL_VALUE),
+}
 
 # The knowledge page ("Connaissances").
 KB_SELECTED = "kb.selected"  # the id of the base shown
@@ -75,6 +139,32 @@ def home_open_key(agent_id: str) -> str:
 
 def home_template_key(template_id: str) -> str:
     return f"home.template.{template_id}"
+
+
+def file_download_key(file_id: str) -> str:
+    """The download button of a file a tool made, in the preview."""
+    return f"preview.file.{file_id}"
+
+
+def openapi_upload_key(nonce: int) -> str:
+    return f"{OPENAPI_PREFIX}upload.{nonce}"
+
+
+def openapi_operation_key(document_key: str, index: int) -> str:
+    """The checkbox of one operation of the document being imported."""
+    return f"{OPENAPI_CHOICE}op.{document_key}.{index}"
+
+
+def admin_server_toggle_key(name: str) -> str:
+    return f"admin.mcp.toggle.{name}"
+
+
+def admin_server_delete_key(name: str) -> str:
+    return f"admin.mcp.delete.{name}"
+
+
+def admin_secret_delete_key(name: str) -> str:
+    return f"admin.secret.delete.{name}"
 
 
 def kb_upload_key(kb_id: str, nonce: int) -> str:
@@ -180,7 +270,11 @@ def seed_missing(session: MutableMapping[str, Any], wanted: dict[str, Any]) -> N
 
 
 def drop_editor_widgets(session: MutableMapping[str, Any]) -> None:
-    for key in [k for k in session if isinstance(k, str) and k.startswith(WIDGET_PREFIX)]:
+    drop_prefixed(session, WIDGET_PREFIX)
+
+
+def drop_prefixed(session: MutableMapping[str, Any], prefix: str) -> None:
+    for key in [k for k in session if isinstance(k, str) and k.startswith(prefix)]:
         del session[key]
 
 
@@ -282,6 +376,7 @@ def open_in_editor(
     st.session_state[LOADED_VERSION] = version
     st.session_state[PROBLEMS] = []
     drop_editor_widgets(_session())
+    drop_prefixed(_session(), OPENAPI_PREFIX)
     if new_conversation:
         reset_preview()
 
@@ -463,3 +558,76 @@ def set_pending_prompt(text: str) -> None:
 def take_pending_prompt() -> str | None:
     value: str | None = st.session_state.pop(PENDING_PROMPT, None)
     return value
+
+
+# --- the OpenAPI import -------------------------------------------------------------------------
+
+
+def openapi_loaded() -> Any:
+    """The ``openapi_wizard.ImportedDocument`` being set up, if any."""
+    return st.session_state.get(OPENAPI_LOADED)
+
+
+def set_openapi_loaded(imported: Any, widgets: dict[str, Any]) -> None:
+    """Show this document in the import, its choices drawn from ``widgets`` (key -> value);
+    those of the previous document are forgotten. Call before the choices are drawn."""
+    drop_prefixed(_session(), OPENAPI_CHOICE)
+    st.session_state[OPENAPI_LOADED] = imported
+    st.session_state.update(widgets)
+
+
+def openapi_upload_nonce() -> int:
+    value: int = st.session_state.get(OPENAPI_UPLOAD_NONCE, 0)
+    return value
+
+
+def renew_openapi_upload() -> None:
+    st.session_state[OPENAPI_UPLOAD_NONCE] = openapi_upload_nonce() + 1
+
+
+# --- administration -----------------------------------------------------------------------------
+
+
+def admin_flash(kind: str, message: str) -> None:
+    """A message (``success``, ``info``, ``warning``) to show once, after the next rerun."""
+    st.session_state.setdefault(ADMIN_FLASH, []).append((kind, message))
+
+
+def take_admin_flashes() -> list[tuple[str, str]]:
+    taken: list[tuple[str, str]] = st.session_state.pop(ADMIN_FLASH, None) or []
+    return taken
+
+
+def admin_problems() -> tuple[str, list[tuple[str, str]]] | None:
+    value: tuple[str, list[tuple[str, str]]] | None = st.session_state.get(ADMIN_PROBLEMS)
+    return value
+
+
+def set_admin_problems(section: str | None, problems: list[tuple[str, str]]) -> None:
+    st.session_state[ADMIN_PROBLEMS] = (section, problems) if section else None
+
+
+def admin_confirm() -> tuple[str, str] | None:
+    value: tuple[str, str] | None = st.session_state.get(ADMIN_CONFIRM)
+    return value
+
+
+def ask_admin_confirm(what: tuple[str, str] | None) -> None:
+    st.session_state[ADMIN_CONFIRM] = what
+
+
+def reset_admin_section(section: str) -> None:
+    """Redraw a section's form from the saved settings (or empty it) on the next run."""
+    st.session_state.setdefault(ADMIN_RESET, set()).add(section)
+
+
+def take_admin_resets() -> set[str]:
+    """The sections whose forms are to be redrawn on this run (see ``set_widgets``)."""
+    taken: set[str] = st.session_state.pop(ADMIN_RESET, None) or set()
+    return taken
+
+
+def set_widgets(values: dict[str, Any]) -> None:
+    """Give widgets these values, over what they hold (before they are drawn). Forgetting a
+    widget's key is not enough: the browser would keep showing what was typed."""
+    st.session_state.update(values)

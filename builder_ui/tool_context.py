@@ -11,9 +11,13 @@ from tools.registry import ToolContext
 
 def tool_context(secret: Callable[[str], str] | None, principal: str) -> ToolContext:
     """The network through the egress guard of the admin settings, the person's credentials by
-    name, and the tool settings the administrator imposes (the web search backend)."""
-    from store.admin_settings import load_admin_settings
+    name, the tool settings the administrator imposes (the web search backend), the MCP
+    servers the administrator registered (their tokens are the installation's secrets), and the
+    person's own files for the tools that make one."""
+    from store.admin_settings import installation_secret_resolver, load_admin_settings
+    from store.files import personal_files
     from tools.egress import EgressGuard, EgressPolicy
+    from tools.mcp import McpAccess
 
     admin = load_admin_settings()
     imposed: dict[str, dict[str, Any]] = {}
@@ -24,4 +28,8 @@ def tool_context(secret: Callable[[str], str] | None, principal: str) -> ToolCon
         secret=secret,
         principal=principal,
         admin_config=imposed,
+        mcp=McpAccess.from_settings(
+            (server.model_dump() for server in admin.mcp_servers), installation_secret_resolver()
+        ),
+        files=personal_files(principal) if principal.strip() else None,
     )

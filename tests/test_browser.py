@@ -295,3 +295,41 @@ def test_approve_a_tool_call_in_the_preview(app_url: str) -> None:
             page.screenshot(path=str(ARTIFACTS / "approval-done.png"), full_page=True)
         finally:
             browser.close()
+
+
+def test_administration_page(app_url: str) -> None:
+    """Network rules saved with their warning; a credential added, listed by name only."""
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1500}, locale="fr-FR")
+            page.set_default_timeout(STEP_TIMEOUT_MS)
+            page.goto(app_url)
+            page.get_by_role("link", name="Administration").click()
+            expect(page.get_by_role("heading", name="Administration")).to_be_visible()
+            expect(page.get_by_text("pas encore de rôles", exact=False)).to_be_visible()
+
+            hosts = page.get_by_role("textbox", name="Sites autorisés (un par ligne)")
+            hosts.fill("geo.api.gouv.fr\n*.gouv.fr")
+            page.get_by_text("Permettre de joindre cette machine (localhost)").click()
+            page.get_by_role("button", name="Enregistrer").first.click()
+            expect(page.get_by_text("Règles d'accès au réseau enregistrées.")).to_be_visible()
+            expect(page.get_by_text("les outils peuvent joindre cette machine")).to_be_visible()
+            page.evaluate("document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)")
+            page.screenshot(path=str(ARTIFACTS / "admin.png"), full_page=True)
+
+            page.get_by_role("tab", name="Identifiants").click()
+            page.get_by_role("textbox", name="Nom", exact=True).fill("geo_api")
+            page.get_by_role("textbox", name="Valeur (clé ou jeton)").fill("valeur-tres-secrete")
+            page.get_by_role("button", name="Enregistrer l'identifiant").click()
+            expect(page.get_by_text("Identifiant « geo_api » enregistré.")).to_be_visible()
+            expect(page.get_by_text("geo_api", exact=True)).to_be_visible()
+            expect(page.get_by_text("valeur-tres-secrete")).to_have_count(0)
+            expect(page.get_by_role("textbox", name="Valeur (clé ou jeton)")).to_have_value("")
+            page.evaluate("document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)")
+            page.screenshot(path=str(ARTIFACTS / "admin-credentials.png"), full_page=True)
+        finally:
+            browser.close()

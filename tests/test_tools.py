@@ -52,9 +52,11 @@ def echo_tool(run: Any = None, **overrides: Any) -> ToolDefinition:
 def test_builtins_are_registered(registry: ToolRegistry) -> None:
     assert [tool.id for tool in registry.all()] == [
         "calculator",
+        "create_document",
         "current_datetime",
         "http_action",
         "knowledge_search",
+        "mcp",
         "url_fetch",
         "web_search",
     ]
@@ -70,8 +72,8 @@ def test_unknown_tool_lists_the_known_ones(registry: ToolRegistry) -> None:
         registry.get("calculatrice")
     assert caught.value.key == "tool.unknown"
     assert caught.value.message() == (
-        "outil inconnu : « calculatrice ». Outils disponibles : calculator, current_datetime,"
-        " http_action, knowledge_search, url_fetch, web_search"
+        "outil inconnu : « calculatrice ». Outils disponibles : calculator, create_document,"
+        " current_datetime, http_action, knowledge_search, mcp, url_fetch, web_search"
     )
 
 

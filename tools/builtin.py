@@ -8,7 +8,8 @@ for the model and stay in French, like the rest of an agent's content.
 from __future__ import annotations
 
 from agents.i18n import t
-from tools import calculator, clock, knowledge_search, url_fetch, web_search
+from tools import calculator, clock, documents, knowledge_search, url_fetch, web_search
+from tools.mcp import toolset as mcp_toolset
 from tools.openapi import actions as http_actions
 from tools.registry import ToolDefinition, ToolRegistry
 
@@ -81,3 +82,18 @@ def register_all(registry: ToolRegistry) -> None:
         )
     )
     http_actions.register(registry)
+    registry.register(
+        ToolDefinition(
+            id=documents.TOOL_ID,
+            title=t("tool.create_document.title", "fr"),
+            description=documents.MODEL_DESCRIPTION,
+            args_model=documents.DocumentArgs,
+            config_model=documents.DocumentConfig,
+            run=documents.run,
+            consequential=False,  # it writes only into the person's own files
+            timeout_s=30.0,
+            uses_context=True,
+            tags=("files",),
+        )
+    )
+    mcp_toolset.register(registry)

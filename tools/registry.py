@@ -15,13 +15,16 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agents.errors import UserError
 from agents.knowledge import Citation, Retriever
 from agents.spec import describe_validation_error
+
+if TYPE_CHECKING:
+    from tools.mcp.servers import McpAccess
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,19 @@ class ToolContext:
     admin_config: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per tool id, settings the administrator imposes over the agent's (a web search backend):
     they win over what the spec says."""
+    mcp: McpAccess | None = None
+    """The MCP servers the administrator registered, with the installation's secrets for their
+    tokens (``tools.mcp``). None: no MCP server is reachable from here (checking a spec)."""
+    files: FileSink | None = None
+    """Where a tool puts a file it makes for the person (``create_document``): their own files.
+    None: the tool cannot make files."""
+
+
+class FileSink(Protocol):
+    def save(self, filename: str, data: bytes, media_type: str) -> dict[str, Any]:
+        """Keep ``data`` among the person's files under a safe version of ``filename``; returns
+        ``file_id``, ``filename``, ``size`` and ``media_type`` (too large: ``UserError``)."""
+        ...
 
 
 class Egress(Protocol):

@@ -8,7 +8,7 @@ import streamlit as st
 
 from agents.errors import AtelierError, UserError
 from agents.spec import MAX_TOOL_STEPS, AgentSpec, KnowledgeSettings
-from builder_ui import preview_panel, state, tool_tester
+from builder_ui import openapi_panel, preview_panel, state, tool_tester
 from builder_ui.approval_view import KNOWLEDGE_TAG, POLICIES, can_try, policy_warning
 from builder_ui.editor_model import (
     EditorValues,
@@ -24,6 +24,7 @@ from builder_ui.forms import FormField, form_fields, render_form
 from builder_ui.knowledge_view import SEARCH_MODES, base_options, unknown_refs
 from builder_ui.services import Services
 from builder_ui.state import tr, tr_or
+from tools.openapi import TOOL_ID as HTTP_ACTION
 from tools.registry import ToolDefinition
 
 KNOWLEDGE_PAGE = "pages/knowledge.py"
@@ -212,7 +213,9 @@ def tool_box(services: Services, tool: ToolDefinition, previous: ToolChoice) -> 
         if not enabled:
             return ToolChoice(False, previous.approval, previous.config)
         config = previous.config
-        if form_fields(tool.config_model):
+        if tool.id == HTTP_ACTION:  # a document to import rather than fields to fill
+            openapi_panel.render(services, previous)
+        elif form_fields(tool.config_model):
             config = render_form(
                 tool.config_model,
                 state.w_tool_config(tool.id),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from store.admin_settings import (
     AdminSettings,
@@ -22,6 +22,10 @@ from store.admin_settings import (
     update_admin_settings,
 )
 from store.secrets import SecretStore
+
+if TYPE_CHECKING:
+    from tools.mcp.client import RemoteTool
+    from tools.mcp.pinning import ServerStatus
 
 MEGABYTE = 1_000_000
 BACKENDS = ("none", "searxng")
@@ -157,6 +161,71 @@ def remove_server(name: str, by: str, store: SecretStore | None = None) -> Admin
         return [s for s in servers if s["name"] != name]
 
     return update_admin_settings(_servers(change), by, store)
+
+
+# --- the approval of a server's tools ------------------------------------------------------------
+# ``builder_ui.cli_mcp`` does the work, as for ``atelier admin mcp``; the page shows the list in
+# one run and approves it in another, so it pins the list only if it is still the one shown.
+
+
+@dataclass(frozen=True)
+class ToolReview:
+    """A server's tools as read now, and how they compare with the last approval."""
+
+    server: str
+    tools: tuple[RemoteTool, ...]
+    before: ServerStatus
+
+    def pins(self) -> dict[str, str]:
+        from tools.mcp.pinning import fingerprints
+
+        return fingerprints(self.tools)
+
+    def change(self, tool: str) -> str:
+        """``new``, ``changed`` or ``same`` since the last approval."""
+        if tool in self.before.changed:
+            return "changed"
+        return "new" if tool in self.before.new else "same"
+
+
+def review_tools(name: str, by: str) -> ToolReview:
+    """Read the server's tools to show them; nothing is stored."""
+    from builder_ui.cli_mcp import approve_server_tools
+
+    seen: list[ToolReview] = []
+
+    def look(tools: list[RemoteTool], before: ServerStatus) -> bool:
+        seen.append(ToolReview(name, tuple(tools), before))
+        return False
+
+    approve_server_tools(name, by, look)
+    return seen[0]
+
+
+def approve_reviewed(review: ToolReview, by: str) -> ToolReview | None:
+    """Pin the list shown (None), unless the server's tools changed since it was read: then
+    nothing is stored and the list as it is now comes back, to be shown again."""
+    from builder_ui.cli_mcp import approve_server_tools
+    from tools.mcp.pinning import fingerprints
+
+    shown = review.pins()
+    moved: list[ToolReview] = []
+
+    def same(tools: list[RemoteTool], before: ServerStatus) -> bool:
+        if fingerprints(tools) == shown:
+            return True
+        moved.append(ToolReview(review.server, tuple(tools), before))
+        return False
+
+    approve_server_tools(review.server, by, same)
+    return moved[0] if moved else None
+
+
+def server_statuses() -> dict[str, ServerStatus]:
+    """Each server's tools against what was approved (connects to each one)."""
+    from builder_ui.cli_mcp import server_statuses as statuses
+
+    return {server.name: status for server, status in statuses()}
 
 
 # --- problems, in the page's words ---------------------------------------------------------------

@@ -99,6 +99,15 @@ ADMIN_CREDENTIAL_FORM = "admin.secret.new"
 ADMIN_CREDENTIAL_NAME = "admin.secret.new.name"
 ADMIN_CREDENTIAL_VALUE = "admin.secret.new.value"
 ADMIN_CREDENTIAL_ADD = "admin.secret.new.add"
+ADMIN_MCP_STATUSES = "admin.mcp.statuses"  # (what they were computed from, {server: status})
+ADMIN_MCP_REFRESH = "admin.mcp.refresh"
+ADMIN_MCP_REVIEW = "admin.mcp.review"  # the tool list an admin is reviewing, or why it failed
+ADMIN_REVIEW_APPROVE = "admin.mcp.review.approve"
+ADMIN_REVIEW_CANCEL = "admin.mcp.review.cancel"
+ADMIN_INSTALL_FORM = "admin.install_secret.new"
+ADMIN_INSTALL_NAME = "admin.install_secret.new.name"
+ADMIN_INSTALL_VALUE = "admin.install_secret.new.value"
+ADMIN_INSTALL_ADD = "admin.install_secret.new.add"
 ADMIN_RESET = "admin.reset"  # form keys to empty or reseed before the next run draws them
 
 # Sections of the admin settings, and the keys of the widgets each one's form is drawn from.
@@ -114,6 +123,7 @@ ADMIN_SECTION_KEYS = {
     "web_search": (ADMIN_SEARCH_BACKEND, ADMIN_SEARCH_URL),
     "mcp_servers": (ADMIN_MCP_NAME, ADMIN_MCP_URL, ADMIN_MCP_CREDENTIAL, ADMIN_MCP_ENABLED),
     "secret": (ADMIN_CREDENTIAL_NAME, ADMIN_CREDENTIAL_VALUE),
+    "install_secret": (ADMIN_INSTALL_NAME, ADMIN_INSTALL_VALUE),
 }
 
 # The knowledge page ("Connaissances").
@@ -165,6 +175,14 @@ def admin_server_delete_key(name: str) -> str:
 
 def admin_secret_delete_key(name: str) -> str:
     return f"admin.secret.delete.{name}"
+
+
+def admin_server_review_key(name: str) -> str:
+    return f"admin.mcp.review.{name}"
+
+
+def admin_install_delete_key(name: str) -> str:
+    return f"admin.install_secret.delete.{name}"
 
 
 def kb_upload_key(kb_id: str, nonce: int) -> str:

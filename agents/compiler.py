@@ -51,15 +51,14 @@ def compile_agent(
     model_label: str = "",
     retriever: Retriever | None = None,
     tool_context: ToolContext | None = None,
+    tools: dict[str, EnabledTool] | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """``tools``: the result of ``agent_tools`` when the caller already has it (building them
+    may ask MCP servers for their lists: once is enough)."""
     knowledge = spec.knowledge if spec.knowledge and spec.knowledge.bases and retriever else None
     context = replace(tool_context or ToolContext(), retriever=retriever)
-    tools = enabled_tools(
-        spec,
-        registry,
-        knowledge_tool=bool(knowledge and knowledge.mode != "auto"),
-        context=context,
-    )
+    if tools is None:
+        tools = agent_tools(spec, registry, retriever, tool_context)
     # A model that cannot search by itself (the offline model) is given the passages anyway.
     auto = knowledge is not None and (
         knowledge.mode != "tool" or getattr(model, "reads_passages", False)
@@ -185,6 +184,23 @@ def compile_agent(
     else:
         graph.add_edge("agent", END)
     return graph.compile(checkpointer=checkpointer, name=spec.name)
+
+
+def agent_tools(
+    spec: AgentSpec,
+    registry: ToolRegistry,
+    retriever: Retriever | None = None,
+    tool_context: ToolContext | None = None,
+) -> dict[str, EnabledTool]:
+    """The tools a compiled agent binds: its own, plus knowledge search when it searches by
+    itself."""
+    knowledge = spec.knowledge if spec.knowledge and spec.knowledge.bases and retriever else None
+    return enabled_tools(
+        spec,
+        registry,
+        knowledge_tool=bool(knowledge and knowledge.mode != "auto"),
+        context=replace(tool_context or ToolContext(), retriever=retriever),
+    )
 
 
 def approval_request(call: Any, tool: EnabledTool) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from langgraph.types import Command, Durability, StreamMode
 
 from agents.agent_state import turn_input
 from agents.checkpoints import compact_thread, thread_messages
-from agents.compiler import ERROR_MARK, compile_agent, enabled_tools, recursion_limit
+from agents.compiler import ERROR_MARK, agent_tools, compile_agent, recursion_limit
 from agents.errors import UserError
 from agents.knowledge import Citation, Retriever
 from agents.retry import RetryPolicy
@@ -128,6 +128,7 @@ class AgentRuntime:
         self.spec = spec
         self.model_ref = model_ref or type(model).__name__
         self.checkpointer = checkpointer
+        enabled = agent_tools(spec, tools, retriever, tool_context)
         self.graph = compile_agent(
             spec,
             model,
@@ -137,10 +138,10 @@ class AgentRuntime:
             model_label=self.model_ref,
             retriever=retriever,
             tool_context=tool_context,
+            tools=enabled,
         )
         # A step with side effects must be on disk before the next one starts; otherwise one
         # write at the end of the turn is enough (a crash loses only the turn in progress).
-        enabled = enabled_tools(spec, tools, context=tool_context)
         consequential = any(e.definition.consequential for e in enabled.values())
         self.durability: Durability = "sync" if consequential else "exit"
         self._limit = recursion_limit(spec)

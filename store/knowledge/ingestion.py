@@ -2,8 +2,9 @@
 
 ``submit`` records each file as a ``queued`` document, keeps its bytes in
 ``uploads/<document id>`` and returns at once. One worker thread per process (started on first
-use, fed by a bounded queue) indexes documents one at a time and records ``status`` and
-``progress`` in the database, where any process can watch them (``wait``).
+use, fed by a bounded queue) indexes documents and records ``status`` and ``progress`` in the
+database, where any process can watch them (``wait``). Small documents queued together are
+embedded and written together (``index_many``).
 
 A document becomes ``ready`` only once all its vectors are in Chroma: its chunk rows and the
 ``ready`` status are then written in one transaction, which also checks that the document is
@@ -21,6 +22,7 @@ their bytes are still in ``uploads/``, else marked failed ("interrupted, upload 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -29,9 +31,11 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from agents.errors import UserError
 from agents.i18n import t
@@ -46,9 +50,11 @@ from store.knowledge.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
-EMBED_BATCH = 64
+EMBED_BATCH = 64  # chunks per embedding call and Chroma write
+BATCH_DOCUMENTS = 32  # queued documents the worker takes at once
 PARSED = 0.1  # progress once the document is parsed and chunked; embedding fills the rest
 FINISHED = ("ready", "failed")
+_T = TypeVar("_T")
 _STOP = ""
 
 
@@ -63,6 +69,29 @@ def new_document_id() -> str:
 def chunk_ids(doc_id: str, count: int) -> list[str]:
     """Stable per document, so indexing again overwrites the same vectors."""
     return [f"ch-{doc_id.removeprefix('doc-')}-{i:05d}" for i in range(count)]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A document parsed and chunked, its vectors not yet written."""
+
+    document: DocumentRecord
+    texts: list[str]
+    done: Indexed
+    deadline: float
+
+
+def _small_groups(items: Sequence[_Prepared]) -> Iterator[list[_Prepared]]:
+    """Documents of one base, up to ``EMBED_BATCH`` chunks per group."""
+    group: list[_Prepared] = []
+    for item in sorted(items, key=lambda i: i.document.kb_id):
+        full = sum(len(i.texts) for i in group) + len(item.texts) > EMBED_BATCH
+        if group and (full or group[0].document.kb_id != item.document.kb_id):
+            yield group
+            group = []
+        group.append(item)
+    if group:
+        yield group
 
 
 class _Abandoned(Exception):
@@ -218,18 +247,24 @@ class Ingestion:
     def _run(self) -> None:
         while True:
             try:
-                doc_id = self._queue.get(timeout=1.0)
+                taken = [self._queue.get(timeout=1.0)]
             except queue.Empty:
                 self._refill()
                 continue
+            while len(taken) < BATCH_DOCUMENTS and _STOP not in taken:
+                try:
+                    taken.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
             try:
-                if doc_id == _STOP:
-                    return
-                self.index(doc_id)
+                self.index_many([doc_id for doc_id in taken if doc_id != _STOP])
             except Exception:  # the worker must outlive any one document
-                log.exception("indexing %s failed unexpectedly", doc_id)
+                log.exception("indexing %s failed unexpectedly", ", ".join(taken))
             finally:
-                self._queue.task_done()
+                for _ in taken:
+                    self._queue.task_done()
+            if _STOP in taken:
+                return
 
     def _refill(self) -> None:
         """Queue again the documents left out while the queue was full."""
@@ -246,35 +281,53 @@ class Ingestion:
 
     def index(self, doc_id: str) -> None:
         """Index one queued document, start to finish (the worker's job; callable directly)."""
-        if not self._db.claim(doc_id, self.worker):
-            return  # deleted, or another worker took it
-        document = self._db.get_document(doc_id)
-        if document is None:
-            return
-        deadline = time.monotonic() + self._limits.max_seconds
+        self.index_many([doc_id])
+
+    def index_many(self, doc_ids: Sequence[str]) -> None:
+        """Index queued documents. Small ones (a page, a FAQ entry) are embedded and written
+        together, a few dozen chunks per call: one Chroma write costs as much for one vector
+        as for sixty. Each is still marked ready on its own, and if writing them together
+        fails, each is tried again alone, so that a failure names its own document."""
+        prepared: list[_Prepared] = []
+        for doc_id in doc_ids:
+            if not self._db.claim(doc_id, self.worker):
+                continue  # deleted, or another worker took it
+            document = self._db.get_document(doc_id)
+            if document is None:
+                continue
+            deadline = time.monotonic() + self._limits.max_seconds
+            item = self._guarded(document, functools.partial(self._prepare, document, deadline))
+            if item is not None:
+                prepared.append(item)
+        alone = [item for item in prepared if len(item.texts) > EMBED_BATCH]
+        for group in _small_groups([item for item in prepared if item not in alone]):
+            alone.extend(self._store_together(group))
+        for item in alone:
+            if self._guarded(item.document, functools.partial(self._store, item)):
+                self.forget_upload(item.document.id)
+
+    def _guarded(self, document: DocumentRecord, step: Callable[[], _T]) -> _T | None:
+        """Run one step of indexing ``document``; on failure, record why and clean up."""
         try:
-            self._index(document, deadline)
+            return step()
         except _Abandoned:
-            if self._db.get_document(doc_id) is None:  # deleted (a taker-over keeps them)
+            if self._db.get_document(document.id) is None:  # deleted (a taker-over keeps them)
                 self._remove_vectors(document)
                 if self._on_abandoned is not None:
                     self._on_abandoned(document.kb_id, document.id)
-            return
         except _Stopping:
-            self._db.requeue(doc_id, "", ("indexing",))
-            return
+            self._db.requeue(document.id, "", ("indexing",))
         except UserError as exc:  # DocumentRejected among them: the reason is for people
             self._failed(document, exc.message())
         except EmbedderError as exc:
-            log.warning("indexing %s: the embedder failed: %s", doc_id, exc)
+            log.warning("indexing %s: the embedder failed: %s", document.id, exc)
             self._failed(document, t("kb.embedder_failed", reason=exc))
         except Exception as exc:
-            log.exception("indexing %s (%s) failed", document.filename, doc_id)
+            log.exception("indexing %s (%s) failed", document.filename, document.id)
             self._failed(document, t("kb.failed_internal", error=type(exc).__name__))
-        else:
-            self.forget_upload(doc_id)
+        return None
 
-    def _index(self, document: DocumentRecord, deadline: float) -> None:
+    def _prepare(self, document: DocumentRecord, deadline: float) -> _Prepared:
         try:
             data = (self._uploads / document.id).read_bytes()
         except FileNotFoundError:
@@ -283,15 +336,44 @@ class Ingestion:
         chunks = chunk_document(parsed)
         texts = [search_text(chunk, parsed.title) for chunk in chunks]
         done = Indexed(chunk_ids(document.id, len(chunks)), chunks, parsed.title, parsed.pages)
+        return _Prepared(document, texts, done, deadline)
+
+    def _store_together(self, group: list[_Prepared]) -> list[_Prepared]:
+        """Embed and write the chunks of a few small documents of one base at once, then mark
+        each ready; returns those that still need writing alone."""
+        state = self._db.kb_state(group[0].document.kb_id)
+        if state is None or self._stopping.is_set():
+            return group  # alone, each one meets the reason and acts on it
+        texts = [text for item in group for text in item.texts]
+        ids = [chunk_id for item in group for chunk_id in item.done.ids]
+        owners = [item.document.id for item in group for _ in item.texts]
+        try:
+            vectors = self._embedder(state.embedder).embed_documents(texts) if texts else None
+            if vectors is not None:
+                self._vectors.write(state.collection, ids, vectors, owners)
+        except Exception as exc:
+            log.info("writing %d documents together failed (%s); one at a time", len(group), exc)
+            return group
+        rest: list[_Prepared] = []
+        for item in group:
+            if self._db.finish(item.document.id, self.worker, state.collection, item.done):
+                self.forget_upload(item.document.id)
+            else:  # deleted, taken over, or the base switched collections: sorted out alone
+                rest.append(item)
+        return rest
+
+    def _store(self, item: _Prepared) -> bool:
+        """Embed and write one document's chunks, batch by batch, with progress."""
+        document, done = item.document, item.done
         self._progress(document.id, PARSED)
         for _ in range(3):
             state = self._db.kb_state(document.kb_id)
             if state is None:
                 raise _Abandoned
-            if self._write_vectors(document, state, texts, done.ids, deadline) and self._db.finish(
-                document.id, self.worker, state.collection, done
-            ):
-                return
+            if self._write_vectors(
+                document, state, item.texts, done.ids, item.deadline
+            ) and self._db.finish(document.id, self.worker, state.collection, done):
+                return True
             # The base switched collections (rebuild, new embedder) while we wrote, or the
             # document is no longer ours: clean up, and write again if it is still ours.
             self._vectors.remove_document(state.collection, document.id)

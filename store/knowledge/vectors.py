@@ -78,6 +78,9 @@ class VectorIndex:
         # locks Chroma's file to vacuum it) never meets a write half-way.
         self._lock: AbstractContextManager[Any] = threading.RLock() if path else nullcontext()
         self._batch = max(1, min(1000, client.get_max_batch_size() - 1))
+        # Opened collections by name: asking Chroma for one costs milliseconds per search at
+        # 100k records. Names carry a generation, so a name never comes back after ``drop``.
+        self._open: dict[str, Collection] = {}
 
     @classmethod
     def open(cls, path: Path) -> VectorIndex:
@@ -107,7 +110,11 @@ class VectorIndex:
 
     def _collection(self, name: str) -> Collection:
         with self._lock:
-            return self._client.get_collection(name, embedding_function=None)
+            found = self._open.get(name)
+            if found is None:
+                found = self._client.get_collection(name, embedding_function=None)
+                self._open[name] = found
+            return found
 
     def exists(self, name: str) -> bool:
         with self._lock:
@@ -116,6 +123,7 @@ class VectorIndex:
     def drop(self, name: str) -> None:
         """Delete the collection, then what Chroma leaves of it on disk."""
         with self._lock:
+            self._open.pop(name, None)
             try:
                 self._client.delete_collection(name)
             except Exception as exc:  # already gone: nothing to erase
@@ -157,14 +165,13 @@ class VectorIndex:
 
     def query(self, name: str, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
         """The ``n`` nearest records as ``(id, cosine similarity)``, best first."""
+        if n <= 0:
+            return []
         collection = self._collection(name)
-        with self._lock:
-            count = collection.count()
-            if count == 0 or n <= 0:
-                return []
+        with self._lock:  # Chroma returns fewer than ``n`` when the collection holds fewer
             found = collection.query(
                 query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
-                n_results=min(n, count),
+                n_results=n,
                 include=["distances"],
             )
         distances = (found.get("distances") or [[]])[0]

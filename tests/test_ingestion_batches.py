@@ -1,0 +1,92 @@
+"""Small documents queued together are embedded and written together; a failure in such a
+batch still lands on the one document that caused it. Real SQLite and embedded Chroma."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import pytest
+
+from store.config import data_dir
+from store.knowledge.embedders import EmbedderInfo, EmbedderRegistry, HashingEmbedder
+from store.knowledge.embedding import EmbedderUnavailable
+from store.knowledge.service import KnowledgeStore, close_knowledge_stores
+
+
+class GatedEmbedder(HashingEmbedder):
+    """Holds its first call until the test opens the gate, so that the next documents are all
+    queued by then; refuses any batch holding the word POISON; records each call's size."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[int] = []
+        self.entered = threading.Event()
+        self.gate = threading.Event()
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls.append(len(texts))
+        self.entered.set()
+        assert self.gate.wait(10)
+        if any("POISON" in text for text in texts):
+            raise EmbedderUnavailable("the embedding service refused this text")
+        return super().embed_documents(texts)
+
+
+@pytest.fixture
+def gated(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[KnowledgeStore, GatedEmbedder]]:
+    monkeypatch.setenv("ATELIER_EMBEDDER", "hashing")
+    monkeypatch.delenv("ATELIER_CHROMA_URL", raising=False)
+    embedder = GatedEmbedder()
+    registry = EmbedderRegistry()
+    registry.register(EmbedderInfo("hashing", "gated", lambda: embedder, offline=True))
+    store = KnowledgeStore.open(data_dir(), embedders=registry)
+    yield store, embedder
+    embedder.gate.set()
+    store.close()
+    close_knowledge_stores()
+
+
+def note(i: int, extra: str = "") -> tuple[str, bytes]:
+    return f"note-{i}.txt", f"Note de service numéro {i} sur la cantine. {extra}".encode()
+
+
+def test_small_documents_are_embedded_together(
+    gated: tuple[KnowledgeStore, GatedEmbedder],
+) -> None:
+    store, embedder = gated
+    kb = store.create_kb("Notes", "alice")
+    (first,) = store.add_documents(kb.id, [note(0)])
+    assert embedder.entered.wait(10)  # the worker holds the first note
+    rest = store.add_documents(kb.id, [note(i) for i in range(1, 9)])
+    embedder.gate.set()
+
+    final = store.wait([d.id for d in [first, *rest]], timeout=30)
+    assert [d.status for d in final] == ["ready"] * 9
+    assert embedder.calls == [1, 8]  # the eight queued meanwhile: one call, one write
+    hits = store.search([kb.id], "note de service numéro 7", k=9)
+    assert {h.document_id for h in hits} == {d.id for d in final}
+
+
+def test_a_failure_in_a_batch_lands_on_its_own_document(
+    gated: tuple[KnowledgeStore, GatedEmbedder],
+) -> None:
+    store, embedder = gated
+    kb = store.create_kb("Notes", "alice")
+    (first,) = store.add_documents(kb.id, [note(0)])
+    assert embedder.entered.wait(10)
+    rest = store.add_documents(kb.id, [note(1), note(2, "POISON"), note(3)])
+    embedder.gate.set()
+
+    final = {d.filename: d for d in store.wait([d.id for d in [first, *rest]], timeout=30)}
+    assert {name: d.status for name, d in final.items()} == {
+        "note-0.txt": "ready",
+        "note-1.txt": "ready",
+        "note-2.txt": "failed",
+        "note-3.txt": "ready",
+    }
+    assert "refused this text" in final["note-2.txt"].error
+    assert embedder.calls == [1, 3, 1, 1, 1]  # together, then each alone
+    poisoned = final["note-2.txt"].id
+    assert all(h.document_id != poisoned for h in store.search([kb.id], "POISON cantine", k=10))

@@ -46,7 +46,7 @@ class Mode(StrEnum):
 
 
 @contextmanager
-def _workspace() -> Iterator[Workspace]:
+def kb_workspace() -> Iterator[Workspace]:
     """This person's workspace; its knowledge store is closed on the way out (its ingestion
     worker stops, a document it was indexing goes back to the queue for the next opener)."""
     from store.workspace import open_workspace
@@ -74,7 +74,7 @@ def create(
     ] = None,
     as_json: AsJson = False,
 ) -> None:
-    with _workspace() as workspace:
+    with kb_workspace() as workspace:
         kb = workspace.create_kb(name, embedder=embedder, description=description)
     if as_json:
         print_json({"id": kb.id, "name": kb.name, "embedder": kb.embedder})
@@ -107,7 +107,7 @@ def add(
     ] = None,
 ) -> None:
     contents = [(path.name, _read(path)) for path in files]  # all readable, or nothing added
-    with _workspace() as workspace:
+    with kb_workspace() as workspace:
         base = workspace.resolve_kb(kb)
         before = {d.id: d.status for d in workspace.list_documents(base.id)}
         records = workspace.add_documents(base.id, contents)
@@ -281,7 +281,7 @@ def _upload_json(upload: _Upload, document: DocumentRecord | None) -> dict[str, 
 
 @kb_app.command("list", help=t("cli.help.kb_list"))
 def list_kbs(as_json: AsJson = False) -> None:
-    with _workspace() as workspace:
+    with kb_workspace() as workspace:
         bases = workspace.list_kbs()
     if as_json:
         print_json([_kb_json(kb) for kb in bases])
@@ -308,7 +308,7 @@ def _kb_json(kb: KnowledgeBaseRecord) -> dict[str, Any]:
 
 @kb_app.command("docs", help=t("cli.help.kb_docs"))
 def list_docs(kb: KbRef, as_json: AsJson = False) -> None:
-    with _workspace() as workspace:
+    with kb_workspace() as workspace:
         base = workspace.resolve_kb(kb)
         documents = workspace.list_documents(base.id)
     if as_json:
@@ -376,7 +376,7 @@ def search(
         if not as_json:
             raise UserError("cli.kb.search.queries_need_json")
         lines = _query_lines(queries)
-        with _workspace() as workspace:
+        with kb_workspace() as workspace:
             base = workspace.resolve_kb(kb)
             for line in lines:
                 found = workspace.search([base.id], line, k=k, min_score=min_score, mode=mode.value)
@@ -385,7 +385,7 @@ def search(
         return
     if query is None or not query.strip():
         raise UserError("cli.kb.search.no_query")
-    with _workspace() as workspace:
+    with kb_workspace() as workspace:
         found = workspace.search([kb], query, k=k, min_score=min_score, mode=mode.value)
     if as_json:
         print_json({"query": query, "hits": [_hit_json(p) for p in found]})
@@ -440,7 +440,7 @@ def remove(
     doc: Annotated[str | None, typer.Argument(metavar="[DOC]", help=t("cli.help.kb_doc"))] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help=t("cli.help.yes"))] = False,
 ) -> None:
-    with _workspace() as workspace:
+    with kb_workspace() as workspace:
         base = workspace.resolve_kb(kb)
         if doc is None:
             count = len(workspace.list_documents(base.id))

@@ -139,6 +139,7 @@ KB_FLASH = "kb.flash"  # [(kind, message)] shown once, after a rerun
 KB_NEW_RESET = "kb.new.reset"  # empty the "new base" form on the next run
 KB_CONFIRM = "kb.confirm"  # what awaits confirmation: ("document", id) or ("base", id)
 KB_DELETE_BASE = "kb.delete_base"
+KB_REINDEX = "kb.reindex"
 KB_CONFIRM_YES = "kb.confirm.yes"
 KB_CONFIRM_NO = "kb.confirm.no"
 
@@ -187,6 +188,10 @@ def admin_install_delete_key(name: str) -> str:
 
 def kb_upload_key(kb_id: str, nonce: int) -> str:
     return f"kb.upload.{kb_id}.{nonce}"
+
+
+def kb_embedder_key(kb_id: str) -> str:
+    return f"kb.embedder.{kb_id}"
 
 
 def kb_search_key(kb_id: str) -> str:

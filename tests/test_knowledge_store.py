@@ -252,7 +252,8 @@ def test_each_base_has_its_own_collection_that_never_embeds_by_itself(
 ) -> None:
     kb = store.create_kb("RH", "alice")
     (name,) = store._vectors.names(kb.id + "-")
-    assert store._vectors.metadata(name) == {"embedder": "hashing", "dimension": 256}
+    expected = {"embedder": "hashing", "dimension": 256, "model": "hashing"}
+    assert store._vectors.metadata(name) == expected
     collection = store._vectors._client.get_collection(name, embedding_function=None)
     with warnings.catch_warnings():  # Chroma calls a collection without a function "legacy"
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -325,7 +326,9 @@ def test_closing_the_store_hands_unfinished_documents_to_the_next(
     while store.get_document(first.id).progress <= ingestion.PARSED:
         time.sleep(0.05)
     store.close()
-    assert {store._db.get_document(d.id).status for d in (first, second)} == {"queued"}  # type: ignore[union-attr]
+    # The short one may have been taken with the long one and finished first: never half done.
+    assert store._db.get_document(first.id).status == "queued"  # type: ignore[union-attr]
+    assert store._db.get_document(second.id).status in ("queued", "ready")  # type: ignore[union-attr]
 
     monkeypatch.setattr(ingestion, "EMBED_BATCH", 64)
     reopened = open_store()

@@ -231,6 +231,50 @@ def search(services: Services, kb: KnowledgeBaseRecord, ready: int) -> None:
             st.caption(score_line(passage.score, similarity, state.language(), tr))
 
 
+# --- re-indexing ---------------------------------------------------------------------------------
+
+
+def model_warning(services: Services, kb: KnowledgeBaseRecord) -> None:
+    """The base's vectors come from another model than the one configured now."""
+    changed = services.workspace.kb_model_changed(kb.id)
+    if changed is not None:
+        was, now = changed
+        st.warning(tr("ui.kb.model_changed", was=was, now=now), icon=":material/warning:")
+
+
+def reindex(services: Services, kb: KnowledgeBaseRecord) -> None:
+    """Advanced: the base's embedding model, and re-indexing (with a progress bar)."""
+    infos = {info.id: info for info in services.workspace.kb_embedders()}
+    ids = list(dict.fromkeys([kb.embedder, *infos]))  # the base's own, even if not offered
+    with st.expander(tr("ui.kb.reindex.title"), icon=":material/tune:"):
+        st.write(tr("ui.kb.reindex.explain"))
+        chosen = st.selectbox(
+            tr("ui.kb.reindex.embedder"),
+            ids,
+            format_func=lambda i: infos[i].label if i in infos else i,
+            key=state.kb_embedder_key(kb.id),
+        )
+        info = infos.get(chosen)
+        if info is not None:
+            st.caption(info.description)
+            if not info.offline:
+                st.warning(tr("ui.kb.reindex.remote"), icon=":material/cloud_upload:")
+        if not st.button(tr("ui.kb.reindex"), key=state.KB_REINDEX, icon=":material/refresh:"):
+            return
+        bar = st.progress(0.0, text=tr("ui.kb.reindex.running"))
+
+        def progress(done: int, total: int) -> None:
+            bar.progress(done / total if total else 1.0, text=tr("ui.kb.reindex.running"))
+
+        try:
+            done = services.workspace.reindex_kb(kb.id, chosen, on_progress=progress)
+        except AtelierError as exc:
+            show_error(exc)
+            return
+        state.kb_flash("success", tr("ui.kb.reindexed", name=done.name))
+        st.rerun()
+
+
 # --- deleting the base ---------------------------------------------------------------------------
 
 
@@ -273,6 +317,7 @@ def base_panel(services: Services, kb: KnowledgeBaseRecord) -> None:
     if kb.description:
         st.write(kb.description)
     st.caption(summary_line(summary, tr))
+    model_warning(services, kb)
     upload(services, kb, documents)
     st.subheader(tr("ui.kb.documents.title"))
     if summary.busy:
@@ -280,6 +325,7 @@ def base_panel(services: Services, kb: KnowledgeBaseRecord) -> None:
     else:
         document_list(services, kb, documents)
     search(services, kb, summary.ready)
+    reindex(services, kb)
     delete_base(services, kb)
 
 

@@ -104,6 +104,7 @@ class EmbedderInfo:
     factory: Callable[[], Embedder]
     offline: bool  # True when no text leaves the machine and no download is needed
     description: str = ""
+    shown: bool = True  # offered to people in the builder (not the test embedder)
 
 
 class EmbedderRegistry:
@@ -203,6 +204,7 @@ def register_builtins(registry: EmbedderRegistry) -> None:
             HashingEmbedder,
             offline=True,
             description="256 dimensions, deterministic, spelling only: for tests",
+            shown=False,
         )
     )
     registry.register(

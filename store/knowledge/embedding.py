@@ -25,6 +25,13 @@ class EmbedderUnavailable(EmbedderError):
     """The embedder cannot run: missing configuration, endpoint down, bad answer."""
 
 
+def model_of(embedder: object) -> str:
+    """What identifies the vectors an embedder makes: its ``model_id`` when its model is
+    configurable (a remote service: the model may change under the same embedder id), else its
+    id (local embedders pin their model with the package version)."""
+    return str(getattr(embedder, "model_id", "") or getattr(embedder, "id", ""))
+
+
 def normalise(vectors: npt.ArrayLike) -> Vectors:
     """Rows scaled to unit length (a zero row stays zero), as float32."""
     array = np.asarray(vectors, dtype=np.float32)

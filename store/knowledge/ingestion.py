@@ -43,6 +43,7 @@ from store.database import utc_now
 from store.knowledge.chunking import chunk_document, search_text
 from store.knowledge.db import KnowledgeDb
 from store.knowledge.embedders import Embedder, EmbedderError
+from store.knowledge.embedding import model_of
 from store.knowledge.parsing import parse_document, too_slow
 from store.knowledge.records import DocumentRecord, Limits
 from store.knowledge.schema import Indexed, KbState
@@ -348,7 +349,9 @@ class Ingestion:
         ids = [chunk_id for item in group for chunk_id in item.done.ids]
         owners = [item.document.id for item in group for _ in item.texts]
         try:
-            vectors = self._embedder(state.embedder).embed_documents(texts) if texts else None
+            embedder = self._embedder(state.embedder)
+            self._vectors.check_model(state.collection, model_of(embedder))
+            vectors = embedder.embed_documents(texts) if texts else None
             if vectors is not None:
                 self._vectors.write(state.collection, ids, vectors, owners)
         except Exception as exc:
@@ -390,6 +393,7 @@ class Ingestion:
     ) -> bool:
         """Embed and write in batches; ``False`` if the base left ``state.collection``."""
         embedder = self._embedder(state.embedder)
+        self._vectors.check_model(state.collection, model_of(embedder))
         for start in range(0, len(texts), EMBED_BATCH):
             if time.monotonic() > deadline:
                 raise too_slow(self._limits.max_seconds)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from store.knowledge.db import KnowledgeDb
 from store.knowledge.embedders import Embedder
+from store.knowledge.embedding import model_of
 from store.knowledge.vectors import VectorIndex, collection_name
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,8 @@ class Rebuilder:
 
     def new_collection(self, kb_id: str, embedder_id: str) -> str:
         name = collection_name(kb_id, embedder_id, secrets.token_hex(3))
-        self._vectors.create(name, embedder_id, self._embedder(embedder_id).dimension)
+        embedder = self._embedder(embedder_id)
+        self._vectors.create(name, embedder_id, embedder.dimension, model_of(embedder))
         return name
 
     def rebuild(
@@ -65,7 +67,7 @@ class Rebuilder:
                 new = self.new_collection(kb_id, target)
                 switched = False
                 try:
-                    if target == state.embedder:
+                    if self._vectors.model(state.collection) == model_of(embedder):
                         live = self._db.document_ids(kb_id)
                         self._vectors.copy(state.collection, new, live)
                     else:

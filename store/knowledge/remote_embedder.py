@@ -72,6 +72,11 @@ class OpenAICompatibleEmbedder:
         )
 
     @property
+    def model_id(self) -> str:
+        """Recorded with each collection: a base indexed with another model must be re-indexed."""
+        return f"openai:{self.model}"
+
+    @property
     def dimension(self) -> int:
         """Known from configuration or the first answer; otherwise one probe request."""
         if self._dimension is None:

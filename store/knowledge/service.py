@@ -38,11 +38,13 @@ from store.knowledge.embedders import (
     ENV_EMBEDDER,
     Embedder,
     EmbedderError,
+    EmbedderInfo,
     EmbedderRegistry,
     UnknownEmbedder,
     default_embedder_id,
     default_embedders,
 )
+from store.knowledge.embedding import model_of
 from store.knowledge.fusion import BM25_WEIGHT, CANDIDATES, DENSE_WEIGHT, rrf
 from store.knowledge.ingestion import Ingestion
 from store.knowledge.lexical import Bm25Index
@@ -117,6 +119,10 @@ class KnowledgeStore:
         except EmbedderError as exc:
             raise UserError("kb.embedder_unavailable", embedder=embedder_id, reason=exc) from exc
 
+    def embedder_choices(self) -> list[EmbedderInfo]:
+        """The embedders people may pick for a base."""
+        return [info for info in self._embedders.infos() if info.shown]
+
     # --- knowledge bases -------------------------------------------------------------------
 
     def create_kb(
@@ -167,21 +173,32 @@ class KnowledgeStore:
         with self._bm25_lock:
             self._bm25.pop(kb_id, None)
 
+    def model_changed(self, kb_id: str) -> tuple[str, str] | None:
+        """``(recorded, configured)`` when the base's vectors were made by another model than
+        its embedder uses now (an embeddings service whose model was changed): it must be
+        re-indexed. ``None`` when they agree, or when the embedder cannot be built."""
+        state = self._state(kb_id)
+        try:
+            now = model_of(self._embedders.get(state.embedder))
+        except EmbedderError:
+            return None
+        recorded = self._vectors.model(state.collection)
+        return None if recorded == now else (recorded, now)
+
     def set_embedder(
         self, kb_id: str, embedder_id: str, on_progress: Progress | None = None
     ) -> KnowledgeBaseRecord:
-        """Re-index the base with another embedder, into a new collection; the old one is
-        dropped once the new one is complete. Runs in the caller's thread (it embeds every
-        chunk again: minutes for a large base with a slow model)."""
-        state = self._state(kb_id)
+        """Re-index the base, with another embedder or its own, into a new collection; the old
+        one is dropped once the new one is complete. Chunks are embedded again when the model
+        differs from the one that built the collection (another embedder, or the service's
+        model changed), else their vectors are copied. Runs in the caller's thread (minutes
+        for a large base with a slow model)."""
+        self._state(kb_id)
         self.embedder(embedder_id)
-        if embedder_id != state.embedder:
-            try:
-                self._rebuilder.rebuild(kb_id, embedder_id, on_progress)
-            except EmbedderError as exc:
-                raise UserError(
-                    "kb.embedder_unavailable", embedder=embedder_id, reason=exc
-                ) from exc
+        try:
+            self._rebuilder.rebuild(kb_id, embedder_id, on_progress)
+        except EmbedderError as exc:
+            raise UserError("kb.embedder_unavailable", embedder=embedder_id, reason=exc) from exc
         return self.get_kb(kb_id)
 
     # --- documents -------------------------------------------------------------------------
@@ -255,7 +272,9 @@ class KnowledgeStore:
                 found_bm25 = self._bm25_index(state).search(query, wanted)
                 bm25.update(found_bm25)
             if mode != "bm25":
-                vector = self.embedder(state.embedder).embed_query(query)
+                embedder = self.embedder(state.embedder)
+                self._vectors.check_model(state.collection, model_of(embedder))
+                vector = embedder.embed_query(query)
                 found_dense = self._vectors.query(state.collection, vector, wanted)
                 dense.update(found_dense)
                 query_vectors[state.collection] = vector

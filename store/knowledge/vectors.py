@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from agents.errors import UserError
+
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
@@ -94,8 +96,8 @@ class VectorIndex:
 
     # --- collections -----------------------------------------------------------------------
 
-    def create(self, name: str, embedder_id: str, dimension: int) -> None:
-        metadata = {"embedder": embedder_id, "dimension": dimension}
+    def create(self, name: str, embedder_id: str, dimension: int, model: str = "") -> None:
+        metadata = {"embedder": embedder_id, "dimension": dimension, "model": model or embedder_id}
         with self._lock:
             self._client.get_or_create_collection(
                 name,
@@ -107,6 +109,19 @@ class VectorIndex:
     def metadata(self, name: str) -> dict[str, Any]:
         """What the collection records about itself: its embedder and dimension."""
         return dict(self._collection(name).metadata or {})
+
+    def model(self, name: str) -> str:
+        """The model that made the collection's vectors (see ``embedding.model_of``); its
+        embedder id for collections made before models were recorded."""
+        recorded = self.metadata(name)
+        return str(recorded.get("model") or recorded.get("embedder") or "")
+
+    def check_model(self, name: str, model: str) -> None:
+        """Refuse to mix vectors of two models in one collection, or to compare a query
+        embedded by one model with passages embedded by another."""
+        recorded = self.model(name)
+        if recorded != model:
+            raise UserError("kb.model_changed", was=recorded, now=model)
 
     def _collection(self, name: str) -> Collection:
         with self._lock:

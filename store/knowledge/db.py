@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from store.database import Database, stamp, utc_now
 from store.knowledge.chunking import search_text
+from store.knowledge.lexical import analyze, stored_terms, terms_from_storage
 from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord
 from store.knowledge.schema import (
     DOCUMENT_FIELDS,
@@ -25,6 +26,7 @@ from store.knowledge.schema import (
     ChunkRow,
     Indexed,
     KbState,
+    SearchTerms,
     SearchTexts,
     bases,
     chunk_of,
@@ -237,6 +239,8 @@ class KnowledgeDb(Database):
     def finish(self, doc_id: str, worker: str, collection: str, done: Indexed) -> bool:
         """Write the chunks and mark the document ready, in one transaction, if ``worker``
         still holds it and its base still uses ``collection``; else write nothing."""
+        # Analysed before the transaction, which should hold the write lock briefly.
+        terms = [stored_terms(search_text(c, done.title)) for c in done.chunks]
 
         def work(conn: Connection) -> bool:
             found = conn.execute(
@@ -260,8 +264,9 @@ class KnowledgeDb(Database):
                     "heading_path": json.dumps(list(c.heading_path), ensure_ascii=False),
                     "start_char": c.start,
                     "end_char": c.end,
+                    "terms": chunk_terms,
                 }
-                for chunk_id, c in zip(done.ids, done.chunks, strict=True)
+                for chunk_id, c, chunk_terms in zip(done.ids, done.chunks, terms, strict=True)
             ]
             conn.execute(delete(chunks).where(chunks.c.document_id == doc_id))
             if rows:
@@ -325,6 +330,43 @@ class KnowledgeDb(Database):
             )
 
         return self.read(work)
+
+    def search_terms(self, kb_id: str) -> SearchTerms:
+        """The BM25 terms of the base's ready chunks, with the base's version, read in one
+        transaction. Chunks stored without terms (or by another analyser) are analysed now."""
+
+        def work(conn: Connection) -> SearchTerms:
+            state = self.kb_state(kb_id, conn)
+            query = (
+                select(chunks.c.id, chunks.c.terms)
+                .join_from(chunks, documents, chunks.c.document_id == documents.c.id)
+                .where(chunks.c.kb_id == kb_id, documents.c.status == "ready")
+                .order_by(chunks.c.id)
+            )
+            ids: list[str] = []
+            found: list[list[str] | None] = []
+            for row in conn.execute(query):
+                ids.append(row.id)
+                found.append(terms_from_storage(row.terms))
+            missing = [ids[i] for i, terms in enumerate(found) if terms is None]
+            if missing:
+                analysed = self._analyse(conn, missing)
+                found = [analysed[ids[i]] if t is None else t for i, t in enumerate(found)]
+            return SearchTerms(state.version if state else -1, ids, [t or [] for t in found])
+
+        return self.read(work)
+
+    def _analyse(self, conn: Connection, ids: list[str]) -> dict[str, list[str]]:
+        analysed: dict[str, list[str]] = {}
+        for start in range(0, len(ids), 500):
+            query = (
+                select(chunks, documents.c.title)
+                .join_from(chunks, documents, chunks.c.document_id == documents.c.id)
+                .where(chunks.c.id.in_(ids[start : start + 500]))
+            )
+            for r in conn.execute(query):
+                analysed[r.id] = analyze(search_text(chunk_of(r), r.title))
+        return analysed
 
     def chunk_rows(self, ids: Sequence[str]) -> dict[str, ChunkRow]:
         query = (

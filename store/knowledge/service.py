@@ -25,7 +25,6 @@ import logging
 import os
 import secrets
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -47,7 +46,7 @@ from store.knowledge.embedders import (
 from store.knowledge.embedding import model_of
 from store.knowledge.fusion import BM25_WEIGHT, CANDIDATES, DENSE_WEIGHT, rrf
 from store.knowledge.ingestion import Ingestion
-from store.knowledge.lexical import Bm25Index
+from store.knowledge.lexical_cache import LexicalIndexes
 from store.knowledge.rebuild import Progress, Rebuilder
 from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord, Limits, Passage
 from store.knowledge.schema import KbState
@@ -57,7 +56,6 @@ log = logging.getLogger(__name__)
 
 SearchMode = Literal["hybrid", "dense", "bm25"]
 MODES = ("hybrid", "dense", "bm25")
-BM25_CACHE = 32  # knowledge bases whose BM25 index stays in memory
 
 
 class KnowledgeStore:
@@ -80,8 +78,7 @@ class KnowledgeStore:
         self.ingestion = Ingestion(
             db, vectors, self.embedder, uploads, limits, on_abandoned=self._abandoned
         )
-        self._bm25: OrderedDict[str, tuple[int, Bm25Index]] = OrderedDict()
-        self._bm25_lock = threading.Lock()
+        self._lexical = LexicalIndexes(db)
         self.closed = False
         if recover:
             self.ingestion.recover()
@@ -106,6 +103,7 @@ class KnowledgeStore:
         if self.closed:
             return
         self.closed = True
+        self._lexical.closed = True
         self.ingestion.close()
         self._vectors.close()
         self._db.close()
@@ -170,8 +168,7 @@ class KnowledgeStore:
             self.ingestion.forget_upload(doc_id)
         for name in self._vectors.names(kb_id + "-"):
             self._vectors.drop(name)
-        with self._bm25_lock:
-            self._bm25.pop(kb_id, None)
+        self._lexical.forget(kb_id)
 
     def model_changed(self, kb_id: str) -> tuple[str, str] | None:
         """``(recorded, configured)`` when the base's vectors were made by another model than
@@ -231,6 +228,7 @@ class KnowledgeStore:
         document = self.get_document(doc_id)
         state = self._state(document.kb_id)
         self._db.delete_document(doc_id)
+        self._lexical.forget(document.kb_id)
         self.ingestion.forget_upload(doc_id)
         # Unfindable at once, even if the rebuild below fails; erased by the rebuild.
         self._vectors.remove_document(state.collection, doc_id)
@@ -269,7 +267,7 @@ class KnowledgeStore:
             found_dense: list[tuple[str, float]] = []
             found_bm25: list[tuple[str, float]] = []
             if mode != "dense":
-                found_bm25 = self._bm25_index(state).search(query, wanted)
+                found_bm25 = self._lexical.get(state.id, state.version).search(query, wanted)
                 bm25.update(found_bm25)
             if mode != "bm25":
                 embedder = self.embedder(state.embedder)
@@ -325,19 +323,6 @@ class KnowledgeStore:
             if len(passages) == k:
                 break
         return passages
-
-    def _bm25_index(self, state: KbState) -> Bm25Index:
-        with self._bm25_lock:
-            cached = self._bm25.get(state.id)
-            if cached is not None and cached[0] == state.version:
-                self._bm25.move_to_end(state.id)
-                return cached[1]
-            source = self._db.search_texts(state.id)
-            index = Bm25Index.build(source.ids, source.texts)
-            self._bm25[state.id] = (source.version, index)
-            while len(self._bm25) > BM25_CACHE:
-                self._bm25.popitem(last=False)
-            return index
 
     def _state(self, kb_id: str) -> KbState:
         state = self._db.kb_state(kb_id)

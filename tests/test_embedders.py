@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -111,11 +111,16 @@ def test_e5_runs_offline_and_understands_a_french_paraphrase() -> None:
 # ---------------------------------------------------------------- OpenAI-compatible
 
 
+def three_d(texts: list[str]) -> list[list[float]]:
+    return [[len(text), 1.0, 0.0] for text in texts]
+
+
 class FakeEmbeddingsServer:
     """A tiny OpenAI-compatible ``/embeddings`` endpoint on 127.0.0.1. ``replies`` queues
-    HTTP statuses (or "slow"); when empty it answers 200 with 3-d vectors."""
+    HTTP statuses (or "slow"); when empty it answers 200 with ``embed(texts)`` (3-d vectors by
+    default). ``requests`` keeps every request (path, auth, model, input)."""
 
-    def __init__(self) -> None:
+    def __init__(self, embed: Callable[[list[str]], list[list[float]]] = three_d) -> None:
         self.requests: list[dict[str, Any]] = []
         self.replies: list[int | str] = []
         server = self
@@ -135,10 +140,8 @@ class FakeEmbeddingsServer:
                     self.end_headers()
                     return
                 # Shuffled order: the client must sort by "index".
-                data = [
-                    {"index": i, "embedding": [len(text), 1.0, 0.0]}
-                    for i, text in enumerate(body["input"])
-                ][::-1]
+                vectors = embed(body["input"])
+                data = [{"index": i, "embedding": v} for i, v in enumerate(vectors)][::-1]
                 payload = json.dumps({"object": "list", "data": data}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from store.config import data_dir
+from store.knowledge import ingestion
 from store.knowledge.embedders import EmbedderInfo, EmbedderRegistry, HashingEmbedder
 from store.knowledge.embedding import EmbedderUnavailable
 from store.knowledge.service import KnowledgeStore, close_knowledge_stores
@@ -90,3 +91,26 @@ def test_a_failure_in_a_batch_lands_on_its_own_document(
     assert embedder.calls == [1, 3, 1, 1, 1]  # together, then each alone
     poisoned = final["note-2.txt"].id
     assert all(h.document_id != poisoned for h in store.search([kb.id], "POISON cantine", k=10))
+
+
+def test_a_large_file_is_never_grouped_with_small_ones(
+    gated: tuple[KnowledgeStore, GatedEmbedder],
+) -> None:
+    store, embedder = gated
+    kb = store.create_kb("Notes", "alice")
+    (first,) = store.add_documents(kb.id, [note(0)])
+    assert embedder.entered.wait(10)
+    paragraph = "Règlement intérieur, article {i} : chaque agent respecte les horaires. "
+    big = "\n\n".join(paragraph.format(i=i) * 6 for i in range(700)).encode()
+    assert len(big) > ingestion.SMALL_FILE
+    rest = store.add_documents(kb.id, [note(1), note(2), ("reglement.txt", big), note(3)])
+    embedder.gate.set()
+
+    final = store.wait([d.id for d in [first, *rest]], timeout=60)
+    assert [d.status for d in final] == ["ready"] * 5
+    # The two notes queued before the large file are written before it is even read; the
+    # large one goes alone, in batches; the note after it, alone.
+    assert embedder.calls[:2] == [1, 2]
+    assert all(size <= ingestion.EMBED_BATCH for size in embedder.calls[2:-1])
+    assert sum(embedder.calls[2:-1]) == final[3].chunks > ingestion.EMBED_BATCH
+    assert embedder.calls[-1] == 1

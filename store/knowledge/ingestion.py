@@ -31,7 +31,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 
 EMBED_BATCH = 64  # chunks per embedding call and Chroma write
 BATCH_DOCUMENTS = 32  # queued documents the worker takes at once
+SMALL_FILE = 256 * 1024  # bytes: a larger upload may be slow to parse, so it is never grouped
 PARSED = 0.1  # progress once the document is parsed and chunked; embedding fills the rest
 FINISHED = ("ready", "failed")
 _T = TypeVar("_T")
@@ -80,19 +81,6 @@ class _Prepared:
     texts: list[str]
     done: Indexed
     deadline: float
-
-
-def _small_groups(items: Sequence[_Prepared]) -> Iterator[list[_Prepared]]:
-    """Documents of one base, up to ``EMBED_BATCH`` chunks per group."""
-    group: list[_Prepared] = []
-    for item in sorted(items, key=lambda i: i.document.kb_id):
-        full = sum(len(i.texts) for i in group) + len(item.texts) > EMBED_BATCH
-        if group and (full or group[0].document.kb_id != item.document.kb_id):
-            yield group
-            group = []
-        group.append(item)
-    if group:
-        yield group
 
 
 class _Abandoned(Exception):
@@ -285,27 +273,47 @@ class Ingestion:
         self.index_many([doc_id])
 
     def index_many(self, doc_ids: Sequence[str]) -> None:
-        """Index queued documents. Small ones (a page, a FAQ entry) are embedded and written
-        together, a few dozen chunks per call: one Chroma write costs as much for one vector
-        as for sixty. Each is still marked ready on its own, and if writing them together
-        fails, each is tried again alone, so that a failure names its own document."""
-        prepared: list[_Prepared] = []
+        """Index queued documents, in order. Small ones (a page, a FAQ entry) are embedded and
+        written together, up to ``EMBED_BATCH`` chunks of one base per call: one Chroma write
+        costs about as much for one vector as for sixty. Each is still marked ready on its own,
+        and if writing them together fails, each is tried again alone, so that a failure names
+        its own document. A large file (slow to parse, many chunks) is never made to wait for
+        others, nor they for it: the group is written before it is read."""
+        group: list[_Prepared] = []
         for doc_id in doc_ids:
+            if self._stopping.is_set():
+                break  # the rest stay queued; ``close`` hands them to the next store
             if not self._db.claim(doc_id, self.worker):
                 continue  # deleted, or another worker took it
             document = self._db.get_document(doc_id)
             if document is None:
                 continue
+            if document.size > SMALL_FILE:
+                group = self._write_group(group)
             deadline = time.monotonic() + self._limits.max_seconds
             item = self._guarded(document, functools.partial(self._prepare, document, deadline))
-            if item is not None:
-                prepared.append(item)
-        alone = [item for item in prepared if len(item.texts) > EMBED_BATCH]
-        for group in _small_groups([item for item in prepared if item not in alone]):
-            alone.extend(self._store_together(group))
-        for item in alone:
-            if self._guarded(item.document, functools.partial(self._store, item)):
-                self.forget_upload(item.document.id)
+            if item is None:
+                continue
+            if len(item.texts) > EMBED_BATCH:
+                group = self._write_group(group)
+                self._write_alone(item)
+                continue
+            size = sum(len(i.texts) for i in group) + len(item.texts)
+            if group and (size > EMBED_BATCH or group[0].document.kb_id != document.kb_id):
+                group = self._write_group(group)
+            group.append(item)
+        self._write_group(group)
+
+    def _write_group(self, group: list[_Prepared]) -> list[_Prepared]:
+        """Write the documents of ``group``; returns a new, empty group."""
+        if group:
+            for item in self._store_together(group):
+                self._write_alone(item)
+        return []
+
+    def _write_alone(self, item: _Prepared) -> None:
+        if self._guarded(item.document, functools.partial(self._store, item)):
+            self.forget_upload(item.document.id)
 
     def _guarded(self, document: DocumentRecord, step: Callable[[], _T]) -> _T | None:
         """Run one step of indexing ``document``; on failure, record why and clean up."""

@@ -22,14 +22,22 @@ AsJson = Annotated[bool, typer.Option("--json", help=t("cli.help.json"))]
 
 @agent_app.command("validate", help=t("cli.help.validate"))
 def validate(file: SpecFile) -> None:
-    # The checks of ``Services.load_spec_file`` (the same ``check_spec``, the same registries)
-    # without opening the store: validating a file must not create a data directory.
+    # The checks of ``Services.load_spec_file`` (the same ``check_spec``, the same registries,
+    # the same admin settings) without opening the catalogue: validating a file must not create
+    # a data directory.
     from agents.models.registry import default_registry as default_providers
     from agents.spec import AgentSpec
     from agents.validation import check_spec
+    from builder_ui.tool_context import checking_context
     from tools.registry import default_registry as default_tools
 
-    spec = check_spec(AgentSpec.load(file), default_tools(), default_providers(), str(file))
+    spec = check_spec(
+        AgentSpec.load(file),
+        default_tools(),
+        default_providers(),
+        str(file),
+        installation=checking_context(),
+    )
     typer.echo(t("cli.validate.ok", path=str(file), name=spec.name))
 
 

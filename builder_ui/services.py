@@ -33,6 +33,7 @@ from agents.retry import RetryPolicy
 from agents.runtime import AgentRuntime, Finished, RunEvent, RunResult
 from agents.spec import AgentSpec, ModelSettings
 from agents.validation import check_spec
+from builder_ui.tool_context import checking_context
 from store.files import StoredFile
 from store.records import AgentRecord, Catalogue, RunRecord, VersionRecord
 from store.workspace import Workspace
@@ -100,8 +101,10 @@ class Services:
     # --- specs and agents ------------------------------------------------------------------
 
     def check(self, spec: AgentSpec, source: str = "") -> AgentSpec:
-        """Shape is checked by the spec; tools, their configs and the provider here."""
-        return check_spec(spec, self.tools, self.providers, source)
+        """Shape is checked by the spec; tools, their configs, the provider and what the spec
+        needs of the installation (a registered MCP server, from the admin settings) here."""
+        installation = checking_context()
+        return check_spec(spec, self.tools, self.providers, source, installation=installation)
 
     def parse_spec(self, text: str, source: str = "") -> AgentSpec:
         return self.check(AgentSpec.from_yaml(text, source), source)
@@ -173,8 +176,10 @@ class Services:
         with self._lock:
             cached = self._runtimes.pop(key, None)
         if cached is None:
+            # Not ``check``: what the installation lacks today (a server removed since the
+            # agent was saved), the run reports, and the agent's other tools keep working.
             cached = AgentRuntime(
-                self.check(spec),
+                check_spec(spec, self.tools, self.providers, installation=None),
                 self.model(settings),
                 self.tools,
                 self.checkpointer,

@@ -1,12 +1,17 @@
 """What the tools of a run may use, as the administrator configured it. Shared by the services
-(agent runs, the builder's "try it") and ``atelier tool run``, which needs no catalogue."""
+(agent runs, the builder's "try it") and ``atelier tool run``, which needs no catalogue; and
+what checking a spec may know of the same settings (``checking_context``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tools.registry import ToolContext
+
+if TYPE_CHECKING:
+    from store.admin_settings import AdminSettings
+    from tools.mcp import McpAccess
 
 
 def tool_context(secret: Callable[[str], str] | None, principal: str) -> ToolContext:
@@ -17,7 +22,6 @@ def tool_context(secret: Callable[[str], str] | None, principal: str) -> ToolCon
     from store.admin_settings import installation_secret_resolver, load_admin_settings
     from store.files import personal_files
     from tools.egress import EgressGuard, EgressPolicy
-    from tools.mcp import McpAccess
 
     admin = load_admin_settings()
     imposed: dict[str, dict[str, Any]] = {}
@@ -28,8 +32,21 @@ def tool_context(secret: Callable[[str], str] | None, principal: str) -> ToolCon
         secret=secret,
         principal=principal,
         admin_config=imposed,
-        mcp=McpAccess.from_settings(
-            (server.model_dump() for server in admin.mcp_servers), installation_secret_resolver()
-        ),
+        mcp=_mcp_access(admin, installation_secret_resolver()),
         files=personal_files(principal) if principal.strip() else None,
     )
+
+
+def checking_context() -> ToolContext:
+    """What validating a spec may know of the installation, from the same admin settings as a
+    run: the MCP servers the administrator registered. No network, no credentials, no files: a
+    check calls nothing. Reading creates no data directory (``atelier agent validate``)."""
+    from store.admin_settings import saved_admin_settings
+
+    return ToolContext(mcp=_mcp_access(saved_admin_settings(), secret=None))
+
+
+def _mcp_access(admin: AdminSettings, secret: Callable[[str], str] | None) -> McpAccess:
+    from tools.mcp import McpAccess
+
+    return McpAccess.from_settings((server.model_dump() for server in admin.mcp_servers), secret)

@@ -35,6 +35,7 @@ from store.secrets import (
     SecretInfo,
     SecretStore,
     open_secret_store,
+    secrets_path,
 )
 
 log = logging.getLogger(__name__)
@@ -219,6 +220,14 @@ def load_admin_settings(store: SecretStore | None = None) -> AdminSettings:
     """The installation's settings; the defaults when none were ever saved."""
     stored = (store or open_secret_store()).setting(SETTINGS_KEY)
     return AdminSettings() if stored is None else _from_stored(stored.value)
+
+
+def saved_admin_settings() -> AdminSettings:
+    """``load_admin_settings`` without creating anything: the defaults where this installation
+    has no data yet (checking a file must not create a data directory)."""
+    if not secrets_path(create=False).exists():
+        return AdminSettings()
+    return load_admin_settings()
 
 
 def save_admin_settings(

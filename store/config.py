@@ -13,12 +13,14 @@ from pathlib import Path
 DEFAULT_PRINCIPAL = "local"
 
 
-def data_dir() -> Path:
+def data_dir(*, create: bool = True) -> Path:
     """The data directory, created on first use and readable by its owner only: it holds
-    private documents and conversations."""
+    private documents and conversations. ``create=False``: only where it would be (reading
+    what may be there, such as ``atelier agent validate`` on a machine with no data yet)."""
     raw = os.environ.get("ATELIER_HOME", "").strip()
     path = Path(raw).expanduser() if raw else Path.home() / ".atelier"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if create:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 

@@ -104,8 +104,9 @@ class StoredSetting:
     updated_by: str
 
 
-def secrets_path() -> Path:
-    return data_dir() / DB_FILE
+def secrets_path(*, create: bool = True) -> Path:
+    """``create=False``: where the file would be, without creating the data directory."""
+    return data_dir(create=create) / DB_FILE
 
 
 def key_path() -> Path:

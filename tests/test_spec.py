@@ -129,14 +129,14 @@ def test_registry_checks_name_the_tool_config_path(monkeypatch: pytest.MonkeyPat
     spec = AgentSpec.from_yaml(
         MINIMAL + "- id: current_datetime\n  config:\n    timezone: Europe/Pariss\n"
     )
-    problems = spec_problems(spec, default_tools(), default_providers())
+    problems = spec_problems(spec, default_tools(), default_providers(), installation=None)
     assert problems == [("tools[1].config.timezone", 'unknown time zone "Europe/Pariss"')]
 
 
 def test_unknown_tool_and_provider_list_the_known_ones() -> None:
     spec = AgentSpec.from_yaml(MINIMAL + "- id: teleporter\nmodel: {provider: skynet}\n")
     with pytest.raises(InvalidSpec) as caught:
-        check_spec(spec, default_tools(), default_providers())
+        check_spec(spec, default_tools(), default_providers(), installation=None)
     text = str(caught.value)
     assert "tools[1].id" in text and "teleporter" in text and "calculator" in text
     assert "model.provider" in text and "skynet" in text and "mistral" in text

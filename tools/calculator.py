@@ -34,7 +34,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents.errors import UserError
-from tools.registry import NoConfig
+from agents.i18n import t
+from tools.registry import NoConfig, ToolDefinition
 
 MAX_LENGTH = 500
 MAX_NODES = 200
@@ -139,6 +140,17 @@ _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
 def run(args: CalculatorArgs, config: NoConfig) -> dict[str, Any]:
     """The tool function: ``{"expression": "6*7", "result": 42}``."""
     return {"expression": args.expression.strip(), "result": evaluate(args.expression)}
+
+
+DEFINITION = ToolDefinition(
+    id="calculator",
+    title=t("tool.calculator.title", "fr"),
+    description=MODEL_DESCRIPTION,
+    args_model=CalculatorArgs,
+    run=run,
+    timeout_s=5.0,
+    inline=True,
+)
 
 
 def evaluate(expression: str) -> Number:

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agents.errors import UserError
+from agents.i18n import t
+from tools.registry import ToolDefinition
 
 DEFAULT_TIMEZONE = "Europe/Paris"
 
@@ -88,6 +90,18 @@ def run(args: ClockArgs, config: ClockConfig) -> dict[str, Any]:
         "date": french_date(moment),
         "time": moment.strftime("%H:%M"),
     }
+
+
+DEFINITION = ToolDefinition(
+    id="current_datetime",
+    title=t("tool.current_datetime.title", "fr"),
+    description=MODEL_DESCRIPTION,
+    args_model=ClockArgs,
+    config_model=ClockConfig,
+    run=run,
+    timeout_s=5.0,
+    inline=True,
+)
 
 
 def french_date(moment: datetime) -> str:

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agents.errors import UserError
 from agents.i18n import t
-from tools.registry import ToolContext
+from tools.registry import ToolContext, ToolDefinition
 
 TOOL_ID = "create_document"
 MODEL_DESCRIPTION = (
@@ -75,6 +75,19 @@ def run(args: DocumentArgs, config: DocumentConfig, context: ToolContext) -> dic
     else:
         saved = context.files.save(f"{title}.md", markdown_file(title, args.content), MARKDOWN_TYPE)
     return {**saved, "download": t("tool.create_document.ready", filename=saved["filename"])}
+
+
+DEFINITION = ToolDefinition(
+    id=TOOL_ID,
+    title=t("tool.create_document.title", "fr"),
+    description=MODEL_DESCRIPTION,
+    args_model=DocumentArgs,
+    config_model=DocumentConfig,
+    run=run,  # not consequential: it writes only into the person's own files
+    timeout_s=30.0,
+    uses_context=True,
+    tags=("files",),
+)
 
 
 def markdown_file(title: str, content: str) -> bytes:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents.errors import UserError
-from tools.registry import Cited, NoConfig, ToolContext
+from agents.i18n import t
+from tools.registry import Cited, NoConfig, ToolContext, ToolDefinition
 
 TOOL_ID = "knowledge_search"
 MODEL_DESCRIPTION = (
@@ -33,3 +34,15 @@ def run(args: SearchArgs, config: NoConfig, context: ToolContext) -> Cited:
         for c in citations
     ]
     return Cited(value={"query": args.query, "passages": passages}, citations=citations)
+
+
+DEFINITION = ToolDefinition(
+    id=TOOL_ID,
+    title=t("tool.knowledge_search.title", "fr"),
+    description=MODEL_DESCRIPTION,
+    args_model=SearchArgs,
+    run=run,
+    timeout_s=30.0,
+    uses_context=True,
+    tags=("knowledge",),
+)

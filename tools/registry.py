@@ -42,6 +42,9 @@ ToolFunction = Callable[..., Any]
 validated arguments and config in, a JSON-able result (or a ``Cited`` one) out."""
 ToolsetExpansion = Callable[[BaseModel, "ToolContext"], "list[ToolDefinition]"]
 """``expand(config, context)``: the validated config of a toolset in, its tools out."""
+ConfigCheck = Callable[[BaseModel, "ToolContext"], "list[tuple[str, str]]"]
+"""``check(config, context)``: what only the installation can tell of a validated config, as
+(field path in the config, message) pairs; empty when it is fine."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,11 @@ class ToolDefinition:
     """A toolset (``http_action``): enabling it enables, instead of itself, the definitions
     this returns for the validated config (one function per operation the model may call).
     ``ToolRegistry.expand`` calls it; ``ToolRegistry.run_definition`` runs what it returned."""
+    check: ConfigCheck | None = None
+    """Called when a spec is validated (``agents.validation``), with what the administrator set
+    up in the context (the registered MCP servers): a config naming something the installation
+    does not have is refused at saving time rather than found out by a run. It never reaches
+    the network: whether a server answers is the run's question."""
 
     def validate_config(self, config: dict[str, Any] | None) -> BaseModel:
         """The tool's config, validated; problems are reported with the field path."""
@@ -133,6 +141,45 @@ class ToolDefinition:
             problems = describe_validation_error(exc)
             path, message = problems[0]
             raise UserError("tool.bad_args", tool=self.id, path=path, message=message) from None
+
+
+class ToolsetArgs(BaseModel):
+    """A toolset takes no arguments: it is never called itself, its tools are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def toolset(
+    id: str,
+    *,
+    title: str,
+    description: str,
+    config_model: type[BaseModel],
+    expand: ToolsetExpansion,
+    not_callable: Callable[[], UserError],
+    consequential: bool = False,
+    tags: tuple[str, ...] = (),
+    check: ConfigCheck | None = None,
+) -> ToolDefinition:
+    """The definition of a toolset (``http_action``, ``mcp``): a spec enables it once with a
+    config, and ``expand`` gives the tools the model may call. ``not_callable`` makes the error
+    raised should a model call the toolset itself."""
+
+    def refuse(args: ToolsetArgs, config: BaseModel) -> Any:
+        raise not_callable()
+
+    return ToolDefinition(
+        id=id,
+        title=title,
+        description=description,
+        args_model=ToolsetArgs,
+        run=refuse,
+        config_model=config_model,
+        consequential=consequential,
+        tags=tags,
+        expand=expand,
+        check=check,
+    )
 
 
 @dataclass

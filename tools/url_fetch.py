@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from trafilatura.settings import use_config
 
 from agents.errors import UserError
-from tools.registry import ToolContext
+from agents.i18n import t
+from tools.registry import ToolContext, ToolDefinition
 
 TOOL_ID = "url_fetch"
 MODEL_DESCRIPTION = (
@@ -77,6 +78,19 @@ def run(args: UrlFetchArgs, config: UrlFetchConfig, context: ToolContext) -> dic
     if truncated:
         text = text[: config.max_chars].rstrip() + " […]"
     return {"url": final_url, "title": title, "text": text, "truncated": truncated}
+
+
+DEFINITION = ToolDefinition(
+    id=TOOL_ID,
+    title=t("tool.url_fetch.title", "fr"),
+    description=MODEL_DESCRIPTION,
+    args_model=UrlFetchArgs,
+    config_model=UrlFetchConfig,
+    run=run,
+    timeout_s=30.0,
+    uses_context=True,
+    tags=("web",),
+)
 
 
 def readable(content: bytes, content_type: str, charset: str = "") -> tuple[str, str | None]:

@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agents.errors import InvalidValue, UserError
-from tools.registry import Egress, ToolContext
+from agents.i18n import t
+from tools.registry import Egress, ToolContext, ToolDefinition
 
 TOOL_ID = "web_search"
 MODEL_DESCRIPTION = (
@@ -81,6 +82,19 @@ def run(args: WebSearchArgs, config: WebSearchConfig, context: ToolContext) -> d
     count = min(args.max_results, config.max_results)
     results = BACKENDS[config.backend](config, context.egress, args.query.strip(), count)
     return {"query": args.query.strip(), "results": results[:count]}
+
+
+DEFINITION = ToolDefinition(
+    id=TOOL_ID,
+    title=t("tool.web_search.title", "fr"),
+    description=MODEL_DESCRIPTION,
+    args_model=WebSearchArgs,
+    config_model=WebSearchConfig,
+    run=run,
+    timeout_s=30.0,
+    uses_context=True,
+    tags=("web",),
+)
 
 
 def searxng(

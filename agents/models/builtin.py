@@ -14,10 +14,12 @@ from langchain_core.language_models import BaseChatModel
 
 from agents.errors import UserError
 from agents.models.offline import OfflineChatModel
-from agents.models.registry import Provider, ProviderRegistry
+from agents.models.registry import ModelFactory, Provider, ProviderRegistry
 from agents.spec import ModelSettings
 
 TIMEOUT_S = 60.0
+MISTRAL_MODELS = ("mistral-small-latest", "mistral-large-latest")
+CLAUDE_MODELS = ("claude-sonnet-4-5", "claude-haiku-4-5")
 
 
 def _openai(s: ModelSettings, env: Mapping[str, str]) -> BaseChatModel:
@@ -90,38 +92,44 @@ def _scripted(s: ModelSettings, env: Mapping[str, str]) -> BaseChatModel:
     return ScriptedChatModel(replies=load_script(s.name))
 
 
+def _serving(
+    id: str,
+    label: str,
+    factory: ModelFactory,
+    env_any: tuple[str, ...],
+    models: tuple[str, ...],
+    *,
+    self_hosted: bool = False,
+) -> Provider:
+    """A provider of named models, offered when one of ``env_any`` is set; the first of
+    ``models`` is its default."""
+    return Provider(
+        id,
+        label,
+        factory,
+        env_any=env_any,
+        default_model=models[0],
+        suggested_models=models,
+        self_hosted=self_hosted,
+    )
+
+
 BUILTIN_PROVIDERS = (
-    Provider(
+    _serving(
         "openai",
         "OpenAI ou serveur compatible (vLLM, Ollama, Albert…)",
         _openai,
-        env_any=("OPENAI_API_KEY", "OPENAI_BASE_URL"),
-        default_model="gpt-4o-mini",
-        suggested_models=("gpt-4o-mini", "gpt-4o"),
+        ("OPENAI_API_KEY", "OPENAI_BASE_URL"),
+        ("gpt-4o-mini", "gpt-4o"),
     ),
-    Provider(
-        "mistral",
-        "Mistral AI",
-        _mistral,
-        env_any=("MISTRAL_API_KEY",),
-        default_model="mistral-small-latest",
-        suggested_models=("mistral-small-latest", "mistral-large-latest"),
-    ),
-    Provider(
-        "anthropic",
-        "Anthropic (Claude)",
-        _anthropic,
-        env_any=("ANTHROPIC_API_KEY",),
-        default_model="claude-sonnet-4-5",
-        suggested_models=("claude-sonnet-4-5", "claude-haiku-4-5"),
-    ),
-    Provider(
+    _serving("mistral", "Mistral AI", _mistral, ("MISTRAL_API_KEY",), MISTRAL_MODELS),
+    _serving("anthropic", "Anthropic (Claude)", _anthropic, ("ANTHROPIC_API_KEY",), CLAUDE_MODELS),
+    _serving(
         "ollama",
         "Ollama (auto-hébergé)",
         _ollama,
-        env_any=("OLLAMA_HOST",),
-        default_model="llama3.1",
-        suggested_models=("llama3.1", "mistral"),
+        ("OLLAMA_HOST",),
+        ("llama3.1", "mistral"),
         self_hosted=True,
     ),
     Provider(

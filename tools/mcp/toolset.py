@@ -14,8 +14,9 @@ the tools whose fingerprint matches the approved one (``tools.mcp.pinning``).
 - An HTTP server's list is checked when an agent's tools are built: the model is only ever
   shown the approved descriptions and schemas, and arguments are validated against the
   approved schema before they leave. (What a server *does* is not pinned: only what it says.)
-- Without MCP access in the context (``agents.validation`` checks a spec without one), only
-  the config's shape is checked: the server's name is checked where a run gets its context.
+- Validating a spec (``agents.validation``) calls ``check`` with the registered servers in the
+  context and no network: a server the administrator never registered is refused there, with
+  the field path. ``expand`` gets no MCP access then, and checks nothing more.
 - A local (stdio) server is never started to expand a toolset: its tools are offered by their
   approved names, with free-form arguments, and the server starts for a call only; the call
   first checks that the tool still has its approved fingerprint.
@@ -36,7 +37,7 @@ from tools.mcp.pinning import ServerStatus, compare, fingerprint, unique_tools
 from tools.mcp.servers import McpAccess, McpServer
 from tools.openapi.actions import tool_id
 from tools.openapi.arguments import _model_name, _object
-from tools.registry import ToolContext, ToolDefinition, ToolRegistry
+from tools.registry import ToolContext, ToolDefinition, toolset
 
 log = logging.getLogger(__name__)
 
@@ -72,30 +73,6 @@ class McpToolsetConfig(BaseModel):
     )
 
 
-class ToolsetArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-def run_toolset(args: ToolsetArgs, config: McpToolsetConfig) -> Any:
-    raise UserError("mcp.toolset_not_callable")
-
-
-def register(registry: ToolRegistry) -> None:
-    registry.register(
-        ToolDefinition(
-            id=TOOL_ID,
-            title=t("tool.mcp.title", "fr"),
-            description=TOOLSET_DESCRIPTION,
-            args_model=ToolsetArgs,
-            run=run_toolset,
-            config_model=McpToolsetConfig,
-            consequential=True,
-            tags=(TAG,),
-            expand=expand,
-        )
-    )
-
-
 # --- expansion ----------------------------------------------------------------------------------
 
 
@@ -103,8 +80,8 @@ def expand(config: BaseModel, context: ToolContext) -> list[ToolDefinition]:
     """The usable tools of the configured server (see the module's docstring)."""
     assert isinstance(config, McpToolsetConfig)
     if context.mcp is None:
-        # Checking a spec without the installation's settings (``agents.validation``): the
-        # config's shape was checked; the server is checked where a run gets its context.
+        # Validating a spec (``agents.validation``): the config's shape was checked, and the
+        # server's name by ``check``; what the server offers is for a run to find out.
         return []
     server = registered_server(context.mcp, config.server)
     if not server.pinned_tools:
@@ -136,13 +113,48 @@ def expand(config: BaseModel, context: ToolContext) -> list[ToolDefinition]:
     return tools
 
 
+def check(config: BaseModel, context: ToolContext) -> list[tuple[str, str]]:
+    """When a spec is validated: is its server among those the administrator registered? (The
+    same lookup as a run's. Whether the server is enabled, approved and answering can change
+    without the spec, so a run tells.) Without MCP access in the context: nothing to say."""
+    assert isinstance(config, McpToolsetConfig)
+    if context.mcp is None:
+        return []
+    try:
+        known_server(context.mcp, config.server)
+    except UserError as exc:
+        return [("server", exc.message())]
+    return []
+
+
+DEFINITION = toolset(
+    TOOL_ID,
+    title=t("tool.mcp.title", "fr"),
+    description=TOOLSET_DESCRIPTION,
+    config_model=McpToolsetConfig,
+    expand=expand,
+    not_callable=lambda: UserError("mcp.toolset_not_callable"),
+    consequential=True,
+    tags=(TAG,),
+    check=check,
+)
+
+
 def registered_server(access: McpAccess, name: str) -> McpServer:
-    server = access.servers.get(name)
-    if server is None:
-        known = ", ".join(sorted(access.servers)) or "—"
-        raise UserError("mcp.unknown_server", server=name, known=known)
+    """The server a run may use: registered and enabled (``UserError`` otherwise)."""
+    server = known_server(access, name)
     if not server.enabled:
         raise UserError("mcp.disabled", server=name)
+    return server
+
+
+def known_server(access: McpAccess, name: str) -> McpServer:
+    """The server the administrator registered under ``name``; otherwise a ``UserError`` that
+    names the registered ones and says how an administrator adds one."""
+    server = access.servers.get(name)
+    if server is None:
+        known = ", ".join(sorted(access.servers)) or t("mcp.none_registered")
+        raise UserError("mcp.unknown_server", server=name, known=known)
     return server
 
 

@@ -8,12 +8,13 @@ operations, and let an agent call the ones its creator ticked (the ``http_action
 - ``actions``: the toolset, its config and its expansion into tools.
 """
 
-from tools.openapi.actions import TOOL_ID, expand, operation_tools, register
+from tools.openapi.actions import DEFINITION, TOOL_ID, expand, operation_tools
 from tools.openapi.config import HttpActionConfig, HttpAuth
 from tools.openapi.loader import load_bytes, load_document, load_file, load_url
 from tools.openapi.model import ApiDocument, OpenApiError, Operation, Parameter, RequestBody
 
 __all__ = [
+    "DEFINITION",
     "TOOL_ID",
     "ApiDocument",
     "HttpActionConfig",
@@ -28,5 +29,4 @@ __all__ = [
     "load_file",
     "load_url",
     "operation_tools",
-    "register",
 ]

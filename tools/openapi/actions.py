@@ -14,7 +14,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from agents.i18n import t
 from tools.openapi.arguments import arguments_for
@@ -22,7 +22,7 @@ from tools.openapi.config import HttpActionConfig, HttpAuth
 from tools.openapi.loader import load_document
 from tools.openapi.model import ApiDocument, OpenApiError, Operation, Parameter
 from tools.openapi.request import call
-from tools.registry import ToolContext, ToolDefinition, ToolRegistry
+from tools.registry import ToolContext, ToolDefinition, toolset
 
 TOOL_ID = "http_action"
 TAG = "http_action"
@@ -39,35 +39,22 @@ _cache: OrderedDict[tuple[str, str, str], tuple[ToolDefinition, ...]] = OrderedD
 _cache_lock = threading.Lock()
 
 
-class ToolsetArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-def run_toolset(args: ToolsetArgs, config: HttpActionConfig) -> Any:
-    raise OpenApiError("openapi.toolset_not_callable")
-
-
-def register(registry: ToolRegistry) -> None:
-    registry.register(
-        ToolDefinition(
-            id=TOOL_ID,
-            title=t("tool.http_action.title", "fr"),
-            description=TOOLSET_DESCRIPTION,
-            args_model=ToolsetArgs,
-            run=run_toolset,
-            config_model=HttpActionConfig,
-            consequential=False,
-            tags=(TAG,),
-            expand=expand,
-        )
-    )
-
-
 def expand(config: BaseModel, context: ToolContext) -> list[ToolDefinition]:
     """The ticked operations of the configured document, one tool each (a document that cannot
     load, an unknown or unusable operation: ``OpenApiError``)."""
     assert isinstance(config, HttpActionConfig)
     return operation_tools(load_document(config.document, context.egress), config)
+
+
+DEFINITION = toolset(
+    TOOL_ID,
+    title=t("tool.http_action.title", "fr"),
+    description=TOOLSET_DESCRIPTION,
+    config_model=HttpActionConfig,
+    expand=expand,
+    not_callable=lambda: OpenApiError("openapi.toolset_not_callable"),
+    tags=(TAG,),
+)
 
 
 def operation_tools(document: ApiDocument, config: HttpActionConfig) -> list[ToolDefinition]:

@@ -20,6 +20,7 @@ from builder_ui.editor_model import (
     export_file_name,
     values_from_spec,
 )
+from builder_ui.fields import number_field
 from builder_ui.forms import FormField, form_fields, render_form
 from builder_ui.knowledge_view import SEARCH_MODES, base_options, unknown_refs
 from builder_ui.services import Services
@@ -103,32 +104,20 @@ def model_fields(services: Services, current: str) -> dict[str, Any]:
     with st.expander(tr("ui.editor.advanced"), icon=":material/tune:"):
         if not model:
             st.caption(tr("ui.field.model_settings_need_model"))
-        temperature = st.number_input(
-            tr("ui.field.temperature"),
-            min_value=0.0,
-            max_value=2.0,
-            step=0.1,
-            key=state.W_TEMPERATURE,
-            help=tr("ui.field.temperature.help"),
-            disabled=not model,
+        temperature = number_field(
+            "ui.field.temperature", state.W_TEMPERATURE, 0.0, 2.0, 0.1, disabled=not model
         )
-        max_tokens = st.number_input(
-            tr("ui.field.max_tokens"),
-            min_value=1,
-            max_value=200_000,
-            step=256,
-            key=state.W_MAX_TOKENS,
+        max_tokens = number_field(
+            "ui.field.max_tokens",
+            state.W_MAX_TOKENS,
+            1,
+            200_000,
+            256,
             placeholder=tr("ui.field.max_tokens.placeholder"),
-            help=tr("ui.field.max_tokens.help"),
             disabled=not model,
         )
-        max_tool_steps = st.number_input(
-            tr("ui.field.max_tool_steps"),
-            min_value=1,
-            max_value=MAX_TOOL_STEPS,
-            step=1,
-            key=state.W_MAX_TOOL_STEPS,
-            help=tr("ui.field.max_tool_steps.help"),
+        max_tool_steps = number_field(
+            "ui.field.max_tool_steps", state.W_MAX_TOOL_STEPS, 1, MAX_TOOL_STEPS, 1
         )
     return {
         "model": model or "",
@@ -174,22 +163,14 @@ def knowledge_fields(services: Services, draft: EditorValues) -> KnowledgeChoice
             captions=[tr(f"ui.kb_field.mode.{mode}.help") for mode in SEARCH_MODES],
             key=state.W_KB_MODE,
         )
-        top_k = st.number_input(
-            tr("ui.kb_field.top_k"),
-            min_value=int(KNOWLEDGE_BOUNDS["top_k"].minimum or 1),
-            max_value=int(KNOWLEDGE_BOUNDS["top_k"].maximum or 50),
-            step=1,
-            key=state.W_KB_TOP_K,
-            help=tr("ui.kb_field.top_k.help"),
+        top_k = number_field(
+            "ui.kb_field.top_k",
+            state.W_KB_TOP_K,
+            int(KNOWLEDGE_BOUNDS["top_k"].minimum or 1),
+            int(KNOWLEDGE_BOUNDS["top_k"].maximum or 50),
+            1,
         )
-        min_score = st.number_input(
-            tr("ui.kb_field.min_score"),
-            min_value=0.0,
-            max_value=1.0,
-            step=0.05,
-            key=state.W_KB_MIN_SCORE,
-            help=tr("ui.kb_field.min_score.help"),
-        )
+        min_score = number_field("ui.kb_field.min_score", state.W_KB_MIN_SCORE, 0.0, 1.0, 0.05)
     return KnowledgeChoice(
         bases=list(chosen),
         top_k=int(top_k or 1),

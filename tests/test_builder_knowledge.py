@@ -246,7 +246,7 @@ def test_a_base_is_reindexed_with_another_model_from_the_page() -> None:
     at = knowledge_page()
     picker = at.selectbox(key=state.kb_embedder_key(kb_id))
     assert picker.value == "hashing"  # its own, then the ones offered, by their labels
-    assert "Universal Sentence Encoder multilingue (local)" in picker.options
+    assert "Universal Sentence Encoder multilingue (sur ce serveur)" in picker.options
     assert "hashing" not in [i.id for i in stored().workspace.kb_embedders()]  # tests only
     picker.set_value("usem3").run()
     at.button(key=state.KB_REINDEX).click().run()

@@ -32,7 +32,7 @@ from builder_ui.knowledge_view import (
     summary_line,
 )
 from builder_ui.services import Services
-from builder_ui.state import tr
+from builder_ui.state import tr, tr_or
 from builder_ui.transcript import escape_markdown
 from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord
 
@@ -251,12 +251,12 @@ def reindex(services: Services, kb: KnowledgeBaseRecord) -> None:
         chosen = st.selectbox(
             tr("ui.kb.reindex.embedder"),
             ids,
-            format_func=lambda i: infos[i].label if i in infos else i,
+            format_func=lambda i: tr_or(f"ui.kb.embedder.{i}", infos[i].label if i in infos else i),
             key=state.kb_embedder_key(kb.id),
         )
         info = infos.get(chosen)
         if info is not None:
-            st.caption(info.description)
+            st.caption(tr_or(f"ui.kb.embedder.{chosen}.help", info.description))
             if not info.offline:
                 st.warning(tr("ui.kb.reindex.remote"), icon=":material/cloud_upload:")
         if not st.button(tr("ui.kb.reindex"), key=state.KB_REINDEX, icon=":material/refresh:"):

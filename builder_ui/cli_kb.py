@@ -105,12 +105,13 @@ def add(
         float | None,
         typer.Option("--timeout", min=0, metavar="SECONDS", help=t("cli.help.kb_timeout")),
     ] = None,
+    replace: Annotated[bool, typer.Option("--replace", help=t("cli.help.kb_replace"))] = False,
 ) -> None:
     contents = [(path.name, _read(path)) for path in files]  # all readable, or nothing added
     with kb_workspace() as workspace:
         base = workspace.resolve_kb(kb)
         before = {d.id: d.status for d in workspace.list_documents(base.id)}
-        records = workspace.add_documents(base.id, contents)
+        records = workspace.add_documents(base.id, contents, replace=replace)
         uploads: list[_Upload] = []
         seen: set[str] = set()
         for (filename, _), record in zip(contents, records, strict=True):
@@ -120,6 +121,8 @@ def add(
         ids = list(dict.fromkeys(u.doc_id for u in uploads))
         try:
             final = _wait(workspace, base.id, ids, uploads, timeout, show_bar=not as_json)
+            if any(r.replaces for r in records):
+                workspace.knowledge.settle()  # the replaced versions erased before exiting
         except KeyboardInterrupt:
             say(t("cli.kb.add.interrupted"))
             raise typer.Exit(130) from None
@@ -254,14 +257,18 @@ def _summary(upload: _Upload, document: DocumentRecord | None) -> str:
             percent=round(100 * document.progress),
         )
     if document.pages:
-        return t(
+        line = t(
             "cli.kb.add.ready_pages",
             file=upload.filename,
             chunks=document.chunks,
             pages=document.pages,
             id=document.id,
         )
-    return t("cli.kb.add.ready", file=upload.filename, chunks=document.chunks, id=document.id)
+    else:
+        line = t("cli.kb.add.ready", file=upload.filename, chunks=document.chunks, id=document.id)
+    if document.replaces:
+        line += t("cli.kb.add.replaced", ids=", ".join(document.replaces))
+    return line
 
 
 def _upload_json(upload: _Upload, document: DocumentRecord | None) -> dict[str, Any]:
@@ -273,6 +280,7 @@ def _upload_json(upload: _Upload, document: DocumentRecord | None) -> dict[str, 
         "pages": None if document is None else document.pages,
         "error": t("cli.kb.add.gone") if document is None else document.error,
         "duplicate": upload.duplicate,
+        "replaced": [] if document is None else list(document.replaces),
     }
 
 

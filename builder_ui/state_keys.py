@@ -119,6 +119,7 @@ KB_NEW_DESCRIPTION = "kb.new.description"
 KB_CREATE = "kb.new.create"
 KB_UPLOAD_NONCE = "kb.upload_nonce"  # renews the file picker once its files are added
 KB_ADD = "kb.add"
+KB_REPLACE = "kb.replace"  # "replace the documents of the same name" on upload
 KB_FLASH = "kb.flash"  # [(kind, message)] shown once, after a rerun
 KB_NEW_RESET = "kb.new.reset"  # empty the "new base" form on the next run
 KB_CONFIRM = "kb.confirm"  # what awaits confirmation: ("document", id) or ("base", id)

@@ -213,9 +213,9 @@ class Workspace:
         return self.knowledge.set_embedder(kb.id, embedder or kb.embedder, on_progress)
 
     def add_documents(
-        self, kb_ref: str, files: Sequence[tuple[str, bytes]]
+        self, kb_ref: str, files: Sequence[tuple[str, bytes]], replace: bool = False
     ) -> list[DocumentRecord]:
-        return self.knowledge.add_documents(self.resolve_kb(kb_ref).id, files)
+        return self.knowledge.add_documents(self.resolve_kb(kb_ref).id, files, replace)
 
     def list_documents(self, kb_ref: str) -> list[DocumentRecord]:
         return self.knowledge.list_documents(self.resolve_kb(kb_ref).id)

@@ -257,6 +257,14 @@ def test_a_base_is_reindexed_with_another_model_from_the_page() -> None:
     assert "**[1] conges.md — Télétravail**" in joined(at)
 
 
+def test_uploads_replace_documents_of_the_same_name_unless_unticked() -> None:
+    indexed_base()
+    at = knowledge_page()
+    box = at.checkbox(key=state.KB_REPLACE)
+    assert box.value is True
+    assert box.label == "Remplacer les documents de même nom (nouvelle version)"
+
+
 def test_the_knowledge_page_speaks_english() -> None:
     indexed_base(files={"conges.md": FAQ.encode(), "vide.txt": b""})
     at = knowledge_page()

@@ -108,6 +108,9 @@ def upload(services: Services, kb: KnowledgeBaseRecord, documents: list[Document
         key=state.kb_upload_key(kb.id, state.kb_upload_nonce()),
         help=tr("ui.kb.upload.help"),
     )
+    replace = st.checkbox(
+        tr("ui.kb.replace"), value=True, key=state.KB_REPLACE, help=tr("ui.kb.replace.help")
+    )
     if st.button(
         tr("ui.kb.add"),
         type="primary",
@@ -117,7 +120,7 @@ def upload(services: Services, kb: KnowledgeBaseRecord, documents: list[Document
     ):
         try:
             returned = services.workspace.add_documents(
-                kb.id, [(file.name, file.getvalue()) for file in files or []]
+                kb.id, [(file.name, file.getvalue()) for file in files or []], replace=replace
             )
         except AtelierError as exc:
             show_error(exc)
@@ -127,6 +130,9 @@ def upload(services: Services, kb: KnowledgeBaseRecord, documents: list[Document
             state.kb_flash("success", counted(tr, "ui.kb.added", len(added)))
         for document in already:
             state.kb_flash("info", tr("ui.kb.already", name=document.filename))
+        for document in added:
+            if document.replaces:
+                state.kb_flash("info", tr("ui.kb.replacing", name=document.filename))
         state.renew_kb_upload()
         st.rerun()
 

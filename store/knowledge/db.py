@@ -98,24 +98,40 @@ class KnowledgeDb(Database):
         ]
 
     def kb_state(self, kb_id: str, conn: Connection | None = None) -> KbState | None:
-        query = select(bases.c.id, bases.c.embedder, bases.c.collection, bases.c.version).where(
-            bases.c.id == kb_id
-        )
+        query = select(
+            bases.c.id, bases.c.embedder, bases.c.collection, bases.c.version, bases.c.erasures
+        ).where(bases.c.id == kb_id)
         row = (conn.execute(query) if conn else self.read(lambda c: c.execute(query))).first()
-        return KbState(row.id, row.embedder, row.collection, row.version) if row else None
+        if row is None:
+            return None
+        return KbState(row.id, row.embedder, row.collection, row.version, row.erasures)
 
-    def switch_collection(self, kb_id: str, old: str, new: str, embedder: str) -> bool:
-        """Point the base at its rebuilt collection, unless someone switched it meanwhile."""
+    def switch_collection(
+        self, kb_id: str, old: str, new: str, embedder: str, erased: int = 0
+    ) -> bool:
+        """Point the base at its rebuilt collection, unless someone switched it meanwhile.
+        ``erased``: the base's ``erasures`` when the rebuild read what it still holds."""
 
         def work(conn: Connection) -> bool:
             state = self.kb_state(kb_id, conn)
             if state is None or state.collection != old:
                 return False
-            changes = {"collection": new, "embedder": embedder, "version": state.version + 1}
+            done = conn.execute(select(bases.c.erased).where(bases.c.id == kb_id)).scalar_one()
+            changes = {
+                "collection": new,
+                "embedder": embedder,
+                "version": state.version + 1,
+                "erased": max(done, erased),
+            }
             conn.execute(update(bases).where(bases.c.id == kb_id).values(changes))
             return True
 
         return self.write(work)
+
+    def unfinished_erasures(self) -> list[str]:
+        """The bases whose collection may still hold vectors of deleted documents."""
+        query = select(bases.c.id).where(bases.c.erasures > bases.c.erased)
+        return list(self.read(lambda conn: list(conn.execute(query).scalars())))
 
     def delete_kb(self, kb_id: str) -> list[str]:
         """Delete the base with its documents and chunks; returns the documents' ids."""
@@ -147,6 +163,7 @@ class KnowledgeDb(Database):
             if found is None:
                 row = {k: getattr(record, k) for k in DOCUMENT_FIELDS}
                 row.update(
+                    replaces=" ".join(record.replaces),
                     created_at=stamp(record.created_at),
                     updated_at=stamp(record.updated_at),
                     worker=worker,
@@ -155,7 +172,10 @@ class KnowledgeDb(Database):
                 return record.id, True
             if found.status != "failed":
                 return found.id, False
-            changes = queued(worker) | {"filename": record.filename}
+            changes = queued(worker) | {
+                "filename": record.filename,
+                "replaces": " ".join(record.replaces),
+            }
             conn.execute(update(documents).where(documents.c.id == found.id).values(changes))
             return found.id, True
 
@@ -238,13 +258,14 @@ class KnowledgeDb(Database):
 
     def finish(self, doc_id: str, worker: str, collection: str, done: Indexed) -> bool:
         """Write the chunks and mark the document ready, in one transaction, if ``worker``
-        still holds it and its base still uses ``collection``; else write nothing."""
+        still holds it and its base still uses ``collection``; else write nothing. The
+        documents it ``replaces`` are deleted in the same transaction."""
         # Analysed before the transaction, which should hold the write lock briefly.
         terms = [stored_terms(search_text(c, done.title)) for c in done.chunks]
 
-        def work(conn: Connection) -> bool:
+        def work(conn: Connection) -> int | None:
             found = conn.execute(
-                select(documents.c.kb_id).where(
+                select(documents.c.kb_id, documents.c.replaces).where(
                     documents.c.id == doc_id,
                     documents.c.status == "indexing",
                     documents.c.worker == worker,
@@ -252,7 +273,7 @@ class KnowledgeDb(Database):
             ).first()
             state = self.kb_state(found.kb_id, conn) if found else None
             if found is None or state is None or state.collection != collection:
-                return False
+                return None
             rows = [
                 {
                     "id": chunk_id,
@@ -282,12 +303,30 @@ class KnowledgeDb(Database):
                 "updated_at": stamp(utc_now()),
             }
             conn.execute(update(documents).where(documents.c.id == doc_id).values(changes))
+            replaced = self._remove_replaced(conn, found.kb_id, found.replaces.split())
             conn.execute(
-                update(bases).where(bases.c.id == found.kb_id).values(version=bases.c.version + 1)
+                update(bases)
+                .where(bases.c.id == found.kb_id)
+                .values(version=bases.c.version + 1, erasures=bases.c.erasures + replaced)
             )
-            return True
+            return replaced
 
-        return self.write(work)
+        replaced = self.write(work)
+        if replaced:
+            self.forget()  # the replaced documents' text, out of the WAL too
+        return replaced is not None
+
+    def _remove_replaced(self, conn: Connection, kb_id: str, doc_ids: list[str]) -> int:
+        """Delete the documents an upload replaces, in the transaction that makes it ready:
+        searches see the old version or the new one, never both, never neither."""
+        if not doc_ids:
+            return 0
+        where = (documents.c.kb_id == kb_id) & documents.c.id.in_(doc_ids)
+        present = list(conn.execute(select(documents.c.id).where(where)).scalars())
+        if present:
+            conn.execute(delete(chunks).where(chunks.c.document_id.in_(present)))
+            conn.execute(delete(documents).where(documents.c.id.in_(present)))
+        return len(present)
 
     def delete_document(self, doc_id: str) -> bool:
         def work(conn: Connection) -> bool:
@@ -299,7 +338,9 @@ class KnowledgeDb(Database):
             conn.execute(delete(chunks).where(chunks.c.document_id == doc_id))
             conn.execute(delete(documents).where(documents.c.id == doc_id))
             conn.execute(
-                update(bases).where(bases.c.id == kb_id).values(version=bases.c.version + 1)
+                update(bases)
+                .where(bases.c.id == kb_id)
+                .values(version=bases.c.version + 1, erasures=bases.c.erasures + 1)
             )
             return True
 

@@ -101,6 +101,7 @@ class Ingestion:
         limits: Limits | None = None,
         queue_size: int = 1000,
         on_abandoned: Callable[[str, str], None] | None = None,
+        on_ready: Callable[[DocumentRecord], None] | None = None,
     ) -> None:
         self._db = db
         self._vectors = vectors
@@ -112,15 +113,23 @@ class Ingestion:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._on_abandoned = on_abandoned
+        self._on_ready = on_ready
         self._stopping = threading.Event()
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
     # --- the caller's side -----------------------------------------------------------------
 
-    def submit(self, kb_id: str, files: Sequence[tuple[str, bytes]]) -> list[DocumentRecord]:
+    def submit(
+        self, kb_id: str, files: Sequence[tuple[str, bytes]], replace: bool = False
+    ) -> list[DocumentRecord]:
         """Record each file and queue it; a file already in the base (same content) gives
-        back the existing document instead."""
+        back the existing document instead. With ``replace``, the base's documents of the same
+        file name are deleted once the new one is ready (a new version of a procedure)."""
         self._uploads.mkdir(mode=0o700, parents=True, exist_ok=True)
+        by_name: dict[str, list[str]] = {}
+        if replace:
+            for existing in self._db.list_documents(kb_id=kb_id):
+                by_name.setdefault(existing.filename, []).append(existing.id)
         found: list[DocumentRecord] = []
         for filename, data in files:
             now = utc_now()
@@ -133,6 +142,7 @@ class Ingestion:
                 status="queued",
                 created_at=now,
                 updated_at=now,
+                replaces=tuple(by_name.get(filename, ())),
             )
             document, fresh = self._db.add_document(record, self.worker)
             if fresh:
@@ -313,7 +323,15 @@ class Ingestion:
 
     def _write_alone(self, item: _Prepared) -> None:
         if self._guarded(item.document, functools.partial(self._store, item)):
-            self.forget_upload(item.document.id)
+            self._ready(item.document)
+
+    def _ready(self, document: DocumentRecord) -> None:
+        self.forget_upload(document.id)
+        if document.replaces and self._on_ready is not None:
+            try:
+                self._on_ready(document)
+            except Exception:  # the next start finishes the erasure (``unfinished_erasures``)
+                log.exception("erasing what %s replaces failed", document.id)
 
     def _guarded(self, document: DocumentRecord, step: Callable[[], _T]) -> _T | None:
         """Run one step of indexing ``document``; on failure, record why and clean up."""
@@ -368,7 +386,7 @@ class Ingestion:
         rest: list[_Prepared] = []
         for item in group:
             if self._db.finish(item.document.id, self.worker, state.collection, item.done):
-                self.forget_upload(item.document.id)
+                self._ready(item.document)
             else:  # deleted, taken over, or the base switched collections: sorted out alone
                 rest.append(item)
         return rest

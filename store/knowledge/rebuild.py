@@ -72,7 +72,9 @@ class Rebuilder:
                         self._vectors.copy(state.collection, new, live)
                     else:
                         self._embed_missing(kb_id, new, embedder, on_progress)
-                    switched = self._db.switch_collection(kb_id, state.collection, new, embedder.id)
+                    switched = self._db.switch_collection(
+                        kb_id, state.collection, new, embedder.id, erased=state.erasures
+                    )
                     if switched:
                         self._embed_missing(kb_id, new, embedder, None)
                 finally:

@@ -99,6 +99,7 @@ class DocumentRecord:
     error: str = ""
     pages: int | None = None
     chunks: int = 0
+    replaces: tuple[str, ...] = ()  # documents this one replaces once it is ready
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,18 @@ MIGRATIONS: list[Migration] = [
         "kb_0002_chunk_terms",
         ["ALTER TABLE chunks ADD COLUMN terms TEXT NOT NULL DEFAULT ''"],
     ),
+    (
+        # ``erasures`` counts the deletions in a base, ``erased`` how many of them its current
+        # collection no longer holds (see ``rebuild``): a base whose erasure a stopped process
+        # left half done is finished at the next start. ``replaces``: the documents (ids, space
+        # separated) an upload replaces once it is ready.
+        "kb_0003_erasures_and_replacements",
+        [
+            "ALTER TABLE knowledge_bases ADD COLUMN erasures INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE knowledge_bases ADD COLUMN erased INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE documents ADD COLUMN replaces TEXT NOT NULL DEFAULT ''",
+        ],
+    ),
 ]
 
 
@@ -79,12 +91,13 @@ def _table(name: str, columns: str) -> TableClause:
 
 
 bases = _table(
-    "knowledge_bases", "id name owner description embedder collection version created_at"
+    "knowledge_bases",
+    "id name owner description embedder collection version created_at erasures erased",
 )
 documents = _table(
     "documents",
     "id kb_id filename title content_hash size status progress error pages chunks worker"
-    " created_at updated_at",
+    " created_at updated_at replaces",
 )
 chunks = _table(
     "chunks", "id kb_id document_id ordinal text page heading_path start_char end_char terms"
@@ -100,6 +113,7 @@ class KbState:
     embedder: str
     collection: str
     version: int
+    erasures: int = 0  # deletions so far (``erased``: see the migration)
 
 
 @dataclass(frozen=True)
@@ -157,4 +171,5 @@ def document_of(row: Any) -> DocumentRecord:
     data = {k: v for k, v in row._mapping.items() if k in DOCUMENT_FIELDS}
     data["created_at"] = datetime.fromisoformat(data["created_at"])
     data["updated_at"] = datetime.fromisoformat(data["updated_at"])
+    data["replaces"] = tuple(data.get("replaces", "").split())
     return DocumentRecord(**data)

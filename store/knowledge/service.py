@@ -76,12 +76,19 @@ class KnowledgeStore:
         self._embedders = embedders or default_embedders()
         self._rebuilder = Rebuilder(db, vectors, self.embedder)
         self.ingestion = Ingestion(
-            db, vectors, self.embedder, uploads, limits, on_abandoned=self._abandoned
+            db,
+            vectors,
+            self.embedder,
+            uploads,
+            limits,
+            on_abandoned=self._abandoned,
+            on_ready=self._replaced,
         )
         self._lexical = LexicalIndexes(db)
         self.closed = False
         if recover:
             self.ingestion.recover()
+            self._finish_erasures()
 
     @classmethod
     def open(
@@ -200,10 +207,18 @@ class KnowledgeStore:
 
     # --- documents -------------------------------------------------------------------------
 
-    def add_documents(self, kb_id: str, files: Sequence[tuple[str, bytes]]) -> list[DocumentRecord]:
-        """Queue the files for indexing and return at once (see ``ingestion``)."""
+    def add_documents(
+        self, kb_id: str, files: Sequence[tuple[str, bytes]], replace: bool = False
+    ) -> list[DocumentRecord]:
+        """Queue the files for indexing and return at once (see ``ingestion``); with
+        ``replace``, a file replaces the base's documents of the same name once it is ready."""
         self._state(kb_id)
-        return self.ingestion.submit(kb_id, files)
+        return self.ingestion.submit(kb_id, files, replace)
+
+    def settle(self, timeout: float = 3600.0) -> bool:
+        """Wait until this process's worker is done, erasure of replaced documents included
+        (a command about to exit)."""
+        return self.ingestion.idle(timeout)
 
     def wait(
         self,
@@ -233,6 +248,37 @@ class KnowledgeStore:
         # Unfindable at once, even if the rebuild below fails; erased by the rebuild.
         self._vectors.remove_document(state.collection, doc_id)
         self._rebuilder.rebuild(document.kb_id)
+
+    def _replaced(self, document: DocumentRecord) -> None:
+        """``document`` is ready and the documents it replaces were deleted with it: make their
+        vectors unfindable, forget their uploads, then erase their vectors for real."""
+        state = self._db.kb_state(document.kb_id)
+        if state is None:
+            return
+        self._lexical.forget(document.kb_id)
+        for old in document.replaces:
+            self.ingestion.forget_upload(old)
+            self._vectors.remove_document(state.collection, old)
+        self._rebuilder.rebuild(document.kb_id)
+
+    def _finish_erasures(self) -> None:
+        """Rebuild, in the background, the bases whose erasure a stopped process left half done
+        (their deleted documents' text is gone; vectors may remain in Chroma's files)."""
+        pending = self._db.unfinished_erasures()
+        if not pending:
+            return
+
+        def erase() -> None:
+            for kb_id in pending:
+                if self.closed:
+                    return
+                try:
+                    self._rebuilder.rebuild(kb_id)
+                except Exception:  # tried again at the next start
+                    log.exception("finishing the erasure of %s failed", kb_id)
+
+        log.info("finishing the erasure of %d knowledge base(s)", len(pending))
+        threading.Thread(target=erase, name="atelier-erasure", daemon=True).start()
 
     def _abandoned(self, kb_id: str, doc_id: str) -> None:
         """A worker dropped a document it was indexing: if it was deleted meanwhile, vectors

@@ -230,8 +230,13 @@ class Workspace:
             raise NotFound("kb.document_not_found", ref=doc_id)
         return document
 
-    def delete_document(self, kb_ref: str, doc_id: str) -> None:
-        self.knowledge.delete_document(self.get_document(kb_ref, doc_id).id)
+    def delete_document(self, kb_ref: str, doc_id: str, wait: bool = True) -> None:
+        """``wait=False``: the vectors are erased from Chroma's files in the background (the
+        text is gone, and the document unfindable, at once)."""
+        self.knowledge.delete_document(self.get_document(kb_ref, doc_id).id, wait)
+
+    def kb_erasing(self, kb_ref: str) -> bool:
+        return self.knowledge.erasing(self.resolve_kb(kb_ref).id)
 
     def wait_for_documents(
         self,

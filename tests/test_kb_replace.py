@@ -125,3 +125,23 @@ def test_the_cli_replaces_with_replace(tmp_path: Path) -> None:
     assert len(listed) == 1 and listed[0]["filename"] == "conges.md"
     found = json.loads(runner.invoke(app, ["kb", "search", "RH", "jours", "--json"]).stdout)
     assert "30 jours" in found["hits"][0]["text"]
+
+
+def test_a_document_deleted_without_waiting_is_erased_in_the_background(
+    store: KnowledgeStore,
+) -> None:
+    kb = store.create_kb("RH", "alice")
+    canary = uuid.uuid4().hex
+    ready(store, store.add_documents(kb.id, [("cantine.md", version("cantine", 10))]))
+    (doc,) = ready(store, store.add_documents(kb.id, [("secret.md", version(canary, 15))]))
+    vector = vectors_of_document(store, kb.id, doc.id)[chunk_ids(doc.id, 1)[0]]
+
+    store.delete_document(doc.id, wait=False)
+    # At once: gone from the list, from searches, and its text from every file.
+    assert [d.filename for d in store.list_documents(kb.id)] == ["cantine.md"]
+    assert all(p.document_id != doc.id for p in store.search([kb.id], canary, k=5))
+    assert files_holding(canary.encode(), data_dir()) == []
+    # Then its vectors, in the background.
+    assert store.settle(30)
+    assert not store.erasing(kb.id)
+    assert files_holding_vector(vector, data_dir()) == []

@@ -173,7 +173,7 @@ def document_row(services: Services, kb: KnowledgeBaseRecord, document: Document
 def delete_document(services: Services, kb: KnowledgeBaseRecord, document: DocumentRecord) -> None:
     try:
         with st.spinner(tr("ui.kb.deleting")):
-            services.workspace.delete_document(kb.id, document.id)
+            services.workspace.delete_document(kb.id, document.id, wait=False)
     except AtelierError as exc:
         state.kb_flash("warning", exc.message(state.language()))
     else:
@@ -323,6 +323,8 @@ def base_panel(services: Services, kb: KnowledgeBaseRecord) -> None:
     if kb.description:
         st.write(kb.description)
     st.caption(summary_line(summary, tr))
+    if services.workspace.kb_erasing(kb.id):
+        st.info(tr("ui.kb.erasing"), icon=":material/auto_delete:")
     model_warning(services, kb)
     upload(services, kb, documents)
     st.subheader(tr("ui.kb.documents.title"))

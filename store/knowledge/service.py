@@ -44,6 +44,7 @@ from store.knowledge.embedders import (
     default_embedders,
 )
 from store.knowledge.embedding import model_of
+from store.knowledge.erasure import Eraser
 from store.knowledge.fusion import BM25_WEIGHT, CANDIDATES, DENSE_WEIGHT, rrf
 from store.knowledge.ingestion import Ingestion
 from store.knowledge.lexical_cache import LexicalIndexes
@@ -85,6 +86,7 @@ class KnowledgeStore:
             on_ready=self._replaced,
         )
         self._lexical = LexicalIndexes(db)
+        self._eraser = Eraser(self._rebuilder.rebuild)
         self.closed = False
         if recover:
             self.ingestion.recover()
@@ -112,6 +114,8 @@ class KnowledgeStore:
         self.closed = True
         self._lexical.closed = True
         self.ingestion.close()
+        self._eraser.close()
+        self._eraser.idle(30.0)  # let a rebuild under way finish rather than cut it in two
         self._vectors.close()
         self._db.close()
 
@@ -216,9 +220,14 @@ class KnowledgeStore:
         return self.ingestion.submit(kb_id, files, replace)
 
     def settle(self, timeout: float = 3600.0) -> bool:
-        """Wait until this process's worker is done, erasure of replaced documents included
-        (a command about to exit)."""
-        return self.ingestion.idle(timeout)
+        """Wait until this process's worker is done and the documents deleted or replaced are
+        erased (a command about to exit)."""
+        return self.ingestion.idle(timeout) and self._eraser.idle(timeout)
+
+    def erasing(self, kb_id: str) -> bool:
+        """Whether deleted documents of the base still have vectors in Chroma's files (being
+        erased in the background). Their text is already gone, and they are never found."""
+        return kb_id in self._db.unfinished_erasures()
 
     def wait(
         self,
@@ -238,16 +247,21 @@ class KnowledgeStore:
             raise document_not_found(doc_id)
         return document
 
-    def delete_document(self, doc_id: str) -> None:
-        """Erase the document: chunk rows, uploaded bytes, and vectors (see the module doc)."""
+    def delete_document(self, doc_id: str, wait: bool = True) -> None:
+        """Erase the document: chunk rows, uploaded bytes, and vectors (see the module doc).
+        The vectors are erased from Chroma's files by rebuilding the base's collection: now,
+        or in the background (``wait=False``: the builder; see ``erasure``)."""
         document = self.get_document(doc_id)
         state = self._state(document.kb_id)
         self._db.delete_document(doc_id)
         self._lexical.forget(document.kb_id)
         self.ingestion.forget_upload(doc_id)
-        # Unfindable at once, even if the rebuild below fails; erased by the rebuild.
+        # Unfindable at once, even if the rebuild fails; erased by the rebuild.
         self._vectors.remove_document(state.collection, doc_id)
-        self._rebuilder.rebuild(document.kb_id)
+        if wait:
+            self._rebuilder.rebuild(document.kb_id)
+        else:
+            self._eraser.schedule(document.kb_id)
 
     def _replaced(self, document: DocumentRecord) -> None:
         """``document`` is ready and the documents it replaces were deleted with it: make their
@@ -259,26 +273,16 @@ class KnowledgeStore:
         for old in document.replaces:
             self.ingestion.forget_upload(old)
             self._vectors.remove_document(state.collection, old)
-        self._rebuilder.rebuild(document.kb_id)
+        self._eraser.schedule(document.kb_id)
 
     def _finish_erasures(self) -> None:
         """Rebuild, in the background, the bases whose erasure a stopped process left half done
         (their deleted documents' text is gone; vectors may remain in Chroma's files)."""
         pending = self._db.unfinished_erasures()
-        if not pending:
-            return
-
-        def erase() -> None:
-            for kb_id in pending:
-                if self.closed:
-                    return
-                try:
-                    self._rebuilder.rebuild(kb_id)
-                except Exception:  # tried again at the next start
-                    log.exception("finishing the erasure of %s failed", kb_id)
-
-        log.info("finishing the erasure of %d knowledge base(s)", len(pending))
-        threading.Thread(target=erase, name="atelier-erasure", daemon=True).start()
+        if pending:
+            log.info("finishing the erasure of %d knowledge base(s)", len(pending))
+        for kb_id in pending:
+            self._eraser.schedule(kb_id)
 
     def _abandoned(self, kb_id: str, doc_id: str) -> None:
         """A worker dropped a document it was indexing: if it was deleted meanwhile, vectors

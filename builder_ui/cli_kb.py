@@ -457,7 +457,7 @@ def remove(
             workspace.delete_kb(base.id)
             say(t("cli.kb.rm.done_kb", name=base.name, id=base.id))
             return
-        document = _find_document(workspace, base.id, doc)
+        document = find_document(workspace, base.id, doc)
         question = t(
             "cli.kb.rm.confirm_doc", file=document.filename, id=document.id, name=base.name
         )
@@ -466,7 +466,7 @@ def remove(
         say(t("cli.kb.rm.done_doc", file=document.filename, id=document.id, name=base.name))
 
 
-def _find_document(workspace: Workspace, kb_id: str, ref: str) -> DocumentRecord:
+def find_document(workspace: Workspace, kb_id: str, ref: str) -> DocumentRecord:
     """A document of the base by id, or by file name when only one has it."""
     wanted = ref.strip()
     try:

@@ -12,6 +12,7 @@ from builder_ui.state_keys import (
     KB_NEW_DESCRIPTION,
     KB_NEW_NAME,
     KB_NEW_RESET,
+    KB_PASSAGES,
     KB_PICKER,
     KB_SELECTED,
     KB_UPLOAD_NONCE,
@@ -21,6 +22,7 @@ __all__ = [
     "ask_kb_confirm",
     "kb_confirm",
     "kb_flash",
+    "kb_passages_shown",
     "kb_selected",
     "kb_upload_nonce",
     "remember_kb",
@@ -28,6 +30,7 @@ __all__ = [
     "reset_new_kb_form",
     "seed_kb_picker",
     "select_kb",
+    "show_kb_passages",
     "take_kb_flashes",
     "take_new_kb_form_reset",
 ]
@@ -38,12 +41,14 @@ _CONFIRM: Slot[tuple[str, str] | None] = optional(KB_CONFIRM)  # ("document", id
 _UPLOAD = Counter(KB_UPLOAD_NONCE)  # renews the file picker once its files are added
 _NOTICES = Notices(KB_FLASH)
 _NEW_RESET = Slot(KB_NEW_RESET, bool)
+_PASSAGES: Slot[str | None] = optional(KB_PASSAGES)  # one document's passages at a time
 
 # Each slot's accessors, one line a slot.
 kb_selected = _SELECTED.get
 kb_confirm, ask_kb_confirm = _CONFIRM.get, _CONFIRM.set
 kb_upload_nonce, renew_kb_upload = _UPLOAD.get, _UPLOAD.renew
 kb_flash, take_kb_flashes = _NOTICES.add, _NOTICES.take
+kb_passages_shown, show_kb_passages = _PASSAGES.get, _PASSAGES.set
 
 
 def select_kb(kb_id: str | None) -> None:

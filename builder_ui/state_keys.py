@@ -125,6 +125,7 @@ KB_NEW_RESET = "kb.new.reset"  # empty the "new base" form on the next run
 KB_CONFIRM = "kb.confirm"  # what awaits confirmation: ("document", id) or ("base", id)
 KB_DELETE_BASE = "kb.delete_base"
 KB_REINDEX = "kb.reindex"
+KB_PASSAGES = "kb.passages"  # the document whose passages are shown
 KB_CONFIRM_YES = "kb.confirm.yes"
 KB_CONFIRM_NO = "kb.confirm.no"
 
@@ -187,6 +188,7 @@ admin_install_delete_key = _per_item("admin.install_secret.delete.")
 kb_embedder_key = _per_item("kb.embedder.")
 kb_search_key = _per_item("kb.search.")
 kb_delete_document_key = _per_item("kb.delete_document.")
+kb_passages_key = _per_item("kb.passages.")  # "show the text read" of a document
 
 
 def kb_upload_key(kb_id: str, nonce: int) -> str:

@@ -23,7 +23,7 @@ from store.records import AgentRecord, Catalogue, RunRecord, ThreadRecord, Versi
 
 if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma: only on use
     from store.knowledge.embedders import EmbedderInfo
-    from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord, Passage
+    from store.knowledge.records import Chunk, DocumentRecord, KnowledgeBaseRecord, Passage
     from store.knowledge.service import KnowledgeStore, SearchMode
     from store.secrets import SecretInfo, SecretStore
 
@@ -234,6 +234,9 @@ class Workspace:
         """``wait=False``: the vectors are erased from Chroma's files in the background (the
         text is gone, and the document unfindable, at once)."""
         self.knowledge.delete_document(self.get_document(kb_ref, doc_id).id, wait)
+
+    def document_passages(self, kb_ref: str, doc_id: str) -> list[Chunk]:
+        return self.knowledge.document_passages(self.get_document(kb_ref, doc_id).id)
 
     def kb_erasing(self, kb_ref: str) -> bool:
         return self.knowledge.erasing(self.resolve_kb(kb_ref).id)

@@ -257,6 +257,21 @@ def test_a_base_is_reindexed_with_another_model_from_the_page() -> None:
     assert "**[1] conges.md — Télétravail**" in joined(at)
 
 
+def test_the_text_read_from_a_document_is_shown_on_request() -> None:
+    kb_id = indexed_base()
+    (document,) = stored().workspace.list_documents(kb_id)
+    at = knowledge_page()
+    toggle = at.button(key=state.kb_passages_key(document.id))
+    assert toggle.label == f"Voir le texte lu ({document.chunks} passages)"
+    assert not any("quinze jours avant le départ" in m.value for m in at.markdown)
+    toggle.click().run()
+    assert not at.exception, at.exception
+    assert any(m.value.startswith(">") and "quinze jours" in m.value for m in at.markdown)
+    assert "Passage 1 · Congés › Poser un congé" in joined(at)
+    at.button(key=state.kb_passages_key(document.id)).click().run()
+    assert not any("quinze jours avant le départ" in m.value for m in at.markdown)
+
+
 def test_uploads_replace_documents_of_the_same_name_unless_unticked() -> None:
     indexed_base()
     at = knowledge_page()

@@ -232,3 +232,16 @@ def test_help_lists_the_kb_commands() -> None:
     result = ok("kb", "--help")
     for command in ("create", "add", "list", "docs", "search", "rm"):
         assert command in result.stdout
+
+
+def test_show_prints_what_was_read_passage_by_passage(kb: str) -> None:
+    shown = ok("kb", "show", "RH", "conges.md").stdout
+    assert "[1] · Congés › Report des congés" in shown
+    assert "reportés jusqu'au 31 mars" in shown
+    as_data = as_json("kb", "show", "RH", "conges.md")
+    assert as_data["filename"] == "conges.md" and as_data["status"] == "ready"
+    texts = [p["text"] for p in as_data["passages"]]
+    assert any("deux jours par semaine" in text for text in texts)
+    assert [p["ordinal"] for p in as_data["passages"]] == list(range(len(texts)))
+    missing = atelier("kb", "show", "RH", "absent.md")
+    assert missing.exit_code == 3 and "absent.md" in missing.stderr

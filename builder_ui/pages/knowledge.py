@@ -158,6 +158,7 @@ def document_row(services: Services, kb: KnowledgeBaseRecord, document: Document
             st.error(plain_reason(document.error, tr), icon=":material/error:")
         else:
             st.caption(f"{ready_detail(document, tr)} · {size}")
+            passages_toggle(services, kb, document)
         if state.kb_confirm() == ("document", document.id):
             answer = confirm(
                 tr("ui.kb.delete_document.confirm", name=document.filename),
@@ -168,6 +169,36 @@ def document_row(services: Services, kb: KnowledgeBaseRecord, document: Document
                 if answer:
                     delete_document(services, kb, document)
                 st.rerun()
+
+
+def passages_toggle(services: Services, kb: KnowledgeBaseRecord, document: DocumentRecord) -> None:
+    """ "Show the text read": the document's passages as indexed (check a scan's OCR, or why
+    a passage is found), one document at a time."""
+    shown = state.kb_passages_shown() == document.id
+    label = tr("ui.kb.passages.hide" if shown else "ui.kb.passages.show", count=document.chunks)
+    if st.button(
+        label,
+        key=state.kb_passages_key(document.id),
+        icon=":material/visibility_off:" if shown else ":material/visibility:",
+        type="tertiary",
+    ):
+        state.show_kb_passages(None if shown else document.id)
+        st.rerun()
+    if not shown:
+        return
+    try:
+        passages = services.workspace.document_passages(kb.id, document.id)
+    except AtelierError as exc:
+        show_error(exc)
+        return
+    for passage in passages:
+        where = [tr("ui.kb.passages.number", number=passage.ordinal + 1)]
+        if passage.page is not None:
+            where.append(tr("ui.kb.passages.page", page=passage.page))
+        if passage.heading_path:
+            where.append(" › ".join(passage.heading_path))
+        st.caption(escape_markdown(" · ".join(where)))
+        st.markdown(quoted(passage.text))
 
 
 def delete_document(services: Services, kb: KnowledgeBaseRecord, document: DocumentRecord) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from store.database import Database, stamp, utc_now
 from store.knowledge.chunking import search_text
 from store.knowledge.lexical import analyze, stored_terms, terms_from_storage
-from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord
+from store.knowledge.records import Chunk, DocumentRecord, KnowledgeBaseRecord
 from store.knowledge.schema import (
     DOCUMENT_FIELDS,
     MIGRATIONS,
@@ -408,6 +408,11 @@ class KnowledgeDb(Database):
             for r in conn.execute(query):
                 analysed[r.id] = analyze(search_text(chunk_of(r), r.title))
         return analysed
+
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        """The document's passages as indexed, in reading order."""
+        query = select(chunks).where(chunks.c.document_id == doc_id).order_by(chunks.c.ordinal)
+        return [chunk_of(r) for r in self.read(lambda conn: list(conn.execute(query)))]
 
     def chunk_rows(self, ids: Sequence[str]) -> dict[str, ChunkRow]:
         query = (

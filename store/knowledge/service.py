@@ -49,7 +49,13 @@ from store.knowledge.fusion import BM25_WEIGHT, CANDIDATES, DENSE_WEIGHT, rrf
 from store.knowledge.ingestion import Ingestion
 from store.knowledge.lexical_cache import LexicalIndexes
 from store.knowledge.rebuild import Progress, Rebuilder
-from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord, Limits, Passage
+from store.knowledge.records import (
+    Chunk,
+    DocumentRecord,
+    KnowledgeBaseRecord,
+    Limits,
+    Passage,
+)
 from store.knowledge.schema import KbState
 from store.knowledge.vectors import VectorIndex
 
@@ -246,6 +252,10 @@ class KnowledgeStore:
         if document is None:
             raise document_not_found(doc_id)
         return document
+
+    def document_passages(self, doc_id: str) -> list[Chunk]:
+        """What was read from the document, passage by passage (empty until it is ready)."""
+        return self._db.document_chunks(self.get_document(doc_id).id)
 
     def delete_document(self, doc_id: str, wait: bool = True) -> None:
         """Erase the document: chunk rows, uploaded bytes, and vectors (see the module doc).

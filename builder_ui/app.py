@@ -29,26 +29,26 @@ with st.sidebar:
 
 pages = [
     st.Page(
-        "pages/home.py",
+        "views/home.py",
         title=tr("ui.nav.home"),
         icon=":material/home:",
         url_path="accueil",
         default=True,
     ),
     st.Page(
-        "pages/editor.py",
+        "views/editor.py",
         title=tr("ui.nav.editor"),
         icon=":material/edit_note:",
         url_path="editeur",
     ),
     st.Page(
-        "pages/knowledge.py",
+        "views/knowledge.py",
         title=tr("ui.nav.knowledge"),
         icon=":material/library_books:",
         url_path="connaissances",
     ),
     st.Page(
-        "pages/admin.py",
+        "views/admin.py",
         title=tr("ui.nav.admin"),
         icon=":material/admin_panel_settings:",
         url_path="administration",

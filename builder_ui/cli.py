@@ -8,6 +8,7 @@ store, model providers, Streamlit) are imported inside the commands that use the
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -87,6 +88,10 @@ def ui(
         from agents.errors import InternalError
 
         raise InternalError("cli.ui.missing_app", path=str(page))
+    from store.knowledge.records import Limits
+
+    # The file picker says, and enforces, the same size limit as the knowledge store.
+    upload_mb = max(1, math.ceil(Limits.from_env().max_file_mb))
     command = [
         sys.executable,
         "-m",
@@ -103,6 +108,8 @@ def ui(
         "false",
         "--client.toolbarMode",
         "minimal",
+        "--server.maxUploadSize",
+        str(upload_mb),
     ]
     say(t("cli.ui.starting", url=f"http://127.0.0.1:{port}"))
     try:

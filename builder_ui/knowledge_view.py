@@ -1,7 +1,7 @@
 """What the knowledge pages show, worked out without Streamlit: the state of a base's documents,
 where a passage comes from, the bases an agent can attach.
 
-The page ``pages/knowledge.py``, the editor's "Base de connaissances" section and the preview's
+The page ``views/knowledge.py``, the editor's "Base de connaissances" section and the preview's
 sources read these, so what a person sees is tested without a browser.
 """
 

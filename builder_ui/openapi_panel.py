@@ -35,7 +35,7 @@ from builder_ui.state import tr
 from builder_ui.transcript import escape_markdown
 
 SOURCES = ("file", "url", "text")
-ADMIN_PAGE = "pages/admin.py"
+ADMIN_PAGE = "views/admin.py"
 SHOWN_OPERATIONS = 6
 
 

@@ -255,13 +255,13 @@ def test_open_an_agent_and_load_an_older_version() -> None:
     at.text_input(key=state.W_NAME).input("Second nom")
     save(at)
 
-    at.switch_page("pages/home.py").run()
+    at.switch_page("views/home.py").run()
     agent = stored().list_agents()[0]
     assert any("Second nom" in text for text in texts(at))
     at.button(key=state.home_open_key(agent.id)).click().run()
     assert at.text_input(key=state.W_NAME).value == "Second nom"
     # AppTest keeps the page it was told to show: follow the app's own switch to the editor.
-    at.switch_page("pages/editor.py")
+    at.switch_page("views/editor.py")
 
     at.button(key=state.version_load_key(1)).click().run()
     assert at.text_input(key=state.W_NAME).value == "Premier nom"
@@ -275,8 +275,8 @@ def test_typed_values_survive_a_trip_to_the_home_page() -> None:
     at = new_agent(start())
     type_agent(at, "Brouillon", "À ne pas perdre.")
     at.run()
-    at.switch_page("pages/home.py").run()
-    at.switch_page("pages/editor.py").run()
+    at.switch_page("views/home.py").run()
+    at.switch_page("views/editor.py").run()
     assert at.text_input(key=state.W_NAME).value == "Brouillon"
     assert at.text_area(key=state.W_INSTRUCTIONS).value == "À ne pas perdre."
 

@@ -32,7 +32,7 @@ from tools.openapi import HttpActionConfig, OpenApiError
 from tools.registry import ToolContext, default_registry
 
 APP = str(Path(__file__).resolve().parents[1] / "builder_ui" / "app.py")
-ADMIN = "pages/admin.py"
+ADMIN = "views/admin.py"
 TIMEOUT_S = 60
 SECRET_VALUE = "sk-tres-secret-0123456789"
 LOOKUP_TEXT = "Donne la population d'une ville française."

@@ -56,7 +56,7 @@ from store.knowledge.service import close_knowledge_stores
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "builder_ui" / "app.py")
-KNOWLEDGE_PAGE = "pages/knowledge.py"
+KNOWLEDGE_PAGE = "views/knowledge.py"
 TIMEOUT_S = 60
 
 FAQ = """# Congés
@@ -262,7 +262,8 @@ def test_the_text_read_from_a_document_is_shown_on_request() -> None:
     (document,) = stored().workspace.list_documents(kb_id)
     at = knowledge_page()
     toggle = at.button(key=state.kb_passages_key(document.id))
-    assert toggle.label == f"Voir le texte lu ({document.chunks} passages)"
+    assert toggle.label == f"Voir le texte lu ({document.chunks} passages)"  # two: "Congés" has two
+    assert counted(tr, "ui.kb.passages.show", 1) == "Voir le texte lu (1 passage)"
     assert not any("quinze jours avant le départ" in m.value for m in at.markdown)
     toggle.click().run()
     assert not at.exception, at.exception
@@ -330,7 +331,7 @@ knowledge:
     agent = stored().list_agents()[0]
     at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
     at.button(key=state.home_open_key(agent.id)).click().run()
-    at.switch_page("pages/editor.py").run()
+    at.switch_page("views/editor.py").run()
     assert not at.exception, at.exception
     bases = at.multiselect(key=state.W_KB_BASES)
     assert bases.value == ["Procédures RH", "Archives 2019"]

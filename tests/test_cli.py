@@ -386,7 +386,11 @@ def test_ui_starts_streamlit_on_loopback(tmp_path: Path, monkeypatch: pytest.Mon
         "--server.headless": "true",
         "--browser.gatherUsageStats": "false",
         "--client.toolbarMode": "minimal",
+        "--server.maxUploadSize": "50",  # the knowledge store's file limit (ATELIER_KB_MAX_FILE_MB)
     }
+    monkeypatch.setenv("ATELIER_KB_MAX_FILE_MB", "12.5")
+    ok("ui")
+    assert calls[-1][calls[-1].index("--server.maxUploadSize") + 1] == "13"
 
 
 def test_an_unexpected_error_is_one_line_and_the_trace_goes_to_the_log(

@@ -175,7 +175,9 @@ def passages_toggle(services: Services, kb: KnowledgeBaseRecord, document: Docum
     """ "Show the text read": the document's passages as indexed (check a scan's OCR, or why
     a passage is found), one document at a time."""
     shown = state.kb_passages_shown() == document.id
-    label = tr("ui.kb.passages.hide" if shown else "ui.kb.passages.show", count=document.chunks)
+    label = (
+        tr("ui.kb.passages.hide") if shown else counted(tr, "ui.kb.passages.show", document.chunks)
+    )
     if st.button(
         label,
         key=state.kb_passages_key(document.id),

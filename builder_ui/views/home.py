@@ -9,7 +9,7 @@ from builder_ui import state
 from builder_ui.editor_model import blank_values, values_from_spec
 from builder_ui.state import tr
 
-EDITOR_PAGE = "pages/editor.py"
+EDITOR_PAGE = "views/editor.py"
 TEMPLATE_COLUMNS = 3
 
 services = state.services()

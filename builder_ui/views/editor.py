@@ -28,7 +28,7 @@ from builder_ui.state import tr, tr_or
 from tools.openapi import TOOL_ID as HTTP_ACTION
 from tools.registry import ToolDefinition
 
-KNOWLEDGE_PAGE = "pages/knowledge.py"
+KNOWLEDGE_PAGE = "views/knowledge.py"
 KNOWLEDGE_BOUNDS = {f.name: f for f in form_fields(KnowledgeSettings)}  # the spec's limits
 
 

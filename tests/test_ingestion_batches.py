@@ -13,6 +13,7 @@ from store.config import data_dir
 from store.knowledge import ingestion
 from store.knowledge.embedders import EmbedderInfo, EmbedderRegistry, HashingEmbedder
 from store.knowledge.embedding import EmbedderUnavailable
+from store.knowledge.records import DocumentRecord
 from store.knowledge.service import KnowledgeStore, close_knowledge_stores
 
 
@@ -49,6 +50,19 @@ def gated(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[KnowledgeStore, Gat
     close_knowledge_stores()
 
 
+def queued_behind_one(
+    store: KnowledgeStore, embedder: GatedEmbedder, files: list[tuple[str, bytes]]
+) -> tuple[str, list[DocumentRecord]]:
+    """A base; a first note the worker holds (its embedder waits at the gate) while ``files``
+    are queued behind it; then the gate opens. The base's id and every document, in order."""
+    kb = store.create_kb("Notes", "alice")
+    (first,) = store.add_documents(kb.id, [note(0)])
+    assert embedder.entered.wait(10)
+    rest = store.add_documents(kb.id, files)
+    embedder.gate.set()
+    return kb.id, [first, *rest]
+
+
 def note(i: int, extra: str = "") -> tuple[str, bytes]:
     return f"note-{i}.txt", f"Note de service numéro {i} sur la cantine. {extra}".encode()
 
@@ -57,16 +71,12 @@ def test_small_documents_are_embedded_together(
     gated: tuple[KnowledgeStore, GatedEmbedder],
 ) -> None:
     store, embedder = gated
-    kb = store.create_kb("Notes", "alice")
-    (first,) = store.add_documents(kb.id, [note(0)])
-    assert embedder.entered.wait(10)  # the worker holds the first note
-    rest = store.add_documents(kb.id, [note(i) for i in range(1, 9)])
-    embedder.gate.set()
+    kb_id, documents = queued_behind_one(store, embedder, [note(i) for i in range(1, 9)])
 
-    final = store.wait([d.id for d in [first, *rest]], timeout=30)
+    final = store.wait([d.id for d in documents], timeout=30)
     assert [d.status for d in final] == ["ready"] * 9
     assert embedder.calls == [1, 8]  # the eight queued meanwhile: one call, one write
-    hits = store.search([kb.id], "note de service numéro 7", k=9)
+    hits = store.search([kb_id], "note de service numéro 7", k=9)
     assert {h.document_id for h in hits} == {d.id for d in final}
 
 
@@ -74,13 +84,9 @@ def test_a_failure_in_a_batch_lands_on_its_own_document(
     gated: tuple[KnowledgeStore, GatedEmbedder],
 ) -> None:
     store, embedder = gated
-    kb = store.create_kb("Notes", "alice")
-    (first,) = store.add_documents(kb.id, [note(0)])
-    assert embedder.entered.wait(10)
-    rest = store.add_documents(kb.id, [note(1), note(2, "POISON"), note(3)])
-    embedder.gate.set()
+    kb_id, documents = queued_behind_one(store, embedder, [note(1), note(2, "POISON"), note(3)])
 
-    final = {d.filename: d for d in store.wait([d.id for d in [first, *rest]], timeout=30)}
+    final = {d.filename: d for d in store.wait([d.id for d in documents], timeout=30)}
     assert {name: d.status for name, d in final.items()} == {
         "note-0.txt": "ready",
         "note-1.txt": "ready",
@@ -90,23 +96,20 @@ def test_a_failure_in_a_batch_lands_on_its_own_document(
     assert "refused this text" in final["note-2.txt"].error
     assert embedder.calls == [1, 3, 1, 1, 1]  # together, then each alone
     poisoned = final["note-2.txt"].id
-    assert all(h.document_id != poisoned for h in store.search([kb.id], "POISON cantine", k=10))
+    assert all(h.document_id != poisoned for h in store.search([kb_id], "POISON cantine", k=10))
 
 
 def test_a_large_file_is_never_grouped_with_small_ones(
     gated: tuple[KnowledgeStore, GatedEmbedder],
 ) -> None:
     store, embedder = gated
-    kb = store.create_kb("Notes", "alice")
-    (first,) = store.add_documents(kb.id, [note(0)])
-    assert embedder.entered.wait(10)
     paragraph = "Règlement intérieur, article {i} : chaque agent respecte les horaires. "
     big = "\n\n".join(paragraph.format(i=i) * 6 for i in range(700)).encode()
     assert len(big) > ingestion.SMALL_FILE
-    rest = store.add_documents(kb.id, [note(1), note(2), ("reglement.txt", big), note(3)])
-    embedder.gate.set()
+    files = [note(1), note(2), ("reglement.txt", big), note(3)]
+    _, documents = queued_behind_one(store, embedder, files)
 
-    final = store.wait([d.id for d in [first, *rest]], timeout=60)
+    final = store.wait([d.id for d in documents], timeout=60)
     assert [d.status for d in final] == ["ready"] * 5
     # The two notes queued before the large file are written before it is even read; the
     # large one goes alone, in batches; the note after it, alone.

@@ -288,6 +288,8 @@ def test_the_knowledge_page_speaks_english() -> None:
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["Knowledge bases"]
     assert [text for text in shown(at) if "ui." in text] == []
+    (failed,) = at.error  # stored once, read in the visitor's language
+    assert failed.value.startswith("The file vide.txt is empty"), failed.value
 
 
 # --- the editor --------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from builder_ui.knowledge_view import (
 from builder_ui.services import Services
 from builder_ui.state import tr, tr_or
 from builder_ui.transcript import escape_markdown
+from store.knowledge.failures import failure_text
 from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord
 
 REFRESH_S = 1.0
@@ -155,7 +156,8 @@ def document_row(services: Services, kb: KnowledgeBaseRecord, document: Document
         if is_pending(document):
             st.progress(progress_value(document), text=status_label(document, tr))
         elif document.status == "failed":
-            st.error(plain_reason(document.error, tr), icon=":material/error:")
+            reason = failure_text(document.failure, state.language())
+            st.error(plain_reason(reason, tr), icon=":material/error:")
         else:
             st.caption(f"{ready_detail(document, tr)} · {size}")
             passages_toggle(services, kb, document)

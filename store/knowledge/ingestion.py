@@ -38,12 +38,12 @@ from pathlib import Path
 from typing import TypeVar
 
 from agents.errors import UserError
-from agents.i18n import t
 from store.database import utc_now
 from store.knowledge.chunking import chunk_document, search_text
 from store.knowledge.db import KnowledgeDb
 from store.knowledge.embedders import Embedder, EmbedderError
 from store.knowledge.embedding import model_of
+from store.knowledge.failures import failure, failure_of
 from store.knowledge.parsing import parse_document, too_slow
 from store.knowledge.records import DocumentRecord, Limits
 from store.knowledge.schema import Indexed, KbState
@@ -235,7 +235,7 @@ class Ingestion:
                 if self._db.requeue(document.id, self.worker, ("queued", "indexing")):
                     self._enqueue(document.id)
             else:
-                self._db.fail(document.id, t("kb.interrupted"))
+                self._db.fail(document.id, failure("kb.interrupted"))
             taken.append(document.id)
         if taken:
             log.info("took over %d document(s) left by a stopped worker", len(taken))
@@ -345,13 +345,13 @@ class Ingestion:
         except _Stopping:
             self._db.requeue(document.id, "", ("indexing",))
         except UserError as exc:  # DocumentRejected among them: the reason is for people
-            self._failed(document, exc.message())
+            self._failed(document, failure_of(exc))
         except EmbedderError as exc:
             log.warning("indexing %s: the embedder failed: %s", document.id, exc)
-            self._failed(document, t("kb.embedder_failed", reason=exc))
+            self._failed(document, failure("kb.embedder_failed", reason=str(exc)))
         except Exception as exc:
             log.exception("indexing %s (%s) failed", document.filename, document.id)
-            self._failed(document, t("kb.failed_internal", error=type(exc).__name__))
+            self._failed(document, failure("kb.failed_internal", error=type(exc).__name__))
         return None
 
     def _prepare(self, document: DocumentRecord, deadline: float) -> _Prepared:
@@ -449,6 +449,7 @@ class Ingestion:
             raise _Abandoned
 
     def _failed(self, document: DocumentRecord, reason: str) -> None:
+        """``reason``: a stored message reference (``failures.failure``)."""
         if self._db.fail(document.id, reason, self.worker):
             self._remove_vectors(document)
             self.forget_upload(document.id)

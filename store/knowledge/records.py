@@ -100,6 +100,9 @@ class DocumentRecord:
     pages: int | None = None
     chunks: int = 0
     replaces: tuple[str, ...] = ()  # documents this one replaces once it is ready
+    # ``error`` in the process's language; ``failure`` as stored, to show it in another
+    # (``failures.failure_text``).
+    failure: str = ""
 
 
 @dataclass(frozen=True)

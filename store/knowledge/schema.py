@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import TableClause, column, table
 
+from store.knowledge.failures import failure_text
 from store.knowledge.records import Chunk, DocumentRecord
 from store.migrations import Migration
 
@@ -172,4 +173,6 @@ def document_of(row: Any) -> DocumentRecord:
     data["created_at"] = datetime.fromisoformat(data["created_at"])
     data["updated_at"] = datetime.fromisoformat(data["updated_at"])
     data["replaces"] = tuple(data.get("replaces", "").split())
+    data["failure"] = data.get("error", "")
+    data["error"] = failure_text(data["failure"])
     return DocumentRecord(**data)

@@ -260,6 +260,16 @@ def scale_product(
             return fuse_dense_bm25([i for i, _ in dense], [i for i, _ in lexical])
 
         blocks_p50, blocks_p95 = latency(blocks, qs)
+
+        # Erasing one document (100 chunks): its text at once, its vectors by a rebuild of the
+        # collection (what ``atelier kb rm`` waits for; the builder runs it in the background).
+        doomed = pending[0][0]
+        started = time.perf_counter()
+        store.delete_document(doomed, wait=True)
+        erase_s = time.perf_counter() - started
+        started = time.perf_counter()
+        store.search([kb.id], "amorce", k=1, mode="bm25")
+        bm25_after_s = time.perf_counter() - started
         return {
             "chunks": len(source.ids),
             "dimension": embedder.dimension,
@@ -269,6 +279,8 @@ def scale_product(
             "p95_ms": store_p95,
             "blocks_p50_ms": blocks_p50,
             "blocks_p95_ms": blocks_p95,
+            "erase_document_s": erase_s,
+            "bm25_after_erasure_s": bm25_after_s,
         }
     finally:
         store.close()
@@ -454,6 +466,11 @@ def print_report(report: dict[str, Any]) -> None:
                 f"{scale['p95_ms']:.1f}ms; building blocks on the same data (embed + "
                 f"VectorIndex.query + BM25 + RRF): p50 {scale['blocks_p50_ms']:.1f}ms, p95 "
                 f"{scale['blocks_p95_ms']:.1f}ms"
+            )
+            print(
+                f"  erasing one document (100 chunks, collection rebuilt): "
+                f"{scale['erase_document_s']:.1f}s; next search (BM25 rebuilt) "
+                f"{scale['bm25_after_erasure_s']:.1f}s"
             )
         else:
             print(

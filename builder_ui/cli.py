@@ -94,7 +94,8 @@ def ui(
     upload_mb = max(1, math.ceil(Limits.from_env().max_file_mb))
     command = [
         sys.executable,
-        "-m",
+        "-P",  # not the current folder first on the import path: its own store/ or tools/ would
+        "-m",  # shadow Atelier's
         "streamlit",
         "run",
         str(page),

@@ -8,8 +8,10 @@ private thing exists.
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -26,6 +28,13 @@ if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma:
     from store.knowledge.records import Chunk, DocumentRecord, KnowledgeBaseRecord, Passage
     from store.knowledge.service import KnowledgeStore, SearchMode
     from store.secrets import SecretInfo, SecretStore
+
+
+def kb_slug(name: str) -> str:
+    """A knowledge base's name as a spec may write it: "Procédures RH" -> "procedures-rh"."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
 
 
 class Workspace:
@@ -186,7 +195,10 @@ class Workspace:
             return self.get_kb(wanted)
         except NotFound:
             pass
-        matches = [k for k in self.list_kbs() if k.name.strip().casefold() == wanted.casefold()]
+        bases = self.list_kbs()
+        matches = [k for k in bases if k.name.strip().casefold() == wanted.casefold()]
+        if not matches:  # "procedures-rh" for "Procédures RH", as a spec may spell it
+            matches = [k for k in bases if kb_slug(k.name) == kb_slug(wanted)]
         if not matches:
             raise NotFound("kb.not_found", ref=ref)
         if len(matches) > 1:

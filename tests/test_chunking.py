@@ -201,7 +201,7 @@ def test_abbreviations_and_initials_do_not_end_a_sentence() -> None:
     ]
 
 
-def test_page_is_where_the_chunk_starts_and_a_page_change_closes_a_half_full_chunk() -> None:
+def test_a_page_change_closes_a_half_full_chunk() -> None:
     doc = ParsedDocument(
         "t",
         [
@@ -245,3 +245,17 @@ def test_every_piaf_passage_chunks_exactly(shared_data: Path) -> None:
         chunks = chunk_document(doc, 300, 100)
         assert_exact(doc, chunks)
         assert chunks[0].start == 0 and chunks[-1].end == len(context.rstrip())
+
+
+def test_a_chunk_is_cited_at_the_page_that_holds_most_of_its_text() -> None:
+    # The second chunk starts with the last sentence of page 1 (overlap), then page 2.
+    doc = ParsedDocument(
+        "t",
+        [
+            Section(" ".join(SENTENCES[:3]), page=1),
+            Section(" ".join(SENTENCES[3:] + SENTENCES[:2]), page=2),
+        ],
+    )
+    chunks = chunk_document(doc, 200, 80)
+    assert chunks[1].text.startswith(SENTENCES[2])  # the overlap, from page 1
+    assert [c.page for c in chunks][:2] == [1, 2]

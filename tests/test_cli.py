@@ -378,8 +378,8 @@ def test_ui_starts_streamlit_on_loopback(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(cli.subprocess, "run", fake_run)
     ok("ui", "--port", "8765")
     [command] = calls
-    assert command[:5] == [sys.executable, "-m", "streamlit", "run", str(page)]
-    options = dict(zip(command[5::2], command[6::2], strict=True))
+    assert command[:6] == [sys.executable, "-P", "-m", "streamlit", "run", str(page)]
+    options = dict(zip(command[6::2], command[7::2], strict=True))
     assert options == {
         "--server.port": "8765",
         "--server.address": "127.0.0.1",

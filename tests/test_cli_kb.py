@@ -245,3 +245,11 @@ def test_show_prints_what_was_read_passage_by_passage(kb: str) -> None:
     assert [p["ordinal"] for p in as_data["passages"]] == list(range(len(texts)))
     missing = atelier("kb", "show", "RH", "absent.md")
     assert missing.exit_code == 3 and "absent.md" in missing.stderr
+
+
+def test_a_base_is_reached_by_its_name_written_as_a_spec_would(docs: Path) -> None:
+    ok("kb", "create", "Procédures RH")
+    ok("kb", "add", "procedures-rh", str(docs / "conges.md"))
+    assert as_json("kb", "docs", "PROCÉDURES RH")[0]["filename"] == "conges.md"
+    missing = atelier("kb", "docs", "procedures")
+    assert missing.exit_code == 3

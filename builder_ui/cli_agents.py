@@ -11,7 +11,7 @@ import typer
 
 from agents.errors import UserError
 from agents.i18n import t
-from builder_ui.cli_common import open_services, print_json, say, table
+from builder_ui.cli_common import ask_yes_no, open_services, os_reason, print_json, say, table
 
 agent_app = typer.Typer(help=t("cli.help.agent"), no_args_is_help=True)
 
@@ -85,7 +85,7 @@ def export_agent(
     try:
         output.write_text(text, "utf-8")
     except OSError as exc:
-        raise UserError("cli.cannot_write", path=str(output), reason=exc.strerror or exc) from None
+        raise UserError("cli.cannot_write", path=str(output), reason=os_reason(exc)) from None
     say(t("cli.export.written", path=str(output)))
 
 
@@ -149,7 +149,7 @@ def remove_agent(
             raise UserError("cli.rm.needs_yes", ref=agent)
         count = len(services.versions(record.id))
         question = t("cli.rm.confirm", name=record.name, id=record.id, count=count)
-        if not typer.confirm(question, default=False):
+        if not ask_yes_no(question):
             say(t("cli.rm.cancelled"))
             raise typer.Exit(1)
     services.delete_agent(record.id)

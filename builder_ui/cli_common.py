@@ -154,3 +154,44 @@ def open_services() -> Services:
     services = Services.open()
     services.retry = RetryPolicy(base_delay_s=retry_base_delay())
     return services
+
+
+def os_reason(error: OSError) -> str:
+    """Why a file could not be read or written, in the person's language when we know the
+    case (the system's own text is in English)."""
+    for kind, key in (
+        (FileNotFoundError, "cli.os.not_found"),
+        (PermissionError, "cli.os.permission"),
+        (IsADirectoryError, "cli.os.is_a_folder"),
+        (NotADirectoryError, "cli.os.not_found"),
+    ):
+        if isinstance(error, kind):
+            return t(key)
+    return str(error.strerror or error)
+
+
+YES = ("o", "oui", "y", "yes")
+NO = ("", "n", "non", "no")
+
+
+def ask_yes_no(question: str) -> bool:
+    """Ask on stderr; "o"/"oui" (or "y"/"yes") confirm, anything else for "no" is the default.
+    The end of the input (Ctrl-D) answers no."""
+    import click
+
+    while True:
+        try:
+            answer = click.prompt(
+                f"{question} {t('cli.confirm.choices')}",
+                default="",
+                show_default=False,
+                err=True,
+            )
+        except click.Abort:
+            return False
+        word = str(answer).strip().casefold()
+        if word in YES:
+            return True
+        if word in NO:
+            return False
+        typer.echo(t("cli.confirm.again"), err=True)

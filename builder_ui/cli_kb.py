@@ -24,7 +24,7 @@ import typer
 from agents.errors import NotFound, UserError
 from agents.i18n import t
 from builder_ui import cli_agents
-from builder_ui.cli_common import fail, print_json, say, table
+from builder_ui.cli_common import ask_yes_no, fail, os_reason, print_json, say, table
 
 if TYPE_CHECKING:
     from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord, Passage
@@ -147,7 +147,7 @@ def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise UserError("cli.kb.cannot_read", path=str(path), reason=exc.strerror or exc) from None
+        raise UserError("cli.kb.cannot_read", path=str(path), reason=os_reason(exc)) from None
 
 
 def _wait(
@@ -373,7 +373,8 @@ def search(
         int, typer.Option("--k", min=1, max=100, metavar="N", help=t("cli.help.kb_k"))
     ] = 5,
     min_score: Annotated[
-        float, typer.Option("--min-score", metavar="X", help=t("cli.help.kb_min_score"))
+        float,
+        typer.Option("--min-score", min=0.0, max=1.0, metavar="X", help=t("cli.help.kb_min_score")),
     ] = 0.0,
     mode: Annotated[Mode, typer.Option("--mode", help=t("cli.help.kb_mode"))] = Mode.hybrid,
     as_json: AsJson = False,
@@ -401,13 +402,15 @@ def search(
     if not found:
         say(t("cli.kb.search.none"))
         return
-    headers = [t(f"cli.kb.col.{c}") for c in ("rank", "document", "page", "score", "passage")]
+    columns = ("rank", "document", "page", "score", "similarity", "passage")
+    headers = [t(f"cli.kb.col.{c}") for c in columns]
     rows = [
         (
             rank,
             p.document,
             p.page if p.page is not None else "-",
-            f"{p.score:.4f}",
+            f"{p.score:.4f}",  # the fused rank score; ``--min-score`` applies to the similarity
+            f"{p.scores['dense']:.3f}" if "dense" in p.scores else "-",
             _one_line(p.text, PASSAGE_WIDTH),
         )
         for rank, p in enumerate(found, 1)
@@ -420,7 +423,9 @@ def _query_lines(path: Path) -> list[str]:
     try:
         text = sys.stdin.read() if str(path) == "-" else path.read_text("utf-8")
     except OSError as exc:
-        raise UserError("cli.kb.cannot_read", path=str(path), reason=exc.strerror or exc) from None
+        raise UserError(
+            "cli.kb.search.cannot_read", path=str(path), reason=os_reason(exc)
+        ) from None
     except UnicodeDecodeError:
         raise UserError("cli.kb.search.not_utf8", path=str(path)) from None
     return [line.strip() for line in text.splitlines() if line.strip()]
@@ -490,7 +495,7 @@ def _confirm(ref: str, question: str, yes: bool) -> None:
         return
     if not cli_agents.interactive():
         raise UserError("cli.rm.needs_yes", ref=ref)
-    if not typer.confirm(question, default=False):
+    if not ask_yes_no(question):
         say(t("cli.rm.cancelled"))
         raise typer.Exit(1)
 

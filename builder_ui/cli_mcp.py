@@ -21,7 +21,7 @@ import typer
 from agents.errors import NotFound, UserError
 from agents.i18n import t
 from builder_ui import cli_agents
-from builder_ui.cli_common import print_json, say, table
+from builder_ui.cli_common import ask_yes_no, print_json, say, table
 
 if TYPE_CHECKING:
     from store.admin_settings import AdminSettings, McpServerSettings
@@ -227,7 +227,7 @@ def approve(
             say(_details(before))
         if yes or not cli_agents.interactive():
             return True
-        if typer.confirm(t("mcp.cli.approve.confirm", name=name), default=False, err=True):
+        if ask_yes_no(t("mcp.cli.approve.confirm", name=name)):
             return True
         say(t("mcp.cli.approve.cancelled"))
         return False
@@ -273,7 +273,7 @@ def remove(
     if not yes:
         if not cli_agents.interactive():
             raise UserError("cli.rm.needs_yes", ref=name)
-        if not typer.confirm(t("mcp.cli.rm.confirm", name=name), default=False, err=True):
+        if not ask_yes_no(t("mcp.cli.rm.confirm", name=name)):
             say(t("cli.rm.cancelled"))
             raise typer.Exit(1)
     with _closing():

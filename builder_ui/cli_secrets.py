@@ -25,7 +25,7 @@ import typer
 from agents.errors import NotFound, UserError
 from agents.i18n import t
 from builder_ui import cli_agents
-from builder_ui.cli_common import print_json, say, table
+from builder_ui.cli_common import ask_yes_no, print_json, say, table
 
 if TYPE_CHECKING:
     from store.admin_settings import AdminSettings
@@ -167,7 +167,7 @@ def remove_secret(
     if not yes:
         if not cli_agents.interactive():
             raise UserError("cli.rm.needs_yes", ref=name)
-        if not typer.confirm(t("cli.secret.rm.confirm", name=name), default=False, err=True):
+        if not ask_yes_no(t("cli.secret.rm.confirm", name=name)):
             say(t("cli.rm.cancelled"))
             raise typer.Exit(1)
     if installation:

@@ -205,9 +205,13 @@ def test_rm_a_document_then_the_base(kb: str) -> None:
 def test_rm_confirms_at_a_terminal(kb: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli_agents, "interactive", lambda: True)
     kept = atelier("kb", "rm", kb, input="n\n")
-    assert kept.exit_code == 1 and "Annulé" in kept.stderr
+    assert kept.exit_code == 1 and "Annulé" in kept.stderr and "[o/N]" in kept.stderr
     assert len(as_json("kb", "list")) == 1
-    ok("kb", "rm", kb, input="y\n")
+    unsure = atelier("kb", "rm", kb, input="peut-être\n")  # asked again, then end of input
+    assert unsure.exit_code == 1 and "Répondez « o » (oui)" in unsure.stderr
+    assert "Aborted" not in unsure.stderr and "Annulé" in unsure.stderr
+    assert len(as_json("kb", "list")) == 1
+    ok("kb", "rm", kb, input="oui\n")
     assert as_json("kb", "list") == []
 
 
@@ -247,9 +251,25 @@ def test_show_prints_what_was_read_passage_by_passage(kb: str) -> None:
     assert missing.exit_code == 3 and "absent.md" in missing.stderr
 
 
+def test_search_shows_the_similarity_that_min_score_filters(kb: str) -> None:
+    table = ok("kb", "search", "RH", "reporter les congés").stdout
+    assert "PROXIMITÉ" in table.splitlines()[0]
+    out_of_range = atelier("kb", "search", "RH", "congés", "--min-score", "1.5")
+    assert out_of_range.exit_code == 2
+
+
 def test_a_base_is_reached_by_its_name_written_as_a_spec_would(docs: Path) -> None:
     ok("kb", "create", "Procédures RH")
     ok("kb", "add", "procedures-rh", str(docs / "conges.md"))
     assert as_json("kb", "docs", "PROCÉDURES RH")[0]["filename"] == "conges.md"
     missing = atelier("kb", "docs", "procedures")
     assert missing.exit_code == 3
+
+
+def test_missing_files_are_named_in_plain_words(kb: str, tmp_path: Path) -> None:
+    absent = str(tmp_path / "absent.pdf")
+    added = atelier("kb", "add", "RH", absent)
+    assert added.exit_code == 2 and "ce fichier n'existe pas" in added.stderr
+    queries = atelier("kb", "search", "RH", "--queries", absent, "--json")
+    assert queries.exit_code == 2 and "fichier de questions" in queries.stderr
+    assert "rien n'a été ajouté" not in queries.stderr

@@ -452,6 +452,8 @@ def test_file_over_the_size_limit() -> None:
     error = rejected("gros.txt", b"a" * 2 * 1024 * 1024, Limits(max_file_mb=1))
     assert error.key == "knowledge.parse.too_big"
     assert "ATELIER_KB_MAX_FILE_MB" in error.message() and "1 Mo" in error.message()
+    small = rejected("petit.txt", b"a" * 48_000, Limits(max_file_mb=0.01))
+    assert "pèse 0.046 Mo, au-delà de la limite de 0.01 Mo" in small.message()  # never "0 Mo"
 
 
 def test_too_many_pages() -> None:
@@ -573,3 +575,12 @@ def test_every_refusal_key_exists_in_both_languages() -> None:
     for lang in ("fr", "en"):
         missing = sorted(used - set(catalogue(lang)))
         assert not missing, f"{lang}: {missing}"
+
+
+def test_an_archive_renamed_docx_is_told_apart_from_an_unknown_format() -> None:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as folder:
+        folder.writestr("note.txt", "bonjour")
+    error = rejected("archive.docx", archive.getvalue())
+    assert error.key == "knowledge.parse.not_what_it_claims"
+    assert "Word (.docx)" in error.message() and "formats acceptés" not in error.message()

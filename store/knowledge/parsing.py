@@ -112,6 +112,11 @@ class ParserRegistry:
         if data.startswith(OLE_MAGIC) or ext in LEGACY_OFFICE:
             modern = LEGACY_OFFICE.get(ext, ".docx, .xlsx, .pptx")
             return DocumentRejected("knowledge.parse.legacy_office", name=name, modern=modern)
+        claimed = self.for_extension(ext)
+        if claimed is not None:  # a known extension on content that is not of that format
+            return DocumentRejected(
+                "knowledge.parse.not_what_it_claims", name=name, format=claimed.label
+            )
         return DocumentRejected(
             "knowledge.parse.unsupported", name=name, supported=", ".join(self.extensions())
         )
@@ -181,6 +186,12 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+def _megabytes(size: int) -> str:
+    """A size in MB as a person compares it with a limit: 12.3, or 0.047 for a small one."""
+    value = size / MB
+    return _number(round(value, 1) if value >= 1 else float(f"{value:.2g}"))
+
+
 # ----------------------------------------------------------------------------- the whole pipeline
 
 
@@ -198,7 +209,7 @@ def parse_document(
         raise DocumentRejected(
             "knowledge.parse.too_big",
             name=name,
-            size=_number(round(len(data) / MB, 1)),
+            size=_megabytes(len(data)),
             limit=_number(limits.max_file_mb),
             var="ATELIER_KB_MAX_FILE_MB",
         )
@@ -238,7 +249,7 @@ def check_zip(data: bytes, name: str, limits: Limits) -> None:
         raise DocumentRejected(
             "knowledge.parse.too_big_unzipped",
             name=name,
-            size=_number(round(total / MB, 1)),
+            size=_megabytes(total),
             limit=_number(limits.max_uncompressed_mb),
             var="ATELIER_KB_MAX_UNZIPPED_MB",
         )

@@ -457,6 +457,10 @@ def remove(
         base = workspace.resolve_kb(kb)
         if doc is None:
             count = len(workspace.list_documents(base.id))
+            agents = workspace.agents_using_kb(base.id)
+            using = ", ".join(t("kb.agent_name", name=a.name) for a in agents)
+            if using:
+                say(t("cli.kb.rm.used_by", agents=using))
             question = t("cli.kb.rm.confirm_kb", name=base.name, id=base.id, count=count)
             _confirm(kb, question, yes)
             workspace.delete_kb(base.id)
@@ -471,8 +475,11 @@ def remove(
         say(t("cli.kb.rm.done_doc", file=document.filename, id=document.id, name=base.name))
 
 
-def find_document(workspace: Workspace, kb_id: str, ref: str) -> DocumentRecord:
-    """A document of the base by id, or by file name when only one has it."""
+def find_document(
+    workspace: Workspace, kb_id: str, ref: str, prefer_ready: bool = False
+) -> DocumentRecord:
+    """A document of the base by id, or by file name when only one has it (``prefer_ready``:
+    or when only one of them is ready, as after a new version that failed)."""
     wanted = ref.strip()
     try:
         return workspace.get_document(kb_id, wanted)
@@ -484,6 +491,9 @@ def find_document(workspace: Workspace, kb_id: str, ref: str) -> DocumentRecord:
         matches = [d for d in documents if d.filename.casefold() == wanted.casefold()]
     if not matches:
         raise NotFound("kb.document_not_found", ref=ref)
+    ready = [d for d in matches if d.status == "ready"]
+    if len(matches) > 1 and prefer_ready and len(ready) == 1:
+        return ready[0]
     if len(matches) > 1:
         ids = ", ".join(sorted(d.id for d in matches))
         raise UserError("cli.kb.doc_ambiguous", ref=ref, ids=ids)

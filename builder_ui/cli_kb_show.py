@@ -22,7 +22,7 @@ def show(
 ) -> None:
     with kb_workspace() as workspace:
         base = workspace.resolve_kb(kb)
-        document = find_document(workspace, base.id, doc)
+        document = find_document(workspace, base.id, doc, prefer_ready=True)
         passages = workspace.document_passages(base.id, document.id)
     if as_json:
         print_json(

@@ -126,13 +126,14 @@ def file_size(size: int, tr: Translate) -> str:
 
 
 def split_added(
-    before: Iterable[str], returned: Sequence[DocumentRecord]
+    before: Iterable[DocumentRecord], returned: Sequence[DocumentRecord]
 ) -> tuple[list[DocumentRecord], list[DocumentRecord]]:
-    """The documents an upload added, and those the base already held (same content: the
-    store gives the existing document back instead of indexing it twice)."""
-    known = set(before)
-    added = [d for d in returned if d.id not in known]
-    already = [d for d in returned if d.id in known]
+    """The documents an upload added (a failed one uploaded again is tried again: added too),
+    and those the base already held (same content: the store gives the existing document
+    back instead of indexing it twice)."""
+    held = {d.id for d in before if d.status != "failed"}
+    added = [d for d in returned if d.id not in held]
+    already = [d for d in returned if d.id in held]
     return added, already
 
 

@@ -205,6 +205,19 @@ class Workspace:
             raise UserError("kb.ambiguous", ref=ref, ids=", ".join(sorted(k.id for k in matches)))
         return matches[0]
 
+    def agents_using_kb(self, kb_ref: str) -> list[AgentRecord]:
+        """The person's agents whose latest version names the base (by id, name or a spec's
+        spelling of its name): deleting it stops them until they are edited."""
+        kb = self.resolve_kb(kb_ref)
+        names = {kb.id, kb_slug(kb.name)}
+        using = []
+        for agent in self.list_agents():
+            knowledge = self.get_version(agent.id).spec.knowledge
+            refs = knowledge.bases if knowledge is not None else []
+            if any(ref == kb.id or kb_slug(ref) in names for ref in refs):
+                using.append(agent)
+        return using
+
     def delete_kb(self, kb_ref: str) -> None:
         self.knowledge.delete_kb(self.resolve_kb(kb_ref).id)
 

@@ -233,8 +233,13 @@ def test_a_document_and_a_base_are_deleted_after_confirmation() -> None:
     assert [d.filename for d in stored().workspace.list_documents(kb_id)] == ["conges.md"]
     assert "« autre.md » a été supprimé et son texte effacé." in [s.value for s in at.success]
 
+    spec = AgentSpec.model_validate(
+        {"name": "FAQ RH", "instructions": "Réponds.", "knowledge": {"bases": [kb_id]}}
+    )
+    stored().workspace.create_agent(spec)
     at.button(key=state.KB_DELETE_BASE).click().run()
     assert any("Supprimer la base « Procédures RH » ?" in w.value for w in at.warning)
+    assert any("Ces assistants utilisent cette base : « FAQ RH »" in w.value for w in at.warning)
     at.button(key=state.KB_CONFIRM_YES).click().run()
     assert not at.exception, at.exception
     assert stored().workspace.list_kbs() == []
@@ -436,7 +441,9 @@ def test_statuses_details_and_reasons_read_as_words() -> None:
 
 def test_an_upload_tells_new_documents_from_those_already_there() -> None:
     old, new = doc("ready", id="doc-old"), doc("queued", id="doc-new")
-    assert split_added(["doc-old"], [old, new]) == ([new], [old])
+    assert split_added([old], [old, new]) == ([new], [old])
+    failed, retried = doc("failed", id="doc-failed"), doc("queued", id="doc-failed")
+    assert split_added([old, failed], [retried]) == ([retried], [])  # tried again: added
 
 
 def test_a_passage_says_where_it_comes_from() -> None:

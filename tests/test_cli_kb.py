@@ -273,3 +273,15 @@ def test_missing_files_are_named_in_plain_words(kb: str, tmp_path: Path) -> None
     queries = atelier("kb", "search", "RH", "--queries", absent, "--json")
     assert queries.exit_code == 2 and "fichier de questions" in queries.stderr
     assert "rien n'a été ajouté" not in queries.stderr
+
+
+def test_rm_of_a_base_names_the_agents_that_use_it(kb: str, tmp_path: Path) -> None:
+    spec = tmp_path / "faq.yaml"
+    spec.write_text(
+        "schema: atelier/agent@1\nname: FAQ RH\ninstructions: Réponds.\n"
+        "knowledge:\n  bases: [rh]\n",
+        "utf-8",
+    )
+    ok("agent", "import", str(spec))
+    removed = ok("kb", "rm", "RH", "--yes")
+    assert "« FAQ RH »" in removed.stderr and "introuvable" in removed.stderr

@@ -126,7 +126,7 @@ def upload(services: Services, kb: KnowledgeBaseRecord, documents: list[Document
         except AtelierError as exc:
             show_error(exc)
             return
-        added, already = split_added([d.id for d in documents], returned)
+        added, already = split_added(documents, returned)
         if added:
             state.kb_flash("success", counted(tr, "ui.kb.added", len(added)))
         for document in already:
@@ -332,6 +332,10 @@ def delete_base(services: Services, kb: KnowledgeBaseRecord) -> None:
                 state.ask_kb_confirm(("base", kb.id))
                 st.rerun()
             return
+        using = services.workspace.agents_using_kb(kb.id)
+        if using:
+            names = ", ".join(tr("kb.agent_name", name=agent.name) for agent in using)
+            st.warning(tr("ui.kb.delete_base.used_by", agents=names), icon=":material/smart_toy:")
         answer = confirm(tr("ui.kb.delete_base.confirm", name=kb.name), tr("ui.kb.delete_base.yes"))
         if answer is None:
             return

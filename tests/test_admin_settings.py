@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner, Result
+from cli_driver import atelier, ok
 
 from builder_ui import cli_agents
-from builder_ui.cli import app
 from store.admin_settings import (
     SETTINGS_KEY,
     AdminSettings,
@@ -183,16 +182,6 @@ def test_concurrent_changes_are_all_kept(store: SecretStore) -> None:
 
 
 # --- atelier admin ---------------------------------------------------------------------------
-
-
-def atelier(*args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(app, list(args), input=input)
-
-
-def ok(*args: str, input: str | None = None) -> Result:
-    result = atelier(*args, input=input)
-    assert result.exit_code == 0, (result.stdout, result.stderr)
-    return result
 
 
 def shown() -> dict[str, Any]:

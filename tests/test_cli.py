@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from cli_driver import as_json, atelier, ok
 
 from agents.spec import AgentSpec
 from builder_ui import cli, cli_agents
-from builder_ui.cli import app
 
 AGENT_YAML = """\
 schema: atelier/agent@1
@@ -49,20 +48,6 @@ def files(tmp_path: Path) -> Path:
     (tmp_path / "agent.yaml").write_text(AGENT_YAML, "utf-8")
     (tmp_path / "replies.yaml").write_text(REPLIES_YAML, "utf-8")
     return tmp_path
-
-
-def atelier(*args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(app, list(args), input=input)
-
-
-def ok(*args: str, input: str | None = None) -> Result:
-    result = atelier(*args, input=input)
-    assert result.exit_code == 0, (result.stdout, result.stderr)
-    return result
-
-
-def as_json(*args: str) -> Any:
-    return json.loads(ok(*args, "--json").stdout)
 
 
 @pytest.fixture

@@ -7,13 +7,11 @@ import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from cli_driver import as_json, atelier, ok
 
 from builder_ui import cli_agents
-from builder_ui.cli import app
 from store.knowledge.service import close_knowledge_stores
 
 CONGES = """# Congés
@@ -48,20 +46,6 @@ def docs(tmp_path: Path) -> Path:
     (folder / "vide.txt").write_bytes(b"")
     (folder / "scan.pdf").write_text("Ceci n'est pas un PDF.", "utf-8")
     return folder
-
-
-def atelier(*args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(app, list(args), input=input)
-
-
-def ok(*args: str, input: str | None = None) -> Result:
-    result = atelier(*args, input=input)
-    assert result.exit_code == 0, (result.stdout, result.stderr)
-    return result
-
-
-def as_json(*args: str) -> Any:
-    return json.loads(ok(*args, "--json").stdout)
 
 
 @pytest.fixture

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_driver import atelier, ok
 from test_embedders import FakeEmbeddingsServer
-from typer.testing import CliRunner, Result
 
-from builder_ui.cli import app
 from store.knowledge import embedders
 from store.knowledge.embedders import HashingEmbedder
 from store.knowledge.service import close_knowledge_stores
@@ -52,16 +51,6 @@ def restart_with_model(monkeypatch: pytest.MonkeyPatch, model: str) -> None:
     close_knowledge_stores()
     monkeypatch.setenv("ATELIER_EMBEDDINGS_MODEL", model)
     monkeypatch.setattr(embedders, "_default_registry", None)
-
-
-def atelier(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args))
-
-
-def ok(*args: str) -> Result:
-    result = atelier(*args)
-    assert result.exit_code == 0, (result.stdout, result.stderr)
-    return result
 
 
 def hits(query: str) -> list[dict[str, Any]]:

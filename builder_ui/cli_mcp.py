@@ -11,9 +11,7 @@ The functions above the commands are the service: a page of the builder calls th
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -22,6 +20,7 @@ from agents.errors import NotFound, UserError
 from agents.i18n import t
 from builder_ui import cli_agents
 from builder_ui.cli_common import ask_yes_no, print_json, say, table
+from builder_ui.cli_secrets import closing_secrets
 
 if TYPE_CHECKING:
     from store.admin_settings import AdminSettings, McpServerSettings
@@ -151,16 +150,6 @@ def _plain(server: McpServerSettings) -> McpServer:
 # --- commands ---------------------------------------------------------------------------------
 
 
-@contextmanager
-def _closing() -> Iterator[None]:
-    try:
-        yield
-    finally:
-        store = sys.modules.get("store.secrets")
-        if store is not None:
-            store.close_secret_stores()
-
-
 def _admin() -> str:
     from store.config import default_principal
 
@@ -182,7 +171,7 @@ def add(
 ) -> None:
     from store.admin_settings import list_installation_secrets
 
-    with _closing():
+    with closing_secrets():
         server = add_server(name, _admin(), url=url, command=command, credential=credential)
         known = {info.name for info in list_installation_secrets()}
     say(t("mcp.cli.added", name=server.name))
@@ -193,7 +182,7 @@ def add(
 
 @mcp_app.command("list", help=t("mcp.cli.help.list"))
 def list_servers(as_json: AsJson = False) -> None:
-    with _closing():
+    with closing_secrets():
         found = server_statuses()
     if as_json:
         print_json([_server_json(server, status) for server, status in found])
@@ -232,7 +221,7 @@ def approve(
         say(t("mcp.cli.approve.cancelled"))
         return False
 
-    with _closing():
+    with closing_secrets():
         tools = approve_server_tools(name, _admin(), review)
     if tools is None:
         raise typer.Exit(1)
@@ -276,7 +265,7 @@ def remove(
         if not ask_yes_no(t("mcp.cli.rm.confirm", name=name)):
             say(t("cli.rm.cancelled"))
             raise typer.Exit(1)
-    with _closing():
+    with closing_secrets():
         remove_server(name, _admin())
     say(t("mcp.cli.removed", name=name))
 

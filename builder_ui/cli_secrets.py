@@ -43,7 +43,7 @@ AsJson = Annotated[bool, typer.Option("--json", help=t("cli.help.json"))]
 
 
 @contextmanager
-def _closing() -> Iterator[None]:
+def closing_secrets() -> Iterator[None]:
     """The secret store this command opens is closed on the way out."""
     try:
         yield
@@ -58,7 +58,7 @@ def _workspace() -> Iterator[Workspace]:
     """This person's workspace, the only way to their secrets."""
     from store.workspace import open_workspace
 
-    with _closing():
+    with closing_secrets():
         yield open_workspace()
 
 
@@ -81,7 +81,7 @@ def set_secret(name: SecretName, installation: ForInstallation = False) -> None:
     if installation:
         from store.admin_settings import set_installation_secret
 
-        with _closing():
+        with closing_secrets():
             info = set_installation_secret(name, value, by=_admin())
     else:
         with _workspace() as workspace:
@@ -132,7 +132,7 @@ def _list(installation: bool) -> list[SecretInfo]:
     if installation:
         from store.admin_settings import list_installation_secrets
 
-        with _closing():
+        with closing_secrets():
             return list_installation_secrets()
     with _workspace() as workspace:
         return workspace.list_secrets()
@@ -173,7 +173,7 @@ def remove_secret(
     if installation:
         from store.admin_settings import delete_installation_secret
 
-        with _closing():
+        with closing_secrets():
             delete_installation_secret(name, by=_admin())
     else:
         with _workspace() as workspace:
@@ -193,7 +193,7 @@ class Backend(StrEnum):
 def show(as_json: AsJson = False) -> None:
     from store.admin_settings import load_admin_settings
 
-    with _closing():
+    with closing_secrets():
         settings = load_admin_settings()
     _print_settings(settings, as_json)
 
@@ -280,7 +280,7 @@ def _change(section: str, change: Any) -> None:
         data[section] = change(data[section])
         return parse_admin_settings(data)
 
-    with _closing():
+    with closing_secrets():
         settings = update_admin_settings(apply, by=_admin())
     say(t("cli.admin.saved"))
     _print_settings(settings, as_json=False)

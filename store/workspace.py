@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import secrets
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -20,6 +19,7 @@ from agents.errors import NotFound, UserError
 from agents.spec import AgentSpec
 from store.config import default_principal
 from store.database import utc_now
+from store.knowledge.folding import fold
 from store.memory import agent_not_found, thread_not_found
 from store.records import AgentRecord, Catalogue, RunRecord, ThreadRecord, VersionRecord
 
@@ -32,9 +32,7 @@ if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma:
 
 def kb_slug(name: str) -> str:
     """A knowledge base's name as a spec may write it: "Procédures RH" -> "procedures-rh"."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")
 
 
 class Workspace:

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from store.knowledge.embedding import Vectors, normalise
-from store.knowledge.lexical import fold
+from store.knowledge.folding import fold
 
 # ---------------------------------------------------------------- local models
 

@@ -17,12 +17,13 @@ from __future__ import annotations
 import json
 import re
 import threading
-import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from store.knowledge.folding import LIGATURES, fold
 
 # Snowball's French list (as bm25s ships it) plus question words; minus "été" and its forms,
 # which are also a season ("l'été 1976") and so carry meaning. Matched before and after
@@ -44,15 +45,7 @@ _STOP_WORDS_ACCENTED = _STOP_WORD_TEXT.split()
 
 # "l'", "d'", "qu'", "jusqu'"… at the start of a word, with a straight or a typographic apostrophe.
 _ELISION = re.compile(r"\b(?:qu|jusqu|lorsqu|puisqu|quoiqu|presqu|[cdjlmnst])['’]", re.IGNORECASE)
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "’": "'"})
-_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _WORD = re.compile(r"\w+")
-
-
-def fold(text: str) -> str:
-    """Lower-case, expand ligatures and strip accents: "Œuvre Été" -> "oeuvre ete"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_LIGATURES))
-    return _COMBINING.sub("", decomposed)
 
 
 _STOP_WORDS = frozenset(_STOP_WORDS_ACCENTED) | frozenset(map(fold, _STOP_WORDS_ACCENTED))
@@ -76,7 +69,7 @@ class FrenchAnalyzer:
         return stemmer
 
     def __call__(self, text: str) -> list[str]:
-        words = _WORD.findall(_ELISION.sub(" ", text.lower().translate(_LIGATURES)))
+        words = _WORD.findall(_ELISION.sub(" ", text.lower().translate(LIGATURES)))
         kept = [w for w in words if w not in _STOP_WORDS and (len(w) > 1 or w.isdigit())]
         if not kept:
             return []

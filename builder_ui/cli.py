@@ -17,7 +17,14 @@ from typing import Annotated
 import typer
 
 from agents.i18n import t
-from builder_ui import cli_approve, cli_kb_reindex, cli_kb_show, cli_openapi, cli_run
+from builder_ui import (
+    cli_approve,
+    cli_kb_reindex,
+    cli_kb_search,
+    cli_kb_show,
+    cli_openapi,
+    cli_run,
+)
 from builder_ui.cli_agents import agent_app
 from builder_ui.cli_common import AtelierGroup, say
 from builder_ui.cli_kb import kb_app
@@ -40,6 +47,7 @@ app.add_typer(agent_app, name="agent")
 app.add_typer(tool_app, name="tool")
 tool_app.command("openapi", help=t("openapi.cli.help"))(cli_openapi.list_operations)
 app.add_typer(kb_app, name="kb")
+kb_app.command("search", help=t("cli.help.kb_search"))(cli_kb_search.search)
 kb_app.command("reindex", help=t("cli.help.kb_reindex"))(cli_kb_reindex.reindex)
 kb_app.command("show", help=t("cli.help.kb_show"))(cli_kb_show.show)
 app.add_typer(secret_app, name="secret")

@@ -1,5 +1,6 @@
 """``atelier kb …``: knowledge bases from a terminal: create, add documents (and watch them being
-indexed), list, search, delete.
+indexed), list, delete; ``search``, ``show`` and ``reindex`` have modules of their own
+(``cli_kb_search``, ``cli_kb_show``, ``cli_kb_reindex``), registered in ``cli``.
 
 The commands go through ``store.workspace.Workspace``, the same access layer as the builder,
 opened without the agent runtime: searching a base needs neither LangGraph nor a model, so
@@ -10,12 +11,10 @@ store before returning, so that the worker stops and the process exits at once.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -27,7 +26,7 @@ from builder_ui import cli_agents
 from builder_ui.cli_common import ask_yes_no, fail, os_reason, print_json, say, table
 
 if TYPE_CHECKING:
-    from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord, Passage
+    from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord
     from store.workspace import Workspace
 
 kb_app = typer.Typer(help=t("cli.help.kb"), no_args_is_help=True)
@@ -35,14 +34,7 @@ kb_app = typer.Typer(help=t("cli.help.kb"), no_args_is_help=True)
 KbRef = Annotated[str, typer.Argument(metavar="KB", help=t("cli.help.kb_ref"))]
 AsJson = Annotated[bool, typer.Option("--json", help=t("cli.help.json"))]
 
-PASSAGE_WIDTH = 100  # characters of a passage in the table view (JSON has it whole)
 FINISHED = ("ready", "failed")
-
-
-class Mode(StrEnum):
-    hybrid = "hybrid"
-    dense = "dense"
-    bm25 = "bm25"
 
 
 @contextmanager
@@ -335,7 +327,7 @@ def list_docs(kb: KbRef, as_json: AsJson = False) -> None:
             f"{round(100 * d.progress)} %",
             d.chunks,
             d.pages if d.pages is not None else "-",
-            _one_line(d.error, 60),
+            one_line(d.error, 60),
         )
         for d in documents
     ]
@@ -354,93 +346,6 @@ def _doc_json(document: DocumentRecord) -> dict[str, Any]:
         "size": document.size,
         "created_at": document.created_at.isoformat(),
         "updated_at": document.updated_at.isoformat(),
-    }
-
-
-# --- search ----------------------------------------------------------------------------------
-
-
-@kb_app.command("search", help=t("cli.help.kb_search"))
-def search(
-    kb: KbRef,
-    query: Annotated[
-        str | None, typer.Argument(metavar="[QUERY]", help=t("cli.help.kb_query"))
-    ] = None,
-    queries: Annotated[
-        Path | None, typer.Option("--queries", metavar="FILE", help=t("cli.help.kb_queries"))
-    ] = None,
-    k: Annotated[
-        int, typer.Option("--k", min=1, max=100, metavar="N", help=t("cli.help.kb_k"))
-    ] = 5,
-    min_score: Annotated[
-        float,
-        typer.Option("--min-score", min=0.0, max=1.0, metavar="X", help=t("cli.help.kb_min_score")),
-    ] = 0.0,
-    mode: Annotated[Mode, typer.Option("--mode", help=t("cli.help.kb_mode"))] = Mode.hybrid,
-    as_json: AsJson = False,
-) -> None:
-    if query is not None and queries is not None:
-        raise UserError("cli.kb.search.query_and_queries")
-    if queries is not None:
-        if not as_json:
-            raise UserError("cli.kb.search.queries_need_json")
-        lines = _query_lines(queries)
-        with kb_workspace() as workspace:
-            base = workspace.resolve_kb(kb)
-            for line in lines:
-                found = workspace.search([base.id], line, k=k, min_score=min_score, mode=mode.value)
-                hits = [_hit_json(p) for p in found]
-                typer.echo(json.dumps({"query": line, "hits": hits}, ensure_ascii=False))
-        return
-    if query is None or not query.strip():
-        raise UserError("cli.kb.search.no_query")
-    with kb_workspace() as workspace:
-        found = workspace.search([kb], query, k=k, min_score=min_score, mode=mode.value)
-    if as_json:
-        print_json({"query": query, "hits": [_hit_json(p) for p in found]})
-        return
-    if not found:
-        say(t("cli.kb.search.none"))
-        return
-    columns = ("rank", "document", "page", "score", "similarity", "passage")
-    headers = [t(f"cli.kb.col.{c}") for c in columns]
-    rows = [
-        (
-            rank,
-            p.document,
-            p.page if p.page is not None else "-",
-            f"{p.score:.4f}",  # the fused rank score; ``--min-score`` applies to the similarity
-            f"{p.scores['dense']:.3f}" if "dense" in p.scores else "-",
-            _one_line(p.text, PASSAGE_WIDTH),
-        )
-        for rank, p in enumerate(found, 1)
-    ]
-    typer.echo(table(headers, rows))
-
-
-def _query_lines(path: Path) -> list[str]:
-    """One query per non-blank line of ``path`` (``-``: standard input)."""
-    try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text("utf-8")
-    except OSError as exc:
-        raise UserError(
-            "cli.kb.search.cannot_read", path=str(path), reason=os_reason(exc)
-        ) from None
-    except UnicodeDecodeError:
-        raise UserError("cli.kb.search.not_utf8", path=str(path)) from None
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-def _hit_json(passage: Passage) -> dict[str, Any]:
-    return {
-        "document": passage.document,
-        "page": passage.page,
-        "text": passage.text,
-        "score": round(passage.score, 6),
-        "scores": {name: round(value, 6) for name, value in passage.scores.items()},
-        "document_id": passage.document_id,
-        "chunk_id": passage.chunk_id,
-        "heading_path": list(passage.heading_path),
     }
 
 
@@ -510,6 +415,6 @@ def _confirm(ref: str, question: str, yes: bool) -> None:
         raise typer.Exit(1)
 
 
-def _one_line(text: Any, limit: int) -> str:
+def one_line(text: Any, limit: int) -> str:
     line = " ".join(str(text).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -196,8 +196,8 @@ class KnowledgeStore:
             now = model_of(self._embedders.get(state.embedder))
         except EmbedderError:
             return None
-        recorded = self._vectors.model(state.collection)
-        return None if recorded == now else (recorded, now)
+        recorded = self._vectors.other_model(state.collection, now)
+        return None if recorded is None else (recorded, now)
 
     def set_embedder(
         self, kb_id: str, embedder_id: str, on_progress: Progress | None = None
@@ -262,28 +262,29 @@ class KnowledgeStore:
         The vectors are erased from Chroma's files by rebuilding the base's collection: now,
         or in the background (``wait=False``: the builder; see ``erasure``)."""
         document = self.get_document(doc_id)
-        state = self._state(document.kb_id)
+        self._state(document.kb_id)
         self._db.delete_document(doc_id)
-        self._lexical.forget(document.kb_id)
-        self.ingestion.forget_upload(doc_id)
-        # Unfindable at once, even if the rebuild fails; erased by the rebuild.
-        self._vectors.remove_document(state.collection, doc_id)
-        if wait:
-            self._rebuilder.rebuild(document.kb_id)
-        else:
-            self._eraser.schedule(document.kb_id)
+        self._erase(document.kb_id, [doc_id], wait)
 
     def _replaced(self, document: DocumentRecord) -> None:
-        """``document`` is ready and the documents it replaces were deleted with it: make their
-        vectors unfindable, forget their uploads, then erase their vectors for real."""
-        state = self._db.kb_state(document.kb_id)
+        """``document`` is ready, and the documents it replaces were deleted with it."""
+        self._erase(document.kb_id, document.replaces, wait=False)
+
+    def _erase(self, kb_id: str, doc_ids: Sequence[str], wait: bool) -> None:
+        """What remains of documents whose rows are deleted: their terms in memory, their
+        uploads, and their vectors (unfindable at once, even if the rebuild fails; erased
+        from Chroma's files by the rebuild, now or in the background)."""
+        state = self._db.kb_state(kb_id)
         if state is None:
             return
-        self._lexical.forget(document.kb_id)
-        for old in document.replaces:
-            self.ingestion.forget_upload(old)
-            self._vectors.remove_document(state.collection, old)
-        self._eraser.schedule(document.kb_id)
+        self._lexical.forget(kb_id)
+        for doc_id in doc_ids:
+            self.ingestion.forget_upload(doc_id)
+            self._vectors.remove_document(state.collection, doc_id)
+        if wait:
+            self._rebuilder.rebuild(kb_id)
+        else:
+            self._eraser.schedule(kb_id)
 
     def _finish_erasures(self) -> None:
         """Rebuild, in the background, the bases whose erasure a stopped process left half done

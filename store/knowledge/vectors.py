@@ -116,11 +116,16 @@ class VectorIndex:
         recorded = self.metadata(name)
         return str(recorded.get("model") or recorded.get("embedder") or "")
 
+    def other_model(self, name: str, model: str) -> str | None:
+        """The model that made the collection's vectors, if it is not ``model``."""
+        recorded = self.model(name)
+        return None if recorded == model else recorded
+
     def check_model(self, name: str, model: str) -> None:
         """Refuse to mix vectors of two models in one collection, or to compare a query
         embedded by one model with passages embedded by another."""
-        recorded = self.model(name)
-        if recorded != model:
+        recorded = self.other_model(name, model)
+        if recorded is not None:
             raise UserError("kb.model_changed", was=recorded, now=model)
 
     def _collection(self, name: str) -> Collection:

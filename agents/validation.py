@@ -4,8 +4,8 @@ does the installation have what they name.
 ``AgentSpec`` validates the document's shape on its own; this second stage reports, with the
 same field paths, what only the installed tools and providers can tell, and what only the
 installation's settings can (an MCP server the administrator never registered). Those settings
-arrive in a ``ToolContext`` from the interface (``builder_ui.tool_context.checking_context``):
-this package never reads the store.
+arrive in a ``ToolContext`` from the interface
+(``builder_ui.services.tool_context.checking_context``): this package never reads the store.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from typing import Any
 
 from typer.testing import CliRunner, Result
 
-from builder_ui.cli import app
+from builder_ui.cli.main import app
 
 
 def atelier(*args: str, input: str | None = None) -> Result:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from cli_driver import atelier, ok
 
-from builder_ui import cli_agents
+from builder_ui.cli import agent as cli_agents
 from store.admin_settings import (
     SETTINGS_KEY,
     AdminSettings,

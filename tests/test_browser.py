@@ -99,7 +99,7 @@ def app_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         "-m",
         "streamlit",
         "run",
-        "builder_ui/app.py",
+        "builder_ui/web/app.py",
         "--server.port",
         str(port),
         "--server.headless",

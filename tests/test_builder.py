@@ -19,8 +19,9 @@ from agents.errors import InvalidSpec
 from agents.runtime import Finished, RunResult, Token, ToolCalled, ToolCallRecord, ToolFinished
 from agents.spec import AgentSpec
 from agents.template_catalogue import list_templates, load_template
-from builder_ui import state
-from builder_ui.editor_model import (
+from builder_ui.services.installation import Services
+from builder_ui.web import state
+from builder_ui.web.models.editor import (
     EditorValues,
     ToolChoice,
     blank_values,
@@ -32,18 +33,17 @@ from builder_ui.editor_model import (
     spec_from_values,
     values_from_spec,
 )
-from builder_ui.forms import (
+from builder_ui.web.models.transcript import ChatTurn, EventPump, TextPart, ToolPart, call_summary
+from builder_ui.web.panels.forms import (
     config_from_widgets,
     form_fields,
     humanise,
     widget_state,
     widget_value,
 )
-from builder_ui.services import Services
-from builder_ui.transcript import ChatTurn, EventPump, TextPart, ToolPart, call_summary
 from tools.clock import ClockConfig
 
-APP = str(Path(__file__).resolve().parents[1] / "builder_ui" / "app.py")
+APP = str(Path(__file__).resolve().parents[1] / "builder_ui" / "web" / "app.py")
 TIMEOUT_S = 60
 
 REPLIES_YAML = """\

@@ -1,6 +1,7 @@
 """The builder's administration page, the editor's OpenAPI import and the preview's downloads.
 
-Pages are driven with ``AppTest``; the OpenAPI import's logic (``builder_ui.openapi_wizard``) is
+Pages are driven with ``AppTest``; the OpenAPI import's logic
+(``builder_ui.web.models.openapi_wizard``) is
 also tested on its own, since ``AppTest`` cannot drive a file picker.
 """
 
@@ -18,10 +19,12 @@ from streamlit.testing.v1 import AppTest
 from test_mcp import TOKEN, LiveServer
 
 from agents.errors import UserError
-from builder_ui import admin_view, openapi_wizard, state
-from builder_ui.editor_model import blank_values
-from builder_ui.openapi_wizard import WizardChoice, WizardProblems
-from builder_ui.services import Services
+from builder_ui.services.installation import Services
+from builder_ui.web import state
+from builder_ui.web.models import admin as admin_view
+from builder_ui.web.models import openapi_wizard
+from builder_ui.web.models.editor import blank_values
+from builder_ui.web.models.openapi_wizard import WizardChoice, WizardProblems
 from store.admin_settings import (
     installation_secret_resolver,
     list_installation_secrets,
@@ -31,7 +34,7 @@ from tools.egress import EgressBlocked
 from tools.openapi import HttpActionConfig, OpenApiError
 from tools.registry import ToolContext, default_registry
 
-APP = str(Path(__file__).resolve().parents[1] / "builder_ui" / "app.py")
+APP = str(Path(__file__).resolve().parents[1] / "builder_ui" / "web" / "app.py")
 ADMIN = "views/admin.py"
 TIMEOUT_S = 60
 SECRET_VALUE = "sk-tres-secret-0123456789"

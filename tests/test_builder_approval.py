@@ -23,8 +23,9 @@ from agents.runtime import (
     ToolCallRecord,
     ToolFinished,
 )
-from builder_ui import state
-from builder_ui.approval_view import (
+from builder_ui.services.installation import Services
+from builder_ui.web import state
+from builder_ui.web.models.approval import (
     ApprovalRequest,
     TryOutcome,
     approve_edited,
@@ -41,13 +42,12 @@ from builder_ui.approval_view import (
     problem_lines,
     reject,
 )
-from builder_ui.services import Services
-from builder_ui.tool_tester import try_tool
-from builder_ui.transcript import ChatTurn
+from builder_ui.web.models.transcript import ChatTurn
+from builder_ui.web.panels.tool_tester import try_tool
 from tools.calculator import CalculatorArgs
 from tools.registry import NoConfig, ToolDefinition, ToolResult
 
-APP = str(Path(__file__).resolve().parents[1] / "builder_ui" / "app.py")
+APP = str(Path(__file__).resolve().parents[1] / "builder_ui" / "web" / "app.py")
 TIMEOUT_S = 60
 
 CALL = '- tool_calls: [{name: calculator, args: {expression: "6*7"}}]\n'

@@ -18,16 +18,16 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from agents.spec import AgentSpec
-from builder_ui import state
-from builder_ui.knowledge_view import (
+from builder_ui.services.installation import Services
+from builder_ui.web import state
+from builder_ui.web.models.knowledge import (
     counted,
 )
-from builder_ui.services import Services
 from store.knowledge.records import DocumentRecord
 from store.knowledge.service import close_knowledge_stores
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "builder_ui" / "app.py")
+APP = str(ROOT / "builder_ui" / "web" / "app.py")
 KNOWLEDGE_PAGE = "views/knowledge.py"
 TIMEOUT_S = 60
 

@@ -16,7 +16,8 @@ import pytest
 from cli_driver import as_json, atelier, ok
 
 from agents.spec import AgentSpec
-from builder_ui import cli, cli_agents
+from builder_ui.cli import agent as cli_agents
+from builder_ui.cli import main as cli
 
 AGENT_YAML = """\
 schema: atelier/agent@1
@@ -167,7 +168,7 @@ def test_unknown_provider_lists_the_providers(files: Path, agent_id: str) -> Non
     assert "nimbus" in result.stderr
     for provider in ("openai", "mistral", "anthropic", "offline"):
         assert provider in result.stderr
-    from builder_ui.services import Services
+    from builder_ui.services.installation import Services
 
     assert Services.open().workspace.list_threads(agent_id) == [], "no empty conversation left"
 
@@ -337,7 +338,7 @@ def test_every_message_of_the_command_exists_in_both_languages() -> None:
 
     french = {k for k in catalogue("fr") if k.startswith("cli.")}
     assert french == {k for k in catalogue("en") if k.startswith("cli.")}
-    source = "".join(p.read_text("utf-8") for p in Path(cli.__file__).parent.glob("cli*.py"))
+    source = "".join(p.read_text("utf-8") for p in Path(cli.__file__).parent.glob("*.py"))
     used = set(re.findall(r'"(cli\.[a-z_.]+)"', source))
     assert used and used <= french
 
@@ -381,7 +382,7 @@ def test_ui_starts_streamlit_on_loopback(tmp_path: Path, monkeypatch: pytest.Mon
 def test_an_unexpected_error_is_one_line_and_the_trace_goes_to_the_log(
     files: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from builder_ui.services import Services
+    from builder_ui.services.installation import Services
 
     def broken(cls: Any, principal: str | None = None) -> Any:
         raise RuntimeError("secret detail")
@@ -439,7 +440,7 @@ def test_a_second_process_resumes_the_conversation(files: Path) -> None:
 @pytest.mark.slow
 def test_the_command_starts_without_heavy_imports() -> None:
     code = (
-        "import sys, builder_ui.cli; "
+        "import sys, builder_ui.cli.main; "
         "heavy = [m for m in ('langgraph', 'langchain_core', 'streamlit', 'sqlalchemy', 'store') "
         "if m in sys.modules]; print(heavy)"
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from builder_ui.cli import app
+from builder_ui.cli.main import app
 
 AGENT = """schema: atelier/agent@1
 name: Prudent

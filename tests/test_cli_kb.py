@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cli_driver import as_json, atelier, ok
 
-from builder_ui import cli_agents
+from builder_ui.cli import agent as cli_agents
 from store.knowledge.service import close_knowledge_stores
 
 CONGES = """# Congés

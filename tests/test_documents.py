@@ -10,8 +10,8 @@ import docx
 import pytest
 
 from agents.errors import NotFound, UserError
-from builder_ui.services import Services
-from builder_ui.tool_context import tool_context
+from builder_ui.services.installation import Services
+from builder_ui.services.tool_context import tool_context
 from store.config import data_dir
 from store.files import FileStore, PersonalFiles, safe_filename
 from tools.documents import DOCX_TYPE, inline_runs, markdown_file, parse_markdown

@@ -20,7 +20,7 @@ from test_knowledge_store import (
 )
 from typer.testing import CliRunner
 
-from builder_ui.cli import app
+from builder_ui.cli.main import app
 from store.config import data_dir
 from store.knowledge.ingestion import chunk_ids
 from store.knowledge.service import KnowledgeStore

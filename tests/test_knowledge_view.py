@@ -1,5 +1,5 @@
 """The pure helpers behind the builder's knowledge page, editor section and preview sources
-(``builder_ui.knowledge_view``, the editor's form model, the session's widget state): no page
+(``builder_ui.web.models.knowledge``, the editor's form model, the session's widget state): no page
 is run here."""
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from agents.knowledge import Citation
 from agents.runtime import Finished, RunResult
 from agents.spec import AgentSpec
 from agents.template_catalogue import load_template
-from builder_ui import state
-from builder_ui.editor_model import (
+from builder_ui.web import state
+from builder_ui.web.models.editor import (
     KnowledgeChoice,
     blank_values,
     spec_from_values,
     values_from_spec,
 )
-from builder_ui.knowledge_view import (
+from builder_ui.web.models.knowledge import (
     base_options,
     counted,
     file_size,
@@ -42,7 +42,7 @@ from builder_ui.knowledge_view import (
     summary_line,
     unknown_refs,
 )
-from builder_ui.transcript import ChatTurn
+from builder_ui.web.models.transcript import ChatTurn
 from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord, Passage
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -36,8 +36,8 @@ from agents.errors import UserError
 from agents.models.scripted import ScriptedChatModel, ScriptedReply
 from agents.runtime import AgentRuntime, Finished, RunResult
 from agents.spec import AgentSpec
-from builder_ui.cli import app
-from builder_ui.tool_context import tool_context
+from builder_ui.cli.main import app
+from builder_ui.services.tool_context import tool_context
 from tools.egress import EgressGuard, EgressPolicy
 from tools.mcp import McpAccess, McpServer
 from tools.mcp.client import list_tools
@@ -273,7 +273,7 @@ def test_a_changed_tool_is_disabled_until_approved_again(
     shown = ok("admin", "mcp", "list")
     assert "modifié" in shown.stdout and "lookup" in shown.stdout and "purge" in shown.stdout
 
-    from builder_ui.cli_mcp import approve_server_tools
+    from builder_ui.cli.mcp import approve_server_tools
 
     shown: list[Any] = []
     declined = approve_server_tools("demo", "admin", lambda tools, before: shown.append(before))

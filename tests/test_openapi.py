@@ -24,7 +24,7 @@ import yaml
 from typer.testing import CliRunner
 
 from agents.errors import UserError
-from builder_ui.cli import app
+from builder_ui.cli.main import app
 from tools.egress import EgressGuard, EgressPolicy
 from tools.openapi import (
     OpenApiError,
@@ -453,7 +453,7 @@ def test_bad_configs_are_named(config: dict[str, Any], path: str, expected: str)
 
 
 def test_the_builder_form_renders_the_config() -> None:
-    from builder_ui.forms import config_from_widgets, form_fields, widget_state
+    from builder_ui.web.panels.forms import config_from_widgets, form_fields, widget_state
 
     fields = form_fields(default_registry().get("http_action").config_model)
     kinds = {f.name: f.kind for f in fields}

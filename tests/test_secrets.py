@@ -458,7 +458,7 @@ def test_services_give_the_tools_of_a_run_the_principals_secrets(
     catalogue: SqlCatalogue, tmp_path: Path
 ) -> None:
     from agents.models.registry import default_registry as default_providers
-    from builder_ui.services import Services
+    from builder_ui.services.installation import Services
 
     value = canary()
     replies = tmp_path / "replies.yaml"

@@ -10,7 +10,7 @@ import pytest
 
 from agents.errors import NotFound
 from agents.spec import AgentSpec
-from builder_ui.services import Installation, Services
+from builder_ui.services.installation import Installation, Services
 from store.knowledge.service import close_knowledge_stores
 
 FAQ = """# Congés

@@ -17,8 +17,8 @@ from typer.testing import CliRunner, Result
 
 from agents.errors import InvalidSpec
 from agents.spec import AgentSpec
-from builder_ui.cli import app
-from builder_ui.services import Services
+from builder_ui.cli.main import app
+from builder_ui.services.installation import Services
 from store.admin_settings import AdminSettings, load_admin_settings, save_admin_settings
 
 CLOSED_PORT_URL = "http://127.0.0.1:9/mcp"

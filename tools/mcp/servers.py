@@ -1,6 +1,7 @@
 """The MCP servers a run may use, as plain data handed over by the interface that runs it.
 
-``tools/`` never reads the installation's settings itself: ``builder_ui.tool_context`` turns the
+``tools/`` never reads the installation's settings itself: ``builder_ui.services.tool_context``
+turns the
 administrator's ``McpServerSettings`` into these and puts them in ``ToolContext.mcp``, with the
 resolver of the installation's secrets (a server's token is the installation's, never a
 person's: the ``secret`` of the context is not used for it).

@@ -1,0 +1,170 @@
+"""``atelier agent …``: validate, import, export, list, history and deletion of agents."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from agents.errors import UserError
+from agents.i18n import t
+from builder_ui.cli.common import ask_yes_no, open_services, os_reason, print_json, say, table
+
+agent_app = typer.Typer(help=t("cli.help.agent"), no_args_is_help=True)
+
+AgentRef = Annotated[str, typer.Argument(metavar="AGENT", help=t("cli.help.agent_ref"))]
+SpecFile = Annotated[Path, typer.Argument(metavar="FILE", help=t("cli.help.file"))]
+AsJson = Annotated[bool, typer.Option("--json", help=t("cli.help.json"))]
+
+
+@agent_app.command("validate", help=t("cli.help.validate"))
+def validate(file: SpecFile) -> None:
+    # The checks of ``Services.load_spec_file`` (the same ``check_spec``, the same registries,
+    # the same admin settings) without opening the catalogue: validating a file must not create
+    # a data directory.
+    from agents.models.registry import default_registry as default_providers
+    from agents.spec import AgentSpec
+    from agents.validation import check_spec
+    from builder_ui.services.tool_context import checking_context
+    from tools.registry import default_registry as default_tools
+
+    spec = check_spec(
+        AgentSpec.load(file),
+        default_tools(),
+        default_providers(),
+        str(file),
+        installation=checking_context(),
+    )
+    typer.echo(t("cli.validate.ok", path=str(file), name=spec.name))
+
+
+@agent_app.command("import", help=t("cli.help.import"))
+def import_agent(
+    file: SpecFile,
+    as_json: AsJson = False,
+    message: Annotated[
+        str | None, typer.Option("--message", "-m", help=t("cli.help.import_message"))
+    ] = None,
+    into: Annotated[
+        str | None, typer.Option("--agent", metavar="AGENT", help=t("cli.help.import_into"))
+    ] = None,
+) -> None:
+    services = open_services()
+    spec = services.load_spec_file(file)
+    message = message if message is not None else t("cli.import.message", file=file.name)
+    if into is None:
+        record = services.create_agent(spec, message)
+        done = "cli.import.created"
+    else:
+        record = services.save_agent(services.find_agent(into).id, spec, message)
+        done = "cli.import.saved"
+    if as_json:
+        print_json({"id": record.agent_id, "name": spec.name, "version": record.number})
+    else:
+        typer.echo(record.agent_id)
+        say(t(done, name=spec.name, id=record.agent_id, version=record.number))
+
+
+@agent_app.command("export", help=t("cli.help.export"))
+def export_agent(
+    agent: AgentRef,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help=t("cli.help.output"))
+    ] = None,
+    version: Annotated[
+        int | None, typer.Option("--version", min=1, metavar="N", help=t("cli.help.version_n"))
+    ] = None,
+) -> None:
+    text = open_services().export_agent(agent, version)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, "utf-8")
+    except OSError as exc:
+        raise UserError("cli.cannot_write", path=str(output), reason=os_reason(exc)) from None
+    say(t("cli.export.written", path=str(output)))
+
+
+@agent_app.command("list", help=t("cli.help.list"))
+def list_agents(as_json: AsJson = False) -> None:
+    agents = open_services().list_agents()
+    if as_json:
+        print_json(
+            [
+                {
+                    "id": a.id,
+                    "name": a.name,
+                    "description": a.description,
+                    "latest_version": a.latest_version,
+                    "owner": a.owner,
+                    "created_at": a.created_at.isoformat(),
+                    "updated_at": a.updated_at.isoformat(),
+                }
+                for a in agents
+            ]
+        )
+        return
+    if not agents:
+        say(t("cli.list.empty"))
+        return
+    headers = [t(f"cli.list.col.{c}") for c in ("id", "name", "version", "updated")]
+    rows = [(a.id, a.name, a.latest_version, _when(a.updated_at)) for a in agents]
+    typer.echo(table(headers, rows))
+
+
+@agent_app.command("versions", help=t("cli.help.versions"))
+def list_versions(agent: AgentRef, as_json: AsJson = False) -> None:
+    versions = open_services().versions(agent)
+    if as_json:
+        print_json(
+            [
+                {
+                    "number": v.number,
+                    "author": v.author,
+                    "created_at": v.created_at.isoformat(),
+                    "message": v.message,
+                }
+                for v in versions
+            ]
+        )
+        return
+    headers = [t(f"cli.versions.col.{c}") for c in ("number", "author", "time", "message")]
+    rows = [(v.number, v.author, _when(v.created_at), _one_line(v.message)) for v in versions]
+    typer.echo(table(headers, rows))
+
+
+@agent_app.command("rm", help=t("cli.help.rm"))
+def remove_agent(
+    agent: AgentRef,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help=t("cli.help.yes"))] = False,
+) -> None:
+    services = open_services()
+    record = services.find_agent(agent)
+    if not yes:
+        if not interactive():
+            raise UserError("cli.rm.needs_yes", ref=agent)
+        count = len(services.versions(record.id))
+        question = t("cli.rm.confirm", name=record.name, id=record.id, count=count)
+        if not ask_yes_no(question):
+            say(t("cli.rm.cancelled"))
+            raise typer.Exit(1)
+    services.delete_agent(record.id)
+    say(t("cli.rm.done", name=record.name, id=record.id))
+
+
+def interactive() -> bool:
+    """Someone at a terminal can answer a question; a script or a pipe cannot."""
+    return sys.stdin.isatty()
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _one_line(text: Any, limit: int = 60) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"

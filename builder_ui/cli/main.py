@@ -1,0 +1,143 @@
+"""The ``atelier`` command: the web builder, agents, conversations and tools from a terminal.
+
+Every command calls the same services as the Streamlit builder. Exit codes: 0 done, 2 bad input
+(the message says what to fix), 3 not found, 1 anything else. Heavy modules (LangGraph, the
+store, model providers, Streamlit) are imported inside the commands that use them, so that
+``atelier --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agents.i18n import t
+from builder_ui.cli import approve as cli_approve
+from builder_ui.cli import kb_reindex as cli_kb_reindex
+from builder_ui.cli import kb_search as cli_kb_search
+from builder_ui.cli import kb_show as cli_kb_show
+from builder_ui.cli import openapi as cli_openapi
+from builder_ui.cli import run as cli_run
+from builder_ui.cli.agent import agent_app
+from builder_ui.cli.common import AtelierGroup, say
+from builder_ui.cli.kb import kb_app
+from builder_ui.cli.mcp import mcp_app
+from builder_ui.cli.secret import admin_app, secret_app
+from builder_ui.cli.tool import tool_app
+
+DEFAULT_PORT = 8501
+APP_PAGE = Path(__file__).parent.parent / "web" / "app.py"
+
+app = typer.Typer(
+    cls=AtelierGroup,
+    name="atelier",
+    help=t("cli.help.app"),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(agent_app, name="agent")
+app.add_typer(tool_app, name="tool")
+tool_app.command("openapi", help=t("openapi.cli.help"))(cli_openapi.list_operations)
+app.add_typer(kb_app, name="kb")
+kb_app.command("search", help=t("cli.help.kb_search"))(cli_kb_search.search)
+kb_app.command("reindex", help=t("cli.help.kb_reindex"))(cli_kb_reindex.reindex)
+kb_app.command("show", help=t("cli.help.kb_show"))(cli_kb_show.show)
+app.add_typer(secret_app, name="secret")
+app.add_typer(admin_app, name="admin")
+admin_app.add_typer(mcp_app, name="mcp")
+app.command("run", help=t("cli.help.run"))(cli_run.run)
+app.command("chat", help=t("cli.help.chat"))(cli_run.chat)
+app.command("approve", help=t("cli.help.approve"))(cli_approve.approve)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("atelier")
+    except PackageNotFoundError:
+        return "?"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"atelier {_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help=t("cli.help.version")
+        ),
+    ] = False,
+) -> None:
+    """Options of ``atelier`` itself; the work is done by the sub-commands."""
+
+
+@app.command("ui", help=t("cli.help.ui"))
+def ui(
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, metavar="N", help=t("cli.help.port"))
+    ] = DEFAULT_PORT,
+) -> None:
+    page = APP_PAGE
+    if not page.is_file():
+        from agents.errors import InternalError
+
+        raise InternalError("cli.ui.missing_app", path=str(page))
+    from store.knowledge.records import Limits
+
+    # The file picker says, and enforces, the same size limit as the knowledge store.
+    upload_mb = max(1, math.ceil(Limits.from_env().max_file_mb))
+    command = [
+        sys.executable,
+        "-P",  # not the current folder first on the import path: its own store/ or tools/ would
+        "-m",  # shadow Atelier's
+        "streamlit",
+        "run",
+        str(page),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
+        "--server.maxUploadSize",
+        str(upload_mb),
+    ]
+    say(t("cli.ui.starting", url=f"http://127.0.0.1:{port}"))
+    try:
+        code = subprocess.run(command, check=False).returncode  # noqa: S603 - fixed argument list
+    except KeyboardInterrupt:
+        code = 0
+    raise typer.Exit(code)
+
+
+@app.command("schema", help=t("cli.help.schema"))
+def schema() -> None:
+    import json
+
+    from agents.spec import spec_json_schema
+
+    typer.echo(json.dumps(spec_json_schema(), ensure_ascii=False, indent=2))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

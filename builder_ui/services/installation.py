@@ -1,0 +1,367 @@
+"""The services every interface calls: the CLI, the Streamlit builder and (later) the HTTP API.
+
+One ``Services`` per person: it holds that person's ``Workspace`` (the only access layer), the
+registries and the checkpointer, and it is where a run is recorded. Pages and commands read
+their input, call one method here, and render what comes back, so the interfaces agree by
+construction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+from langgraph.checkpoint.base import BaseCheckpointSaver
+
+from agents.checkpoints import thread_messages
+from agents.errors import UserError
+from agents.knowledge import Citation, Retriever
+from agents.models.registry import (
+    ModelChoice,
+    ProviderRegistry,
+    default_model_settings,
+    parse_ref,
+)
+from agents.models.registry import default_registry as default_providers
+from agents.retry import RetryPolicy
+from agents.runtime import AgentRuntime, Finished, RunEvent, RunResult
+from agents.spec import AgentSpec, ModelSettings
+from agents.validation import check_spec
+from builder_ui.services.tool_context import checking_context
+from store.files import StoredFile
+from store.records import AgentRecord, Catalogue, RunRecord, VersionRecord
+from store.workspace import Workspace
+from tools.registry import ToolContext, ToolRegistry, ToolResult
+from tools.registry import default_registry as default_tools
+
+RUNTIME_CACHE_SIZE = 16
+
+
+@dataclass(frozen=True)
+class Installation:
+    """What every person of one installation shares: thread-safe, holds nobody's data in
+    memory, opened once per process."""
+
+    catalogue: Catalogue
+    tools: ToolRegistry
+    providers: ProviderRegistry
+    checkpointer: BaseCheckpointSaver[Any]
+
+    @classmethod
+    def open(cls) -> Installation:
+        """The embedded defaults: SQLite catalogue and checkpoints under ``ATELIER_HOME``."""
+        from agents.checkpoints import sqlite_checkpointer
+        from store.config import threads_path
+        from store.sql_catalogue import open_catalogue
+
+        return cls(
+            catalogue=open_catalogue(),
+            tools=default_tools(),
+            providers=default_providers(),
+            checkpointer=sqlite_checkpointer(threads_path()),
+        )
+
+
+@dataclass
+class Services:
+    workspace: Workspace
+    tools: ToolRegistry
+    providers: ProviderRegistry
+    checkpointer: BaseCheckpointSaver[Any]
+    retry: RetryPolicy | None = None
+    env: Mapping[str, str] | None = None
+    _models: dict[str, BaseChatModel] = field(default_factory=dict, repr=False)
+    _runtimes: dict[tuple[str, str], AgentRuntime] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def open(cls, principal: str | None = None, shared: Installation | None = None) -> Services:
+        """One person's services over this installation (opened from ``ATELIER_HOME`` unless
+        an already open one is given: the builder shares one between its sessions)."""
+        from store.config import default_principal
+
+        shared = shared or Installation.open()
+        return cls(
+            workspace=Workspace(principal or default_principal(), shared.catalogue),
+            tools=shared.tools,
+            providers=shared.providers,
+            checkpointer=shared.checkpointer,
+        )
+
+    @property
+    def principal(self) -> str:
+        return self.workspace.principal
+
+    # --- specs and agents ------------------------------------------------------------------
+
+    def check(self, spec: AgentSpec, source: str = "") -> AgentSpec:
+        """Shape is checked by the spec; tools, their configs, the provider and what the spec
+        needs of the installation (a registered MCP server, from the admin settings) here."""
+        installation = checking_context()
+        return check_spec(spec, self.tools, self.providers, source, installation=installation)
+
+    def parse_spec(self, text: str, source: str = "") -> AgentSpec:
+        return self.check(AgentSpec.from_yaml(text, source), source)
+
+    def load_spec_file(self, path: str | Path) -> AgentSpec:
+        return self.check(AgentSpec.load(path), str(path))
+
+    def create_agent(self, spec: AgentSpec, message: str = "") -> VersionRecord:
+        return self.workspace.create_agent(self.check(spec), message)
+
+    def save_agent(self, agent_id: str | None, spec: AgentSpec, message: str = "") -> VersionRecord:
+        """A new agent when ``agent_id`` is None, else a new version of it."""
+        spec = self.check(spec)
+        if agent_id is None:
+            return self.workspace.create_agent(spec, message)
+        return self.workspace.save_agent(agent_id, spec, message)
+
+    def find_agent(self, ref: str) -> AgentRecord:
+        return self.workspace.resolve_agent(ref)
+
+    def list_agents(self) -> list[AgentRecord]:
+        return self.workspace.list_agents()
+
+    def versions(self, ref: str) -> list[VersionRecord]:
+        return self.workspace.list_versions(self.find_agent(ref).id)
+
+    def version(self, ref: str, number: int | None = None) -> VersionRecord:
+        return self.workspace.get_version(self.find_agent(ref).id, number)
+
+    def export_agent(self, ref: str, number: int | None = None) -> str:
+        return self.version(ref, number).spec.to_yaml()
+
+    def delete_agent(self, ref: str) -> None:
+        """The agent, its versions and its conversations, messages included."""
+        agent = self.find_agent(ref)
+        for thread in self.workspace.list_threads(agent.id):
+            self.checkpointer.delete_thread(thread.id)
+        self.workspace.delete_agent(agent.id)
+
+    # --- models ----------------------------------------------------------------------------
+
+    def model_choices(self) -> list[ModelChoice]:
+        return self.providers.choices(self.env)
+
+    def model_settings(self, spec: AgentSpec, override: str | None = None) -> ModelSettings:
+        if override:
+            chosen = parse_ref(override)
+            if spec.model is not None and spec.model.provider == chosen.provider:
+                return spec.model.model_copy(update={"name": chosen.name})
+            return chosen
+        return spec.model or default_model_settings(self.env)
+
+    def model(self, settings: ModelSettings) -> BaseChatModel:
+        """Models are kept per session: a scripted model's position in its script and a
+        provider's connection pool outlive one turn."""
+        key = settings.model_dump_json()
+        with self._lock:
+            if key not in self._models:
+                self._models[key] = self.providers.create(settings, self.env)
+            return self._models[key]
+
+    # --- conversations ---------------------------------------------------------------------
+
+    def runtime(self, spec: AgentSpec, model: str | None = None) -> AgentRuntime:
+        """The compiled agent, kept for the next turns of this session (compiling and checking
+        a spec costs more than a whole turn of a fast model)."""
+        settings = self.model_settings(spec, model)
+        key = (spec.to_yaml(), settings.model_dump_json())
+        with self._lock:
+            cached = self._runtimes.pop(key, None)
+        if cached is None:
+            # Not ``check``: what the installation lacks today (a server removed since the
+            # agent was saved), the run reports, and the agent's other tools keep working.
+            cached = AgentRuntime(
+                check_spec(spec, self.tools, self.providers, installation=None),
+                self.model(settings),
+                self.tools,
+                self.checkpointer,
+                model_ref=settings.ref,
+                retry=self.retry,
+                retriever=self.retriever(spec),
+                tool_context=self.tool_context(),
+            )
+        with self._lock:
+            self._runtimes[key] = cached  # most recently used last
+            while len(self._runtimes) > RUNTIME_CACHE_SIZE:
+                self._runtimes.pop(next(iter(self._runtimes)))
+        return cached
+
+    def chat(
+        self,
+        ref: str,
+        message: str,
+        thread: str | None = None,
+        model: str | None = None,
+        version: int | None = None,
+        tokens: bool = True,
+    ) -> Iterator[RunEvent]:
+        """One turn with a saved agent, in a new or an existing conversation of this person."""
+        if not message.strip():
+            raise UserError("run.empty_message")
+        agent = self.find_agent(ref)
+        record = self.workspace.get_version(agent.id, version)
+        # The model first: a wrong model or a missing key must not leave an empty conversation.
+        runtime = self.runtime(record.spec, model)
+        if thread is None:
+            thread_id = self.workspace.start_thread(agent.id, title=message[:80]).id
+        else:
+            existing = self.workspace.get_thread(thread)
+            if existing.agent_id != agent.id:
+                raise UserError("run.thread_other_agent", thread=thread, agent=agent.name)
+            thread_id = existing.id
+        for event in runtime.stream(thread_id, message, tokens=tokens):
+            if isinstance(event, Finished):
+                self._record(agent.id, record.number, event.result)
+            yield event
+
+    def approve(
+        self,
+        thread: str,
+        decision: str,
+        *,
+        args: dict[str, Any] | None = None,
+        comment: str = "",
+        model: str | None = None,
+        tokens: bool = True,
+    ) -> Iterator[RunEvent]:
+        """A person's answer to the tool call a conversation waits on; the run continues."""
+        record = self.workspace.get_thread(thread)
+        version = self.workspace.get_version(record.agent_id)
+        runtime = self.runtime(version.spec, model)
+        for event in runtime.resume(
+            record.id, decision, args=args, comment=comment, by=self.principal, tokens=tokens
+        ):
+            if isinstance(event, Finished):
+                self._record(record.agent_id, version.number, event.result)
+            yield event
+
+    def pending_approval(self, thread: str) -> dict[str, Any] | None:
+        record = self.workspace.get_thread(thread)
+        spec = self.workspace.get_version(record.agent_id).spec
+        return self.runtime(spec, "offline").pending_approval(record.id)
+
+    def preview_approve(
+        self,
+        spec: AgentSpec,
+        thread_id: str,
+        decision: str,
+        *,
+        args: dict[str, Any] | None = None,
+        comment: str = "",
+        model: str | None = None,
+    ) -> Iterator[RunEvent]:
+        yield from self.runtime(spec, model).resume(
+            thread_id, decision, args=args, comment=comment, by=self.principal
+        )
+
+    def run(self, ref: str, message: str, **kwargs: Any) -> RunResult:
+        for event in self.chat(ref, message, tokens=False, **kwargs):
+            if isinstance(event, Finished):
+                return event.result
+        raise AssertionError("a run always finishes")
+
+    def preview(
+        self, spec: AgentSpec, thread_id: str, message: str, model: str | None = None
+    ) -> Iterator[RunEvent]:
+        """A turn with the spec being edited, saved or not: the builder's preview chat. The
+        thread is the preview's own (``preview_thread_id``), so nobody else reaches it."""
+        if not message.strip():
+            raise UserError("run.empty_message")
+        yield from self.runtime(spec, model).stream(thread_id, message)
+
+    def preview_thread_id(self, token: str) -> str:
+        digest = hashlib.sha256(f"{self.principal}\0{token}".encode()).hexdigest()[:24]
+        return f"preview-{digest}"
+
+    def preview_history(self, spec: AgentSpec, thread_id: str) -> list[BaseMessage]:
+        return thread_messages(self.checkpointer, thread_id)
+
+    def history(self, thread: str) -> list[BaseMessage]:
+        return thread_messages(self.checkpointer, self.workspace.get_thread(thread).id)
+
+    def _record(self, agent_id: str, version: int, result: RunResult) -> None:
+        import secrets
+
+        self.workspace.record_run(
+            RunRecord(
+                id="run-" + secrets.token_hex(6),
+                agent_id=agent_id,
+                version=version,
+                thread_id=result.thread,
+                principal=self.principal,
+                model=result.model,
+                outcome=result.outcome,
+                input_tokens=result.input_tokens,
+                output_tokens=result.output_tokens,
+                latency_ms=result.latency_ms,
+                tool_calls=len(result.tool_calls),
+                error=result.error,
+            )
+        )
+
+    # --- knowledge -------------------------------------------------------------------------
+
+    def retriever(self, spec: AgentSpec) -> Retriever | None:
+        """The agent's knowledge, reached through this person's workspace: bases are resolved
+        now, so a base the person cannot see stops the run before it starts."""
+        settings = spec.knowledge
+        if settings is None or not settings.bases:
+            return None
+        bases = [self.workspace.resolve_kb(ref).id for ref in settings.bases]
+        workspace = self.workspace
+
+        def search(query: str) -> list[Citation]:
+            found = workspace.search(bases, query, k=settings.top_k, min_score=settings.min_score)
+            return [
+                Citation(
+                    document=p.document,
+                    passage=p.text,
+                    score=p.score,
+                    page=p.page,
+                    heading_path=p.heading_path,
+                    document_id=p.document_id,
+                    chunk_id=p.chunk_id,
+                    kb_id=p.kb_id,
+                )
+                for p in found
+            ]
+
+        return search
+
+    # --- tools -----------------------------------------------------------------------------
+
+    def tool_context(self) -> ToolContext:
+        from builder_ui.services.tool_context import tool_context
+
+        return tool_context(self.workspace.secret_resolver(), self.principal)
+
+    def run_tool(
+        self, tool_id: str, args: dict[str, Any], config: dict[str, Any] | None = None
+    ) -> ToolResult:
+        """The builder's "try this tool" and ``atelier tool run``: the same call."""
+        return self.tools.run(tool_id, args, config, self.tool_context())
+
+    def preview_pending(
+        self, spec: AgentSpec, thread_id: str, model: str | None = None
+    ) -> dict[str, Any] | None:
+        """The tool call a preview conversation waits on a person for, if any: the builder
+        shows its approval card again when its own record of the conversation has lost it."""
+        return self.runtime(spec, model).pending_approval(thread_id)
+
+    # --- files -----------------------------------------------------------------------------
+
+    def file(self, file_id: str) -> tuple[StoredFile, bytes]:
+        """A file a tool made for this person (``create_document``), with its bytes: another
+        person's file is reported exactly like a missing one (``NotFound``)."""
+        from store.files import personal_files
+
+        files = personal_files(self.principal)
+        return files.get(file_id), files.read(file_id)

@@ -1,0 +1,180 @@
+"""The approval card of the preview chat: which tool, with exactly which arguments, and the
+person's answer ("Approuver", "Modifier", "Refuser").
+
+An answer is queued in the session (``state.queue_decision``) and the page reruns: the preview
+then continues the paused turn with ``Services.preview_approve`` and streams the rest of the answer
+(``builder_ui.web.panels.preview``). What the card says is worked out in
+``builder_ui.web.models.approval``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from builder_ui.web import state
+from builder_ui.web.models.approval import (
+    ApprovalRequest,
+    approve,
+    approve_edited,
+    arg_lines,
+    args_json,
+    check_args,
+    edits_with_form,
+    field_labels,
+    parse_args_text,
+    problem_lines,
+    reject,
+)
+from builder_ui.web.models.transcript import escape_markdown
+from builder_ui.web.panels.forms import FormField, form_fields, render_form, widget_state
+from builder_ui.web.state import tr, tr_or
+from tools.registry import ToolDefinition
+
+
+def arg_label(tool_id: str) -> Any:
+    def label(field: FormField) -> str:
+        return tr_or(f"tool.{tool_id}.args.{field.name}", field.label)
+
+    return label
+
+
+def render(request: ApprovalRequest, definition: ToolDefinition | None, title: str) -> None:
+    """The card for ``request``; ``definition`` is None for a tool the registry does not hold
+    under that name (an operation of a toolset): its arguments are then edited as JSON."""
+    with st.container(border=True):
+        st.markdown(f"**:material/front_hand: {tr('ui.approval.title')}**")
+        st.markdown(tr("ui.approval.intro", tool=escape_markdown(title), tool_id=request.tool))
+        model = definition.args_model if definition else None
+        labels = {
+            name: tr_or(f"tool.{request.tool}.args.{name}", label)
+            for name, label in field_labels(model).items()
+        }
+        if request.args:
+            st.markdown("\n".join(arg_lines(request.args, labels)))
+        else:
+            st.caption(tr("ui.approval.no_args"))
+        st.caption(tr("ui.approval.json"))
+        st.code(args_json(request.args), language="json", wrap_lines=True)
+        if request.consequential:
+            st.warning(tr("ui.approval.consequential"), icon=":material/warning:")
+        else:
+            st.caption(tr("ui.approval.harmless"))
+        mode = state.approval_mode(request.call_id)
+        if mode == "edit":
+            _edit_form(request, definition)
+        elif mode == "reject":
+            _reject_form(request)
+        else:
+            _buttons(request)
+
+
+def _row() -> Any:
+    """Buttons side by side, each as wide as its words, wrapping when the column is narrow:
+    a label is never cut."""
+    return st.container(horizontal=True, gap="small")
+
+
+def _buttons(request: ApprovalRequest) -> None:
+    row = _row()
+    if row.button(
+        tr("ui.approval.approve"),
+        key=state.approval_key(request.call_id, "approve"),
+        type="primary",
+        icon=":material/check:",
+        help=tr("ui.approval.approve_help"),
+        width="content",
+    ):
+        state.queue_decision(approve(request))
+        st.rerun()
+    row.button(
+        tr("ui.approval.edit"),
+        key=state.approval_key(request.call_id, "edit"),
+        icon=":material/edit:",
+        help=tr("ui.approval.edit_help"),
+        on_click=state.set_approval_mode,
+        args=(request.call_id, "edit"),
+        width="content",
+    )
+    row.button(
+        tr("ui.approval.reject"),
+        key=state.approval_key(request.call_id, "reject"),
+        icon=":material/block:",
+        help=tr("ui.approval.reject_help"),
+        on_click=state.set_approval_mode,
+        args=(request.call_id, "reject"),
+        width="content",
+    )
+
+
+def _edit_form(request: ApprovalRequest, definition: ToolDefinition | None) -> None:
+    """The arguments in a form generated from the tool's arguments model, or as JSON. Invalid
+    input is reported with its field path; what was typed stays in the form."""
+    st.markdown(f"**{tr('ui.approval.edit.title')}**")
+    model = definition.args_model if definition else None
+    use_form = model is not None and edits_with_form(model, request.args)
+    if model is not None and use_form:
+        prefix = state.approval_key(request.call_id, "form.")
+        state.seed_widgets(widget_state(form_fields(model), prefix, request.args))
+        args: dict[str, Any] | None = render_form(
+            model, prefix, arg_label(request.tool), previous=request.args
+        )
+        problems = check_args(model, args or {})
+    else:
+        key = state.approval_key(request.call_id, "json")
+        state.seed_widgets({key: args_json(request.args)})
+        text = st.text_area(
+            tr("ui.approval.edit.json"), key=key, height=160, help=tr("ui.approval.edit.json_help")
+        )
+        args, problems = parse_args_text(text or "", tr)
+        if args is not None:
+            problems = check_args(model, args)
+    report = st.empty()  # the problems, next to the fields they are about
+    row = _row()
+    submitted = row.button(
+        tr("ui.approval.edit.submit"),
+        key=state.approval_key(request.call_id, "edit_submit"),
+        type="primary",
+        icon=":material/check:",
+        width="content",
+    )
+    _cancel(row, request)
+    if submitted:
+        if problems or args is None:
+            lines = problem_lines(problems, tr)
+            report.error(f"{tr('ui.approval.edit.problems')}\n\n{lines}", icon=":material/error:")
+            return
+        state.queue_decision(approve_edited(request, args))
+        st.rerun()
+
+
+def _reject_form(request: ApprovalRequest) -> None:
+    reason = st.text_input(
+        tr("ui.approval.reason"),
+        key=state.approval_key(request.call_id, "reason"),
+        placeholder=tr("ui.approval.reason.placeholder"),
+        help=tr("ui.approval.reason_help"),
+    )
+    row = _row()
+    if row.button(
+        tr("ui.approval.reject.submit"),
+        key=state.approval_key(request.call_id, "reject_submit"),
+        type="primary",
+        icon=":material/block:",
+        width="content",
+    ):
+        state.queue_decision(reject(request, reason or ""))
+        st.rerun()
+    _cancel(row, request)
+
+
+def _cancel(column: Any, request: ApprovalRequest) -> None:
+    column.button(
+        tr("ui.approval.cancel"),
+        key=state.approval_key(request.call_id, "cancel"),
+        icon=":material/close:",
+        on_click=state.set_approval_mode,
+        args=(request.call_id, "ask"),
+        width="content",
+    )

@@ -1,0 +1,212 @@
+"""Every ``st.session_state`` key of the builder, in one place: the keys of what a session keeps
+and of the widgets the pages draw. ``builder_ui.web.state`` re-exports them; the accessors of each
+page (``editor_state``, ``preview_state``, ``knowledge_state``, ``admin_state``) read and write
+them. A key's string is part of the browser tests' contract: change one only with them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+SERVICES = "atelier.services"
+LANGUAGE = "atelier.language"  # the chosen language; kept apart from its picker, whose widget
+LANGUAGE_PICKER = "atelier.language_picker"  # state Streamlit may drop when the page changes
+
+AGENT_ID = "editor.agent_id"  # the saved agent being edited, None for a new one
+LOADED_VERSION = "editor.loaded_version"  # the version number the draft came from
+DRAFT = "editor.draft"
+PROBLEMS = "editor.problems"  # list[Problem] of the last failed save
+FLASH = "editor.flash"  # a success message shown once, after a rerun
+MESSAGE_NONCE = "editor.message_nonce"  # renews the version message field after a save
+
+PREVIEW_TOKEN = "preview.token"  # noqa: S105 (a session key, not a secret)
+TRANSCRIPT = "preview.transcript"
+PENDING_PROMPT = "preview.pending_prompt"  # a conversation starter clicked
+PREVIEW_FLASH = "preview.flash"  # [(kind, message)] shown once above the chat input
+
+# The approval card of the preview (``builder_ui.web.panels.approval_card``): its widgets are
+# keyed by the call they answer, so a new request gets a fresh card.
+APPROVAL_PREFIX = "preview.approval."
+APPROVAL_QUEUED = APPROVAL_PREFIX + "queued"  # a Decision, sent on the next run
+APPROVAL_MODES = APPROVAL_PREFIX + "modes"  # call id -> "ask" | "edit" | "reject"
+
+# "Tester l'outil" in the editor's tool picker.
+TRY_PREFIX = "editor.try."
+TRY_OUTCOMES = TRY_PREFIX + "outcomes"  # tool id -> TryOutcome of the last "Lancer"
+
+# The OpenAPI import in the editor's "Actions HTTP" box (``builder_ui.web.panels.openapi``). Kept
+# apart from the editor's widgets (a language switch keeps an import under way); a new draft
+# (``open_in_editor``) starts it afresh.
+OPENAPI_PREFIX = "editor.openapi."
+OPENAPI_SOURCE = OPENAPI_PREFIX + "source"  # file | url | text
+OPENAPI_UPLOAD_NONCE = OPENAPI_PREFIX + "upload_nonce"
+OPENAPI_URL = OPENAPI_PREFIX + "url"
+OPENAPI_TEXT = OPENAPI_PREFIX + "text"
+OPENAPI_READ = OPENAPI_PREFIX + "read"
+OPENAPI_LOADED = OPENAPI_PREFIX + "loaded"  # the ImportedDocument being set up
+OPENAPI_CHOICE = OPENAPI_PREFIX + "choice."  # the widgets of what is chosen from it
+OPENAPI_NAME = OPENAPI_CHOICE + "name"
+OPENAPI_BASE_URL = OPENAPI_CHOICE + "base_url"
+OPENAPI_AUTH = OPENAPI_CHOICE + "auth"
+OPENAPI_KEY_IN = OPENAPI_CHOICE + "key_in"
+OPENAPI_KEY_NAME = OPENAPI_CHOICE + "key_name"
+OPENAPI_CREDENTIAL = OPENAPI_CHOICE + "credential"
+OPENAPI_ADD = OPENAPI_PREFIX + "add"
+
+HOME_NEW = "home.new"
+
+# The administration page ("Administration").
+ADMIN_FLASH = "admin.flash"  # [(kind, message)] shown once, after a rerun
+ADMIN_PROBLEMS = "admin.problems"  # (section, [(path, message)]) of the last failed save
+ADMIN_CONFIRM = "admin.confirm"  # what awaits confirmation: ("secret", name) or ("server", name)
+ADMIN_CONFIRM_YES = "admin.confirm.yes"
+ADMIN_CONFIRM_NO = "admin.confirm.no"
+ADMIN_EGRESS_FORM = "admin.egress"
+ADMIN_ALLOW_HOSTS = "admin.egress.allow_hosts"
+ADMIN_DENY_HOSTS = "admin.egress.deny_hosts"
+ADMIN_ALLOW_LOOPBACK = "admin.egress.allow_loopback"
+ADMIN_ALLOW_PRIVATE = "admin.egress.allow_private"
+ADMIN_MAX_MB = "admin.egress.max_mb"
+ADMIN_TIMEOUT = "admin.egress.timeout_s"
+ADMIN_EGRESS_SAVE = "admin.egress.save"
+ADMIN_SEARCH_FORM = "admin.web_search"
+ADMIN_SEARCH_BACKEND = "admin.web_search.backend"
+ADMIN_SEARCH_URL = "admin.web_search.base_url"
+ADMIN_SEARCH_SAVE = "admin.web_search.save"
+ADMIN_MCP_FORM = "admin.mcp.new"
+ADMIN_MCP_NAME = "admin.mcp.new.name"
+ADMIN_MCP_URL = "admin.mcp.new.url"
+ADMIN_MCP_CREDENTIAL = "admin.mcp.new.credential"
+ADMIN_MCP_ENABLED = "admin.mcp.new.enabled"
+ADMIN_MCP_ADD = "admin.mcp.new.add"
+ADMIN_CREDENTIAL_FORM = "admin.secret.new"
+ADMIN_CREDENTIAL_NAME = "admin.secret.new.name"
+ADMIN_CREDENTIAL_VALUE = "admin.secret.new.value"
+ADMIN_CREDENTIAL_ADD = "admin.secret.new.add"
+ADMIN_MCP_STATUSES = "admin.mcp.statuses"  # (what they were computed from, {server: status})
+ADMIN_MCP_REFRESH = "admin.mcp.refresh"
+ADMIN_MCP_REVIEW = "admin.mcp.review"  # the tool list an admin is reviewing, or why it failed
+ADMIN_REVIEW_APPROVE = "admin.mcp.review.approve"
+ADMIN_REVIEW_CANCEL = "admin.mcp.review.cancel"
+ADMIN_INSTALL_FORM = "admin.install_secret.new"
+ADMIN_INSTALL_NAME = "admin.install_secret.new.name"
+ADMIN_INSTALL_VALUE = "admin.install_secret.new.value"
+ADMIN_INSTALL_ADD = "admin.install_secret.new.add"
+ADMIN_RESET = "admin.reset"  # form keys to empty or reseed before the next run draws them
+
+# Sections of the admin settings, and the keys of the widgets each one's form is drawn from.
+ADMIN_SECTION_KEYS = {
+    "egress": (
+        ADMIN_ALLOW_HOSTS,
+        ADMIN_DENY_HOSTS,
+        ADMIN_ALLOW_LOOPBACK,
+        ADMIN_ALLOW_PRIVATE,
+        ADMIN_MAX_MB,
+        ADMIN_TIMEOUT,
+    ),
+    "web_search": (ADMIN_SEARCH_BACKEND, ADMIN_SEARCH_URL),
+    "mcp_servers": (ADMIN_MCP_NAME, ADMIN_MCP_URL, ADMIN_MCP_CREDENTIAL, ADMIN_MCP_ENABLED),
+    "secret": (ADMIN_CREDENTIAL_NAME, ADMIN_CREDENTIAL_VALUE),
+    "install_secret": (ADMIN_INSTALL_NAME, ADMIN_INSTALL_VALUE),
+}
+
+# The knowledge page ("Connaissances").
+KB_SELECTED = "kb.selected"  # the id of the base shown
+KB_PICKER = "kb.picker"
+KB_NEW_FORM = "kb.new"
+KB_NEW_NAME = "kb.new.name"
+KB_NEW_DESCRIPTION = "kb.new.description"
+KB_CREATE = "kb.new.create"
+KB_UPLOAD_NONCE = "kb.upload_nonce"  # renews the file picker once its files are added
+KB_ADD = "kb.add"
+KB_REPLACE = "kb.replace"  # "replace the documents of the same name" on upload
+KB_FLASH = "kb.flash"  # [(kind, message)] shown once, after a rerun
+KB_NEW_RESET = "kb.new.reset"  # empty the "new base" form on the next run
+KB_CONFIRM = "kb.confirm"  # what awaits confirmation: ("document", id) or ("base", id)
+KB_DELETE_BASE = "kb.delete_base"
+KB_REINDEX = "kb.reindex"
+KB_PASSAGES = "kb.passages"  # the document whose passages are shown
+KB_CONFIRM_YES = "kb.confirm.yes"
+KB_CONFIRM_NO = "kb.confirm.no"
+
+
+# The editor's widgets (``editor_state.editor_widget_state`` seeds them from the draft).
+WIDGET_PREFIX = "editor.w."
+W_NAME = WIDGET_PREFIX + "name"
+W_ICON = WIDGET_PREFIX + "icon"
+W_DESCRIPTION = WIDGET_PREFIX + "description"
+W_INSTRUCTIONS = WIDGET_PREFIX + "instructions"
+W_STARTERS = WIDGET_PREFIX + "starters"
+W_MODEL = WIDGET_PREFIX + "model"
+W_TEMPERATURE = WIDGET_PREFIX + "temperature"
+W_MAX_TOKENS = WIDGET_PREFIX + "max_tokens"
+W_MAX_TOOL_STEPS = WIDGET_PREFIX + "max_tool_steps"
+W_KB_BASES = WIDGET_PREFIX + "kb.bases"
+W_KB_TOP_K = WIDGET_PREFIX + "kb.top_k"
+W_KB_MIN_SCORE = WIDGET_PREFIX + "kb.min_score"
+W_KB_MODE = WIDGET_PREFIX + "kb.mode"
+W_MESSAGE = WIDGET_PREFIX + "message"  # + nonce
+SAVE = "editor.save"
+EXPORT = "editor.export"
+NEW_CONVERSATION = "preview.new_conversation"
+CHAT_INPUT = "preview.chat_input"
+
+
+# --- keys of a widget drawn once per item ---------------------------------------------------------
+
+ItemKey = Callable[[str | int], str]
+
+
+def _per_item(prefix: str, suffix: str = "") -> ItemKey:
+    """The key of a widget drawn once per item (an agent, a server, a base, a tool): the item's
+    id between ``prefix`` and ``suffix``."""
+
+    def key(item: str | int) -> str:
+        return f"{prefix}{item}{suffix}"
+
+    return key
+
+
+home_open_key = _per_item("home.open.")
+home_template_key = _per_item("home.template.")
+
+version_load_key = _per_item("editor.load_version.")
+w_tool_on = _per_item(f"{WIDGET_PREFIX}tool.", ".on")
+w_tool_approval = _per_item(f"{WIDGET_PREFIX}tool.", ".approval")
+w_tool_config = _per_item(f"{WIDGET_PREFIX}tool.", ".cfg.")  # the prefix of its config form
+openapi_upload_key = _per_item(f"{OPENAPI_PREFIX}upload.")  # + the upload nonce
+
+starter_key = _per_item("preview.starter.")
+file_download_key = _per_item("preview.file.")  # a file a tool made, in the preview
+
+admin_server_toggle_key = _per_item("admin.mcp.toggle.")
+admin_server_delete_key = _per_item("admin.mcp.delete.")
+admin_server_review_key = _per_item("admin.mcp.review.")
+admin_secret_delete_key = _per_item("admin.secret.delete.")
+admin_install_delete_key = _per_item("admin.install_secret.delete.")
+
+kb_embedder_key = _per_item("kb.embedder.")
+kb_search_key = _per_item("kb.search.")
+kb_delete_document_key = _per_item("kb.delete_document.")
+kb_passages_key = _per_item("kb.passages.")  # "show the text read" of a document
+
+
+def kb_upload_key(kb_id: str, nonce: int) -> str:
+    return f"kb.upload.{kb_id}.{nonce}"
+
+
+def openapi_operation_key(document_key: str, index: int) -> str:
+    """The checkbox of one operation of the document being imported."""
+    return f"{OPENAPI_CHOICE}op.{document_key}.{index}"
+
+
+def approval_key(call_id: str, name: str) -> str:
+    """A widget of the card answering ``call_id``: ``approve``, ``edit``, ``reject``, ``reason``,
+    ``json``, ``edit_submit``, ``reject_submit``, ``cancel``; ``form.`` + an argument for the
+    generated form."""
+    return f"{APPROVAL_PREFIX}{call_id}.{name}"
+
+
+def try_key(tool_id: str, name: str) -> str:
+    """A widget of a tool's tester: ``run``; ``form.`` + an argument for its form."""
+    return f"{TRY_PREFIX}{tool_id}.{name}"

@@ -111,6 +111,46 @@ def test_an_erasure_left_half_done_is_finished_at_the_next_start(store: Knowledg
         reopened.close()
 
 
+def test_a_stop_between_the_switch_and_the_drop_leaves_the_erasure_unfinished(
+    store: KnowledgeStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb = store.create_kb("RH", "alice")
+    canary = uuid.uuid4().hex
+    ready(store, store.add_documents(kb.id, [("cantine.md", version("cantine", 10))]))
+    (doc,) = ready(store, store.add_documents(kb.id, [("secret.md", version(canary, 15))]))
+    vector = vectors_of_document(store, kb.id, doc.id)[chunk_ids(doc.id, 1)[0]]
+    before = store._db.kb_state(kb.id).collection  # type: ignore[union-attr]
+    drop = store._vectors.drop
+
+    def stopped_before_dropping(name: str) -> None:
+        if name == before:  # the rebuilt collection is in place; the process stops here
+            raise RuntimeError("stopped")
+        drop(name)
+
+    monkeypatch.setattr(store._vectors, "drop", stopped_before_dropping)
+    store.delete_document(doc.id, wait=False)
+    assert store.settle(30)
+    assert store._db.kb_state(kb.id).collection != before  # type: ignore[union-attr]
+    assert files_holding_vector(vector, data_dir()), "the old collection is still on disk"
+    assert store._db.unfinished_erasures() == [kb.id]
+    assert store.erasing(kb.id)
+    store.close()
+
+    reopened = open_store()
+    try:
+        deadline = time.monotonic() + 30
+        while reopened._db.unfinished_erasures():
+            assert time.monotonic() < deadline, "the erasure was never finished"
+            time.sleep(0.05)
+        assert files_holding_vector(vector, data_dir()) == []
+        assert reopened._vectors.names(kb.id + "-") == [
+            reopened._db.kb_state(kb.id).collection  # type: ignore[union-attr]
+        ]
+        assert [d.filename for d in reopened.list_documents(kb.id)] == ["cantine.md"]
+    finally:
+        reopened.close()
+
+
 def test_the_cli_replaces_with_replace(tmp_path: Path) -> None:
     runner = CliRunner()
     path = tmp_path / "conges.md"

@@ -106,27 +106,32 @@ class KnowledgeDb(Database):
             return None
         return KbState(row.id, row.embedder, row.collection, row.version, row.erasures)
 
-    def switch_collection(
-        self, kb_id: str, old: str, new: str, embedder: str, erased: int = 0
-    ) -> bool:
+    def switch_collection(self, kb_id: str, old: str, new: str, embedder: str) -> bool:
         """Point the base at its rebuilt collection, unless someone switched it meanwhile.
-        ``erased``: the base's ``erasures`` when the rebuild read what it still holds."""
+        The erasures it carries out are marked done later, by ``mark_erased``, once the old
+        collection is gone from the disk."""
 
         def work(conn: Connection) -> bool:
             state = self.kb_state(kb_id, conn)
             if state is None or state.collection != old:
                 return False
-            done = conn.execute(select(bases.c.erased).where(bases.c.id == kb_id)).scalar_one()
-            changes = {
-                "collection": new,
-                "embedder": embedder,
-                "version": state.version + 1,
-                "erased": max(done, erased),
-            }
+            changes = {"collection": new, "embedder": embedder, "version": state.version + 1}
             conn.execute(update(bases).where(bases.c.id == kb_id).values(changes))
             return True
 
         return self.write(work)
+
+    def mark_erased(self, kb_id: str, erasures: int) -> None:
+        """The deletions counted up to ``erasures`` have left no vector on disk."""
+
+        def work(conn: Connection) -> None:
+            conn.execute(
+                update(bases)
+                .where(bases.c.id == kb_id, bases.c.erased < erasures)
+                .values(erased=erasures)
+            )
+
+        self.write(work)
 
     def unfinished_erasures(self) -> list[str]:
         """The bases whose collection may still hold vectors of deleted documents."""

@@ -72,19 +72,28 @@ class Rebuilder:
                         self._vectors.copy(state.collection, new, live)
                     else:
                         self._embed_missing(kb_id, new, embedder, on_progress)
-                    switched = self._db.switch_collection(
-                        kb_id, state.collection, new, embedder.id, erased=state.erasures
-                    )
+                    switched = self._db.switch_collection(kb_id, state.collection, new, embedder.id)
                     if switched:
                         self._embed_missing(kb_id, new, embedder, None)
                 finally:
                     if not switched:
                         self._vectors.drop(new)
                 if switched:
-                    self._vectors.drop(state.collection)
+                    # The erasure counts as finished only once no collection but the new one
+                    # is left on disk: a stop before this line leaves it unfinished, and the
+                    # next rebuild drops what this one could not (``_drop_leftovers``).
+                    self._drop_leftovers(kb_id, keep=new)
+                    self._db.mark_erased(kb_id, state.erasures)
                     return True
                 log.info("knowledge base %s changed during its rebuild; starting again", kb_id)
             raise RuntimeError(f"knowledge base {kb_id} kept changing during its rebuild")
+
+    def _drop_leftovers(self, kb_id: str, keep: str) -> None:
+        """Drop every collection of the base but ``keep``: the one this rebuild replaced, and
+        any that a stop left behind. The base's lock is held, so none is being built."""
+        for name in self._vectors.names(kb_id + "-"):
+            if name != keep:
+                self._vectors.drop(name)
 
     def _embed_missing(
         self, kb_id: str, collection: str, embedder: Embedder, on_progress: Progress | None

@@ -22,11 +22,10 @@ def list_operations(
     as_json: Annotated[bool, typer.Option("--json", help=t("cli.help.json"))] = False,
 ) -> None:
     from builder_ui.cli.secret import closing_secrets
-    from builder_ui.services.openapi_import import ImportedDocument, open_document
+    from builder_ui.services.openapi_import import open_document
 
     with closing_secrets():  # the admin settings are read from the secret store
-        opened = open_document(document)
-    api = opened.document if isinstance(opened, ImportedDocument) else opened
+        api = open_document(document)
     if as_json:
         print_json(api.summary())
         return

@@ -51,11 +51,11 @@ def fetch_document(url: str) -> ImportedDocument:
     return read_url(url, admin_egress())
 
 
-def open_document(ref: str) -> ImportedDocument | ApiDocument:
+def open_document(ref: str) -> ApiDocument:
     """The document a person names: a URL (through the administrator's guard, as
     ``fetch_document``) or a file path."""
     if is_url(ref):
-        return fetch_document(ref)
+        return fetch_document(ref).document
     return load_document(ref, None, cache=False)
 
 

@@ -2,24 +2,38 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# Two stamps: the app's runtime dependencies (`make run`) and, on top, the developer tools
+# (`make test`, `make lint`). Each is redone when pyproject.toml changes.
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 PORT   ?= 8501
 
-.PHONY: install run test lint bench system-deps clean
+.PHONY: install install-dev run test lint lint-imports bench system-deps clean
 
-$(STAMP): pyproject.toml
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(DEV_STAMP): pyproject.toml $(RUN_STAMP)
 	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(DEV_STAMP)
 
-install: $(STAMP)
+install: $(RUN_STAMP)
 
+install-dev: $(DEV_STAMP)
+
+# A port already taken is said in words (`make run PORT=8502` chooses another).
 run: install
 	$(BIN)/atelier ui --port $(PORT)
 
 # Debian packages some tests need: Chromium for the end-to-end test (Playwright's own download
 # does not work offline) and Tesseract for OCR of scanned PDFs. Tests skip when they are absent.
+# The app itself reads scanned pages only with Tesseract installed: `atelier ui` says so, and how
+# to install it (`sudo apt-get install tesseract-ocr tesseract-ocr-fra`), when it is missing.
 SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng
 system-deps:
 	@missing=""; \
@@ -31,18 +45,24 @@ system-deps:
 	  else echo "missing$$missing and no root: the tests that need them will be skipped"; fi; \
 	fi
 
-test: install system-deps
+test: install-dev system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
-bench: install
+# Which package may import which (ARCHITECTURE.md; contracts in pyproject.toml).
+lint-imports: install-dev
+	$(BIN)/lint-imports
+
+bench: install-dev
 	$(BIN)/python bench/runtime.py
 	$(BIN)/python bench/retrieval.py
 

@@ -33,6 +33,8 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ATELIER_USER", "alice")
     monkeypatch.setenv("ATELIER_LANG", "fr")
     monkeypatch.setenv("ATELIER_RETRY_BASE_DELAY", "0")
+    # what happens to be installed on this machine must not change what a test sees
+    monkeypatch.setenv("ATELIER_PLUGINS", "off")
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "MISTRAL_API_KEY", "ANTHROPIC_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("OLLAMA_HOST", raising=False)

@@ -243,8 +243,8 @@ def test_admin_set_web_search() -> None:
     assert shown()["web_search"]["base_url"] == "http://localhost:8888"
     result = atelier("admin", "set-web-search", "--backend", "none", "--url", "http://x.org")
     assert result.exit_code == 2 and "--url" in result.stderr
-    ok("admin", "set-web-search", "--backend", "none")
-    assert shown()["web_search"] == {"backend": "none", "base_url": ""}
+    ok("admin", "set-web-search", "--backend", "none")  # keeps it too, as the builder does
+    assert shown()["web_search"] == {"backend": "none", "base_url": "http://localhost:8888"}
     bad = atelier("admin", "set-web-search", "--backend", "searxng", "--url", "ftp://x.org")
     assert bad.exit_code == 2 and "web_search.base_url" in bad.stderr
 

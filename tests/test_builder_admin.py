@@ -19,6 +19,8 @@ from streamlit.testing.v1 import AppTest
 from test_mcp import TOKEN, LiveServer
 
 from agents.errors import UserError
+from builder_ui.services import mcp_admin
+from builder_ui.services import settings as settings_service
 from builder_ui.services.installation import Services
 from builder_ui.web import state
 from builder_ui.web.models import admin as admin_view
@@ -358,9 +360,9 @@ def test_a_server_that_cannot_be_reached_is_said_in_plain_words(live: LiveServer
 
 
 def test_admin_changes_keep_the_other_sections() -> None:
-    admin_view.save_section("egress", {"allow_hosts": ["a.example.org"]}, "alice")
-    admin_view.add_server(admin_view.server_data("s1", "https://s1.example.org", "", True), "alice")
-    admin_view.save_section("web_search", admin_view.web_search_data("none", ""), "bob")
+    settings_service.replace_section("egress", {"allow_hosts": ["a.example.org"]}, "alice")
+    mcp_admin.add_server("s1", "alice", url="https://s1.example.org")
+    settings_service.set_web_search("none", "", "bob")
     settings = load_admin_settings()
     assert settings.egress.allow_hosts == ["a.example.org"]
     assert [s.name for s in settings.mcp_servers] == ["s1"]

@@ -159,16 +159,32 @@ def test_ready_documents_show_their_counts_and_failed_ones_their_reason() -> Non
     assert not at.get("progress")  # nothing pending: no progress bar, no refresh
 
 
-def test_pending_documents_show_a_progress_bar(monkeypatch: pytest.MonkeyPatch) -> None:
-    kb = stored().workspace.create_kb("Procédures RH")
-    now = datetime.now(UTC)
-    pending = [
-        DocumentRecord("doc-1", kb.id, "a.pdf", "h1", 10, "queued", now, now),
-        DocumentRecord("doc-2", kb.id, "b.pdf", "h2", 10, "indexing", now, now, progress=0.4),
-    ]
-    from store.workspace import Workspace
+def test_pending_documents_show_a_progress_bar() -> None:
+    """Two documents held by an indexing worker on another server that shares this database
+    (the scale-out set-up): one waits in its queue, one is 40 % done. They are written to the
+    real catalogue as that worker writes them; this process's worker leaves them alone (their
+    worker is alive and not silent), so they stay pending while the page is looked at."""
+    from store.config import data_dir
+    from store.knowledge.db import KnowledgeDb
+    from store.knowledge.ingestion import content_hash, new_document_id
 
-    monkeypatch.setattr(Workspace, "list_documents", lambda self, ref: pending)
+    kb = stored().workspace.create_kb("Procédures RH")
+    elsewhere = "autre-serveur:4242:cafe"
+    db = KnowledgeDb(data_dir() / "knowledge.sqlite3")
+    try:
+        ids = []
+        for filename in ("a.pdf", "b.pdf"):
+            now = datetime.now(UTC)
+            record = DocumentRecord(
+                new_document_id(), kb.id, filename, content_hash(filename.encode()), 10,
+                "queued", now, now,
+            )  # fmt: skip
+            document, fresh = db.add_document(record, elsewhere)
+            assert fresh
+            ids.append(document.id)
+        assert db.claim(ids[1], elsewhere) and db.progress(ids[1], 0.4, elsewhere)
+    finally:
+        db.close()
     at = knowledge_page()
     assert not at.exception, at.exception
     bars = at.get("progress")
@@ -176,6 +192,8 @@ def test_pending_documents_show_a_progress_bar(monkeypatch: pytest.MonkeyPatch) 
     assert [b.proto.text for b in bars] == ["En attente", "Indexation : 40 %"]
     assert "aucun document" not in joined(at)
     assert any("2 en cours d'indexation" in c.value for c in at.caption)
+    statuses = {d.filename: d.status for d in stored().workspace.list_documents(kb.id)}
+    assert statuses == {"a.pdf": "queued", "b.pdf": "indexing"}  # still the other worker's
 
 
 def test_the_search_shows_the_passages_found() -> None:

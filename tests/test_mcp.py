@@ -273,7 +273,7 @@ def test_a_changed_tool_is_disabled_until_approved_again(
     shown = ok("admin", "mcp", "list")
     assert "modifié" in shown.stdout and "lookup" in shown.stdout and "purge" in shown.stdout
 
-    from builder_ui.cli.mcp import approve_server_tools
+    from builder_ui.services.mcp_admin import approve_server_tools
 
     shown: list[Any] = []
     declined = approve_server_tools("demo", "admin", lambda tools, before: shown.append(before))

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agents.errors import UserError
 from agents.knowledge import Citation, Retriever
+from agents.plugins import TOOLS, load_plugins
 from agents.spec import describe_validation_error
 
 if TYPE_CHECKING:
@@ -314,19 +314,11 @@ def _msg(key: str, **params: Any) -> str:
     return t(key, **params)
 
 
-def _load_plugins(registry: ToolRegistry, groups: Iterable[Any]) -> None:
-    for ep in groups:
-        try:
-            ep.load()(registry)
-        except Exception:
-            log.exception("tool plug-in %s could not be loaded", ep.name)
-
-
 def default_registry() -> ToolRegistry:
     """A fresh registry with the built-in tools and any installed plug-ins."""
     from tools import builtin
 
     registry = ToolRegistry()
     builtin.register_all(registry)
-    _load_plugins(registry, entry_points(group="atelier.tools"))
+    load_plugins(TOOLS, registry)
     return registry

@@ -11,11 +11,11 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 
 from langchain_core.language_models import BaseChatModel
 
 from agents.errors import MissingCredentials, UserError
+from agents.plugins import PROVIDERS, load_plugins
 from agents.spec import ModelSettings
 
 log = logging.getLogger(__name__)
@@ -121,9 +121,5 @@ def default_registry() -> ProviderRegistry:
 
     registry = ProviderRegistry()
     builtin.register_all(registry)
-    for ep in entry_points(group="atelier.providers"):
-        try:
-            ep.load()(registry)
-        except Exception:
-            log.exception("model provider plug-in %s could not be loaded", ep.name)
+    load_plugins(PROVIDERS, registry)
     return registry

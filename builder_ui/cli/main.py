@@ -89,11 +89,19 @@ def ui(
         int, typer.Option("--port", min=1, max=65535, metavar="N", help=t("cli.help.port"))
     ] = DEFAULT_PORT,
 ) -> None:
+    """Says first what the machine lacks (OCR) and stops at once, in words, when the port is
+    taken (Streamlit would say it in English, and only after starting)."""
+    from agents.errors import InternalError, UserError
+    from builder_ui.services.system import ocr_missing_key, port_taken
+
     page = APP_PAGE
     if not page.is_file():
-        from agents.errors import InternalError
-
         raise InternalError("cli.ui.missing_app", path=str(page))
+    missing = ocr_missing_key()
+    if missing is not None:
+        say(t(missing))
+    if port_taken(port):
+        raise UserError("cli.ui.port_taken", port=port, other=port + 1 if port < 65535 else 8502)
     from store.knowledge.records import Limits
 
     # The file picker says, and enforces, the same size limit as the knowledge store.

@@ -5,146 +5,31 @@ approves its tools: the list is read from the server, shown, and its fingerprint
 admin settings (``tools.mcp.pinning``). A tool that changes afterwards is disabled until the
 list is approved again; ``list`` says which.
 
-The functions above the commands are the service: a page of the builder calls them the same way.
+The work is done by ``builder_ui.services.mcp_admin``, which the administration page calls too.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agents.errors import NotFound, UserError
+from agents.errors import UserError
 from agents.i18n import t
 from builder_ui.cli import agent as cli_agents
 from builder_ui.cli.common import ask_yes_no, print_json, say, table
 from builder_ui.cli.secret import closing_secrets
 
 if TYPE_CHECKING:
-    from store.admin_settings import AdminSettings, McpServerSettings
-    from tools.mcp import McpServer
+    from store.admin_settings import McpServerSettings
     from tools.mcp.client import RemoteTool
     from tools.mcp.pinning import ServerStatus
-    from tools.registry import ToolContext
-
-Review = Callable[["list[RemoteTool]", "ServerStatus"], bool]
-"""Shown the tools about to be pinned and what changed since the last approval: go ahead?"""
 
 mcp_app = typer.Typer(help=t("mcp.cli.help"), no_args_is_help=True)
 
 ServerName = Annotated[str, typer.Argument(metavar="NAME", help=t("mcp.cli.help.name"))]
 AsJson = Annotated[bool, typer.Option("--json", help=t("cli.help.json"))]
-
-
-# --- the service ------------------------------------------------------------------------------
-
-
-def add_server(
-    name: str, by: str, *, url: str = "", command: list[str] | None = None, credential: str = ""
-) -> McpServerSettings:
-    """Register a server; its tools stay disabled until ``approve_server_tools``."""
-    from store.admin_settings import parse_admin_settings, update_admin_settings
-
-    if bool(url) == bool(command):
-        raise UserError("mcp.cli.url_or_command")
-    entry = {
-        "name": name,
-        "url": url,
-        "transport": "streamable_http" if url else "stdio",
-        "command": list(command or []),
-        "credential": credential,
-    }
-
-    def change(current: AdminSettings) -> AdminSettings:
-        if current.mcp_server(name) is not None:
-            raise UserError("mcp.cli.exists", name=name)
-        data = current.model_dump()
-        data["mcp_servers"].append(entry)
-        return parse_admin_settings(data)
-
-    settings = update_admin_settings(change, by=by)
-    added = settings.mcp_server(name)
-    assert added is not None
-    return added
-
-
-def remove_server(name: str, by: str) -> None:
-    from store.admin_settings import parse_admin_settings, update_admin_settings
-
-    def change(current: AdminSettings) -> AdminSettings:
-        if current.mcp_server(name) is None:
-            raise NotFound("mcp.cli.not_found", name=name)
-        data = current.model_dump()
-        data["mcp_servers"] = [s for s in data["mcp_servers"] if s["name"] != name]
-        return parse_admin_settings(data)
-
-    update_admin_settings(change, by=by)
-
-
-def server_statuses() -> list[tuple[McpServerSettings, ServerStatus]]:
-    """Every registered server with its tools now against what was approved (connects to each
-    server; starts a local one: an administrator's command, never an agent's)."""
-    from store.admin_settings import load_admin_settings
-    from tools.mcp.pinning import current_status
-
-    settings = load_admin_settings()
-    context = _context()
-    assert context.mcp is not None
-    return [
-        (server, current_status(_plain(server), context.mcp, context.egress))
-        for server in settings.mcp_servers
-    ]
-
-
-def approve_server_tools(
-    name: str, by: str, review: Review | None = None
-) -> list[RemoteTool] | None:
-    """Pin the server's current tools. The list read here is the one ``review`` is shown
-    (with how it compares with the previous approval) and the one stored, if it says yes
-    (else None: nothing stored)."""
-    from store.admin_settings import parse_admin_settings, update_admin_settings
-    from tools.mcp.pinning import compare, fingerprints, tools_to_approve
-
-    context = _context()
-    assert context.mcp is not None
-    server = context.mcp.servers.get(name)
-    if server is None:
-        raise NotFound("mcp.cli.not_found", name=name)
-    tools = tools_to_approve(server, context.mcp, context.egress)
-    before = compare(name, server.pinned_tools, tools)
-    if review is not None and not review(tools, before):
-        return None
-    pins = fingerprints(tools)
-
-    def change(current: AdminSettings) -> AdminSettings:
-        now = current.mcp_server(name)
-        if now is None:
-            raise NotFound("mcp.cli.not_found", name=name)
-        if (now.url, tuple(now.command)) != (server.url, server.command):
-            raise UserError("mcp.cli.changed_meanwhile", name=name)
-        data = current.model_dump()
-        for entry in data["mcp_servers"]:
-            if entry["name"] == name:
-                entry["pinned_tools"] = pins
-        return parse_admin_settings(data)
-
-    update_admin_settings(change, by=by)
-    return tools
-
-
-def _context() -> ToolContext:
-    """The context a run would get: the admin's egress guard and MCP servers."""
-    from builder_ui.services.tool_context import tool_context
-
-    return tool_context(None, "")
-
-
-def _plain(server: McpServerSettings) -> McpServer:
-    from tools.mcp import McpServer
-
-    return McpServer.from_data(server.model_dump())
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -169,6 +54,7 @@ def add(
         typer.Option("--credential", metavar="SECRET", help=t("mcp.cli.help.credential")),
     ] = "",
 ) -> None:
+    from builder_ui.services.mcp_admin import add_server
     from store.admin_settings import list_installation_secrets
 
     with closing_secrets():
@@ -182,6 +68,8 @@ def add(
 
 @mcp_app.command("list", help=t("mcp.cli.help.list"))
 def list_servers(as_json: AsJson = False) -> None:
+    from builder_ui.services.mcp_admin import server_statuses
+
     with closing_secrets():
         found = server_statuses()
     if as_json:
@@ -220,6 +108,8 @@ def approve(
             return True
         say(t("mcp.cli.approve.cancelled"))
         return False
+
+    from builder_ui.services.mcp_admin import approve_server_tools
 
     with closing_secrets():
         tools = approve_server_tools(name, _admin(), review)
@@ -265,6 +155,8 @@ def remove(
         if not ask_yes_no(t("mcp.cli.rm.confirm", name=name)):
             say(t("cli.rm.cancelled"))
             raise typer.Exit(1)
+    from builder_ui.services.mcp_admin import remove_server
+
     with closing_secrets():
         remove_server(name, _admin())
     say(t("mcp.cli.removed", name=name))

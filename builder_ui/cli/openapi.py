@@ -1,12 +1,13 @@
 """``atelier tool openapi FILE_OR_URL``: the operations of an OpenAPI document, to choose from.
 
-A URL is fetched through the egress guard with the default policy (public sites only): the CLI
+The document is read by ``builder_ui.services.openapi_import``, as the editor's import reads it:
+a URL is fetched through the egress guard of the administrator's stored policy, so the command
 reaches no further than an agent would.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -20,10 +21,11 @@ def list_operations(
     ],
     as_json: Annotated[bool, typer.Option("--json", help=t("cli.help.json"))] = False,
 ) -> None:
-    from tools.openapi.loader import is_url, load_document
+    from builder_ui.cli.secret import closing_secrets
+    from builder_ui.services.openapi_import import open_document
 
-    egress = _egress() if is_url(document) else None
-    api = load_document(document, egress, cache=False)
+    with closing_secrets():  # the admin settings are read from the secret store
+        api = open_document(document)
     if as_json:
         print_json(api.summary())
         return
@@ -50,12 +52,6 @@ def list_operations(
         for op in api.operations
     ]
     typer.echo(table(headers, rows))
-
-
-def _egress() -> Any:
-    from tools.egress import EgressGuard, EgressPolicy
-
-    return EgressGuard(EgressPolicy())
 
 
 def _one_line(text: str, limit: int = 90) -> str:

@@ -249,7 +249,11 @@ def set_egress(
         "timeout_s": timeout,
     }
     changes.update({k: v for k, v in optional.items() if v is not None})
-    _change("egress", lambda current: {**current, **changes})
+    from builder_ui.services.settings import update_egress
+
+    with closing_secrets():
+        settings = update_egress(changes, by=_admin())
+    _saved(settings)
 
 
 @admin_app.command("set-web-search", help=t("cli.help.admin_set_web_search"))
@@ -259,29 +263,19 @@ def set_web_search(
         str | None, typer.Option("--url", metavar="URL", help=t("cli.help.admin_url"))
     ] = None,
 ) -> None:
+    """Without ``--url`` the stored address is kept, also when the search is turned off (as on
+    the administration page: turning it back on loses nothing)."""
+    from builder_ui.services.settings import set_web_search as set_search
+
     if backend is Backend.none and url:
         raise UserError("cli.admin.url_without_searxng")
-
-    def change(current: dict[str, Any]) -> dict[str, Any]:
-        if backend is Backend.none:
-            return {"backend": "none", "base_url": ""}
-        return {"backend": "searxng", "base_url": current["base_url"] if url is None else url}
-
-    _change("web_search", change)
-
-
-def _change(section: str, change: Any) -> None:
-    """Change one section of the settings, validated whole (problems name their field path),
-    in one write transaction; then show the result."""
-    from store.admin_settings import parse_admin_settings, update_admin_settings
-
-    def apply(current: AdminSettings) -> AdminSettings:
-        data = current.model_dump()
-        data[section] = change(data[section])
-        return parse_admin_settings(data)
-
     with closing_secrets():
-        settings = update_admin_settings(apply, by=_admin())
+        settings = set_search(backend.value, url, by=_admin())
+    _saved(settings)
+
+
+def _saved(settings: AdminSettings) -> None:
+    """The settings were changed (validated whole, in one write transaction): show them."""
     say(t("cli.admin.saved"))
     _print_settings(settings, as_json=False)
 

@@ -11,6 +11,7 @@ from tools.registry import ToolContext
 
 if TYPE_CHECKING:
     from store.admin_settings import AdminSettings
+    from tools.egress import EgressGuard
     from tools.mcp import McpAccess
 
 
@@ -21,20 +22,33 @@ def tool_context(secret: Callable[[str], str] | None, principal: str) -> ToolCon
     person's own files for the tools that make one."""
     from store.admin_settings import installation_secret_resolver, load_admin_settings
     from store.files import personal_files
-    from tools.egress import EgressGuard, EgressPolicy
 
     admin = load_admin_settings()
     imposed: dict[str, dict[str, Any]] = {}
     if admin.web_search.backend != "none":
         imposed["web_search"] = admin.web_search.model_dump()
     return ToolContext(
-        egress=EgressGuard(EgressPolicy.model_validate(admin.egress.model_dump())),
+        egress=_guard(admin),
         secret=secret,
         principal=principal,
         admin_config=imposed,
         mcp=_mcp_access(admin, installation_secret_resolver()),
         files=personal_files(principal) if principal.strip() else None,
     )
+
+
+def admin_egress() -> EgressGuard:
+    """The egress guard of the administrator's stored network policy: what a run's tools get,
+    and what an interface fetching for a person (an OpenAPI import) must use too."""
+    from store.admin_settings import load_admin_settings
+
+    return _guard(load_admin_settings())
+
+
+def _guard(admin: AdminSettings) -> EgressGuard:
+    from tools.egress import EgressGuard, EgressPolicy
+
+    return EgressGuard(EgressPolicy.model_validate(admin.egress.model_dump()))
 
 
 def checking_context() -> ToolContext:

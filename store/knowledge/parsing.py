@@ -19,14 +19,14 @@ import logging
 import threading
 import time
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from importlib.metadata import entry_points
 from pathlib import PurePath
 from typing import Any
 
 from agents.errors import UserError
+from agents.plugins import PARSERS, load_plugins
 from store.knowledge.records import Limits, ParsedDocument
 
 log = logging.getLogger(__name__)
@@ -310,20 +310,12 @@ def default_parsers() -> list[Parser]:
     return builtin_parsers()
 
 
-def _load_plugins(registry: ParserRegistry, found: Iterable[Any]) -> None:
-    for ep in found:
-        try:
-            ep.load()(registry)
-        except Exception:
-            log.exception("parser plug-in %s could not be loaded", ep.name)
-
-
 def new_registry() -> ParserRegistry:
     """A fresh registry with the built-in parsers and any installed plug-ins."""
     registry = ParserRegistry()
     for parser in default_parsers():
         registry.register(parser)
-    _load_plugins(registry, entry_points(group="atelier.parsers"))
+    load_plugins(PARSERS, registry)
     return registry
 
 

@@ -1,37 +1,27 @@
 """The logic of the administration page, without Streamlit: the settings as a form shows them,
-the form back into settings, and each change as one write of ``store.admin_settings``.
+the form back into settings, and where a settings problem sits on the page.
 
-Every change is applied to the settings as stored at the moment of writing
-(``update_admin_settings``), section by section: two admins saving different sections at once
-both keep their change. A change that does not validate raises ``InvalidSettings``, whose
-problems name their field path; the page shows them beside the form, which keeps what was typed.
+The changes themselves are made by the services that ``atelier admin`` calls too
+(``builder_ui.services.settings``, ``builder_ui.services.mcp_admin``). A change that does not
+validate raises ``InvalidSettings``, whose problems name their field path; the page shows them
+beside the form, which keeps what was typed.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from store.admin_settings import (
-    AdminSettings,
-    EgressSettings,
-    WebSearchSettings,
-    parse_admin_settings,
-    update_admin_settings,
-)
-from store.secrets import SecretStore
+from builder_ui.services.settings import WEB_SEARCH_BACKENDS
+from store.admin_settings import AdminSettings, EgressSettings, WebSearchSettings
 
 if TYPE_CHECKING:
-    from tools.mcp.client import RemoteTool
     from tools.mcp.pinning import ServerStatus
 
 MEGABYTE = 1_000_000
-BACKENDS = ("none", "searxng")
+BACKENDS = WEB_SEARCH_BACKENDS
 _INDEX = re.compile(r"\[(\d+)\]")
-
-Change = Callable[[AdminSettings], AdminSettings]
 
 
 # --- settings <-> form values --------------------------------------------------------------------
@@ -76,12 +66,12 @@ def web_search_data(backend: str, base_url: str) -> dict[str, Any]:
 
 
 def server_data(name: str, url: str, credential: str, enabled: bool) -> dict[str, Any]:
-    """A new MCP server reached over HTTP. A server that starts a local program (stdio) is
-    registered from the command line only: a web form never sets a command to run."""
+    """A new MCP server reached over HTTP, as ``mcp_admin.add_server`` takes it. A server that
+    starts a local program (stdio) is registered from the command line only: a web form never
+    sets a command to run."""
     return {
         "name": (name or "").strip(),
         "url": (url or "").strip(),
-        "transport": "streamable_http",
         "credential": (credential or "").strip(),
         "enabled": bool(enabled),
     }
@@ -115,115 +105,12 @@ def server_rows(settings: AdminSettings) -> list[ServerRow]:
     ]
 
 
-# --- changes -------------------------------------------------------------------------------------
-
-
-def replace_section(section: str, data: Any) -> Change:
-    def apply(current: AdminSettings) -> AdminSettings:
-        whole = current.model_dump()
-        whole[section] = data
-        return parse_admin_settings(whole)
-
-    return apply
-
-
-def _servers(change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> Change:
-    def apply(current: AdminSettings) -> AdminSettings:
-        whole = current.model_dump()
-        whole["mcp_servers"] = change(list(whole["mcp_servers"]))
-        return parse_admin_settings(whole)
-
-    return apply
-
-
-def save_section(
-    section: str, data: Any, by: str, store: SecretStore | None = None
-) -> AdminSettings:
-    """Replace one section (``egress``, ``web_search``); the others stay as stored."""
-    return update_admin_settings(replace_section(section, data), by, store)
-
-
-def add_server(data: dict[str, Any], by: str, store: SecretStore | None = None) -> AdminSettings:
-    return update_admin_settings(_servers(lambda servers: [*servers, data]), by, store)
-
-
-def set_server_enabled(
-    name: str, enabled: bool, by: str, store: SecretStore | None = None
-) -> AdminSettings:
-    def change(servers: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [{**s, "enabled": enabled} if s["name"] == name else s for s in servers]
-
-    return update_admin_settings(_servers(change), by, store)
-
-
-def remove_server(name: str, by: str, store: SecretStore | None = None) -> AdminSettings:
-    def change(servers: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [s for s in servers if s["name"] != name]
-
-    return update_admin_settings(_servers(change), by, store)
-
-
 # --- the approval of a server's tools ------------------------------------------------------------
-# ``builder_ui.cli.mcp`` does the work, as for ``atelier admin mcp``; the page shows the list in
-# one run and approves it in another, so it pins the list only if it is still the one shown.
-
-
-@dataclass(frozen=True)
-class ToolReview:
-    """A server's tools as read now, and how they compare with the last approval."""
-
-    server: str
-    tools: tuple[RemoteTool, ...]
-    before: ServerStatus
-
-    def pins(self) -> dict[str, str]:
-        from tools.mcp.pinning import fingerprints
-
-        return fingerprints(self.tools)
-
-    def change(self, tool: str) -> str:
-        """``new``, ``changed`` or ``same`` since the last approval."""
-        if tool in self.before.changed:
-            return "changed"
-        return "new" if tool in self.before.new else "same"
-
-
-def review_tools(name: str, by: str) -> ToolReview:
-    """Read the server's tools to show them; nothing is stored."""
-    from builder_ui.cli.mcp import approve_server_tools
-
-    seen: list[ToolReview] = []
-
-    def look(tools: list[RemoteTool], before: ServerStatus) -> bool:
-        seen.append(ToolReview(name, tuple(tools), before))
-        return False
-
-    approve_server_tools(name, by, look)
-    return seen[0]
-
-
-def approve_reviewed(review: ToolReview, by: str) -> ToolReview | None:
-    """Pin the list shown (None), unless the server's tools changed since it was read: then
-    nothing is stored and the list as it is now comes back, to be shown again."""
-    from builder_ui.cli.mcp import approve_server_tools
-    from tools.mcp.pinning import fingerprints
-
-    shown = review.pins()
-    moved: list[ToolReview] = []
-
-    def same(tools: list[RemoteTool], before: ServerStatus) -> bool:
-        if fingerprints(tools) == shown:
-            return True
-        moved.append(ToolReview(review.server, tuple(tools), before))
-        return False
-
-    approve_server_tools(review.server, by, same)
-    return moved[0] if moved else None
 
 
 def server_statuses() -> dict[str, ServerStatus]:
-    """Each server's tools against what was approved (connects to each one)."""
-    from builder_ui.cli.mcp import server_statuses as statuses
+    """Each server's tools against what was approved, by server name (connects to each one)."""
+    from builder_ui.services.mcp_admin import server_statuses as statuses
 
     return {server.name: status for server, status in statuses()}
 

@@ -1,6 +1,8 @@
 """The logic of the editor's OpenAPI import, kept apart from Streamlit so that it can be tested
-on its own: read a document (a file, a URL through the egress guard, pasted text), list its
-operations, and turn what the person ticked into the config of an ``http_action`` tool.
+on its own: list the operations of a document read by ``builder_ui.services.openapi_import``
+(a file, a URL through the administrator's egress guard, pasted text; the same reading as
+``atelier tool openapi``), and turn what the person ticked into the config of an
+``http_action`` tool.
 
 The config carries the document's own TEXT (``document`` accepts it, see
 ``tools.openapi.loader.is_inline``), so the agent's spec is self-contained: it does not point at
@@ -21,23 +23,31 @@ from pydantic import ValidationError
 from agents.errors import AtelierError, UserError
 from agents.i18n import t
 from agents.spec import describe_validation_error
-from builder_ui.web.models.editor import EditorValues, ToolChoice
-from tools.openapi import (
-    TOOL_ID,
-    ApiDocument,
-    HttpActionConfig,
-    OpenApiError,
-    load_bytes,
-    load_document,
-    operation_tools,
+from builder_ui.services.openapi_import import (
+    ImportedDocument,
+    absolute,
+    fetch_document,
+    read_pasted,
+    read_upload,
+    read_url,
 )
+from builder_ui.web.models.editor import EditorValues, ToolChoice
+from tools.openapi import TOOL_ID, HttpActionConfig, OpenApiError, load_document, operation_tools
 from tools.openapi.loader import INLINE, is_inline, is_url
-from tools.registry import Egress
+
+__all__ = [
+    "ImportedDocument",
+    "WizardChoice",
+    "WizardProblems",
+    "fetch_document",
+    "read_pasted",
+    "read_upload",
+    "read_url",
+]
 
 AUTH_TYPES = ("none", "api_key", "bearer", "basic")
 KEY_LOCATIONS = ("header", "query")
 DEFAULT_KEY_NAME = "X-API-Key"
-ACCEPT = "application/json, application/yaml;q=0.9, */*;q=0.5"
 
 
 class WizardProblems(UserError):
@@ -47,27 +57,6 @@ class WizardProblems(UserError):
         self.problems = problems
         lines = "\n".join(f"  {path or '-'}: {message}" for path, message in problems)
         super().__init__("ui.openapi.problems", count=len(problems), lines=lines)
-
-
-@dataclass(frozen=True)
-class ImportedDocument:
-    """A document read by the wizard: its text (what the spec keeps), where it came from (for
-    messages), the operations the runtime will see, and the API's address."""
-
-    text: str
-    source: str
-    document: ApiDocument
-    base_url: str = ""
-    """Absolute address of the API ("" when the document does not give one)."""
-
-    @property
-    def title(self) -> str:
-        return self.document.title
-
-    @property
-    def key(self) -> str:
-        """Short and stable per document: the operation checkboxes are keyed by it."""
-        return self.document.digest[:12]
 
 
 @dataclass(frozen=True)
@@ -93,58 +82,6 @@ class WizardChoice:
     key_location: str = "header"
     key_name: str = DEFAULT_KEY_NAME
     base_url: str = ""
-
-
-# --- reading -------------------------------------------------------------------------------------
-
-
-def read_upload(data: bytes, filename: str) -> ImportedDocument:
-    """A document from a file the person picked (too large, not text, not an API: the
-    error says which)."""
-    return _imported(data, filename)
-
-
-def read_pasted(text: str, source: str) -> ImportedDocument:
-    """A document pasted as text (``source`` names it in messages)."""
-    if not text.strip():
-        raise OpenApiError("ui.openapi.empty")
-    return _imported(text.encode("utf-8"), source)
-
-
-def read_url(url: str, egress: Egress | None) -> ImportedDocument:
-    """A document fetched through the egress guard (the admin's policy decides where)."""
-    address = url.strip()
-    if not is_url(address):
-        raise OpenApiError("ui.openapi.not_a_url", url=address[:200])
-    if egress is None:
-        raise OpenApiError("openapi.load.no_network", url=address)
-    try:
-        response = egress.request("GET", address, headers={"Accept": ACCEPT})
-    except AtelierError as exc:  # the guard refused: a private address, a host not allowed...
-        raise OpenApiError("openapi.load.blocked", reason=exc.message()) from None
-    except Exception as exc:
-        reason = str(exc)[:200] or type(exc).__name__
-        raise OpenApiError("openapi.load.fetch_failed", url=address, reason=reason) from None
-    status = int(response.status)
-    if not 200 <= status < 300:
-        raise OpenApiError("openapi.load.http_status", url=address, status=status)
-    data = bytes(response.content or b"")
-    final = str(getattr(response, "url", "") or address)
-    resolved = load_bytes(data, address, document_url=final)  # relative servers, resolved
-    imported = _imported(data, address)
-    return replace(imported, base_url=_absolute(resolved.base_url) or imported.base_url)
-
-
-def _imported(data: bytes, source: str) -> ImportedDocument:
-    document = load_bytes(data, source)  # size, syntax and shape checked: errors name them
-    text = data.decode("utf-8-sig")
-    if not is_inline(text):  # one line of YAML: still the document's text, not a path
-        text += "\n"
-    return ImportedDocument(text, source, document, _absolute(document.base_url))
-
-
-def _absolute(url: str) -> str:
-    return url if is_url(url) else ""
 
 
 def operation_rows(imported: ImportedDocument) -> list[OperationRow]:
@@ -232,7 +169,7 @@ def from_config(config: dict[str, Any]) -> tuple[ImportedDocument, WizardChoice]
     except AtelierError:
         return None
     imported = ImportedDocument(
-        checked.document, INLINE, document, checked.base_url or _absolute(document.base_url)
+        checked.document, INLINE, document, checked.base_url or absolute(document.base_url)
     )
     refs = []
     for ref in checked.operations:

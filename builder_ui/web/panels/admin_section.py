@@ -14,6 +14,7 @@ import streamlit as st
 
 from agents.errors import AtelierError
 from builder_ui.services.installation import Services
+from builder_ui.services.settings import Section, replace_section
 from builder_ui.web import state
 from builder_ui.web.models import admin as admin_view
 from builder_ui.web.models.transcript import escape_markdown
@@ -83,9 +84,9 @@ def save_button(key: str) -> bool:
     )
 
 
-def save_settings(services: Services, section: str, data: dict[str, Any], done: str) -> None:
-    """Save one section of the settings as the form holds it."""
-    apply(section, lambda: admin_view.save_section(section, data, services.principal), done)
+def save_settings(services: Services, section: Section, data: dict[str, Any], done: str) -> None:
+    """Save one section of the settings as the form holds it (every field of it)."""
+    apply(section, lambda: replace_section(section, data, services.principal), done)
 
 
 def confirm(message: str, yes: str) -> bool | None:

@@ -11,6 +11,7 @@ from typing import Any
 import streamlit as st
 
 from agents.errors import AtelierError
+from builder_ui.services import mcp_admin
 from builder_ui.services.installation import Services
 from builder_ui.web import state
 from builder_ui.web.models import admin as admin_view
@@ -70,7 +71,7 @@ def server_box(services: Services, row: ServerRow, status: Any) -> None:
     ):
         apply(
             SECTION,
-            partial(admin_view.set_server_enabled, row.name, not row.enabled, services.principal),
+            partial(mcp_admin.set_server_enabled, row.name, not row.enabled, services.principal),
             tr("ui.admin.mcp.saved", name=row.name),
         )
     delete_asked_twice(
@@ -79,7 +80,7 @@ def server_box(services: Services, row: ServerRow, status: Any) -> None:
         section=SECTION,
         item=("server", row.name),
         question=tr("ui.admin.mcp.confirm", name=row.name),
-        delete=partial(admin_view.remove_server, row.name, services.principal),
+        delete=partial(mcp_admin.remove_server, row.name, services.principal),
         done=tr("ui.admin.mcp.deleted", name=row.name),
     )
     if row.enabled:
@@ -117,7 +118,13 @@ def new_server_form(services: Services, resets: set[str]) -> None:
         )
         apply(
             SECTION,
-            lambda: admin_view.add_server(data, services.principal),
+            lambda: mcp_admin.add_server(
+                data["name"],
+                services.principal,
+                url=data["url"],
+                credential=data["credential"],
+                enabled=data["enabled"],
+            ),
             tr("ui.admin.mcp.added", name=data["name"]),
         )
     show_problems(SECTION)

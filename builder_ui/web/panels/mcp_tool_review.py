@@ -9,10 +9,10 @@ import json
 import streamlit as st
 
 from agents.errors import AtelierError
+from builder_ui.services import mcp_admin
 from builder_ui.services.installation import Services
+from builder_ui.services.mcp_admin import ToolReview
 from builder_ui.web import state
-from builder_ui.web.models import admin as admin_view
-from builder_ui.web.models.admin import ToolReview
 from builder_ui.web.state import tr
 from tools.mcp.client import McpServerError
 
@@ -25,7 +25,7 @@ def review_block(services: Services, name: str) -> None:
         icon=":material/fact_check:",
     ):
         try:
-            reviewing(name, review=admin_view.review_tools(name, services.principal))
+            reviewing(name, review=mcp_admin.review_tools(name, services.principal))
         except AtelierError as exc:
             reviewing(name, error=plain_error(name, exc))
     current = state.mcp_review()
@@ -55,7 +55,7 @@ def review_block(services: Services, name: str) -> None:
 def approve_review(services: Services, name: str, review: ToolReview) -> None:
     """Approve the tools as shown; if the server's list changed meanwhile, show the new one."""
     try:
-        moved = admin_view.approve_reviewed(review, services.principal)
+        moved = mcp_admin.approve_reviewed(review, services.principal)
     except AtelierError as exc:
         reviewing(name, error=plain_error(name, exc))
         return

@@ -6,10 +6,12 @@ from __future__ import annotations
 import streamlit as st
 
 from builder_ui.services.installation import Services
+from builder_ui.services.settings import set_web_search
 from builder_ui.web import state
 from builder_ui.web.models import admin as admin_view
 from builder_ui.web.models.admin import BACKENDS
 from builder_ui.web.panels.admin_section import (
+    apply,
     heading,
     save_button,
     save_settings,
@@ -97,5 +99,9 @@ def search_section(services: Services, settings: AdminSettings, resets: set[str]
         saved = save_button(state.ADMIN_SEARCH_SAVE)
     if saved:
         data = admin_view.web_search_data(str(backend), url or "")
-        save_settings(services, "web_search", data, tr("ui.admin.search.saved"))
+        apply(
+            "web_search",
+            lambda: set_web_search(data["backend"], data["base_url"], services.principal),
+            tr("ui.admin.search.saved"),
+        )
     show_problems("web_search")

@@ -4,7 +4,8 @@ document, tick the operations the agent may call, say how it authenticates, and 
 The steps are those of ``builder_ui.web.models.openapi_wizard``, which does the work; this module
 reads the
 widgets and draws the result. A URL is fetched through the egress guard of the admin settings
-(``Services.tool_context``), so the import goes nowhere the agent itself could not.
+(``builder_ui.services.openapi_import``, as ``atelier tool openapi``), so the import goes
+nowhere the agent itself could not.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from builder_ui.web.models.openapi_wizard import (
     WizardChoice,
     WizardProblems,
     add_to_values,
+    fetch_document,
     from_config,
     operation_rows,
     problem_label,
     read_pasted,
     read_upload,
-    read_url,
     suggested_name,
     summarise,
     tool_config,
@@ -130,7 +131,7 @@ def source_step(services: Services) -> None:
             imported = read_upload(upload.getvalue(), upload.name)
         elif source == "url":
             url = st.session_state.get(state.OPENAPI_URL) or ""
-            imported = read_url(url, services.tool_context().egress)
+            imported = fetch_document(url)
         else:
             text = st.session_state.get(state.OPENAPI_TEXT) or ""
             imported = read_pasted(text, tr("ui.openapi.pasted"))

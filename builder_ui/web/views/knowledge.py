@@ -13,6 +13,7 @@ import streamlit as st
 
 from agents.errors import AtelierError
 from builder_ui.services.installation import Services
+from builder_ui.services.system import ocr_missing_key
 from builder_ui.web import state
 from builder_ui.web.models.knowledge import (
     ACCEPTED_TYPES,
@@ -380,6 +381,8 @@ def main() -> None:
     services = state.services()
     st.title(tr("ui.kb.title"))
     st.write(tr("ui.kb.intro"))
+    if (missing := ocr_missing_key()) is not None:
+        st.info(tr(missing), icon=":material/document_scanner:")
     show_flashes()
     try:
         bases = services.workspace.list_kbs()

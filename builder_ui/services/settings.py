@@ -1,0 +1,62 @@
+"""The installation's settings (network access of tools, web search), changed the same way by
+``atelier admin`` and by the administration page.
+
+Each change is applied to the settings as stored at the moment of writing
+(``store.admin_settings.update_admin_settings``), one section at a time: two administrators
+changing different sections at once both keep their change. A change that does not validate
+raises ``InvalidSettings``, whose problems name their field path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal
+
+from store.admin_settings import AdminSettings, parse_admin_settings, update_admin_settings
+from store.secrets import SecretStore
+
+Section = Literal["egress", "web_search"]
+SectionChange = Callable[[dict[str, Any]], dict[str, Any]]
+WEB_SEARCH_BACKENDS = ("none", "searxng")
+
+
+def change_section(
+    section: Section, change: SectionChange, by: str, store: SecretStore | None = None
+) -> AdminSettings:
+    """Apply ``change`` to one section as stored now; the other sections stay as they are."""
+
+    def apply(current: AdminSettings) -> AdminSettings:
+        whole = current.model_dump()
+        whole[section] = change(whole[section])
+        return parse_admin_settings(whole)
+
+    return update_admin_settings(apply, by, store)
+
+
+def replace_section(
+    section: Section, data: dict[str, Any], by: str, store: SecretStore | None = None
+) -> AdminSettings:
+    """Replace one section whole (a form that shows every field of it)."""
+    return change_section(section, lambda _current: dict(data), by, store)
+
+
+def update_egress(
+    changes: dict[str, Any], by: str, store: SecretStore | None = None
+) -> AdminSettings:
+    """Change some fields of the network rules; the fields not named keep their value."""
+    return change_section("egress", lambda current: {**current, **changes}, by, store)
+
+
+def set_web_search(
+    backend: str, base_url: str | None, by: str, store: SecretStore | None = None
+) -> AdminSettings:
+    """Choose the web search service. ``base_url`` None keeps the stored address; turning the
+    service off ("none") keeps it too, so that turning it back on loses nothing (it is used
+    only while the backend is "searxng")."""
+
+    def change(current: dict[str, Any]) -> dict[str, Any]:
+        kept = str(current.get("base_url") or "")
+        address = kept if base_url is None else base_url.strip()
+        return {"backend": backend, "base_url": address}
+
+    return change_section("web_search", change, by, store)

@@ -208,13 +208,19 @@ def read_spec_file(path: str | Path) -> str:
             data = stream.read(MAX_SPEC_BYTES + 1)
     except (FileNotFoundError, IsADirectoryError):
         raise UserError("file.not_found", path=str(path)) from None
+    return decode_spec(data, str(path))
+
+
+def decode_spec(data: bytes, source: str = "") -> str:
+    """The text of a spec that arrived as bytes (a file, an upload in the builder), refused
+    when larger than a spec may be or not UTF-8."""
     if len(data) > MAX_SPEC_BYTES:
         problem = YamlLimit("yaml.too_large", limit=f"{MAX_SPEC_BYTES / 1_000_000:g}")
-        raise InvalidSpec([("", problem.message())], str(path))
+        raise InvalidSpec([("", problem.message())], source)
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UserError("file.not_utf8", path=str(path)) from None
+        raise UserError("file.not_utf8", path=source or "spec") from None
 
 
 def parse_yaml(text: str, source: str = "") -> Any:

@@ -168,3 +168,12 @@ def test_many_problems_are_listed_up_to_a_bound() -> None:
         AgentSpec.from_yaml(text)
     assert len(caught.value.problems) == 31
     assert t("spec.more_problems", count=470) in caught.value.message()
+
+
+def test_an_upload_is_refused_before_it_is_decoded() -> None:
+    from agents.spec import decode_spec
+
+    with pytest.raises(InvalidSpec) as caught:
+        decode_spec(b"a" * (MAX_SPEC_BYTES + 1), "envoi.yaml")
+    assert t("yaml.too_large", limit="1") in caught.value.message()
+    assert decode_spec("\ufeffname: x\n".encode(), "envoi.yaml") == "name: x\n"

@@ -5,8 +5,8 @@ Every model forbids unknown fields so that a typo is reported instead of silentl
 Sections that later work fills (knowledge, guardrails, oversight, workflow, tests) are optional
 with defaults: a v1 file that omits them stays valid whatever they become.
 
-This module is a leaf: pydantic and PyYAML only. Checks that need the tool or model registries
-live in ``agents.validation``.
+This module is a leaf: pydantic, PyYAML and two leaves of this package (``bounded_yaml``,
+``knowledge``). Checks that need the tool or model registries live in ``agents.validation``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from agents.bounded_yaml import MAX_SPEC_BYTES, YamlLimit, load_bounded
 from agents.errors import InvalidSpec, UserError
 from agents.i18n import t
+from agents.knowledge import RELEVANCE_FLOOR
 
 SCHEMA_V1: Final = "atelier/agent@1"
 MAX_TOOL_STEPS = 20
@@ -75,10 +76,11 @@ class KnowledgeSettings(Strict):
     )
     top_k: int = Field(default=5, ge=1, le=50, description="Passages given to the model.")
     min_score: float = Field(
-        default=0.0,
+        default=RELEVANCE_FLOOR,
         ge=0.0,
         le=1.0,
-        description="Passages less similar than this (cosine, 0 to 1) are left out.",
+        description="Passages less similar to the question than this (0 to 1) are neither given "
+        "to the model nor cited; 0 keeps them all.",
     )
     mode: Literal["auto", "tool", "both"] = Field(
         default="auto",

@@ -5,8 +5,8 @@ Every model forbids unknown fields so that a typo is reported instead of silentl
 Sections that later work fills (knowledge, guardrails, oversight, workflow, tests) are optional
 with defaults: a v1 file that omits them stays valid whatever they become.
 
-This module is a leaf: pydantic and PyYAML only. Checks that need the tool or model registries
-live in ``agents.validation``.
+This module is a leaf: pydantic, PyYAML and two leaves of this package (``bounded_yaml``,
+``knowledge``). Checks that need the tool or model registries live in ``agents.validation``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from typing import Annotated, Any, Final, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from agents.bounded_yaml import MAX_SPEC_BYTES, YamlLimit, load_bounded
 from agents.errors import InvalidSpec, UserError
 from agents.i18n import t
+from agents.knowledge import RELEVANCE_FLOOR
 
 SCHEMA_V1: Final = "atelier/agent@1"
 MAX_TOOL_STEPS = 20
@@ -74,10 +76,11 @@ class KnowledgeSettings(Strict):
     )
     top_k: int = Field(default=5, ge=1, le=50, description="Passages given to the model.")
     min_score: float = Field(
-        default=0.0,
+        default=RELEVANCE_FLOOR,
         ge=0.0,
         le=1.0,
-        description="Passages less similar than this (cosine, 0 to 1) are left out.",
+        description="Passages less similar to the question than this (0 to 1) are neither given "
+        "to the model nor cited; 0 keeps them all.",
     )
     mode: Literal["auto", "tool", "both"] = Field(
         default="auto",
@@ -166,14 +169,7 @@ class AgentSpec(Strict):
 
     @classmethod
     def load(cls, path: str | Path) -> AgentSpec:
-        path = Path(path)
-        try:
-            text = path.read_text("utf-8")
-        except FileNotFoundError:
-            raise UserError("file.not_found", path=str(path)) from None
-        except UnicodeDecodeError:
-            raise UserError("file.not_utf8", path=str(path)) from None
-        return cls.from_yaml(text, str(path))
+        return cls.from_yaml(read_spec_file(path), str(path))
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(self.to_yaml(), "utf-8")
@@ -205,17 +201,49 @@ def dump_yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
 
 
-def parse_yaml(text: str, source: str = "") -> Any:
-    """Parse untrusted YAML (safe loader only) or raise a spec error naming the line."""
+def read_spec_file(path: str | Path) -> str:
+    """The text of a spec file, read no further than the largest spec accepted (a 5 GB file
+    is refused after reading 1 MB of it, not loaded whole)."""
+    path = Path(path)
     try:
-        return yaml.safe_load(text)
+        with path.open("rb") as stream:
+            data = stream.read(MAX_SPEC_BYTES + 1)
+    except (FileNotFoundError, IsADirectoryError):
+        raise UserError("file.not_found", path=str(path)) from None
+    return decode_spec(data, str(path))
+
+
+def decode_spec(data: bytes, source: str = "") -> str:
+    """The text of a spec that arrived as bytes (a file, an upload in the builder), refused
+    when larger than a spec may be or not UTF-8."""
+    if len(data) > MAX_SPEC_BYTES:
+        problem = YamlLimit("yaml.too_large", limit=f"{MAX_SPEC_BYTES / 1_000_000:g}")
+        raise InvalidSpec([("", problem.message())], source)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UserError("file.not_utf8", path=source or "spec") from None
+
+
+def parse_yaml(text: str, source: str = "") -> Any:
+    """Parse untrusted YAML or raise a spec error naming the line.
+
+    The one reader of specs, whatever brings them (a file, the builder's import, the catalogue,
+    a template): the safe loader, within the bounds of ``agents.bounded_yaml`` (size, depth,
+    alias expansion)."""
+    try:
+        return load_bounded(text)
+    except YamlLimit as exc:
+        raise InvalidSpec([("", exc.message())], source) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{mark.line + 1}:{mark.column + 1}" if mark else "?"
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = _shorten(getattr(exc, "problem", None) or str(exc), 200)
         raise InvalidSpec(
             [("", t("spec.yaml_error", where=where, problem=problem))], source
         ) from None
+    except ValueError:  # a value the safe constructor cannot build (a 5,000-digit int)
+        raise InvalidSpec([("", t("yaml.bad_value"))], source) from None
 
 
 # --- readable validation errors ---------------------------------------------------------------
@@ -232,22 +260,26 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return path
 
 
+MAX_PROBLEMS_LISTED: Final = 30
+
+
 def describe_validation_error(exc: ValidationError) -> list[tuple[str, str]]:
-    """Turn pydantic's errors into (field path, plain sentence) pairs."""
+    """Turn pydantic's errors into (field path, plain sentence) pairs; past
+    ``MAX_PROBLEMS_LISTED``, one line says how many more there are."""
     problems: list[tuple[str, str]] = []
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False, include_input=True)
+    for err in errors[:MAX_PROBLEMS_LISTED]:
         loc = tuple(p for p in err["loc"] if p not in ("function-after", "function-before"))
         problems.append((field_path(loc), plain_message(err)))
+    if len(errors) > MAX_PROBLEMS_LISTED:
+        problems.append(("", t("spec.more_problems", count=len(errors) - MAX_PROBLEMS_LISTED)))
     return problems
 
 
 def plain_message(err: Any) -> str:
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
-    value = err.get("input")
-    shown = json.dumps(value, ensure_ascii=False, default=str)
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
+    shown = short_json(err.get("input"))
     if kind == "value_error" and "error" in ctx:
         inner = ctx["error"]
         if isinstance(inner, UserError):
@@ -263,3 +295,54 @@ def plain_message(err: Any) -> str:
     key = f"spec.err.{kind}"
     message = t(key, **params)
     return message if message != key else str(err.get("msg", kind))
+
+
+# --- values shown in messages -----------------------------------------------------------------
+
+SHOWN_CHARS: Final = 60
+
+
+def short_json(value: Any, limit: int = SHOWN_CHARS) -> str:
+    """``value`` as JSON, cut at ``limit`` characters (``...`` marks the cut). Only what is
+    shown is serialised: a huge or deeply nested input costs no more than its first
+    ``limit`` characters (the whole of it is never formatted into a message)."""
+    out: list[str] = []
+    room = [limit + 1]  # one more than shown, to know whether anything was cut
+
+    def put(text: str) -> bool:
+        out.append(text[: room[0]])
+        room[0] -= len(out[-1])
+        return room[0] > 0
+
+    def walk(item: Any) -> bool:
+        if isinstance(item, dict):
+            if not put("{"):
+                return False
+            for i, (key, inner) in enumerate(item.items()):
+                if not put((", " if i else "") + _json_scalar(str(key), room[0]) + ": "):
+                    return False
+                if not walk(inner):
+                    return False
+            return put("}")
+        if isinstance(item, list | tuple):
+            if not put("["):
+                return False
+            for i, inner in enumerate(item):
+                if (i and not put(", ")) or not walk(inner):
+                    return False
+            return put("]")
+        return put(_json_scalar(item, room[0]))
+
+    walk(value)
+    shown = "".join(out)
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
+def _json_scalar(value: Any, room: int) -> str:
+    if isinstance(value, str):
+        value = value[: max(room, 0) + 1]  # enough to fill the room; the rest is never encoded
+    return json.dumps(value, ensure_ascii=False, default=lambda v: str(v)[:200])
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -3,6 +3,10 @@
 It generates nothing. With no knowledge base it says plainly that no language model is
 connected; with one, it quotes the best passages the runtime retrieved, with their sources, so
 that a new installation is useful from the first minute and honest about what it is.
+
+It cannot judge whether a passage answers the question, so it quotes only passages at least
+``RELEVANCE_FLOOR`` similar to it (whatever the agent's ``min_score``), and says so plainly when
+none is: quoting the closest passage of an unrelated base would look like an answer.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
 from agents.i18n import t
-from agents.knowledge import PASSAGES_KEY, Citation
+from agents.knowledge import PASSAGES_KEY, Citation, describe_similarity, relevant
 
 QUOTED_PASSAGES = 3
 QUOTE_CHARS = 700
@@ -50,14 +54,18 @@ def answer(messages: list[BaseMessage]) -> str:
     passages = _passages(messages)
     if passages is None:
         return t("model.offline.answer")
+    passages = relevant(passages)
     if not passages:
-        return t("knowledge.offline_none")
+        return t("knowledge.offline_nothing_relevant")
     parts = [t("knowledge.offline_intro")]
     for c in passages[:QUOTED_PASSAGES]:
         text = " ".join(c.passage.split())
         if len(text) > QUOTE_CHARS:
             text = text[: QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"
-        parts.append(f"> {text}\n\n— [{c.n}] {c.source()}")
+        where = c.source()
+        if c.similarity is not None:
+            where += f" · {describe_similarity(c.similarity).line}"
+        parts.append(f"> {text}\n\n— [{c.n}] {where}")
     return "\n\n".join(parts)
 
 

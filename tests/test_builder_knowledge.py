@@ -205,7 +205,7 @@ def test_the_search_shows_the_passages_found() -> None:
     assert "**[1] conges.md — Télétravail**" in text
     assert "Congés › Télétravail" in text
     assert any(m.value.startswith(">") and "deux jours par semaine" in m.value for m in at.markdown)
-    assert any(c.value.startswith("Score : 0,") and "proximité" in c.value for c in at.caption)
+    assert any(c.value.startswith("Similarité 0,") for c in at.caption)
 
 
 def test_a_document_and_a_base_are_deleted_after_confirmation() -> None:
@@ -363,7 +363,9 @@ def test_the_offline_preview_quotes_the_passage_and_shows_its_sources() -> None:
         source = next(e for e in at.expander if plain(e.label).startswith("[1] conges.md"))
         inside = [m.value for m in source.markdown]
         assert any(m.startswith(">") and "télétravail" in m.lower() for m in inside), inside
-        assert any(c.value.startswith("Score : ") for c in source.caption)
+        assert any(
+            c.value.startswith(("Similarité ", "Trouvé par les mots")) for c in source.caption
+        )
 
     shows_sources()
     at.button(key=state.SAVE).click().run()  # a rerun: the sources come from the transcript

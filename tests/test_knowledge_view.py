@@ -134,9 +134,9 @@ def test_a_passage_says_where_it_comes_from() -> None:
     assert passage_source(replace(passage, page=None), tr) == "guide_rh.pdf"
     assert quoted(passage.text) == "> Les \\*congés\\* se posent\n>\n> 15 jours avant\\."
     assert format_score(0.0327, "fr") == "0,033" and format_score(0.0327, "en") == "0.033"
-    assert (
-        score_line(0.0327, 0.71, "fr", tr) == "Score : 0,033 · proximité avec la question : 0,710"
-    )
+    assert score_line(0.71, "fr", tr) == "Similarité 0,71 : très proche de la question"
+    assert score_line(0.05, "en", tr).startswith("Similarity 0.05")
+    assert score_line(None, "fr", tr) == "Trouvé par les mots de la question"
     citation = Citation(document="faq.md", passage="x", score=0.5, page=None, n=2)
     assert passage_source(citation, tr) == "faq.md"
 

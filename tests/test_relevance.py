@@ -23,7 +23,7 @@ from agents.knowledge import (
 )
 from agents.models.offline import answer
 from agents.spec import AgentSpec, KnowledgeSettings
-from builder_ui.services import Installation, Services
+from builder_ui.services.installation import Installation, Services
 from store.knowledge.service import close_knowledge_stores
 
 FAQ = """# Télétravail

@@ -21,7 +21,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from agents.checkpoints import thread_messages
 from agents.errors import UserError
-from agents.knowledge import Citation, Retriever
+from agents.knowledge import Citation, Retriever, citation_from_passage
 from agents.models.registry import (
     ModelChoice,
     ProviderRegistry,
@@ -320,19 +320,7 @@ class Services:
 
         def search(query: str) -> list[Citation]:
             found = workspace.search(bases, query, k=settings.top_k, min_score=settings.min_score)
-            return [
-                Citation(
-                    document=p.document,
-                    passage=p.text,
-                    score=p.score,
-                    page=p.page,
-                    heading_path=p.heading_path,
-                    document_id=p.document_id,
-                    chunk_id=p.chunk_id,
-                    kb_id=p.kb_id,
-                )
-                for p in found
-            ]
+            return [citation_from_passage(p) for p in found]
 
         return search
 

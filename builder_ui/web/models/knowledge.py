@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from agents.knowledge import describe_similarity
 from builder_ui.web.models.transcript import escape_markdown
 from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord
 
@@ -180,12 +181,12 @@ def format_score(score: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "fr" else text
 
 
-def score_line(score: float, similarity: float | None, lang: str, tr: Translate) -> str:
-    """The ranking score, and the similarity that ``min_score`` is compared with when known."""
-    line = tr("ui.kb.score", score=format_score(score, lang))
-    if similarity is not None:
-        line += " · " + tr("ui.kb.similarity", score=format_score(similarity, lang))
-    return line
+def score_line(similarity: float | None, lang: str, tr: Translate) -> str:
+    """One figure explained in words: the similarity that ``min_score`` is compared with, or,
+    for a passage found by its words alone, that it was."""
+    if similarity is None:
+        return tr("ui.kb.found_by_words")
+    return describe_similarity(similarity, lang).line
 
 
 # --- the editor's choice of bases -----------------------------------------------------------------

@@ -224,7 +224,10 @@ def _sources(turn: ChatTurn) -> None:
             if trail:
                 st.caption(escape_markdown(trail))
             st.markdown(quoted(citation.passage))
-            st.caption(score_line(citation.score, None, state.language(), tr))
+            st.caption(
+                score_line(citation.similarity, state.language(), tr),
+                help=tr("knowledge.similarity_help"),
+            )
 
 
 def _turn_parts(services: Services, turn: ChatTurn, live: _LiveCalls | None = None) -> None:

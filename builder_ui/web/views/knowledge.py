@@ -270,7 +270,10 @@ def search(services: Services, kb: KnowledgeBaseRecord, ready: int) -> None:
                 st.caption(escape_markdown(trail))
             st.markdown(quoted(passage.text))
             similarity = passage.scores.get("dense")
-            st.caption(score_line(passage.score, similarity, state.language(), tr))
+            st.caption(
+                score_line(similarity, state.language(), tr),
+                help=tr("knowledge.similarity_help"),
+            )
 
 
 # --- re-indexing ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
@@ -46,12 +46,25 @@ class ToolCallRecord:
     approval: dict[str, Any] | None = None  # the person's decision, when one was asked
 
 
+Outcome = Literal["ok", "awaiting_approval", "model_error", "tool_limit", "tool_not_enabled"]
+"""How a turn ended: ``ok`` (answered), ``awaiting_approval`` (paused on a person's decision,
+see ``RunResult.pending_approval``), or a failure Atelier wrote a note for: ``model_error`` (the
+model failed), ``tool_limit`` (the tool loop hit its limit), ``tool_not_enabled`` (the model
+asked for a tool the agent does not have)."""
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+
+
+def outcome_of(kind: str) -> Outcome:
+    """The outcome for a note's kind (``ERROR_MARK``); an unknown kind is a model error."""
+    return next((o for o in OUTCOMES if o == kind), "model_error")
+
+
 @dataclass
 class RunResult:
     thread: str
     answer: str
     model: str
-    outcome: str  # ok | model_error | tool_limit
+    outcome: Outcome
     tool_calls: list[ToolCallRecord] = field(default_factory=list)
     input_tokens: int = 0
     output_tokens: int = 0
@@ -164,7 +177,7 @@ class AgentRuntime:
         with _thread_lock(thread_id):
             if self.pending_approval(thread_id) is not None:
                 raise UserError("run.approval_pending", thread=thread_id)
-            yield from self._stream(thread_id, turn_input(message), tokens)
+            yield from self._stream(thread_id, turn_input(message, self.model_ref), tokens)
 
     def pending_approval(self, thread_id: str) -> dict[str, Any] | None:
         """The tool call this conversation waits on a person for, if any."""
@@ -261,8 +274,17 @@ class AgentRuntime:
             result.answer = msg.text
             mark = msg.additional_kwargs.get(ERROR_MARK)
             if mark:
-                result.outcome = str(mark)
+                result.outcome = outcome_of(str(mark))
                 result.error = msg.text
+
+
+def thread_model(saver: BaseCheckpointSaver[Any], thread_id: str) -> str:
+    """The model a conversation's last turn ran with (its reference), "" when unknown (a
+    conversation started before Atelier kept it)."""
+    found = saver.get_tuple({"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}})
+    if found is None:
+        return ""
+    return str(found.checkpoint["channel_values"].get("model") or "")
 
 
 def _finished_call(msg: ToolMessage, calls: dict[str, ToolCallRecord]) -> ToolCallRecord:

@@ -12,6 +12,7 @@ instructions. Every passage used in a turn is collected as a citation.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -31,6 +32,7 @@ from agents.agent_state import (
     note,
     tool_schema,
 )
+from agents.approvals import Reason, approval_request, unknown_address
 from agents.errors import ModelUnavailable
 from agents.i18n import t
 from agents.knowledge import PASSAGES_KEY, Citation, Retriever, numbered, sources_block
@@ -115,11 +117,13 @@ def compile_agent(
         assert isinstance(last, AIMessage)
         # Every approval is asked before any tool runs: on resume LangGraph replays this node
         # from the start, and a tool that already ran would run twice.
-        decisions = {
-            call["id"]: interrupt(approval_request(call, tools[call["name"]]))
-            for call in last.tool_calls
-            if call["name"] in tools and tools[call["name"]].needs_approval
-        }
+        said = [m.text for m in state["messages"] if isinstance(m, HumanMessage)]
+        decisions = {}
+        for call in last.tool_calls:
+            why = why_ask(tools.get(call["name"]), call, said, context)
+            if why:
+                request = approval_request(call, tools[call["name"]].definition, why)
+                decisions[call["id"]] = interrupt(request)
         cited = list(state.get("citations") or [])
         messages = []
         for call in last.tool_calls:
@@ -203,15 +207,17 @@ def agent_tools(
     )
 
 
-def approval_request(call: Any, tool: EnabledTool) -> dict[str, Any]:
-    """What a person sees before a tool runs: exactly which tool, with exactly which arguments."""
-    return {
-        "call_id": call["id"] or "",
-        "tool": call["name"],
-        "title": tool.definition.title,
-        "args": dict(call["args"]),
-        "consequential": tool.definition.consequential,
-    }
+def why_ask(
+    tool: EnabledTool | None, call: Any, said: Sequence[str], context: ToolContext
+) -> Reason:
+    """Why a call waits for a person: the agent's approval policy, or a web address that is
+    in none of the person's messages (``said``), which the spec's ``never_ask`` does not
+    lift (an administrator may: ``ToolContext.ask_unknown_addresses``). "": it runs."""
+    if tool is None:
+        return ""
+    if context.ask_unknown_addresses and unknown_address(tool.definition, call["args"], said):
+        return "unknown_address"
+    return "policy" if tool.needs_approval else ""
 
 
 def recursion_limit(spec: AgentSpec) -> int:

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from tools.registry import ToolContext
 
+ASK = {"ask_for_unknown_urls"}  # the runtime's rule, not the guard's
+
 if TYPE_CHECKING:
     from store.admin_settings import AdminSettings
     from tools.mcp import McpAccess
@@ -28,7 +30,8 @@ def tool_context(secret: Callable[[str], str] | None, principal: str) -> ToolCon
     if admin.web_search.backend != "none":
         imposed["web_search"] = admin.web_search.model_dump()
     return ToolContext(
-        egress=EgressGuard(EgressPolicy.model_validate(admin.egress.model_dump())),
+        egress=EgressGuard(EgressPolicy.model_validate(admin.egress.model_dump(exclude=ASK))),
+        ask_unknown_addresses=admin.egress.ask_for_unknown_urls,
         secret=secret,
         principal=principal,
         admin_config=imposed,

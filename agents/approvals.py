@@ -54,6 +54,25 @@ def approval_request(
     }
 
 
+OutcomeChoice = Literal["mark_done", "run_again", "cancel"]
+OUTCOME_CHOICES: tuple[OutcomeChoice, ...] = ("mark_done", "run_again", "cancel")
+
+
+def outcome_unknown_request(
+    call_id: str, tool: ToolDefinition, args: Mapping[str, Any], started_at: str
+) -> dict[str, Any]:
+    """A call Atelier started and never saw finish (the process stopped during it): whether it
+    had its effect is unknown. The person answers ``mark_done`` (it was done: the model is told
+    so), ``run_again`` or ``cancel`` (the model is told its outcome is unknown)."""
+    request = approval_request({"id": call_id, "name": tool.id, "args": dict(args)}, tool)
+    return {
+        **request,
+        "kind": "outcome_unknown",
+        "started_at": started_at,
+        "choices": list(OUTCOME_CHOICES),
+    }
+
+
 def argument_labels(tool: ToolDefinition) -> dict[str, str]:
     """Argument name -> the label its schema gives (title, else description); "" for none."""
     fields = getattr(tool.args_model, "model_fields", {})

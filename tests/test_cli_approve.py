@@ -115,3 +115,14 @@ def test_approve_continues_with_the_model_the_run_used(tmp_path: Path) -> None:
     done = runner.invoke(app, ["approve", thread, "--decision", "approve", "--json"])
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["model"] == ref
+
+
+def test_outcome_choices_are_refused_for_an_ordinary_approval(tmp_path: Path) -> None:
+    setup(tmp_path)
+    model = script(tmp_path, "a.yaml", CALL)
+    paused = json.loads(
+        runner.invoke(app, ["run", "Prudent", "-m", "?", "--json", "--model", model]).stdout
+    )
+    out = runner.invoke(app, ["approve", paused["thread"], "--decision", "run_again"])
+    assert out.exit_code == 2 and "validation ordinaire" in out.output
+    assert "mark_done" in runner.invoke(app, ["approve", "--help"]).output

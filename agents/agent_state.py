@@ -28,10 +28,14 @@ class AgentState(TypedDict, total=False):
     """Passages retrieved before the answer (``Citation.to_data``), for this turn."""
     citations: list[dict[str, Any]]
     """Every passage the turn's answer may cite: retrieved before, or found by a tool."""
+    model: str
+    """The model the conversation's last turn ran with (a model reference, ``scripted:PATH``):
+    a paused turn is continued with it unless told otherwise."""
 
 
-def turn_input(message: str) -> dict[str, Any]:
-    """What a new turn starts from: the person's message, and the per-turn fields reset."""
+def turn_input(message: str, model: str = "") -> dict[str, Any]:
+    """What a new turn starts from: the person's message, the model it runs with, and the
+    per-turn fields reset."""
     from langchain_core.messages import HumanMessage
 
     return {
@@ -39,6 +43,7 @@ def turn_input(message: str) -> dict[str, Any]:
         "tool_rounds": 0,
         "context": [],
         "citations": [],
+        "model": model,
     }
 
 

@@ -12,11 +12,13 @@ instructions. Every passage used in a turn is collected as a citation.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -31,12 +33,21 @@ from agents.agent_state import (
     note,
     tool_schema,
 )
+from agents.approvals import (
+    Reason,
+    approval_request,
+    outcome_unknown_request,
+    unknown_address,
+)
+from agents.call_journal import CallJournal
 from agents.errors import ModelUnavailable
 from agents.i18n import t
 from agents.knowledge import PASSAGES_KEY, Citation, Retriever, numbered, sources_block
 from agents.retry import MalformedToolCall, RetryPolicy, call_with_retry
 from agents.spec import AgentSpec
 from tools.registry import ToolContext, ToolRegistry, ToolResult
+
+Decisions = dict[str, Any]  # a person's answers to a step's approvals, by call id
 
 __all__ = ["ERROR_MARK", "compile_agent", "enabled_tools", "is_note", "recursion_limit"]
 
@@ -52,9 +63,11 @@ def compile_agent(
     retriever: Retriever | None = None,
     tool_context: ToolContext | None = None,
     tools: dict[str, EnabledTool] | None = None,
+    journal: CallJournal | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """``tools``: the result of ``agent_tools`` when the caller already has it (building them
-    may ask MCP servers for their lists: once is enough)."""
+    may ask MCP servers for their lists: once is enough). ``journal``: where consequential
+    calls are recorded before they are made (``agents.call_journal``); None: not recorded."""
     knowledge = spec.knowledge if spec.knowledge and spec.knowledge.bases and retriever else None
     context = replace(tool_context or ToolContext(), retriever=retriever)
     if tools is None:
@@ -110,21 +123,57 @@ def compile_agent(
             return {"messages": [note(text, "tool_limit", response.usage_metadata)]}
         return {"messages": [response]}
 
-    def run_tools(state: AgentState) -> dict[str, Any]:
+    def run_once(
+        enabled: EnabledTool,
+        call: Any,
+        args: dict[str, Any],
+        decisions: dict[str, Any],
+        thread: str,
+    ) -> tuple[ToolResult, Any]:
+        """The call, made at most once: a consequential one is journaled as started (on disk)
+        before it is made. Replayed after a crash, a finished call gives its recorded result
+        and one that never finished asks the person (its outcome is unknown). Returns the
+        result and the person's decision it was made on."""
+        definition = enabled.definition
+        decision = decisions.get(call["id"] or "")
+        if journal is None or not definition.consequential:
+            return registry.run_definition(definition, args, enabled.raw_config, context), decision
+        call_id = call["id"] or ""
+        entry = journal.entry(thread, call_id)
+        if entry is not None and entry.result is not None:
+            return entry.result, entry.resolution or decision
+        if entry is not None:
+            answer = entry.resolution or interrupt(
+                outcome_unknown_request(call_id, definition, entry.args, entry.started_at)
+            )
+            if answer.get("decision") != "run_again":
+                result = settled(definition.id, entry.args, answer.get("decision"))
+                journal.finished(thread, call_id, result)
+                return result, answer
+            args, decision = entry.args, answer
+        journal.started(thread, call_id, definition.id, args, decisions)
+        result = registry.run_definition(definition, args, enabled.raw_config, context)
+        journal.finished(thread, call_id, result)
+        return result, decision
+
+    def run_tools(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        thread = str(config.get("configurable", {}).get("thread_id", ""))
         last = state["messages"][-1]
         assert isinstance(last, AIMessage)
         # Every approval is asked before any tool runs: on resume LangGraph replays this node
         # from the start, and a tool that already ran would run twice.
-        decisions = {
-            call["id"]: interrupt(approval_request(call, tools[call["name"]]))
-            for call in last.tool_calls
-            if call["name"] in tools and tools[call["name"]].needs_approval
-        }
+        said = [m.text for m in state["messages"] if isinstance(m, HumanMessage)]
+        decisions: Decisions = {}
+        for call in last.tool_calls:
+            why = why_ask(tools.get(call["name"]), call, said, context)
+            if why:
+                request = approval_request(call, tools[call["name"]].definition, why)
+                decisions[call["id"] or ""] = interrupt(request)
         cited = list(state.get("citations") or [])
         messages = []
         for call in last.tool_calls:
             enabled = tools.get(call["name"])
-            decision = decisions.get(call["id"])
+            decision = decisions.get(call["id"] or "")
             if enabled is None:
                 error = t("run.tool_not_enabled", tool=call["name"])
                 result = ToolResult(call["name"], call["args"], ok=False, error=error)
@@ -136,9 +185,7 @@ def compile_agent(
                 args = call["args"]
                 if decision is not None and decision.get("decision") == "edit":
                     args = dict(decision.get("args") or {})
-                result = registry.run_definition(
-                    enabled.definition, args, enabled.raw_config, context
-                )
+                result, decision = run_once(enabled, call, args, decisions, thread)
             content = result.for_model()
             if result.citations:
                 new = numbered(result.citations, start=len(cited) + 1)
@@ -155,7 +202,7 @@ def compile_agent(
                         "output": result.output,
                         "error": result.error,
                         "args": result.args,
-                        "approval": decisions.get(call["id"]),
+                        "approval": decision,
                     },
                 )
             )
@@ -203,15 +250,24 @@ def agent_tools(
     )
 
 
-def approval_request(call: Any, tool: EnabledTool) -> dict[str, Any]:
-    """What a person sees before a tool runs: exactly which tool, with exactly which arguments."""
-    return {
-        "call_id": call["id"] or "",
-        "tool": call["name"],
-        "title": tool.definition.title,
-        "args": dict(call["args"]),
-        "consequential": tool.definition.consequential,
-    }
+def settled(tool: str, args: dict[str, Any], choice: Any) -> ToolResult:
+    """What the model is told of a call whose outcome was unknown, once the person chose."""
+    if choice == "mark_done":
+        return ToolResult(tool, args, ok=True, output=t("run.marked_done", tool=tool))
+    return ToolResult(tool, args, ok=False, error=t("run.outcome_unknown", tool=tool))
+
+
+def why_ask(
+    tool: EnabledTool | None, call: Any, said: Sequence[str], context: ToolContext
+) -> Reason:
+    """Why a call waits for a person: the agent's approval policy, or a web address that is
+    in none of the person's messages (``said``), which the spec's ``never_ask`` does not
+    lift (an administrator may: ``ToolContext.ask_unknown_addresses``). "": it runs."""
+    if tool is None:
+        return ""
+    if context.ask_unknown_addresses and unknown_address(tool.definition, call["args"], said):
+        return "unknown_address"
+    return "policy" if tool.needs_approval else ""
 
 
 def recursion_limit(spec: AgentSpec) -> int:

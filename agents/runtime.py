@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
@@ -26,6 +26,8 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Command, Durability, StreamMode
 
 from agents.agent_state import turn_input
+from agents.approvals import OUTCOME_CHOICES, outcome_unknown_request
+from agents.call_journal import journal_for
 from agents.checkpoints import compact_thread, thread_messages
 from agents.compiler import ERROR_MARK, agent_tools, compile_agent, recursion_limit
 from agents.errors import UserError
@@ -46,12 +48,25 @@ class ToolCallRecord:
     approval: dict[str, Any] | None = None  # the person's decision, when one was asked
 
 
+Outcome = Literal["ok", "awaiting_approval", "model_error", "tool_limit", "tool_not_enabled"]
+"""How a turn ended: ``ok`` (answered), ``awaiting_approval`` (paused on a person's decision,
+see ``RunResult.pending_approval``), or a failure Atelier wrote a note for: ``model_error`` (the
+model failed), ``tool_limit`` (the tool loop hit its limit), ``tool_not_enabled`` (the model
+asked for a tool the agent does not have)."""
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+
+
+def outcome_of(kind: str) -> Outcome:
+    """The outcome for a note's kind (``ERROR_MARK``); an unknown kind is a model error."""
+    return next((o for o in OUTCOMES if o == kind), "model_error")
+
+
 @dataclass
 class RunResult:
     thread: str
     answer: str
     model: str
-    outcome: str  # ok | model_error | tool_limit
+    outcome: Outcome
     tool_calls: list[ToolCallRecord] = field(default_factory=list)
     input_tokens: int = 0
     output_tokens: int = 0
@@ -129,6 +144,10 @@ class AgentRuntime:
         self.model_ref = model_ref or type(model).__name__
         self.checkpointer = checkpointer
         enabled = agent_tools(spec, tools, retriever, tool_context)
+        consequential = any(e.definition.consequential for e in enabled.values())
+        # Consequential calls are recorded before they are made: after a crash, none is made
+        # twice (``agents.call_journal``).
+        self.journal = journal_for(checkpointer) if consequential else None
         self.graph = compile_agent(
             spec,
             model,
@@ -139,11 +158,12 @@ class AgentRuntime:
             retriever=retriever,
             tool_context=tool_context,
             tools=enabled,
+            journal=self.journal,
         )
         # A step with side effects must be on disk before the next one starts; otherwise one
         # write at the end of the turn is enough (a crash loses only the turn in progress).
-        consequential = any(e.definition.consequential for e in enabled.values())
         self.durability: Durability = "sync" if consequential else "exit"
+        self._enabled = enabled
         self._limit = recursion_limit(spec)
 
     def _config(self, thread_id: str) -> RunnableConfig:
@@ -162,16 +182,40 @@ class AgentRuntime:
     def stream(self, thread_id: str, message: str, *, tokens: bool = True) -> Iterator[RunEvent]:
         """One turn as events. With ``tokens=False`` each answer arrives as one ``Token``."""
         with _thread_lock(thread_id):
-            if self.pending_approval(thread_id) is not None:
+            pending = self.pending_approval(thread_id)
+            if pending is not None and pending.get("kind") == "outcome_unknown":
+                choices = ", ".join(OUTCOME_CHOICES)
+                raise UserError("run.outcome_choose", thread=thread_id, choices=choices)
+            if pending is not None:
                 raise UserError("run.approval_pending", thread=thread_id)
-            yield from self._stream(thread_id, turn_input(message), tokens)
+            yield from self._stream(thread_id, turn_input(message, self.model_ref), tokens)
 
     def pending_approval(self, thread_id: str) -> dict[str, Any] | None:
-        """The tool call this conversation waits on a person for, if any."""
+        """What this conversation waits on a person for, if any: a tool call to approve, or
+        (``kind: outcome_unknown``) a call Atelier started and never saw finish."""
+        unknown = self._unfinished(thread_id)
+        if unknown is not None:
+            return unknown
+        return self._interrupt(thread_id)
+
+    def _interrupt(self, thread_id: str) -> dict[str, Any] | None:
         state = self.graph.get_state(self._config(thread_id))
         for task in state.tasks:
             for pending in task.interrupts:
                 return dict(pending.value)
+        return None
+
+    def _unfinished(self, thread_id: str) -> dict[str, Any] | None:
+        """A journaled call that never finished (the process stopped during it), asked about
+        as such: approving it again would make it twice."""
+        if self.journal is None:
+            return None
+        for entry in self.journal.unfinished(thread_id):
+            tool = self._enabled.get(entry.tool)
+            if tool is not None and entry.resolution is None:
+                return outcome_unknown_request(
+                    entry.call_id, tool.definition, entry.args, entry.started_at
+                )
         return None
 
     def resume(
@@ -184,14 +228,17 @@ class AgentRuntime:
         by: str = "",
         tokens: bool = True,
     ) -> Iterator[RunEvent]:
-        """Continue a conversation paused on an approval: ``approve``, ``edit`` (run with
-        ``args`` instead) or ``reject`` (the model is told, with ``comment``)."""
-        if decision not in DECISIONS:
-            raise UserError("run.bad_decision", decision=decision, known=", ".join(DECISIONS))
+        """Continue a conversation paused on a person: ``approve``, ``edit`` (run with
+        ``args`` instead) or ``reject`` (the model is told, with ``comment``) a tool call; or,
+        for a call whose outcome is unknown, ``mark_done``, ``run_again`` or ``cancel``."""
+        if decision not in (*DECISIONS, *OUTCOME_CHOICES):
+            known = ", ".join((*DECISIONS, *OUTCOME_CHOICES))
+            raise UserError("run.bad_decision", decision=decision, known=known)
         if decision == "edit" and args is None:
             raise UserError("run.edit_needs_args")
         with _thread_lock(thread_id):
-            if self.pending_approval(thread_id) is None:
+            pending = self.pending_approval(thread_id)
+            if pending is None:
                 raise UserError("run.no_approval_pending", thread=thread_id)
             answer = {
                 "decision": decision,
@@ -200,7 +247,35 @@ class AgentRuntime:
                 "by": by,
                 "at": datetime.now(UTC).isoformat(timespec="seconds"),
             }
-            yield from self._stream(thread_id, Command(resume=answer), tokens)
+            inputs: Any = Command(resume=answer)
+            if pending.get("kind") == "outcome_unknown":
+                if decision not in OUTCOME_CHOICES:
+                    choices = ", ".join(OUTCOME_CHOICES)
+                    raise UserError("run.outcome_choose", thread=thread_id, choices=choices)
+                inputs = self._settle(thread_id, pending["call_id"], answer)
+            elif decision not in DECISIONS:
+                raise UserError(
+                    "run.no_outcome_pending",
+                    decision=decision,
+                    thread=thread_id,
+                    choices=", ".join(DECISIONS),
+                )
+            yield from self._stream(thread_id, inputs, tokens)
+
+    def _settle(self, thread_id: str, call_id: str, answer: dict[str, Any]) -> Any:
+        """What continues a conversation whose call's outcome is unknown. Paused on that very
+        question: the answer. Else (the crash left it on the approval given before, or on no
+        question at all) the answer is journaled and the step runs again, the approvals it
+        waits on answered as they were before the crash."""
+        assert self.journal is not None
+        waiting = self._interrupt(thread_id)
+        if waiting is not None and waiting.get("kind") == "outcome_unknown":
+            return Command(resume=answer)
+        self.journal.resolve(thread_id, call_id, answer)
+        if waiting is None:
+            return None
+        entry = self.journal.entry(thread_id, call_id)
+        return Command(resume=(entry.decisions if entry else {}).get(str(waiting.get("call_id"))))
 
     def _stream(self, thread_id: str, inputs: Any, tokens: bool) -> Iterator[RunEvent]:
         started = time.perf_counter()
@@ -237,6 +312,10 @@ class AgentRuntime:
                     elif isinstance(msg, ToolMessage):
                         yield ToolFinished(_finished_call(msg, calls))
         result.tool_calls = list(calls.values())
+        if self.journal is not None and self.journal.has_entries(thread_id):
+            # The steps that made these calls are in the checkpoint: they will not run again.
+            done = {m.tool_call_id for m in self.messages(thread_id) if isinstance(m, ToolMessage)}
+            self.journal.clear(thread_id, done)
         compact_thread(self.checkpointer, thread_id)
         result.latency_ms = (time.perf_counter() - started) * 1000
         yield Finished(result)
@@ -261,8 +340,17 @@ class AgentRuntime:
             result.answer = msg.text
             mark = msg.additional_kwargs.get(ERROR_MARK)
             if mark:
-                result.outcome = str(mark)
+                result.outcome = outcome_of(str(mark))
                 result.error = msg.text
+
+
+def thread_model(saver: BaseCheckpointSaver[Any], thread_id: str) -> str:
+    """The model a conversation's last turn ran with (its reference), "" when unknown (a
+    conversation started before Atelier kept it)."""
+    found = saver.get_tuple({"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}})
+    if found is None:
+        return ""
+    return str(found.checkpoint["channel_values"].get("model") or "")
 
 
 def _finished_call(msg: ToolMessage, calls: dict[str, ToolCallRecord]) -> ToolCallRecord:

@@ -118,7 +118,9 @@ HttpUrl = Annotated[str, AfterValidator(_http_url)]
 class EgressSettings(BaseModel):
     """Where tools may connect. An empty ``allow_hosts`` allows every public host; otherwise
     only those listed. ``deny_hosts`` wins over ``allow_hosts``. Loopback and private
-    addresses (this machine, the internal network) are refused unless allowed here."""
+    addresses (this machine, the internal network) are refused unless allowed here.
+    ``ask_for_unknown_urls``: a tool call to a web address the person did not give in the
+    conversation (one a document or a page suggested) waits for their approval."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -128,6 +130,7 @@ class EgressSettings(BaseModel):
     allow_private: bool = False
     max_bytes: int = Field(5_000_000, ge=1, le=1_000_000_000)
     timeout_s: float = Field(10, gt=0, le=300)  # as tools.egress.EgressPolicy
+    ask_for_unknown_urls: bool = True  # the runtime's rule, not the guard's (tools.egress)
 
     @field_validator("allow_hosts", "deny_hosts")
     @classmethod

@@ -123,7 +123,7 @@ def shows_card(at: AppTest) -> None:
     shown = texts(at)
     assert "**:material/front_hand: Validation demandée**" in shown
     assert any("**Calculatrice** (`calculator`)" in text for text in shown)
-    assert "- **Expression** : 6\\*7" in shown  # the argument, literally
+    assert "- **Calcul** (`expression`) : 6\\*7" in shown  # the argument, literally
     assert json.loads(at.code[0].value) == {"expression": "6*7"}  # and the exact JSON
     labels = {b.label for b in at.button}
     assert {"Approuver", "Modifier", "Refuser"} <= labels
@@ -185,7 +185,7 @@ def test_edit_runs_with_the_new_arguments(script: Any) -> None:
     script(EDITED)
     at = click(paused(), "edit")
     field = at.text_input(key=state.approval_key(pending_call(at), "form.expression"))
-    assert (field.label, field.value) == ("Expression", "6*7")
+    assert (field.label, field.value) == ("Calcul", "6*7")
     field.input("6*8")
     at = click(at, "edit_submit")
     assert "Voici le résultat." in texts(at)
@@ -266,7 +266,7 @@ def test_the_approval_policies_have_plain_labels() -> None:
 def test_try_the_calculator_gives_42_then_a_plain_error() -> None:
     at = calculator_agent()
     expression = at.text_input(key=state.try_key("calculator", "form.expression"))
-    assert expression.label == "Expression"
+    assert expression.label == "Calcul"
     expression.input("6*7")
     at.button(key=state.try_key("calculator", "run")).click().run()
     assert {"expression": "6*7", "result": 42} in results(ran(at))

@@ -92,3 +92,37 @@ def test_chat_asks_at_the_terminal(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     assert "attend votre validation" in out.output
     assert "42." in out.output
+
+
+def test_approve_continues_with_the_model_the_run_used(tmp_path: Path) -> None:
+    """Without ``--model``, the conversation goes on with the model it was started with, not
+    with the agent's own (issue 8, no. 6)."""
+    from agents.runtime import Finished
+    from builder_ui.services.installation import Services
+
+    setup(tmp_path)
+    ref = script(tmp_path, "x.yaml", CALL + '- text: "42, dit le modèle X."\n')
+    services = Services.open()
+    paused = services.run("Prudent", "6*7 ?", model=ref)
+    assert paused.outcome == "awaiting_approval" and paused.model == ref
+    *_, last = list(services.approve(paused.thread, "approve", tokens=False))
+    assert isinstance(last, Finished)
+    assert last.result.model == ref
+    assert last.result.answer == "42, dit le modèle X."
+    # The same through the command line, in a session of its own.
+    first = runner.invoke(app, ["run", "Prudent", "-m", "6*7 ?", "--json", "--model", ref])
+    thread = json.loads(first.stdout)["thread"]
+    done = runner.invoke(app, ["approve", thread, "--decision", "approve", "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["model"] == ref
+
+
+def test_outcome_choices_are_refused_for_an_ordinary_approval(tmp_path: Path) -> None:
+    setup(tmp_path)
+    model = script(tmp_path, "a.yaml", CALL)
+    paused = json.loads(
+        runner.invoke(app, ["run", "Prudent", "-m", "?", "--json", "--model", model]).stdout
+    )
+    out = runner.invoke(app, ["approve", paused["thread"], "--decision", "run_again"])
+    assert out.exit_code == 2 and "validation ordinaire" in out.output
+    assert "mark_done" in runner.invoke(app, ["approve", "--help"]).output

@@ -21,7 +21,7 @@ from agents.checkpoints import memory_checkpointer
 from agents.errors import UserError
 from agents.models.scripted import ScriptedChatModel, ScriptedReply
 from agents.retry import RetryPolicy
-from agents.runtime import AgentRuntime
+from agents.runtime import AgentRuntime, Finished
 from agents.spec import AgentSpec
 from tools import web_search
 from tools.egress import EgressGuard, EgressPolicy
@@ -380,11 +380,21 @@ tools:
         retry=RetryPolicy(attempts=1, base_delay_s=0, sleep=lambda _s: None),
         tool_context=context,
     )
-    result = runtime.run("t1", "Résume la page des horaires de la médiathèque.")
+    paused = runtime.run("t1", f"Résume la page des horaires : {site.url('/horaires')}")
+    # Addresses the person did not give wait for them (issue 8, no. 12); approved anyway, the
+    # guard still refuses them.
+    assert paused.outcome == "awaiting_approval"
+    assert paused.pending_approval is not None
+    assert paused.pending_approval["address"] == EXFILTRATE
+    assert site.paths == ["/horaires"]
+    for _ in range(2):
+        *_, finished = list(runtime.resume("t1", "approve", tokens=False))
+    assert isinstance(finished, Finished)
+    result = finished.result
     assert result.outcome == "ok"
     assert result.answer.startswith("La médiathèque est ouverte")
-    first, exfiltrate, metadata = result.tool_calls
-    assert first.ok is True
+    assert paused.tool_calls[0].ok is True
+    exfiltrate, metadata = result.tool_calls
     assert exfiltrate.ok is False and "evil.example n'est pas dans la liste" in exfiltrate.error
     assert metadata.ok is False and "métadonnées du cloud (169.254.169.254)" in metadata.error
     refusals = [m for m in model.prompts[2] if isinstance(m, ToolMessage)][-2:]

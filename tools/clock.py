@@ -101,6 +101,7 @@ DEFINITION = ToolDefinition(
     run=run,
     timeout_s=5.0,
     inline=True,
+    effects=("computes",),
 )
 
 

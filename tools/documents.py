@@ -87,6 +87,7 @@ DEFINITION = ToolDefinition(
     timeout_s=30.0,
     uses_context=True,
     tags=("files",),
+    effects=("writes_files",),
 )
 
 

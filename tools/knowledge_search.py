@@ -45,4 +45,5 @@ DEFINITION = ToolDefinition(
     timeout_s=30.0,
     uses_context=True,
     tags=("knowledge",),
+    effects=("reads_knowledge",),
 )

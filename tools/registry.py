@@ -14,7 +14,7 @@ import concurrent.futures
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -60,6 +60,9 @@ class ToolContext:
     """A stored credential's value by its name, for the tools that authenticate (never put it
     in a result, a log or a message)."""
     principal: str = ""
+    ask_unknown_addresses: bool = True
+    """A call to a web address the person did not give asks them first (admin setting
+    ``egress.ask_for_unknown_urls``); False: such calls run as any other."""
     admin_config: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per tool id, settings the administrator imposes over the agent's (a web search backend):
     they win over what the spec says."""
@@ -100,6 +103,18 @@ class Cited:
     citations: list[Citation]
 
 
+Effect = Literal[
+    "computes", "reads_knowledge", "reads_web", "calls_service", "writes_files", "acts_outside"
+]
+"""What a call does, as the approval card says it (``tool.effect.<effect>`` in the catalogues):
+``computes`` (calculates or reads the clock, reaches nothing), ``reads_knowledge`` (searches the
+agent's knowledge bases), ``reads_web`` (reads a web address: the address reaches that site),
+``calls_service`` (asks an outside service for data), ``writes_files`` (writes a file into the
+person's files), ``acts_outside`` (sends, changes or deletes something on an outside service).
+A tool declaring none is described by its ``consequential`` flag: ``acts_outside``, or
+``undeclared`` (the card then claims nothing)."""
+
+
 @dataclass(frozen=True)
 class ToolDefinition:
     id: str
@@ -124,6 +139,18 @@ class ToolDefinition:
     up in the context (the registered MCP servers): a config naming something the installation
     does not have is refused at saving time rather than found out by a run. It never reaches
     the network: whether a server answers is the run's question."""
+    effects: tuple[Effect, ...] = ()
+    """What a call does (``Effect``), for the person who approves it."""
+    address_arg: str = ""
+    """The argument holding a web address the model chooses (``url_fetch``: ``url``). By
+    default a call to an address the person did not give in the conversation asks them first
+    (``agents.approvals.unknown_address``)."""
+
+    @property
+    def declared_effects(self) -> tuple[str, ...]:
+        if self.effects:
+            return self.effects
+        return ("acts_outside",) if self.consequential else ("undeclared",)
 
     def validate_config(self, config: dict[str, Any] | None) -> BaseModel:
         """The tool's config, validated; problems are reported with the field path."""
@@ -160,6 +187,7 @@ def toolset(
     consequential: bool = False,
     tags: tuple[str, ...] = (),
     check: ConfigCheck | None = None,
+    effects: tuple[Effect, ...] = (),
 ) -> ToolDefinition:
     """The definition of a toolset (``http_action``, ``mcp``): a spec enables it once with a
     config, and ``expand`` gives the tools the model may call. ``not_callable`` makes the error
@@ -179,6 +207,7 @@ def toolset(
         tags=tags,
         expand=expand,
         check=check,
+        effects=effects,
     )
 
 

@@ -90,6 +90,8 @@ DEFINITION = ToolDefinition(
     timeout_s=30.0,
     uses_context=True,
     tags=("web",),
+    effects=("reads_web",),
+    address_arg="url",
 )
 
 

@@ -94,6 +94,7 @@ DEFINITION = ToolDefinition(
     timeout_s=30.0,
     uses_context=True,
     tags=("web",),
+    effects=("calls_service",),
 )
 
 

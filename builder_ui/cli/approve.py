@@ -15,7 +15,7 @@ from builder_ui.cli.common import open_services, parse_json_object, print_json, 
 from builder_ui.cli.run import ModelOpt, _Renderer, result_json, show_events
 
 DecisionOpt = Annotated[
-    str, typer.Option("--decision", metavar="approve|edit|reject", help=t("cli.help.decision"))
+    str, typer.Option("--decision", metavar="DECISION", help=t("cli.help.decision"))
 ]
 
 

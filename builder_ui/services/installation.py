@@ -30,7 +30,7 @@ from agents.models.registry import (
 )
 from agents.models.registry import default_registry as default_providers
 from agents.retry import RetryPolicy
-from agents.runtime import AgentRuntime, Finished, RunEvent, RunResult
+from agents.runtime import AgentRuntime, Finished, RunEvent, RunResult, thread_model
 from agents.spec import AgentSpec, ModelSettings
 from agents.validation import check_spec
 from builder_ui.services.tool_context import checking_context
@@ -235,7 +235,7 @@ class Services:
         """A person's answer to the tool call a conversation waits on; the run continues."""
         record = self.workspace.get_thread(thread)
         version = self.workspace.get_version(record.agent_id)
-        runtime = self.runtime(version.spec, model)
+        runtime = self.runtime(version.spec, model or thread_model(self.checkpointer, record.id))
         for event in runtime.resume(
             record.id, decision, args=args, comment=comment, by=self.principal, tokens=tokens
         ):
@@ -258,6 +258,7 @@ class Services:
         comment: str = "",
         model: str | None = None,
     ) -> Iterator[RunEvent]:
+        model = model or thread_model(self.checkpointer, thread_id)
         yield from self.runtime(spec, model).resume(
             thread_id, decision, args=args, comment=comment, by=self.principal
         )

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from tools.registry import ToolContext
 
+ASK = {"ask_for_unknown_urls"}  # the runtime's rule, not the guard's
+
 if TYPE_CHECKING:
     from store.admin_settings import AdminSettings
     from tools.egress import EgressGuard
@@ -29,6 +31,7 @@ def tool_context(secret: Callable[[str], str] | None, principal: str) -> ToolCon
         imposed["web_search"] = admin.web_search.model_dump()
     return ToolContext(
         egress=_guard(admin),
+        ask_unknown_addresses=admin.egress.ask_for_unknown_urls,
         secret=secret,
         principal=principal,
         admin_config=imposed,
@@ -48,7 +51,7 @@ def admin_egress() -> EgressGuard:
 def _guard(admin: AdminSettings) -> EgressGuard:
     from tools.egress import EgressGuard, EgressPolicy
 
-    return EgressGuard(EgressPolicy.model_validate(admin.egress.model_dump()))
+    return EgressGuard(EgressPolicy.model_validate(admin.egress.model_dump(exclude=ASK)))
 
 
 def checking_context() -> ToolContext:

@@ -137,6 +137,7 @@ DEFINITION = toolset(
     consequential=True,
     tags=(TAG,),
     check=check,
+    effects=("calls_service", "acts_outside"),
 )
 
 

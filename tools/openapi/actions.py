@@ -54,6 +54,7 @@ DEFINITION = toolset(
     expand=expand,
     not_callable=lambda: OpenApiError("openapi.toolset_not_callable"),
     tags=(TAG,),
+    effects=("calls_service", "acts_outside"),
 )
 
 
@@ -110,6 +111,7 @@ def operation_tool(
         run=run,
         config_model=HttpActionConfig,
         consequential=operation.consequential,
+        effects=("acts_outside",) if operation.consequential else ("calls_service",),
         timeout_s=TIMEOUT_S,
         tags=(TAG,),
         uses_context=True,

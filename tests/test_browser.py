@@ -243,7 +243,7 @@ def test_create_a_knowledge_base_upload_and_search(app_url: str, tmp_path: Path)
             expect(page.get_by_text("Sources", exact=True)).to_be_visible()
             page.get_by_text("[1] guide-agent.md — Télétravail").click()
             opened = page.get_by_test_id("stExpander").filter(has_text="[1] guide-agent.md")
-            score = opened.get_by_text("Score : ")
+            score = opened.get_by_text("Similarité ")
             expect(score).to_be_visible()
             score.scroll_into_view_if_needed()
             page.wait_for_timeout(500)  # the expander's opening animation

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from agents.errors import InvalidSpec
 from agents.spec import AgentSpec
-from agents.template_catalogue import load_template
+from agents.template_catalogue import list_templates, load_template
 from builder_ui.services.installation import Services
 from builder_ui.web import state
 from builder_ui.web.models.agent_files import file_problems, place_in_words
@@ -86,8 +86,11 @@ def test_unsaved_changes_are_marked_until_saved() -> None:
 def test_an_opened_template_or_agent_has_no_unsaved_changes() -> None:
     agent = make_agent()
     at = start()
-    click(at, state.home_template_key("hr-assistant"))
-    assert UNSAVED not in shown(at)
+    for template_id, _ in list_templates():  # what the widgets read back is what was opened
+        run(at.switch_page("views/home.py"))
+        click(at, state.home_template_key(template_id))
+        at.switch_page("views/editor.py")
+        assert UNSAVED not in shown(run(at)), template_id
     at = open_agent(at, agent)
     assert at.text_input(key=state.W_NAME).value == "Calculette"
     assert UNSAVED not in shown(at)
@@ -278,7 +281,9 @@ def test_delete_asks_naming_what_is_erased() -> None:
     click(at, state.HOME_DELETE_NO)
     assert len(stored().list_agents()) == 1
 
+    stored().keep_draft(agent, 1, {"name": "brouillon"})
     click(at, state.home_delete_key(agent))
     click(at, state.HOME_DELETE_YES)
     assert "Agent « Calculette » supprimé" in shown(at)
     assert stored().list_agents() == []
+    assert stored().draft(agent) is None  # its unsaved draft is erased with it

@@ -29,6 +29,16 @@ if TYPE_CHECKING:
     from store.workspace import Workspace
     from tools.registry import ToolRegistry
 
+__all__ = [
+    "AgentRecord",
+    "AgentServices",
+    "Erasure",
+    "Export",
+    "Saved",
+    "copy_name",
+    "export_file_name",
+]
+
 NAME_LIMIT = 80  # ``AgentSpec.name``'s
 
 

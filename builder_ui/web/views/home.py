@@ -8,13 +8,13 @@ import streamlit as st
 
 from agents.errors import InvalidSpec, UserError
 from agents.template_catalogue import list_templates
+from builder_ui.services.agents import AgentRecord
 from builder_ui.services.installation import Services
 from builder_ui.web import state
 from builder_ui.web.models.agent_files import FileProblem, file_problems
 from builder_ui.web.models.editor import blank_values
 from builder_ui.web.panels import unsaved
 from builder_ui.web.state import OpenRequest, tr
-from store.records import AgentRecord
 
 TEMPLATE_COLUMNS = 3
 

@@ -19,6 +19,7 @@ from agents.errors import InvalidSpec
 from agents.runtime import Finished, RunResult, Token, ToolCalled, ToolCallRecord, ToolFinished
 from agents.spec import AgentSpec
 from agents.template_catalogue import list_templates, load_template
+from builder_ui.services.agents import export_file_name
 from builder_ui.services.installation import Services
 from builder_ui.web import state
 from builder_ui.web.models.editor import (
@@ -27,7 +28,6 @@ from builder_ui.web.models.editor import (
     blank_values,
     checked_spec,
     describe_problems,
-    export_file_name,
     preview_model_override,
     preview_values,
     spec_from_values,
@@ -486,7 +486,7 @@ def test_preview_borrows_a_name_and_reads_its_model_override() -> None:
 
 def test_export_file_name_is_a_plain_slug() -> None:
     assert export_file_name("Assistant RH – recrutement") == "assistant-rh-recrutement.yaml"
-    assert export_file_name("") == "agent.yaml"
+    assert export_file_name("", 3) == "agent-v3.yaml"
 
 
 # --- transcript and state ----------------------------------------------------------------------

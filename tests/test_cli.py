@@ -200,7 +200,7 @@ def test_export_round_trips_to_an_identical_spec(files: Path, agent_id: str) -> 
 def test_versions_grow_with_each_save(files: Path, agent_id: str) -> None:
     changed = write(files / "v2.yaml", AGENT_YAML.replace("calculatrice.", "calculatrice !"))
     saved = as_json("agent", "import", str(changed), "--agent", "Calculette", "-m", "ton plus vif")
-    assert saved == {"id": agent_id, "name": "Calculette", "version": 2}
+    assert saved == {"id": agent_id, "name": "Calculette", "version": 2, "changed": True}
 
     versions = as_json("agent", "versions", "Calculette")
     assert [v["number"] for v in versions] == [2, 1]

@@ -55,14 +55,20 @@ def import_agent(
     services = open_services()
     spec = services.load_spec_file(file)
     message = message if message is not None else t("cli.import.message", file=file.name)
+    changed = True
     if into is None:
         record = services.create_agent(spec, message)
         done = "cli.import.created"
     else:
-        record = services.save_agent(services.find_agent(into).id, spec, message)
-        done = "cli.import.saved"
+        saved = services.save_agent(services.find_agent(into).id, spec, message)
+        record, changed = saved.record, saved.changed
+        done = "cli.import.saved" if changed else "agents.unchanged"
     if as_json:
-        print_json({"id": record.agent_id, "name": spec.name, "version": record.number})
+        report: dict[str, Any] = {"id": record.agent_id, "name": spec.name}
+        report["version"] = record.number
+        if into is not None:
+            report["changed"] = changed
+        print_json(report)
     else:
         typer.echo(record.agent_id)
         say(t(done, name=spec.name, id=record.agent_id, version=record.number))
@@ -72,21 +78,24 @@ def import_agent(
 def export_agent(
     agent: AgentRef,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help=t("cli.help.output"))
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help=t("agents.help.output"))
     ] = None,
     version: Annotated[
         int | None, typer.Option("--version", min=1, metavar="N", help=t("cli.help.version_n"))
     ] = None,
 ) -> None:
-    text = open_services().export_agent(agent, version)
+    exported = open_services().export_agent(agent, version)
+    name, number = exported.agent.name, exported.version
     if output is None:
-        typer.echo(text, nl=False)
+        typer.echo(exported.text, nl=False)
+        say(t("agents.exported_stdout", name=name, version=number, file=exported.file_name))
         return
+    path = output / exported.file_name if output.is_dir() else output
     try:
-        output.write_text(text, "utf-8")
+        path.write_text(exported.text, "utf-8")
     except OSError as exc:
-        raise UserError("cli.cannot_write", path=str(output), reason=os_reason(exc)) from None
-    say(t("cli.export.written", path=str(output)))
+        raise UserError("cli.cannot_write", path=str(path), reason=os_reason(exc)) from None
+    say(t("agents.exported", name=name, version=number, path=str(path)))
 
 
 @agent_app.command("list", help=t("cli.help.list"))

@@ -12,7 +12,6 @@ import hashlib
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -33,9 +32,9 @@ from agents.retry import RetryPolicy
 from agents.runtime import AgentRuntime, Finished, RunEvent, RunResult, thread_model
 from agents.spec import AgentSpec, ModelSettings
 from agents.validation import check_spec
-from builder_ui.services.tool_context import checking_context
+from builder_ui.services.agents import AgentServices
 from store.files import StoredFile
-from store.records import AgentRecord, Catalogue, RunRecord, VersionRecord
+from store.records import Catalogue, RunRecord
 from store.workspace import Workspace
 from tools.registry import ToolContext, ToolRegistry, ToolResult
 from tools.registry import default_registry as default_tools
@@ -69,7 +68,9 @@ class Installation:
 
 
 @dataclass
-class Services:
+class Services(AgentServices):
+    """One person's services; the agent methods (check, save, export...) are ``AgentServices``'."""
+
     workspace: Workspace
     tools: ToolRegistry
     providers: ProviderRegistry
@@ -97,52 +98,6 @@ class Services:
     @property
     def principal(self) -> str:
         return self.workspace.principal
-
-    # --- specs and agents ------------------------------------------------------------------
-
-    def check(self, spec: AgentSpec, source: str = "") -> AgentSpec:
-        """Shape is checked by the spec; tools, their configs, the provider and what the spec
-        needs of the installation (a registered MCP server, from the admin settings) here."""
-        installation = checking_context()
-        return check_spec(spec, self.tools, self.providers, source, installation=installation)
-
-    def parse_spec(self, text: str, source: str = "") -> AgentSpec:
-        return self.check(AgentSpec.from_yaml(text, source), source)
-
-    def load_spec_file(self, path: str | Path) -> AgentSpec:
-        return self.check(AgentSpec.load(path), str(path))
-
-    def create_agent(self, spec: AgentSpec, message: str = "") -> VersionRecord:
-        return self.workspace.create_agent(self.check(spec), message)
-
-    def save_agent(self, agent_id: str | None, spec: AgentSpec, message: str = "") -> VersionRecord:
-        """A new agent when ``agent_id`` is None, else a new version of it."""
-        spec = self.check(spec)
-        if agent_id is None:
-            return self.workspace.create_agent(spec, message)
-        return self.workspace.save_agent(agent_id, spec, message)
-
-    def find_agent(self, ref: str) -> AgentRecord:
-        return self.workspace.resolve_agent(ref)
-
-    def list_agents(self) -> list[AgentRecord]:
-        return self.workspace.list_agents()
-
-    def versions(self, ref: str) -> list[VersionRecord]:
-        return self.workspace.list_versions(self.find_agent(ref).id)
-
-    def version(self, ref: str, number: int | None = None) -> VersionRecord:
-        return self.workspace.get_version(self.find_agent(ref).id, number)
-
-    def export_agent(self, ref: str, number: int | None = None) -> str:
-        return self.version(ref, number).spec.to_yaml()
-
-    def delete_agent(self, ref: str) -> None:
-        """The agent, its versions and its conversations, messages included."""
-        agent = self.find_agent(ref)
-        for thread in self.workspace.list_threads(agent.id):
-            self.checkpointer.delete_thread(thread.id)
-        self.workspace.delete_agent(agent.id)
 
     # --- models ----------------------------------------------------------------------------
 

@@ -8,10 +8,11 @@ tests...) ride along in ``base`` so that saving a template or an old version kee
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from agents.errors import InvalidSpec
@@ -251,15 +252,6 @@ def _where(
     return path or label("ui.field.root")
 
 
-def export_file_name(name: str) -> str:
-    """A file name for the YAML export: ``Assistant RH`` -> ``assistant-rh.yaml``."""
-    import unicodedata
-
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return f"{slug or 'agent'}.yaml"
-
-
 def checked_spec(
     values: EditorValues,
     check: Callable[[AgentSpec], AgentSpec],
@@ -292,3 +284,35 @@ def _registry_problems(
     except InvalidSpec as exc:
         return list(exc.problems)
     return []
+
+
+# --- unsaved changes -----------------------------------------------------------------------------
+
+
+def fingerprint(values: EditorValues) -> str:
+    """What the form would save, as text: two forms that would save the same spec have the same
+    fingerprint (a tool unticked keeps its settings, but they are not saved)."""
+    try:
+        data: Any = spec_data(values)
+    except Exception:
+        data = asdict(values)
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def values_to_data(values: EditorValues) -> dict[str, Any]:
+    """The form as plain data, for the draft kept on disk."""
+    return asdict(values)
+
+
+def values_from_data(data: Any) -> EditorValues | None:
+    """The form kept by ``values_to_data``, or None if the data is not one (an old format)."""
+    try:
+        fields = dict(data)
+        tools = {
+            str(tool_id): ToolChoice(**dict(choice))
+            for tool_id, choice in dict(fields.pop("tools", {})).items()
+        }
+        knowledge = KnowledgeChoice(**dict(fields.pop("knowledge", {})))
+        return EditorValues(**fields, tools=tools, knowledge=knowledge)
+    except (TypeError, ValueError, AttributeError):
+        return None

@@ -57,6 +57,45 @@ from builder_ui.web.state.admin import (
 from builder_ui.web.state.admin import (
     take_admin_resets as take_admin_resets,
 )
+from builder_ui.web.state.agents import (
+    OpenRequest as OpenRequest,
+)
+from builder_ui.web.state.agents import (
+    agent_notice as agent_notice,
+)
+from builder_ui.web.state.agents import (
+    ask_delete as ask_delete,
+)
+from builder_ui.web.state.agents import (
+    ask_open as ask_open,
+)
+from builder_ui.web.state.agents import (
+    delete_asked as delete_asked,
+)
+from builder_ui.web.state.agents import (
+    forget_delete as forget_delete,
+)
+from builder_ui.web.state.agents import (
+    forget_open as forget_open,
+)
+from builder_ui.web.state.agents import (
+    import_nonce as import_nonce,
+)
+from builder_ui.web.state.agents import (
+    import_problems as import_problems,
+)
+from builder_ui.web.state.agents import (
+    open_asked as open_asked,
+)
+from builder_ui.web.state.agents import (
+    renew_import as renew_import,
+)
+from builder_ui.web.state.agents import (
+    set_import_problems as set_import_problems,
+)
+from builder_ui.web.state.agents import (
+    take_agent_notices as take_agent_notices,
+)
 from builder_ui.web.state.editor import (
     agent_id as agent_id,
 )
@@ -94,6 +133,9 @@ from builder_ui.web.state.editor import (
     renew_openapi_upload as renew_openapi_upload,
 )
 from builder_ui.web.state.editor import (
+    saved_values as saved_values,
+)
+from builder_ui.web.state.editor import (
     seed_editor_widgets as seed_editor_widgets,
 )
 from builder_ui.web.state.editor import (
@@ -109,10 +151,19 @@ from builder_ui.web.state.editor import (
     set_saved as set_saved,
 )
 from builder_ui.web.state.editor import (
+    set_stored as set_stored,
+)
+from builder_ui.web.state.editor import (
     set_try_outcome as set_try_outcome,
 )
 from builder_ui.web.state.editor import (
+    stored as stored,
+)
+from builder_ui.web.state.editor import (
     try_outcome as try_outcome,
+)
+from builder_ui.web.state.editor import (
+    unsaved as unsaved,
 )
 from builder_ui.web.state.keys import (
     ADMIN_ALLOW_HOSTS as ADMIN_ALLOW_HOSTS,
@@ -214,16 +265,40 @@ from builder_ui.web.state.keys import (
     APPROVAL_MODES as APPROVAL_MODES,
 )
 from builder_ui.web.state.keys import (
+    BASELINE as BASELINE,
+)
+from builder_ui.web.state.keys import (
     CHAT_INPUT as CHAT_INPUT,
+)
+from builder_ui.web.state.keys import (
+    CONFIRM_DISCARD as CONFIRM_DISCARD,
+)
+from builder_ui.web.state.keys import (
+    CONFIRM_KEEP as CONFIRM_KEEP,
 )
 from builder_ui.web.state.keys import (
     DRAFT as DRAFT,
 )
 from builder_ui.web.state.keys import (
+    EDITOR_DISCARD as EDITOR_DISCARD,
+)
+from builder_ui.web.state.keys import (
     EXPORT as EXPORT,
 )
 from builder_ui.web.state.keys import (
+    HOME_DELETE_NO as HOME_DELETE_NO,
+)
+from builder_ui.web.state.keys import (
+    HOME_DELETE_YES as HOME_DELETE_YES,
+)
+from builder_ui.web.state.keys import (
+    HOME_IMPORT as HOME_IMPORT,
+)
+from builder_ui.web.state.keys import (
     HOME_NEW as HOME_NEW,
+)
+from builder_ui.web.state.keys import (
+    HOME_RESUME as HOME_RESUME,
 )
 from builder_ui.web.state.keys import (
     KB_ADD as KB_ADD,
@@ -271,6 +346,9 @@ from builder_ui.web.state.keys import (
     NEW_CONVERSATION as NEW_CONVERSATION,
 )
 from builder_ui.web.state.keys import (
+    OPEN_REQUEST as OPEN_REQUEST,
+)
+from builder_ui.web.state.keys import (
     OPENAPI_ADD as OPENAPI_ADD,
 )
 from builder_ui.web.state.keys import (
@@ -314,6 +392,9 @@ from builder_ui.web.state.keys import (
 )
 from builder_ui.web.state.keys import (
     SERVICES as SERVICES,
+)
+from builder_ui.web.state.keys import (
+    STORED as STORED,
 )
 from builder_ui.web.state.keys import (
     TRANSCRIPT as TRANSCRIPT,
@@ -380,6 +461,15 @@ from builder_ui.web.state.keys import (
 )
 from builder_ui.web.state.keys import (
     file_download_key as file_download_key,
+)
+from builder_ui.web.state.keys import (
+    home_delete_key as home_delete_key,
+)
+from builder_ui.web.state.keys import (
+    home_duplicate_key as home_duplicate_key,
+)
+from builder_ui.web.state.keys import (
+    home_import_file_key as home_import_file_key,
 )
 from builder_ui.web.state.keys import (
     home_open_key as home_open_key,

@@ -15,10 +15,11 @@ from typing import Any
 import streamlit as st
 
 from builder_ui.web.models.approval import TryOutcome
-from builder_ui.web.models.editor import EditorValues, ToolChoice
+from builder_ui.web.models.editor import EditorValues, ToolChoice, fingerprint
 from builder_ui.web.panels.forms import form_fields, widget_state
 from builder_ui.web.state.keys import (
     AGENT_ID,
+    BASELINE,
     DRAFT,
     FLASH,
     LOADED_VERSION,
@@ -28,6 +29,7 @@ from builder_ui.web.state.keys import (
     OPENAPI_PREFIX,
     OPENAPI_UPLOAD_NONCE,
     PROBLEMS,
+    STORED,
     TRY_OUTCOMES,
     W_DESCRIPTION,
     W_ICON,
@@ -72,13 +74,17 @@ __all__ = [
     "openapi_upload_nonce",
     "problems",
     "renew_openapi_upload",
+    "saved_values",
     "seed_editor_widgets",
     "set_draft",
     "set_openapi_loaded",
     "set_problems",
     "set_saved",
+    "set_stored",
     "set_try_outcome",
+    "stored",
     "try_outcome",
+    "unsaved",
 ]
 
 _DRAFT: Slot[EditorValues | None] = optional(DRAFT)
@@ -90,6 +96,8 @@ _MESSAGE_NONCE = Counter(MESSAGE_NONCE)  # renews the version message field afte
 _TRY_OUTCOMES: PerItem[TryOutcome | None] = PerItem(TRY_OUTCOMES, None)  # the last "Lancer"
 _OPENAPI_LOADED: Slot[Any] = optional(OPENAPI_LOADED)  # the ``ImportedDocument`` being set up
 _OPENAPI_UPLOAD = Counter(OPENAPI_UPLOAD_NONCE)
+_BASELINE: Slot[EditorValues | None] = optional(BASELINE)  # what was opened or saved
+_STORED: Slot[str | None] = optional(STORED)  # the draft kept on disk, as a fingerprint
 
 # Each slot's accessors, one line a slot.
 draft, set_draft = _DRAFT.get, _DRAFT.set
@@ -99,6 +107,7 @@ message_nonce = _MESSAGE_NONCE.get
 try_outcome, set_try_outcome = _TRY_OUTCOMES.get, _TRY_OUTCOMES.set
 openapi_loaded = _OPENAPI_LOADED.get
 openapi_upload_nonce, renew_openapi_upload = _OPENAPI_UPLOAD.get, _OPENAPI_UPLOAD.renew
+stored, set_stored = _STORED.get, _STORED.set
 
 
 # --- the draft and its widgets -------------------------------------------------------------------
@@ -144,23 +153,45 @@ def open_in_editor(
     agent: str | None,
     version: int | None,
     new_conversation: bool = True,
+    baseline: EditorValues | None = None,
+    stored: str | None = None,
 ) -> None:
-    """Put ``values`` in the editor (its widgets are redrawn from them on the next run)."""
+    """Put ``values`` in the editor (its widgets are redrawn from them on the next run).
+    ``baseline``: what is saved, when ``values`` are unsaved edits of it (a draft kept from an
+    earlier session, ``stored`` its fingerprint on disk)."""
     _DRAFT.set(values)
     _AGENT_ID.set(agent)
     _LOADED_VERSION.set(version)
     _PROBLEMS.set([])
+    _BASELINE.set(baseline if baseline is not None else values)
+    _STORED.set(stored)
     drop_editor_widgets(_session())
     drop_prefixed(_session(), OPENAPI_PREFIX)
     if new_conversation:
         reset_preview()
 
 
-def set_saved(agent: str, version: int) -> None:
+def set_saved(agent: str, version: int, values: EditorValues | None = None) -> None:
+    """``values`` were saved as ``version`` (or are that version's, unchanged)."""
     _AGENT_ID.set(agent)
     _LOADED_VERSION.set(version)
     _PROBLEMS.set([])
     _MESSAGE_NONCE.renew()
+    if values is not None:
+        _BASELINE.set(values)
+
+
+def unsaved() -> bool:
+    """The draft differs from what was opened or last saved."""
+    values, baseline = _DRAFT.get(), _BASELINE.get()
+    if values is None or baseline is None:
+        return False
+    return fingerprint(values) != fingerprint(baseline)
+
+
+def saved_values() -> EditorValues | None:
+    """What was opened or last saved: the draft without its unsaved changes."""
+    return _BASELINE.get()
 
 
 def flash(message: str | None = None) -> str | None:

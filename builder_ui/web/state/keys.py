@@ -210,3 +210,24 @@ def approval_key(call_id: str, name: str) -> str:
 def try_key(tool_id: str, name: str) -> str:
     """A widget of a tool's tester: ``run``; ``form.`` + an argument for its form."""
     return f"{TRY_PREFIX}{tool_id}.{name}"
+
+
+# --- agents: unsaved changes, import, duplicate, delete ------------------------------------------
+BASELINE = "editor.baseline"  # the fingerprint of what was opened or saved: a draft that differs
+STORED = "editor.stored"  # is unsaved; the fingerprint of the draft last kept on disk
+OPEN_REQUEST = "agents.open_request"  # an OpenRequest waiting for "keep editing" or "discard"
+CONFIRM_KEEP = "agents.confirm.keep"
+CONFIRM_DISCARD = "agents.confirm.discard"
+EDITOR_DISCARD = "editor.discard"  # "Abandonner les modifications"
+HOME_FLASH = "agents.notices"  # [(kind, message)] shown once on the home page or the editor
+HOME_DELETE = "home.delete"  # the id of the agent whose deletion awaits confirmation
+HOME_DELETE_YES = "home.delete.yes"
+HOME_DELETE_NO = "home.delete.no"
+HOME_RESUME = "home.resume"  # "Reprendre" a draft kept from an earlier session
+HOME_IMPORT_NONCE = "home.import_nonce"  # renews the file picker after an import
+HOME_IMPORT = "home.import"
+HOME_IMPORT_PROBLEMS = "home.import.problems"  # (file name, [FileProblem]) of the last import
+
+home_duplicate_key = _per_item("home.duplicate.")
+home_delete_key = _per_item("home.delete.")
+home_import_file_key = _per_item("home.import.file.")  # + the import nonce

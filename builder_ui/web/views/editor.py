@@ -18,16 +18,14 @@ from builder_ui.web.models.editor import (
     ToolChoice,
     blank_values,
     checked_spec,
-    export_file_name,
-    values_from_spec,
 )
 from builder_ui.web.models.knowledge import SEARCH_MODES, base_options, unknown_refs
 from builder_ui.web.panels import openapi as openapi_panel
 from builder_ui.web.panels import preview as preview_panel
-from builder_ui.web.panels import tool_tester
+from builder_ui.web.panels import tool_tester, unsaved
 from builder_ui.web.panels.fields import number_field
 from builder_ui.web.panels.forms import FormField, form_fields, render_form
-from builder_ui.web.state import tr, tr_or
+from builder_ui.web.state import OpenRequest, tr, tr_or
 from tools.openapi import TOOL_ID as HTTP_ACTION
 from tools.registry import ToolDefinition
 
@@ -271,7 +269,7 @@ def save_bar(services: Services, values: EditorValues) -> None:
     )
     spec, found = check_values(services, values)
     with export:
-        export_button(spec, values)
+        export_button(services)
     if save.button(
         tr("ui.editor.save"),
         type="primary",
@@ -282,18 +280,30 @@ def save_bar(services: Services, values: EditorValues) -> None:
         if spec is None:
             state.set_problems(found)
         else:
-            try:
-                record = services.save_agent(state.agent_id(), spec, message or "")
-            except UserError as exc:
-                st.error(exc.message(state.language()), icon=":material/error:")
-            else:
-                state.set_saved(record.agent_id, record.number)
-                state.flash(tr("ui.editor.saved", number=record.number))
-                st.rerun()
+            save_spec(services, spec, values, message or "")
     if state.problems():  # shown after a failed save, and follow the fixes as they are typed
         state.set_problems(found)
         if found:
             show_problems(found)
+
+
+def save_spec(services: Services, spec: AgentSpec, values: EditorValues, message: str) -> None:
+    """A new version, or "no change" when the spec is the latest version's."""
+    before = state.agent_id()
+    try:
+        saved = services.save_agent(before, spec, message)
+    except UserError as exc:
+        st.error(exc.message(state.language()), icon=":material/error:")
+        return
+    record = saved.record
+    services.forget_draft(before)
+    state.set_stored(None)
+    state.set_saved(record.agent_id, record.number, values)
+    if saved.changed:
+        state.flash(tr("ui.editor.saved", number=record.number))
+    else:
+        state.agent_notice("info", tr("ui.agents.unchanged", number=record.number))
+    st.rerun()
 
 
 def versions_panel(services: Services, agent: str, tool_ids: list[str]) -> None:
@@ -311,33 +321,65 @@ def versions_panel(services: Services, agent: str, tool_ids: list[str]) -> None:
                 key=state.version_load_key(record.number),
                 help=tr("ui.versions.load_help", number=record.number),
             ):
-                values = values_from_spec(record.spec, tool_ids)
-                state.open_in_editor(values, agent, record.number, new_conversation=False)
-                state.flash(tr("ui.versions.loaded", number=record.number))
-                st.rerun()
+                request = OpenRequest("version", str(record.number))
+                unsaved.request_open(services, request)
+            asked = unsaved.pending("version", str(record.number))
+            if asked is not None:
+                unsaved.confirm_box(services, asked)
 
 
-def export_button(spec: AgentSpec | None, values: EditorValues) -> None:
+def export_button(services: Services) -> None:
+    """The saved version shown in the editor, as a YAML file named after it."""
+    agent, version = state.agent_id(), state.loaded_version()
+    if agent is None or version is None:
+        st.button(
+            tr("ui.agents.export_new"),
+            icon=":material/download:",
+            disabled=True,
+            key=state.EXPORT,
+            help=tr("ui.agents.export_needs_save"),
+            width="stretch",
+        )
+        return
+    exported = services.export_agent(agent, version)
+    help_key = "ui.agents.export_help_unsaved" if state.unsaved() else "ui.agents.export_help"
     st.download_button(
-        tr("ui.editor.export"),
-        data=spec.to_yaml() if spec else "",
-        file_name=export_file_name(values.name),
+        tr("ui.agents.export", number=exported.version),
+        data=exported.text,
+        file_name=exported.file_name,
         mime="application/yaml",
         icon=":material/download:",
-        disabled=spec is None,
         key=state.EXPORT,
-        help=tr("ui.editor.export_help") if spec else tr("ui.editor.export_invalid"),
+        help=tr(help_key, number=exported.version, file=exported.file_name),
         width="stretch",
     )
+
+
+def show_notice(kind: str, message: str) -> None:
+    if kind == "success":
+        st.success(message, icon=":material/check_circle:")
+    else:
+        st.info(message, icon=":material/info:")
 
 
 # --- the page ------------------------------------------------------------------------------------
 
 
-def header(values: EditorValues) -> None:
+def header(services: Services, values: EditorValues) -> None:
     name = values.name.strip() or tr("ui.editor.untitled")
     st.title(f"{values.icon or '🤖'} {name}")
     agent, version = state.agent_id(), state.loaded_version()
+    if state.unsaved():
+        marker, action = st.columns([4, 1], vertical_alignment="center")
+        marker.markdown(f":orange-badge[:material/edit: {tr('ui.agents.unsaved')}]")
+        if action.button(
+            tr("ui.agents.discard"),
+            key=state.EDITOR_DISCARD,
+            help=tr("ui.agents.discard_help"),
+            icon=":material/undo:",
+        ):
+            unsaved.discard(services)
+            st.rerun()
     if agent is None:
         st.caption(tr("ui.editor.not_saved"))
     else:
@@ -348,10 +390,9 @@ def main() -> None:
     services = state.services()
     tools = services.tools.all()
     tool_ids = [tool.id for tool in tools]
-    draft = state.draft()
-    if draft is None:
-        draft = blank_values(tool_ids)
-        state.set_draft(draft)
+    if state.draft() is None:
+        unsaved.resume(services)
+    draft = state.draft() or blank_values(tool_ids)
     state.seed_editor_widgets(draft, tools)
 
     # Drawn top to bottom, filled in another order: the header and the save bar need the values
@@ -362,13 +403,16 @@ def main() -> None:
     with left:
         values = settings_panel(services, draft)
     state.set_draft(values)
+    unsaved.keep_on_disk(services, values)
     with top:
-        header(values)
+        header(services, values)
     with bar:
         save_bar(services, values)
         message = state.flash()
         if message:
             st.success(message, icon=":material/check_circle:")
+        for kind, notice in state.take_agent_notices():
+            show_notice(kind, notice)
         agent = state.agent_id()
         if agent is not None:
             versions_panel(services, agent, tool_ids)

@@ -14,8 +14,10 @@ credentials. So the guard refuses before it connects, and connects only where it
 4. the connection goes to the checked address itself (the URL's host becomes the Host header and,
    for https, the TLS server name that the certificate must match), so a second DNS answer
    cannot move it; proxies from the environment are ignored (a proxy would connect elsewhere);
-5. redirects are followed here, one at a time, each new URL checked from step 1; size, time and
-   redirect count are bounded.
+5. redirects are followed here, one at a time, each new URL checked from step 1; once one leaves
+   the origin (scheme, host, port), only content-negotiation headers follow and the caller's
+   credentials (an API key in a header or the query, a token, a cookie) stay behind; size, time
+   and redirect count are bounded.
 """
 
 from tools.egress.addresses import classify, parse_ipv4_host

@@ -14,11 +14,11 @@ import socket
 import ssl
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
-from urllib.parse import SplitResult, unquote, urlencode, urljoin, urlsplit
+from urllib.parse import SplitResult, unquote, unquote_plus, urlencode, urljoin, urlsplit
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -41,8 +41,11 @@ Resolver = Callable[..., Iterable[tuple[Any, ...]]]
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
-SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
-"""Dropped when a redirect leaves the origin: a credential is for the site it was given to."""
+KEPT_ACROSS_ORIGINS = frozenset(
+    {"user-agent", "accept", "accept-language", "accept-encoding", "content-type"}
+)
+"""The only headers a redirect to another origin (scheme, host, port) still carries: a credential
+is for the site it was given to, and any other header may be one (``X-API-Key``, ``Token``...)."""
 
 
 class EgressPolicy(BaseModel):
@@ -229,10 +232,16 @@ class EgressGuard:
         headers: dict[str, str] | None = None,
         params: dict[str, Any] | None = None,
         body: bytes | None = None,
+        credentials: Collection[str] = (),
     ) -> EgressResponse:
-        """One request, its redirects followed and each checked; ``EgressBlocked`` otherwise."""
+        """One request, its redirects followed and each checked; ``EgressBlocked`` otherwise.
+
+        ``credentials``: the values of the secrets this request carries, in every form they are
+        written (an API key, a token, a Basic token). Once a redirect leaves the origin, only the
+        headers of ``KEPT_ACROSS_ORIGINS`` follow, none holding a credential, and a query
+        parameter holding one is taken out of the new address."""
         try:
-            return self._follow(method, url, headers, params, body)
+            return self._follow(method, url, headers, params, body, credentials)
         except EgressBlocked as exc:
             scheme, host, port = _origin(exc.url)  # never the query: it may hold a key
             log.info(
@@ -247,7 +256,10 @@ class EgressGuard:
         headers: dict[str, str] | None,
         params: dict[str, Any] | None,
         body: bytes | None,
+        credentials: Collection[str],
     ) -> EgressResponse:
+        secrets = [c for c in credentials if c]
+        left_origin = False
         deadline = time.monotonic() + self.policy.timeout_s
         method = method.upper()
         if method not in METHODS:
@@ -267,7 +279,14 @@ class EgressGuard:
                 break
             following = urljoin(current, location.strip())
             if _origin(following) != _origin(current):
-                sent = {k: v for k, v in sent.items() if k not in SENSITIVE_HEADERS}
+                left_origin = True
+                sent = {
+                    k: v
+                    for k, v in sent.items()
+                    if k in KEPT_ACROSS_ORIGINS and not any(c in v for c in secrets)
+                }
+            if left_origin:
+                following = _without_credentials(following, secrets)
             if status == 303 or (status in (301, 302) and method == "POST"):
                 method, body = ("HEAD" if method == "HEAD" else "GET"), None
                 sent.pop("content-type", None)
@@ -434,10 +453,28 @@ def _with_params(url: str, params: dict[str, Any] | None) -> str:
     return f"{base}{glue}{urlencode(clean, doseq=True)}" + (f"#{fragment}" if fragment else "")
 
 
+def _without_credentials(url: str, secrets: list[str]) -> str:
+    """``url`` without the query parameters whose name or value holds one of ``secrets``."""
+    if not secrets:
+        return url
+    base, mark, rest = url.partition("?")
+    if not mark:
+        return url
+    query, hash_mark, fragment = rest.partition("#")
+    kept = [
+        pair
+        for pair in query.split("&")
+        if not any(s in pair or s in unquote_plus(pair) for s in secrets)
+    ]
+    return base + ("?" + "&".join(kept) if kept else "") + hash_mark + fragment
+
+
 def _origin(url: str) -> tuple[str, str, int | None]:
     try:
         split = urlsplit(url)
-        return split.scheme.lower(), (split.hostname or "").lower(), split.port
+        scheme = split.scheme.lower()
+        port = split.port or {"http": 80, "https": 443}.get(scheme)
+        return scheme, (split.hostname or "").lower().rstrip("."), port
     except ValueError:
         return "", "", None
 

@@ -27,6 +27,7 @@ from agents.errors import InvalidValue, UserError
 from tools.egress.addresses import (
     IPAddress,
     classify,
+    embedded_ipv4,
     in_network,
     is_metadata_host,
     matches,
@@ -198,7 +199,8 @@ class EgressGuard:
             raise EgressBlocked("egress.metadata", url=url, address=str(address))
         if not allowed:
             raise EgressBlocked("egress.internal_address", url=url, address=str(address))
-        if any(in_network(address, p) for p in self.policy.deny_hosts):
+        carried = [address, *embedded_ipv4(address)]  # a denied IPv4 network, wrapped or not
+        if any(in_network(a, p) for a in carried for p in self.policy.deny_hosts):
             raise EgressBlocked("egress.denied_host", url=url, host=str(address))
 
     def _resolve(self, url: str, host: str, port: int, deadline: float) -> list[IPAddress]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -90,8 +90,10 @@ class Egress(Protocol):
         headers: dict[str, str] | None = None,
         params: dict[str, Any] | None = None,
         body: bytes | None = None,
+        credentials: Collection[str] = (),
     ) -> Any:
-        """The response (``tools.egress.EgressResponse``), or ``EgressBlocked`` with the reason."""
+        """The response (``tools.egress.EgressResponse``), or ``EgressBlocked`` with the reason.
+        ``credentials``: the secrets the request carries, never sent to another origin."""
         ...
 
 

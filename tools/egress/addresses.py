@@ -7,6 +7,7 @@ resolves and connects; this module only judges.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -35,8 +36,21 @@ METADATA_ADDRESSES = frozenset(
         "fd00:ec2::23",
     )
 )
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
+
+# IPv6 ranges that carry an IPv4 address, and where it sits (RFC 6052, 3056, 4380, 4291, 2765).
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+_SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
+_TEREDO = ipaddress.ip_network("2001::/32")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")
+_RFC6052_LAYOUTS = {  # prefix length -> the bytes of the IPv6 address holding the IPv4 one
+    48: (6, 7, 9, 10),
+    56: (7, 9, 10, 11),
+    64: (9, 10, 11, 12),
+    96: (12, 13, 14, 15),
+}
 
 _SEVERITY = {None: 0, "loopback": 1, "private": 2, "internal": 3, "metadata": 4}
 
@@ -48,16 +62,74 @@ def is_metadata_host(host: str) -> bool:
 
 def classify(address: IPAddress) -> str | None:
     """None for a public address; else ``metadata``, ``internal`` (never allowed), ``private``
-    (allowed by ``allow_private``) or ``loopback`` (allowed by ``allow_loopback``)."""
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return classify(address.ipv4_mapped)
-        if address in _NAT64:
-            return classify(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
-        embedded = [address.sixtofour, *(address.teredo or ())]
-        found = [_classify_plain(address)] + [classify(e) for e in embedded if e is not None]
-        return max(found, key=lambda kind: _SEVERITY[kind])
+    (allowed by ``allow_private``) or ``loopback`` (allowed by ``allow_loopback``).
+
+    An IPv6 address that carries an IPv4 one is judged by that IPv4 address:
+
+    - IPv4-mapped (``::ffff:a.b.c.d``) is the IPv4 address itself for a dual-stack socket;
+    - NAT64 (``64:ff9b::/96``), 6to4 (``2002::/16``) and Teredo (``2001::/32``, its server and
+      its client) take the class of what they carry, except that a wrapped loopback (or
+      0.0.0.0/8) is ``internal``: a translator or a tunnel is not how this machine is reached,
+      so allowing loopback does not allow it;
+    - the local-use NAT64 prefix (``64:ff9b:1::/48``: its layout is the operator's choice, so
+      what it carries cannot be read with certainty), IPv4-compatible (``::a.b.c.d``) and
+      IPv4-translated (``::ffff:0:a.b.c.d``) addresses are ``internal``, or ``metadata`` when
+      one of their readings is a metadata address (the stronger reason is shown).
+    """
+    if isinstance(address, ipaddress.IPv4Address):
+        return _classify_plain(address)
+    if address.ipv4_mapped is not None:
+        return _classify_plain(address.ipv4_mapped)
+    if _is_tunnel(address):
+        return _most_severe(_carried_kind(e) for e in embedded_ipv4(address))
+    if _is_never_dialled(address):
+        kinds = {_classify_plain(e) for e in embedded_ipv4(address)}
+        return "metadata" if "metadata" in kinds else "internal"
     return _classify_plain(address)
+
+
+def embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries, in every layout its range allows (none for
+    an IPv4 address or a plain IPv6 one)."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return []
+    packed = address.packed
+    if address.ipv4_mapped is not None:
+        return [address.ipv4_mapped]
+    if address in _SIX_TO_FOUR and address.sixtofour is not None:
+        return [address.sixtofour]
+    if address in _TEREDO and address.teredo is not None:
+        return list(address.teredo)
+    if address in _NAT64_LOCAL:
+        return [_ipv4_at(packed, where) for where in _RFC6052_LAYOUTS.values()]
+    if address in _NAT64 or address in _IPV4_TRANSLATED or _is_ipv4_compatible(address):
+        return [_ipv4_at(packed, _RFC6052_LAYOUTS[96])]
+    return []
+
+
+def _is_tunnel(address: ipaddress.IPv6Address) -> bool:
+    return address in _NAT64 or address in _SIX_TO_FOUR or address in _TEREDO
+
+
+def _is_never_dialled(address: ipaddress.IPv6Address) -> bool:
+    return address in _NAT64_LOCAL or address in _IPV4_TRANSLATED or _is_ipv4_compatible(address)
+
+
+def _is_ipv4_compatible(address: ipaddress.IPv6Address) -> bool:
+    return address in _IPV4_COMPATIBLE and int(address) > 1  # not :: nor ::1
+
+
+def _ipv4_at(packed: bytes, where: tuple[int, ...]) -> ipaddress.IPv4Address:
+    return ipaddress.IPv4Address(bytes(packed[i] for i in where))
+
+
+def _carried_kind(address: ipaddress.IPv4Address) -> str | None:
+    kind = _classify_plain(address)
+    return "internal" if kind == "loopback" else kind
+
+
+def _most_severe(kinds: Iterable[str | None]) -> str | None:
+    return max(kinds, key=lambda kind: _SEVERITY[kind], default="internal")
 
 
 def _classify_plain(address: IPAddress) -> str | None:

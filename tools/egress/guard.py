@@ -14,24 +14,34 @@ import socket
 import ssl
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
-from urllib.parse import SplitResult, unquote, urlencode, urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from agents.errors import InvalidValue, UserError
+from agents.errors import InvalidValue
 from tools.egress.addresses import (
     IPAddress,
     classify,
+    embedded_ipv4,
     in_network,
     is_metadata_host,
     matches,
     normal_pattern,
-    parse_ipv4_host,
+)
+from tools.egress.blocked import EgressBlocked
+from tools.egress.urls import (
+    host_of,
+    origin_of,
+    path_of,
+    port_of,
+    split_url,
+    with_params,
+    without_credentials,
 )
 
 log = logging.getLogger(__name__)
@@ -41,8 +51,11 @@ Resolver = Callable[..., Iterable[tuple[Any, ...]]]
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
-SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
-"""Dropped when a redirect leaves the origin: a credential is for the site it was given to."""
+KEPT_ACROSS_ORIGINS = frozenset(
+    {"user-agent", "accept", "accept-language", "accept-encoding", "content-type"}
+)
+"""The only headers a redirect to another origin (scheme, host, port) still carries: a credential
+is for the site it was given to, and any other header may be one (``X-API-Key``, ``Token``...)."""
 
 
 class EgressPolicy(BaseModel):
@@ -82,19 +95,6 @@ class EgressPolicy(BaseModel):
             except ValueError:
                 raise InvalidValue("egress.bad_pattern", pattern=pattern[:100]) from None
         return normalised
-
-
-class EgressBlocked(UserError):
-    """A request the guard refused or could not complete; the message names the URL and why.
-    ``reason`` is the last part of the key (``internal_address``, ``timeout``...)."""
-
-    def __init__(self, key: str, *, url: str, **params: Any) -> None:
-        super().__init__(key, url=_shown(url), **params)
-        self.url = url
-
-    @property
-    def reason(self) -> str:
-        return self.key.rsplit(".", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -165,9 +165,9 @@ class EgressGuard:
         return [str(a) for a in target.addresses]
 
     def _target(self, url: str, deadline: float) -> _Target:
-        split = _split(url)
-        host, literal = _host_of(url, split)
-        port = _port_of(url, split)
+        split = split_url(url)
+        host, literal = host_of(url, split)
+        port = port_of(url, split)
         if is_metadata_host(host):
             raise EgressBlocked("egress.metadata", url=url, address=host)
         if literal and classify(literal) == "metadata":  # the strongest reason first
@@ -176,7 +176,7 @@ class EgressGuard:
         addresses = [literal] if literal else self._resolve(url, host, port, deadline)
         for address in addresses:
             self._check_address(url, address)
-        return _Target(url, split.scheme, host, port, _path_of(split), bool(literal), addresses)
+        return _Target(url, split.scheme, host, port, path_of(split), bool(literal), addresses)
 
     def _check_lists(self, url: str, host: str) -> None:
         policy = self.policy
@@ -195,7 +195,8 @@ class EgressGuard:
             raise EgressBlocked("egress.metadata", url=url, address=str(address))
         if not allowed:
             raise EgressBlocked("egress.internal_address", url=url, address=str(address))
-        if any(in_network(address, p) for p in self.policy.deny_hosts):
+        carried = [address, *embedded_ipv4(address)]  # a denied IPv4 network, wrapped or not
+        if any(in_network(a, p) for a in carried for p in self.policy.deny_hosts):
             raise EgressBlocked("egress.denied_host", url=url, host=str(address))
 
     def _resolve(self, url: str, host: str, port: int, deadline: float) -> list[IPAddress]:
@@ -229,12 +230,18 @@ class EgressGuard:
         headers: dict[str, str] | None = None,
         params: dict[str, Any] | None = None,
         body: bytes | None = None,
+        credentials: Collection[str] = (),
     ) -> EgressResponse:
-        """One request, its redirects followed and each checked; ``EgressBlocked`` otherwise."""
+        """One request, its redirects followed and each checked; ``EgressBlocked`` otherwise.
+
+        ``credentials``: the values of the secrets this request carries, in every form they are
+        written (an API key, a token, a Basic token). Once a redirect leaves the origin, only the
+        headers of ``KEPT_ACROSS_ORIGINS`` follow, none holding a credential, and a query
+        parameter holding one is taken out of the new address."""
         try:
-            return self._follow(method, url, headers, params, body)
+            return self._follow(method, url, headers, params, body, credentials)
         except EgressBlocked as exc:
-            scheme, host, port = _origin(exc.url)  # never the query: it may hold a key
+            scheme, host, port = origin_of(exc.url)  # never the query: it may hold a key
             log.info(
                 "egress refused %s %s://%s:%s: %s", method[:10], scheme, host, port, exc.reason
             )
@@ -247,12 +254,15 @@ class EgressGuard:
         headers: dict[str, str] | None,
         params: dict[str, Any] | None,
         body: bytes | None,
+        credentials: Collection[str],
     ) -> EgressResponse:
+        secrets = [c for c in credentials if c]
+        left_origin = False
         deadline = time.monotonic() + self.policy.timeout_s
         method = method.upper()
         if method not in METHODS:
             raise EgressBlocked("egress.bad_method", url=url, method=method[:20])
-        current = _with_params(url, params)
+        current = with_params(url, params)
         sent = {"user-agent": self.policy.user_agent}
         sent.update({k.lower(): v for k, v in (headers or {}).items()})
         sent["accept-encoding"] = "gzip, deflate"
@@ -266,8 +276,15 @@ class EgressGuard:
             if hop == self.policy.max_redirects:
                 break
             following = urljoin(current, location.strip())
-            if _origin(following) != _origin(current):
-                sent = {k: v for k, v in sent.items() if k not in SENSITIVE_HEADERS}
+            if origin_of(following) != origin_of(current):
+                left_origin = True
+                sent = {
+                    k: v
+                    for k, v in sent.items()
+                    if k in KEPT_ACROSS_ORIGINS and not any(c in v for c in secrets)
+                }
+            if left_origin:
+                following = without_credentials(following, secrets)
             if status == 303 or (status in (301, 302) and method == "POST"):
                 method, body = ("HEAD" if method == "HEAD" else "GET"), None
                 sent.pop("content-type", None)
@@ -366,87 +383,6 @@ class EgressGuard:
         return f"{self.policy.timeout_s:g}"
 
 
-# --- URLs ---------------------------------------------------------------------------------------
-
-
-def _split(url: str) -> SplitResult:
-    if not isinstance(url, str) or not url or len(url) > 8192:
-        raise EgressBlocked("egress.bad_url", url=str(url))
-    if any(ord(c) <= 32 or c in "\\\x7f" for c in url):
-        raise EgressBlocked("egress.bad_url", url=url)
-    try:
-        split = urlsplit(url)
-    except ValueError:
-        raise EgressBlocked("egress.bad_url", url=url) from None
-    scheme = split.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise EgressBlocked("egress.scheme", url=url, scheme=scheme or "?")
-    if "@" in split.netloc:
-        raise EgressBlocked("egress.credentials", url=url)
-    return split._replace(scheme=scheme)
-
-
-def _host_of(url: str, split: SplitResult) -> tuple[str, IPAddress | None]:
-    """The normalised host, and its address when the host is written as one."""
-    raw = split.hostname or ""
-    if split.netloc.startswith("["):
-        try:
-            address = ipaddress.IPv6Address(raw)  # a zone (%eth0) is refused here
-        except ValueError:
-            raise EgressBlocked("egress.bad_url", url=url) from None
-        if "%" in raw:
-            raise EgressBlocked("egress.bad_url", url=url)
-        return str(address), address
-    try:
-        host = unquote(raw, errors="strict").encode("idna").decode("ascii").rstrip(".")
-    except UnicodeError:
-        raise EgressBlocked("egress.bad_url", url=url) from None
-    if not host or not all(c.isalnum() or c in "-._" for c in host):
-        raise EgressBlocked("egress.bad_url", url=url)
-    try:
-        literal = parse_ipv4_host(host)
-    except ValueError:
-        raise EgressBlocked("egress.bad_url", url=url) from None
-    return (str(literal), literal) if literal else (host.lower(), None)
-
-
-def _port_of(url: str, split: SplitResult) -> int:
-    try:
-        port = split.port
-    except ValueError:
-        raise EgressBlocked("egress.bad_url", url=url) from None
-    if port == 0:
-        raise EgressBlocked("egress.bad_url", url=url)
-    return port or (443 if split.scheme == "https" else 80)
-
-
-def _path_of(split: SplitResult) -> str:
-    path = split.path or "/"
-    return f"{path}?{split.query}" if split.query else path
-
-
-def _with_params(url: str, params: dict[str, Any] | None) -> str:
-    if not params:
-        return url
-    clean = {k: v for k, v in params.items() if v is not None}
-    base, _, fragment = url.partition("#")
-    glue = "&" if "?" in base else "?"
-    return f"{base}{glue}{urlencode(clean, doseq=True)}" + (f"#{fragment}" if fragment else "")
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    try:
-        split = urlsplit(url)
-        return split.scheme.lower(), (split.hostname or "").lower(), split.port
-    except ValueError:
-        return "", "", None
-
-
-def _shown(url: str) -> str:
-    """A URL as printed in a message: bounded, since a model may pack a conversation into it."""
-    return url if len(url) <= 200 else url[:197] + "..."
-
-
 # --- bodies and failures -------------------------------------------------------------------------
 
 
@@ -474,7 +410,7 @@ def _decoded(raw: bytes, encoding: str, limit: int, url: str) -> bytes:
                 raise EgressBlocked("egress.too_large", url=url, mb=_megabytes(limit))
             data = decoder.unused_data if decoder.eof else b""
     except zlib.error:
-        raise EgressBlocked("egress.broken_response", url=url, host=_origin(url)[1]) from None
+        raise EgressBlocked("egress.broken_response", url=url, host=origin_of(url)[1]) from None
     return bytes(out)
 
 

@@ -1,5 +1,10 @@
 """Reading an OpenAPI document: inline text, a file, or a URL fetched through the egress guard.
 
+A URL is fetched by the egress guard and nothing else, with the administrator's policy: the CLI
+and the builder call ``fetch_document(url, policy)`` (the policy of the admin settings), a run
+calls ``load_document(ref, context.egress)`` with the guard its context holds. Anything else
+handed in as the network (a plain HTTP client) is refused before any request.
+
 Every way in ends in ``load_bytes``: a size limit, then JSON or YAML (``safe_load`` only), then
 ``normalise``. A document that does not parse is refused with the parser's reason and, for YAML
 and JSON, the line and column; nothing of the document's text is echoed back (a path given by
@@ -14,13 +19,14 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from agents.errors import AtelierError
+from tools.egress import EgressGuard, EgressPolicy
 from tools.openapi.model import ApiDocument, DocumentTooLargeError, OpenApiError
 from tools.openapi.normalise import normalise
 from tools.registry import Egress
@@ -35,6 +41,16 @@ INLINE = "inline"
 
 _cache: OrderedDict[tuple[Any, ...], tuple[float, ApiDocument]] = OrderedDict()
 _cache_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class FetchedDocument:
+    """A document read from a URL: its bytes as served (what the builder keeps inline), the
+    final address after redirects, and the document, its relative servers resolved against it."""
+
+    data: bytes
+    url: str
+    document: ApiDocument
 
 
 def is_url(ref: str) -> bool:
@@ -53,9 +69,10 @@ def load_document(ref: str, egress: Egress | None = None, *, cache: bool = True)
         return load_bytes(ref.encode("utf-8"), INLINE)
     if is_url(ref):
         url = ref.strip()
-        key: tuple[Any, ...] = ("url", url)
+        guard = _guard(url, egress)
+        key: tuple[Any, ...] = ("url", url, guard.policy.model_dump_json())  # per policy
         found = _cached(key, URL_CACHE_TTL_S) if cache else None
-        return found or _remember(key, load_url(url, egress), cache)
+        return found or _remember(key, load_url(url, guard), cache)
     path = _checked_path(ref)
     stat = path.stat()
     key = ("file", str(path), stat.st_mtime_ns, stat.st_size)
@@ -73,12 +90,33 @@ def load_file(path: str | Path) -> ApiDocument:
 
 
 def load_url(url: str, egress: Egress | None) -> ApiDocument:
-    """Fetch a document through the egress guard, which decides where Atelier may connect."""
-    if egress is None:
+    """Fetch a document through the egress guard ``egress``, which decides where Atelier may
+    connect (no guard: ``openapi.load.no_network``)."""
+    return _fetch(url, _guard(url, egress)).document
+
+
+def fetch_document(url: str, policy: EgressPolicy) -> FetchedDocument:
+    """The document at ``url``, fetched through an egress guard holding ``policy``: the
+    administrator's (``EgressPolicy.model_validate(load_admin_settings().egress.model_dump())``)
+    wherever a person imports a document, the CLI and the builder alike. Refused by the policy:
+    ``OpenApiError`` ``openapi.load.blocked`` with the guard's reason. Never cached."""
+    if not isinstance(policy, EgressPolicy):
+        raise TypeError(f"fetch_document needs an EgressPolicy, not {type(policy).__name__}")
+    return _fetch(url.strip(), EgressGuard(policy))
+
+
+def _guard(url: str, egress: Egress | None) -> EgressGuard:
+    """Only the egress guard fetches a document: anything else (none, a plain client that
+    happens to have a ``request`` method) is no network at all."""
+    if not isinstance(egress, EgressGuard):
         raise OpenApiError("openapi.load.no_network", url=url)
+    return egress
+
+
+def _fetch(url: str, guard: EgressGuard) -> FetchedDocument:
     headers = {"Accept": "application/json, application/yaml;q=0.9, */*;q=0.5"}
     try:
-        response = egress.request("GET", url, headers=headers)
+        response = guard.request("GET", url, headers=headers)
     except AtelierError as exc:  # the guard refused (private address, host not allowed...)
         raise OpenApiError("openapi.load.blocked", reason=exc.message()) from None
     except Exception as exc:
@@ -89,7 +127,9 @@ def load_url(url: str, egress: Egress | None) -> ApiDocument:
     status = int(response.status)
     if not 200 <= status < 300:
         raise OpenApiError("openapi.load.http_status", url=url, status=status)
-    return load_bytes(bytes(response.content or b""), url, document_url=str(response.url or url))
+    data = bytes(response.content or b"")
+    final = str(response.url or url)
+    return FetchedDocument(data, final, load_bytes(data, url, document_url=final))
 
 
 def load_bytes(data: bytes, source: str, *, document_url: str = "") -> ApiDocument:

@@ -43,6 +43,8 @@ class Request:
     body: bytes | None = None
     hidden: tuple[str, ...] = ()
     """Every form the credential may take in text: scrubbed from what comes back."""
+    credentials: tuple[str, ...] = ()
+    """Every form the credential is sent in: dropped if a redirect leaves the API's origin."""
 
 
 def call(
@@ -63,6 +65,7 @@ def call(
             headers=request.headers,
             params=request.params or None,
             body=request.body,
+            credentials=request.credentials,
         )
     except Exception as exc:
         raise _failed(exc, operation, request.hidden) from None
@@ -167,7 +170,8 @@ def _authenticate(request: Request, config: HttpActionConfig, context: ToolConte
     if auth.type == "none":
         return
     secret = _credential(auth.credential, context)
-    hidden = [secret, quote(secret, safe=""), quote_plus(secret)]
+    sent = [secret, quote(secret, safe=""), quote_plus(secret)]
+    hidden = list(sent)
     if auth.type == "api_key" and auth.location == "query":
         request.params[auth.name] = secret
     elif auth.type == "api_key":
@@ -180,7 +184,9 @@ def _authenticate(request: Request, config: HttpActionConfig, context: ToolConte
             raise OpenApiError("openapi.call.basic_format", credential=auth.credential)
         token = base64.b64encode(secret.encode("utf-8")).decode("ascii")
         request.headers["Authorization"] = f"Basic {token}"
+        sent.append(token)
         hidden += [token, password, quote(password, safe="")]
+    request.credentials = tuple(dict.fromkeys(sent))
     request.hidden = tuple(sorted({h for h in hidden if len(h) >= 4}, key=len, reverse=True))
 
 

@@ -545,3 +545,17 @@ def test_widget_state_seeding_and_dropping() -> None:
     assert session[state.w_tool_config("current_datetime") + "timezone"] == "UTC"
     state.drop_editor_widgets(session)
     assert session == {"autre": 1}
+
+
+def test_the_editor_says_which_settings_have_no_effect_yet() -> None:
+    at = start()
+    at.button(key=state.home_template_key("citizen-reply")).click().run()
+    notice = [i.value for i in at.info if "sans effet pour l'instant" in i.value]
+    assert notice, [i.value for i in at.info]
+    assert "tests[" not in notice[0] and "opening_form" not in notice[0]  # words, not paths
+    assert "Cas de test" in notice[0]
+
+    at = new_agent(start())
+    type_agent(at, "Simple", "Réponds poliment.")
+    at.run()
+    assert not any("sans effet pour l'instant" in i.value for i in at.info)

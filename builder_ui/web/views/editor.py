@@ -8,6 +8,7 @@ import streamlit as st
 
 from agents.errors import AtelierError, UserError
 from agents.spec import MAX_TOOL_STEPS, AgentSpec, KnowledgeSettings
+from agents.spec_effects import inactive_fields
 from builder_ui.services.installation import Services
 from builder_ui.web import state
 from builder_ui.web.models.approval import KNOWLEDGE_TAG, POLICIES, can_try, policy_warning
@@ -270,6 +271,8 @@ def save_bar(services: Services, values: EditorValues) -> None:
     spec, found = check_values(services, values)
     with export:
         export_button(services)
+    if spec is not None:
+        inactive_notice(spec)
     if save.button(
         tr("ui.editor.save"),
         type="primary",
@@ -285,6 +288,15 @@ def save_bar(services: Services, values: EditorValues) -> None:
         state.set_problems(found)
         if found:
             show_problems(found)
+
+
+def inactive_notice(spec: AgentSpec) -> None:
+    """What the agent's settings ask for that Atelier does not do yet, said in words."""
+    inactive = inactive_fields(spec)
+    if inactive:
+        lang = state.language()
+        lines = "\n".join(f"- {field.message(lang)}" for field in inactive)
+        st.info(f"{tr('spec_effects.intro')}\n\n{lines}", icon=":material/info:")
 
 
 def save_spec(services: Services, spec: AgentSpec, values: EditorValues, message: str) -> None:

@@ -7,7 +7,6 @@ turn yields events a person can watch (tokens, tool calls, tool results) and end
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from agents.errors import UserError
 from agents.knowledge import Citation, Retriever
 from agents.retry import RetryPolicy
 from agents.spec import AgentSpec
+from agents.thread_lock import locks_for
 from tools.registry import ToolContext, ToolRegistry
 
 
@@ -100,15 +100,6 @@ class Finished:
 RunEvent = Token | ToolCalled | ToolFinished | ApprovalRequested | Finished
 DECISIONS = ("approve", "edit", "reject")
 
-_thread_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
-
-
-def _thread_lock(thread_id: str) -> threading.Lock:
-    """One turn at a time per conversation in this process (two would interleave messages)."""
-    with _locks_guard:
-        return _thread_locks.setdefault(thread_id, threading.Lock())
-
 
 class AgentRuntime:
     """One agent version bound to a model, its tools and a checkpointer."""
@@ -128,6 +119,8 @@ class AgentRuntime:
         self.spec = spec
         self.model_ref = model_ref or type(model).__name__
         self.checkpointer = checkpointer
+        # One turn at a time per conversation, across processes (``agents.thread_lock``).
+        self._locks = locks_for(checkpointer)
         enabled = agent_tools(spec, tools, retriever, tool_context)
         self.graph = compile_agent(
             spec,
@@ -161,7 +154,7 @@ class AgentRuntime:
 
     def stream(self, thread_id: str, message: str, *, tokens: bool = True) -> Iterator[RunEvent]:
         """One turn as events. With ``tokens=False`` each answer arrives as one ``Token``."""
-        with _thread_lock(thread_id):
+        with self._locks.hold(thread_id):
             if self.pending_approval(thread_id) is not None:
                 raise UserError("run.approval_pending", thread=thread_id)
             yield from self._stream(thread_id, turn_input(message), tokens)
@@ -190,7 +183,7 @@ class AgentRuntime:
             raise UserError("run.bad_decision", decision=decision, known=", ".join(DECISIONS))
         if decision == "edit" and args is None:
             raise UserError("run.edit_needs_args")
-        with _thread_lock(thread_id):
+        with self._locks.hold(thread_id):
             if self.pending_approval(thread_id) is None:
                 raise UserError("run.no_approval_pending", thread=thread_id)
             answer = {

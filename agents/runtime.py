@@ -25,7 +25,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Command, Durability, StreamMode
 
 from agents.agent_state import turn_input
-from agents.checkpoints import compact_thread, thread_messages
+from agents.checkpoints import compact_thread, read_checkpoint, thread_messages
 from agents.compiler import ERROR_MARK, agent_tools, compile_agent, recursion_limit
 from agents.errors import UserError
 from agents.knowledge import Citation, Retriever
@@ -161,6 +161,7 @@ class AgentRuntime:
 
     def pending_approval(self, thread_id: str) -> dict[str, Any] | None:
         """The tool call this conversation waits on a person for, if any."""
+        read_checkpoint(self.checkpointer, thread_id)  # a damaged one: a plain message
         state = self.graph.get_state(self._config(thread_id))
         for task in state.tasks:
             for pending in task.interrupts:

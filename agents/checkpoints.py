@@ -8,12 +8,20 @@ What a checkpoint holds is read back as data: every checkpointer made here has a
 serialiser (only the types LangGraph lists as safe, whatever ``LANGGRAPH_STRICT_MSGPACK`` says),
 and a checkpoint that cannot be read, or reads as something other than a conversation, is
 reported as ``ConversationUnreadable`` (start a new conversation); the others keep working.
+
+Erasure: the file is created readable by its owner only (SQLite gives its -wal and -shm files
+the same mode), every connection overwrites what it deletes (``secure_delete``), and deleting a
+conversation also empties the write-ahead log, which still holds it; ``erase_threads`` then
+rebuilds the file (``VACUUM``), as FACTS.md found necessary.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
+import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +48,64 @@ def strict_serializer() -> JsonPlusSerializer:
     return JsonPlusSerializer(pickle_fallback=False, allowed_msgpack_modules=None)
 
 
-def sqlite_checkpointer(path: str | Path) -> SqliteSaver:
+class ErasingSqliteSaver(SqliteSaver):
+    """A ``SqliteSaver`` whose deletions leave nothing behind in its files."""
+
+    def delete_thread(self, thread_id: str) -> None:
+        super().delete_thread(thread_id)
+        self.forget(vacuum=False)
+
+    def erase_threads(self, thread_ids: Iterable[str]) -> None:
+        """Several conversations, then one rebuild of the file."""
+        for thread_id in thread_ids:
+            super().delete_thread(thread_id)
+        self.forget(vacuum=True)
+
+    def forget(self, *, vacuum: bool) -> None:
+        """Empty the write-ahead log (it still holds the deleted rows); ``vacuum`` first
+        rebuilds the file without its free pages. A reader in another process can keep the
+        log from being emptied for a moment: retried for a few seconds."""
+        with self.lock:
+            self.conn.commit()
+            if vacuum:
+                self.conn.execute("VACUUM")
+            for _ in range(100):
+                busy = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                if not busy:
+                    return
+                time.sleep(0.05)
+        log.warning("the conversations' write-ahead log could not be emptied; a reader kept it")
+
+
+def sqlite_checkpointer(path: str | Path) -> ErasingSqliteSaver:
+    create_private(path)
     conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_S)
+    conn.execute("PRAGMA secure_delete=ON")
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    saver = SqliteSaver(conn, serde=strict_serializer())
+    saver = ErasingSqliteSaver(conn, serde=strict_serializer())
     saver.setup()
     return saver
+
+
+def create_private(path: str | Path) -> None:
+    """Create a database file readable by its owner only before SQLite does (it would follow
+    the umask: 0644); SQLite gives the -wal and -shm files the mode of the database."""
+    try:
+        fd = os.open(Path(path).expanduser(), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
+def erase_threads(saver: BaseCheckpointSaver[Any], thread_ids: Iterable[str]) -> None:
+    """Delete conversations so that their text is in no file any more (SQLite), or simply
+    delete them (other checkpointers)."""
+    if isinstance(saver, ErasingSqliteSaver):
+        saver.erase_threads(thread_ids)
+        return
+    for thread_id in thread_ids:
+        saver.delete_thread(thread_id)
 
 
 def memory_checkpointer() -> BaseCheckpointSaver[str]:

@@ -7,7 +7,6 @@ turn yields events a person can watch (tokens, tool calls, tool results) and end
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,12 +27,13 @@ from langgraph.types import Command, Durability, StreamMode
 from agents.agent_state import turn_input
 from agents.approvals import OUTCOME_CHOICES, outcome_unknown_request
 from agents.call_journal import journal_for
-from agents.checkpoints import compact_thread, thread_messages
+from agents.checkpoints import compact_thread, read_checkpoint, thread_messages
 from agents.compiler import ERROR_MARK, agent_tools, compile_agent, recursion_limit
 from agents.errors import UserError
 from agents.knowledge import Citation, Retriever
 from agents.retry import RetryPolicy
 from agents.spec import AgentSpec
+from agents.thread_lock import locks_for
 from tools.registry import ToolContext, ToolRegistry
 
 
@@ -115,15 +115,6 @@ class Finished:
 RunEvent = Token | ToolCalled | ToolFinished | ApprovalRequested | Finished
 DECISIONS = ("approve", "edit", "reject")
 
-_thread_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
-
-
-def _thread_lock(thread_id: str) -> threading.Lock:
-    """One turn at a time per conversation in this process (two would interleave messages)."""
-    with _locks_guard:
-        return _thread_locks.setdefault(thread_id, threading.Lock())
-
 
 class AgentRuntime:
     """One agent version bound to a model, its tools and a checkpointer."""
@@ -143,6 +134,8 @@ class AgentRuntime:
         self.spec = spec
         self.model_ref = model_ref or type(model).__name__
         self.checkpointer = checkpointer
+        # One turn at a time per conversation, across processes (``agents.thread_lock``).
+        self._locks = locks_for(checkpointer)
         enabled = agent_tools(spec, tools, retriever, tool_context)
         consequential = any(e.definition.consequential for e in enabled.values())
         # Consequential calls are recorded before they are made: after a crash, none is made
@@ -181,7 +174,7 @@ class AgentRuntime:
 
     def stream(self, thread_id: str, message: str, *, tokens: bool = True) -> Iterator[RunEvent]:
         """One turn as events. With ``tokens=False`` each answer arrives as one ``Token``."""
-        with _thread_lock(thread_id):
+        with self._locks.hold(thread_id):
             pending = self.pending_approval(thread_id)
             if pending is not None and pending.get("kind") == "outcome_unknown":
                 choices = ", ".join(OUTCOME_CHOICES)
@@ -193,6 +186,7 @@ class AgentRuntime:
     def pending_approval(self, thread_id: str) -> dict[str, Any] | None:
         """What this conversation waits on a person for, if any: a tool call to approve, or
         (``kind: outcome_unknown``) a call Atelier started and never saw finish."""
+        read_checkpoint(self.checkpointer, thread_id)  # a damaged one: a plain message
         unknown = self._unfinished(thread_id)
         if unknown is not None:
             return unknown
@@ -236,7 +230,7 @@ class AgentRuntime:
             raise UserError("run.bad_decision", decision=decision, known=known)
         if decision == "edit" and args is None:
             raise UserError("run.edit_needs_args")
-        with _thread_lock(thread_id):
+        with self._locks.hold(thread_id):
             pending = self.pending_approval(thread_id)
             if pending is None:
                 raise UserError("run.no_approval_pending", thread=thread_id)

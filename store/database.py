@@ -2,14 +2,17 @@
 
 SQLite is set up so that the app, the CLI and a worker can share one file: WAL, a busy timeout,
 ``BEGIN IMMEDIATE`` for writes (so a read-then-write never deadlocks), and retries with backoff
-while another process holds the lock, then an error a person can act on. A database that must
-forget (the knowledge store) also overwrites deleted rows and empties its log after deletions:
-checked by ``tests/test_knowledge_store.py`` with a canary string.
+while another process holds the lock, then an error a person can act on. Every SQLite database
+is created readable by its owner only (0600, and so are its -wal and -shm files) and overwrites
+the rows it deletes (``secure_delete``, not left to the platform's compile-time default); after a
+deletion that must leave nothing behind, ``forget`` empties the write-ahead log. Checked with a
+canary string by ``tests/test_knowledge_store.py`` and ``tests/test_erasure.py``.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -45,8 +48,8 @@ class DatabaseBusy(AtelierError):
 
 class Database:
     """Thread-safe; several processes may open the same file. ``migrations`` are applied on
-    opening (named and idempotent, see ``store.migrations``). ``erasable`` makes deletions
-    overwrite the deleted rows (``secure_delete``) and ``forget`` empty the write-ahead log."""
+    opening (named and idempotent, see ``store.migrations``). Deletions always overwrite the
+    deleted rows (``secure_delete``); ``erasable`` is kept for the callers that ask for it."""
 
     def __init__(
         self,
@@ -65,9 +68,9 @@ class Database:
             url, connect_args={"timeout": busy_timeout} if self.is_sqlite else {}
         )
         if self.is_sqlite:
+            _create_private(self._engine.url.database)
             _configure_sqlite(self._engine, busy_timeout)
-            if erasable:
-                event.listen(self._engine, "connect", _secure_delete)
+            event.listen(self._engine, "connect", _secure_delete)
         self._busy_timeout = busy_timeout
         self._retries = retries
         self.applied = self.write(lambda conn: apply_migrations(conn, migrations))
@@ -148,6 +151,18 @@ def _is_locked(exc: OperationalError) -> bool:
     return isinstance(exc.orig, sqlite3.OperationalError) and (
         "locked" in message or "busy" in message
     )
+
+
+def _create_private(database: str | None) -> None:
+    """The file, readable by its owner only, before SQLite creates it following the umask;
+    SQLite gives its -wal and -shm files the same mode."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        fd = os.open(Path(database).expanduser(), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
 
 
 def _secure_delete(dbapi_connection: Any, _record: Any) -> None:

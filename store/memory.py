@@ -60,6 +60,7 @@ class MemoryCatalogue:
         self._versions: dict[str, list[_StoredVersion]] = {}
         self._threads: dict[str, ThreadRecord] = {}
         self._runs: dict[str, RunRecord] = {}
+        self._previews: dict[str, str] = {}  # preview thread id -> agent id
 
     # --- agents and versions ---------------------------------------------------------------
 
@@ -133,6 +134,19 @@ class MemoryCatalogue:
             del self._versions[agent_id]
             self._threads = {k: v for k, v in self._threads.items() if v.agent_id != agent_id}
             self._runs = {k: v for k, v in self._runs.items() if v.agent_id != agent_id}
+            self._previews = {k: v for k, v in self._previews.items() if v != agent_id}
+
+    def add_preview_thread(self, agent_id: str, thread_id: str, owner: str) -> None:
+        with self._lock:
+            self._agent(agent_id)
+            self._previews.setdefault(thread_id, agent_id)
+
+    def conversation_ids(self, agent_id: str) -> list[str]:
+        with self._lock:
+            self._agent(agent_id)
+            found = {t.id for t in self._threads.values() if t.agent_id == agent_id}
+            found |= {k for k, v in self._previews.items() if v == agent_id}
+        return sorted(found)
 
     # --- threads and runs ------------------------------------------------------------------
 

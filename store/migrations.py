@@ -74,6 +74,20 @@ MIGRATIONS: list[Migration] = [
             "CREATE INDEX runs_by_time ON runs (created_at)",
         ],
     ),
+    (
+        "0003_preview_threads",
+        [
+            # The editor's preview conversations with a saved agent: not listed with the
+            # agent's conversations, but erased with the agent.
+            """CREATE TABLE preview_threads (
+                id TEXT PRIMARY KEY,
+                agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+                owner TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX preview_threads_by_agent ON preview_threads (agent_id)",
+        ],
+    ),
 ]
 
 # Any fixed number: PostgreSQL advisory locks are keyed by a 64-bit integer.

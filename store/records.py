@@ -98,7 +98,19 @@ class Catalogue(Protocol):
         ...
 
     def delete_agent(self, agent_id: str) -> None:
-        """Removes the agent, its versions, threads and runs; raises ``NotFound``."""
+        """Removes the agent, its versions, threads, previews and runs, leaving their text in
+        no file; raises ``NotFound``. Their messages are the checkpointer's to erase: take
+        ``conversation_ids`` first."""
+        ...
+
+    def add_preview_thread(self, agent_id: str, thread_id: str, owner: str) -> None:
+        """Records that a preview conversation belongs to the agent (once; again is a no-op);
+        raises ``NotFound``."""
+        ...
+
+    def conversation_ids(self, agent_id: str) -> list[str]:
+        """Every conversation of the agent, previews included, whoever holds them, sorted;
+        raises ``NotFound``."""
         ...
 
     def add_thread(self, thread: ThreadRecord) -> None: ...

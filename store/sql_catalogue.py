@@ -52,6 +52,7 @@ def _table(name: str, columns: str) -> TableClause:
 agents = _table("agents", "id name owner description icon created_at updated_at latest_version")
 versions = _table("versions", "agent_id number author message created_at spec_yaml")
 threads = _table("threads", "id agent_id owner title created_at")
+previews = _table("preview_threads", "id agent_id owner created_at")
 runs = _table(
     "runs",
     "id agent_id version thread_id principal model outcome input_tokens output_tokens"
@@ -156,13 +157,38 @@ class SqlCatalogue:
         return self._read(work)
 
     def delete_agent(self, agent_id: str) -> None:
+        """The rows are overwritten (``secure_delete``) and the write-ahead log, which still
+        holds them (conversation titles, run errors, specs), is emptied."""
+
         def work(conn: Connection) -> None:
             _agent_row(conn, agent_id)
-            for owned in (runs, threads, versions):
+            for owned in (runs, threads, previews, versions):
                 conn.execute(delete(owned).where(owned.c.agent_id == agent_id))
             conn.execute(delete(agents).where(agents.c.id == agent_id))
 
         self._write(work)
+        self._db.forget()
+
+    def add_preview_thread(self, agent_id: str, thread_id: str, owner: str) -> None:
+        def work(conn: Connection) -> None:
+            _agent_row(conn, agent_id)
+            known = select(previews.c.id).where(previews.c.id == thread_id)
+            if conn.execute(known).first() is None:
+                row = {"id": thread_id, "agent_id": agent_id, "owner": owner}
+                conn.execute(insert(previews).values({**row, "created_at": stamp(utc_now())}))
+
+        self._write(work)
+
+    def conversation_ids(self, agent_id: str) -> list[str]:
+        def work(conn: Connection) -> list[str]:
+            _agent_row(conn, agent_id)
+            found: set[str] = set()
+            for kind in (threads, previews):
+                query = select(kind.c.id).where(kind.c.agent_id == agent_id)
+                found.update(conn.execute(query).scalars())
+            return sorted(found)
+
+        return self._read(work)
 
     # --- threads and runs ------------------------------------------------------------------
 

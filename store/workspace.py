@@ -100,8 +100,13 @@ class Workspace:
         self.get_agent(agent_id)
         return self._catalogue.list_versions(agent_id)
 
-    def delete_agent(self, agent_id: str) -> None:
+    def delete_agent(self, agent_id: str, erase: Callable[[list[str]], None] | None = None) -> None:
+        """The agent, its versions, runs and conversations. ``erase`` receives the ids of
+        every conversation of the agent, previews included, to erase their messages from the
+        checkpointer (``agents.checkpoints.erase_threads``) before the records go."""
         self.get_agent(agent_id)
+        if erase is not None:
+            erase(self._catalogue.conversation_ids(agent_id))
         self._catalogue.delete_agent(agent_id)
 
     # --- conversations and runs ------------------------------------------------------------
@@ -117,6 +122,12 @@ class Workspace:
         )
         self._catalogue.add_thread(thread)
         return thread
+
+    def note_preview(self, agent_id: str, thread_id: str) -> None:
+        """The editor's preview conversation ``thread_id`` is a conversation with this agent:
+        it is erased with it."""
+        self.get_agent(agent_id)
+        self._catalogue.add_preview_thread(agent_id, thread_id, self.principal)
 
     def get_thread(self, thread_id: str) -> ThreadRecord:
         thread = self._catalogue.get_thread(thread_id)

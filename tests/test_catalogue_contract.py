@@ -194,6 +194,8 @@ MISSING: dict[str, Callable[[Catalogue, str], object]] = {
     "list_threads": lambda c, _: c.list_threads("ag-missing", "alice"),
     "record_run": lambda c, _: c.record_run(run("ag-missing")),
     "list_runs": lambda c, _: c.list_runs("ag-missing"),
+    "add_preview_thread": lambda c, _: c.add_preview_thread("ag-missing", "preview-x", "alice"),
+    "conversation_ids": lambda c, _: c.conversation_ids("ag-missing"),
 }
 
 
@@ -238,6 +240,25 @@ def test_delete_removes_versions_threads_and_runs(catalogue: Catalogue) -> None:
     assert catalogue.list_threads(again, "alice") == []
 
 
+def test_an_agents_conversations_include_its_previews_until_it_is_deleted(
+    catalogue: Catalogue,
+) -> None:
+    doomed = catalogue.create_agent(spec("Doomed"), "alice").agent_id
+    kept = catalogue.create_agent(spec("Kept"), "alice").agent_id
+    catalogue.add_thread(thread(doomed, id="th-b"))
+    catalogue.add_thread(thread(doomed, owner="bob", id="th-c"))
+    catalogue.add_preview_thread(doomed, "preview-a", "alice")
+    catalogue.add_preview_thread(doomed, "preview-a", "alice")  # again: no change
+    catalogue.add_preview_thread(kept, "preview-k", "alice")
+    assert catalogue.conversation_ids(doomed) == ["preview-a", "th-b", "th-c"]
+    # A preview is not one of the conversations a person lists.
+    assert [t.id for t in catalogue.list_threads(doomed, "alice")] == ["th-b"]
+    catalogue.delete_agent(doomed)
+    assert catalogue.conversation_ids(kept) == ["preview-k"]
+    again = catalogue.create_agent(spec("Doomed"), "alice").agent_id
+    assert catalogue.conversation_ids(again) == []
+
+
 def test_sql_delete_leaves_no_rows(tmp_path: Path) -> None:
     path = tmp_path / "catalogue.sqlite3"
     sql = SqlCatalogue(path)
@@ -245,10 +266,11 @@ def test_sql_delete_leaves_no_rows(tmp_path: Path) -> None:
     sql.save_version(agent_id, spec(), "alice")
     sql.add_thread(thread(agent_id))
     sql.record_run(run(agent_id))
+    sql.add_preview_thread(agent_id, "preview-a", "alice")
     sql.delete_agent(agent_id)
     sql.close()
     with sqlite3.connect(path) as db:
-        for table in ("agents", "versions", "threads", "runs"):
+        for table in ("agents", "versions", "threads", "runs", "preview_threads"):
             assert db.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
 
 

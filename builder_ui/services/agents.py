@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agents.call_journal import forget_thread
+from agents.checkpoints import erase_threads
 from agents.errors import UserError
 from agents.i18n import t
 from agents.spec import AgentSpec
@@ -175,10 +177,14 @@ class AgentServices:
     def delete_agent(self, ref: str) -> None:
         """The agent, its versions, its conversations (messages included) and its draft."""
         agent = self.find_agent(ref)
-        for thread in self.workspace.list_threads(agent.id):
-            self.checkpointer.delete_thread(thread.id)
-        self.workspace.delete_agent(agent.id)
+        self.workspace.delete_agent(agent.id, erase=self._erase_conversations)
         self.drafts().delete(agent.id)
+
+    def _erase_conversations(self, thread_ids: list[str]) -> None:
+        """Conversations and previews, out of every file (messages, journal, write-ahead log)."""
+        erase_threads(self.checkpointer, thread_ids)
+        for thread_id in thread_ids:
+            forget_thread(self.checkpointer, thread_id)
 
     # --- unsaved drafts ---------------------------------------------------------------------
 

@@ -18,7 +18,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
-from agents.checkpoints import thread_messages
+from agents.call_journal import forget_thread
+from agents.checkpoints import erase_threads, thread_messages
 from agents.errors import UserError
 from agents.knowledge import Citation, Retriever, citation_from_passage
 from agents.models.registry import (
@@ -225,13 +226,28 @@ class Services(AgentServices):
         raise AssertionError("a run always finishes")
 
     def preview(
-        self, spec: AgentSpec, thread_id: str, message: str, model: str | None = None
+        self,
+        spec: AgentSpec,
+        thread_id: str,
+        message: str,
+        model: str | None = None,
+        agent_id: str | None = None,
     ) -> Iterator[RunEvent]:
         """A turn with the spec being edited, saved or not: the builder's preview chat. The
-        thread is the preview's own (``preview_thread_id``), so nobody else reaches it."""
+        thread is the preview's own (``preview_thread_id``), so nobody else reaches it. With
+        the saved agent's ``agent_id``, the preview is erased with the agent."""
         if not message.strip():
             raise UserError("run.empty_message")
+        if agent_id is not None:
+            self.workspace.note_preview(agent_id, thread_id)
         yield from self.runtime(spec, model).stream(thread_id, message)
+
+    def forget_preview(self, token: str) -> None:
+        """Erase the preview conversation of ``token`` (its messages, from every file): the
+        person started a new one. A preview of an agent never saved has no other end."""
+        thread_id = self.preview_thread_id(token)
+        erase_threads(self.checkpointer, [thread_id])
+        forget_thread(self.checkpointer, thread_id)
 
     def preview_thread_id(self, token: str) -> str:
         digest = hashlib.sha256(f"{self.principal}\0{token}".encode()).hexdigest()[:24]

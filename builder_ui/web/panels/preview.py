@@ -313,7 +313,9 @@ def _stream_turn(services: Services, values: EditorValues, message: str) -> None
             return  # nothing was asked: the message is not added to the conversation
         thread = services.preview_thread_id(state.preview_token())
         try:
-            events = services.preview(spec, thread, message, preview_model_override())
+            events = services.preview(
+                spec, thread, message, preview_model_override(), agent_id=state.agent_id()
+            )
             _pump(turn, events, _LiveCalls(services))
         except AtelierError as exc:
             if exc.key == PENDING_ERROR:  # the transcript did not know: show the card again
@@ -389,6 +391,7 @@ def render(services: Services, values: EditorValues) -> None:
         help=tr("ui.preview.new_conversation_help"),
         width="stretch",
     ):
+        services.forget_preview(state.preview_token())
         state.reset_preview()
     st.caption(_model_caption(services, values))
 

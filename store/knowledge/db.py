@@ -151,7 +151,9 @@ class KnowledgeDb(Database):
 
     def add_document(self, record: DocumentRecord, worker: str) -> tuple[DocumentRecord, bool]:
         """Insert ``record`` as queued, or return the base's document with the same content
-        (``False``: nothing new). A failed one is queued again, as a new try."""
+        (``False``: nothing new). A failed one is queued again, as a new try: it replaces what
+        ``record`` replaces, except itself (the same file sent again once the cause of its
+        failure is fixed must become ready, not delete itself when it does)."""
 
         def work(conn: Connection) -> tuple[str, bool]:
             found = conn.execute(
@@ -172,10 +174,8 @@ class KnowledgeDb(Database):
                 return record.id, True
             if found.status != "failed":
                 return found.id, False
-            changes = queued(worker) | {
-                "filename": record.filename,
-                "replaces": " ".join(record.replaces),
-            }
+            others = [doc_id for doc_id in record.replaces if doc_id != found.id]
+            changes = queued(worker) | {"filename": record.filename, "replaces": " ".join(others)}
             conn.execute(update(documents).where(documents.c.id == found.id).values(changes))
             return found.id, True
 
@@ -303,7 +303,7 @@ class KnowledgeDb(Database):
                 "updated_at": stamp(utc_now()),
             }
             conn.execute(update(documents).where(documents.c.id == doc_id).values(changes))
-            replaced = self._remove_replaced(conn, found.kb_id, found.replaces.split())
+            replaced = self._remove_replaced(conn, found.kb_id, found.replaces.split(), doc_id)
             conn.execute(
                 update(bases)
                 .where(bases.c.id == found.kb_id)
@@ -316,12 +316,18 @@ class KnowledgeDb(Database):
             self.forget()  # the replaced documents' text, out of the WAL too
         return replaced is not None
 
-    def _remove_replaced(self, conn: Connection, kb_id: str, doc_ids: list[str]) -> int:
+    def _remove_replaced(
+        self, conn: Connection, kb_id: str, doc_ids: list[str], ready_id: str
+    ) -> int:
         """Delete the documents an upload replaces, in the transaction that makes it ready:
         searches see the old version or the new one, never both, never neither."""
         if not doc_ids:
             return 0
-        where = (documents.c.kb_id == kb_id) & documents.c.id.in_(doc_ids)
+        where = (
+            (documents.c.kb_id == kb_id)
+            & documents.c.id.in_(doc_ids)
+            & (documents.c.id != ready_id)  # never the document that replaces them
+        )
         present = list(conn.execute(select(documents.c.id).where(where)).scalars())
         if present:
             conn.execute(delete(chunks).where(chunks.c.document_id.in_(present)))

@@ -99,38 +99,68 @@ class KnowledgeDb(Database):
 
     def kb_state(self, kb_id: str, conn: Connection | None = None) -> KbState | None:
         query = select(
-            bases.c.id, bases.c.embedder, bases.c.collection, bases.c.version, bases.c.erasures
+            bases.c.id,
+            bases.c.embedder,
+            bases.c.collection,
+            bases.c.version,
+            bases.c.erasures,
+            bases.c.erased,
+            bases.c.retired,
         ).where(bases.c.id == kb_id)
         row = (conn.execute(query) if conn else self.read(lambda c: c.execute(query))).first()
         if row is None:
             return None
-        return KbState(row.id, row.embedder, row.collection, row.version, row.erasures)
+        return KbState(
+            row.id,
+            row.embedder,
+            row.collection,
+            row.version,
+            row.erasures,
+            row.erased,
+            tuple(row.retired.split()),
+        )
 
     def switch_collection(
         self, kb_id: str, old: str, new: str, embedder: str, erased: int = 0
     ) -> bool:
         """Point the base at its rebuilt collection, unless someone switched it meanwhile.
-        ``erased``: the base's ``erasures`` when the rebuild read what it still holds."""
+        ``erased``: the base's ``erasures`` when the rebuild read what it still holds. The old
+        collection is recorded as ``retired``: the erasure stays unfinished until it is dropped
+        (``dropped``), whatever stops in between."""
 
         def work(conn: Connection) -> bool:
             state = self.kb_state(kb_id, conn)
             if state is None or state.collection != old:
                 return False
-            done = conn.execute(select(bases.c.erased).where(bases.c.id == kb_id)).scalar_one()
             changes = {
                 "collection": new,
                 "embedder": embedder,
                 "version": state.version + 1,
-                "erased": max(done, erased),
+                "erased": max(state.erased, erased),
+                "retired": " ".join((*state.retired, old)),
             }
             conn.execute(update(bases).where(bases.c.id == kb_id).values(changes))
             return True
 
         return self.write(work)
 
+    def dropped(self, kb_id: str, collection: str) -> None:
+        """The retired ``collection`` is dropped and Chroma's files purged of it."""
+
+        def work(conn: Connection) -> None:
+            state = self.kb_state(kb_id, conn)
+            if state is not None and collection in state.retired:
+                left = " ".join(name for name in state.retired if name != collection)
+                conn.execute(update(bases).where(bases.c.id == kb_id).values(retired=left))
+
+        self.write(work)
+
     def unfinished_erasures(self) -> list[str]:
-        """The bases whose collection may still hold vectors of deleted documents."""
-        query = select(bases.c.id).where(bases.c.erasures > bases.c.erased)
+        """The bases whose files may still hold vectors of deleted documents: in their current
+        collection, or in an old one not yet dropped."""
+        query = select(bases.c.id).where(
+            (bases.c.erasures > bases.c.erased) | (bases.c.retired != "")
+        )
         return list(self.read(lambda conn: list(conn.execute(query).scalars())))
 
     def delete_kb(self, kb_id: str) -> list[str]:

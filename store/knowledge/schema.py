@@ -84,6 +84,13 @@ MIGRATIONS: list[Migration] = [
             "ALTER TABLE documents ADD COLUMN replaces TEXT NOT NULL DEFAULT ''",
         ],
     ),
+    (
+        # ``retired``: the collections (names, space separated) a rebuild switched the base away
+        # from, until they are dropped and Chroma's files purged. An erasure is unfinished while
+        # one is left: a stop between the switch and the drop leaves the deleted vectors on disk.
+        "kb_0004_retired_collections",
+        ["ALTER TABLE knowledge_bases ADD COLUMN retired TEXT NOT NULL DEFAULT ''"],
+    ),
 ]
 
 
@@ -93,7 +100,7 @@ def _table(name: str, columns: str) -> TableClause:
 
 bases = _table(
     "knowledge_bases",
-    "id name owner description embedder collection version created_at erasures erased",
+    "id name owner description embedder collection version created_at erasures erased retired",
 )
 documents = _table(
     "documents",
@@ -115,6 +122,12 @@ class KbState:
     collection: str
     version: int
     erasures: int = 0  # deletions so far (``erased``: see the migration)
+    erased: int = 0
+    retired: tuple[str, ...] = ()  # old collections still to drop
+
+    @property
+    def erasure_unfinished(self) -> bool:
+        return self.erasures > self.erased or bool(self.retired)
 
 
 @dataclass(frozen=True)

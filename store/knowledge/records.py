@@ -62,6 +62,7 @@ class Limits:
     max_pages: int = 2000
     max_uncompressed_mb: float = 300  # DOCX/XLSX/PPTX are zip files: zip bombs
     max_seconds: float = 300
+    max_rows: int = 200_000  # rows of one spreadsheet or CSV file, all sheets together
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -70,6 +71,7 @@ class Limits:
             max_pages=int(_env_number("ATELIER_KB_MAX_PAGES", cls.max_pages)),
             max_uncompressed_mb=_env_number("ATELIER_KB_MAX_UNZIPPED_MB", cls.max_uncompressed_mb),
             max_seconds=_env_number("ATELIER_KB_MAX_SECONDS", cls.max_seconds),
+            max_rows=int(_env_number("ATELIER_KB_MAX_ROWS", cls.max_rows)),
         )
 
 

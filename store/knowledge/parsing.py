@@ -353,3 +353,9 @@ def new_registry() -> ParserRegistry:
 @cache
 def default_registry() -> ParserRegistry:
     return new_registry()
+
+
+def accepted_extensions() -> tuple[str, ...]:
+    """The file extensions the knowledge store reads (``.csv``, ``.docx``, ``.odt``...), sorted,
+    plug-ins included: the one list for the builder's file picker, help texts and the CLI."""
+    return tuple(default_registry().extensions())

@@ -256,19 +256,28 @@ class KnowledgeDb(Database):
 
     def claim(self, doc_id: str, worker: str) -> bool:
         """Mark a queued document as being indexed by ``worker``, unless someone took it."""
-        changes = {"status": "indexing", "progress": 0.0, "worker": worker}
+        changes = {"status": "indexing", "stage": "reading", "progress": 0.0, "worker": worker}
         return self._update(doc_id, changes, ("queued",), worker=None)
 
     def requeue(self, doc_id: str, worker: str, statuses: Sequence[str]) -> bool:
         return self._update(doc_id, queued(worker), statuses, worker=None)
 
-    def progress(self, doc_id: str, progress: float, worker: str) -> bool:
-        """Record progress; ``False`` when the document is no longer this worker's to index
-        (deleted, or taken over after this process was thought dead)."""
-        return self._update(doc_id, {"progress": progress}, ("indexing",), worker=worker)
+    def progress(self, doc_id: str, progress: float, worker: str, stage: str | None = None) -> bool:
+        """Record progress (and the stage reached); ``False`` when the document is no longer
+        this worker's to index (deleted, or taken over after this process was thought dead)."""
+        changes: dict[str, Any] = {"progress": progress}
+        if stage is not None:
+            changes["stage"] = stage
+        return self._update(doc_id, changes, ("indexing",), worker=worker)
 
     def fail(self, doc_id: str, reason: str, worker: str | None = None) -> bool:
-        changes = {"status": "failed", "error": reason, "progress": 0.0, "worker": ""}
+        changes = {
+            "status": "failed",
+            "stage": "failed",
+            "error": reason,
+            "progress": 0.0,
+            "worker": "",
+        }
         return self._update(doc_id, changes, ("queued", "indexing"), worker=worker)
 
     def _update(
@@ -324,6 +333,7 @@ class KnowledgeDb(Database):
                 conn.execute(insert(chunks), rows)
             changes = {
                 "status": "ready",
+                "stage": "ready",
                 "progress": 1.0,
                 "error": "",
                 "title": done.title,

@@ -12,6 +12,19 @@ SectionKind = Literal[
     "heading", "paragraph", "list_item", "table_row", "slide", "sheet_row", "code"
 ]
 DocumentStatus = Literal["queued", "indexing", "ready", "failed"]
+# Where a document is, finer than its status: ``indexing`` goes through reading (the file is
+# parsed), splitting (into passages), embedding (each passage's vector is computed: the long
+# part, with progress) and saving (vectors and passages written; then ready).
+DocumentStage = Literal["queued", "reading", "splitting", "embedding", "saving", "ready", "failed"]
+DOCUMENT_STAGES: tuple[DocumentStage, ...] = (
+    "queued",
+    "reading",
+    "splitting",
+    "embedding",
+    "saving",
+    "ready",
+    "failed",
+)
 
 
 @dataclass(frozen=True)
@@ -105,6 +118,7 @@ class DocumentRecord:
     # ``error`` in the process's language; ``failure`` as stored, to show it in another
     # (``failures.failure_text``).
     failure: str = ""
+    stage: DocumentStage = "queued"  # ``DOCUMENT_STAGES``; its words: ``stages.stage_text``
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,10 @@ def test_unsupported_binary() -> None:
 def test_broken_zip_and_unknown_zip() -> None:
     assert rejected("casse.docx", b"PK\x03\x04" + bytes(100)).key == "knowledge.parse.corrupt"
     other = zip_with("content.xml", 0, {"mimetype": b"application/vnd.oasis.opendocument.text"})
-    assert rejected("texte.odt", other).key == "knowledge.parse.unsupported"
+    # OpenDocument is read now (issue 8): an empty content.xml is an unreadable file.
+    assert rejected("texte.odt", other).key == "knowledge.parse.corrupt"
+    unknown = zip_with("note.txt", 0, {})
+    assert rejected("archive.zip", unknown).key == "knowledge.parse.unsupported"
 
 
 def test_document_without_text() -> None:

@@ -99,43 +99,68 @@ class KnowledgeDb(Database):
 
     def kb_state(self, kb_id: str, conn: Connection | None = None) -> KbState | None:
         query = select(
-            bases.c.id, bases.c.embedder, bases.c.collection, bases.c.version, bases.c.erasures
+            bases.c.id,
+            bases.c.embedder,
+            bases.c.collection,
+            bases.c.version,
+            bases.c.erasures,
+            bases.c.erased,
+            bases.c.retired,
         ).where(bases.c.id == kb_id)
         row = (conn.execute(query) if conn else self.read(lambda c: c.execute(query))).first()
         if row is None:
             return None
-        return KbState(row.id, row.embedder, row.collection, row.version, row.erasures)
+        return KbState(
+            row.id,
+            row.embedder,
+            row.collection,
+            row.version,
+            row.erasures,
+            row.erased,
+            tuple(row.retired.split()),
+        )
 
-    def switch_collection(self, kb_id: str, old: str, new: str, embedder: str) -> bool:
+    def switch_collection(
+        self, kb_id: str, old: str, new: str, embedder: str, erased: int = 0
+    ) -> bool:
         """Point the base at its rebuilt collection, unless someone switched it meanwhile.
-        The erasures it carries out are marked done later, by ``mark_erased``, once the old
-        collection is gone from the disk."""
+        ``erased``: the base's ``erasures`` when the rebuild read what it still holds. The old
+        collection is recorded as ``retired``: the erasure stays unfinished until it is dropped
+        (``dropped``), whatever stops in between."""
 
         def work(conn: Connection) -> bool:
             state = self.kb_state(kb_id, conn)
             if state is None or state.collection != old:
                 return False
-            changes = {"collection": new, "embedder": embedder, "version": state.version + 1}
+            changes = {
+                "collection": new,
+                "embedder": embedder,
+                "version": state.version + 1,
+                "erased": max(state.erased, erased),
+                "retired": " ".join((*state.retired, old)),
+            }
             conn.execute(update(bases).where(bases.c.id == kb_id).values(changes))
             return True
 
         return self.write(work)
 
-    def mark_erased(self, kb_id: str, erasures: int) -> None:
-        """The deletions counted up to ``erasures`` have left no vector on disk."""
+    def dropped(self, kb_id: str, collection: str) -> None:
+        """The retired ``collection`` is dropped and Chroma's files purged of it."""
 
         def work(conn: Connection) -> None:
-            conn.execute(
-                update(bases)
-                .where(bases.c.id == kb_id, bases.c.erased < erasures)
-                .values(erased=erasures)
-            )
+            state = self.kb_state(kb_id, conn)
+            if state is not None and collection in state.retired:
+                left = " ".join(name for name in state.retired if name != collection)
+                conn.execute(update(bases).where(bases.c.id == kb_id).values(retired=left))
 
         self.write(work)
 
     def unfinished_erasures(self) -> list[str]:
-        """The bases whose collection may still hold vectors of deleted documents."""
-        query = select(bases.c.id).where(bases.c.erasures > bases.c.erased)
+        """The bases whose files may still hold vectors of deleted documents: in their current
+        collection, or in an old one not yet dropped."""
+        query = select(bases.c.id).where(
+            (bases.c.erasures > bases.c.erased) | (bases.c.retired != "")
+        )
         return list(self.read(lambda conn: list(conn.execute(query).scalars())))
 
     def delete_kb(self, kb_id: str) -> list[str]:
@@ -156,7 +181,9 @@ class KnowledgeDb(Database):
 
     def add_document(self, record: DocumentRecord, worker: str) -> tuple[DocumentRecord, bool]:
         """Insert ``record`` as queued, or return the base's document with the same content
-        (``False``: nothing new). A failed one is queued again, as a new try."""
+        (``False``: nothing new). A failed one is queued again, as a new try: it replaces what
+        ``record`` replaces, except itself (the same file sent again once the cause of its
+        failure is fixed must become ready, not delete itself when it does)."""
 
         def work(conn: Connection) -> tuple[str, bool]:
             found = conn.execute(
@@ -177,10 +204,8 @@ class KnowledgeDb(Database):
                 return record.id, True
             if found.status != "failed":
                 return found.id, False
-            changes = queued(worker) | {
-                "filename": record.filename,
-                "replaces": " ".join(record.replaces),
-            }
+            others = [doc_id for doc_id in record.replaces if doc_id != found.id]
+            changes = queued(worker) | {"filename": record.filename, "replaces": " ".join(others)}
             conn.execute(update(documents).where(documents.c.id == found.id).values(changes))
             return found.id, True
 
@@ -231,19 +256,28 @@ class KnowledgeDb(Database):
 
     def claim(self, doc_id: str, worker: str) -> bool:
         """Mark a queued document as being indexed by ``worker``, unless someone took it."""
-        changes = {"status": "indexing", "progress": 0.0, "worker": worker}
+        changes = {"status": "indexing", "stage": "reading", "progress": 0.0, "worker": worker}
         return self._update(doc_id, changes, ("queued",), worker=None)
 
     def requeue(self, doc_id: str, worker: str, statuses: Sequence[str]) -> bool:
         return self._update(doc_id, queued(worker), statuses, worker=None)
 
-    def progress(self, doc_id: str, progress: float, worker: str) -> bool:
-        """Record progress; ``False`` when the document is no longer this worker's to index
-        (deleted, or taken over after this process was thought dead)."""
-        return self._update(doc_id, {"progress": progress}, ("indexing",), worker=worker)
+    def progress(self, doc_id: str, progress: float, worker: str, stage: str | None = None) -> bool:
+        """Record progress (and the stage reached); ``False`` when the document is no longer
+        this worker's to index (deleted, or taken over after this process was thought dead)."""
+        changes: dict[str, Any] = {"progress": progress}
+        if stage is not None:
+            changes["stage"] = stage
+        return self._update(doc_id, changes, ("indexing",), worker=worker)
 
     def fail(self, doc_id: str, reason: str, worker: str | None = None) -> bool:
-        changes = {"status": "failed", "error": reason, "progress": 0.0, "worker": ""}
+        changes = {
+            "status": "failed",
+            "stage": "failed",
+            "error": reason,
+            "progress": 0.0,
+            "worker": "",
+        }
         return self._update(doc_id, changes, ("queued", "indexing"), worker=worker)
 
     def _update(
@@ -299,6 +333,7 @@ class KnowledgeDb(Database):
                 conn.execute(insert(chunks), rows)
             changes = {
                 "status": "ready",
+                "stage": "ready",
                 "progress": 1.0,
                 "error": "",
                 "title": done.title,
@@ -308,7 +343,7 @@ class KnowledgeDb(Database):
                 "updated_at": stamp(utc_now()),
             }
             conn.execute(update(documents).where(documents.c.id == doc_id).values(changes))
-            replaced = self._remove_replaced(conn, found.kb_id, found.replaces.split())
+            replaced = self._remove_replaced(conn, found.kb_id, found.replaces.split(), doc_id)
             conn.execute(
                 update(bases)
                 .where(bases.c.id == found.kb_id)
@@ -321,12 +356,18 @@ class KnowledgeDb(Database):
             self.forget()  # the replaced documents' text, out of the WAL too
         return replaced is not None
 
-    def _remove_replaced(self, conn: Connection, kb_id: str, doc_ids: list[str]) -> int:
+    def _remove_replaced(
+        self, conn: Connection, kb_id: str, doc_ids: list[str], ready_id: str
+    ) -> int:
         """Delete the documents an upload replaces, in the transaction that makes it ready:
         searches see the old version or the new one, never both, never neither."""
         if not doc_ids:
             return 0
-        where = (documents.c.kb_id == kb_id) & documents.c.id.in_(doc_ids)
+        where = (
+            (documents.c.kb_id == kb_id)
+            & documents.c.id.in_(doc_ids)
+            & (documents.c.id != ready_id)  # never the document that replaces them
+        )
         present = list(conn.execute(select(documents.c.id).where(where)).scalars())
         if present:
             conn.execute(delete(chunks).where(chunks.c.document_id.in_(present)))

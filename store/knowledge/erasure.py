@@ -5,8 +5,9 @@ vectors unfindable; but Chroma keeps them in its files until the base's collecti
 without them (``rebuild``), which takes about a minute at 100,000 chunks. A person deleting a
 document should not wait for that: the rebuild runs here, one base at a time, and several
 deletions in one base meanwhile cost one rebuild. The database counts deletions and what the
-current collection no longer holds (``KnowledgeDb.unfinished_erasures``), so an erasure that a
-stop interrupted is scheduled again when the store opens.
+current collection no longer holds, and the old collections not yet dropped
+(``KnowledgeDb.unfinished_erasures``), so an erasure that a stop interrupted is scheduled again
+when the store opens.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ log = logging.getLogger(__name__)
 
 
 class Eraser:
-    """Thread-safe. ``rebuild(kb_id)`` rebuilds a base's collection without its deleted
-    documents."""
+    """Thread-safe. ``rebuild(kb_id)`` finishes a base's erasure (``Rebuilder.erase``): its
+    collection rebuilt without the deleted documents, the old ones dropped and purged."""
 
     def __init__(self, rebuild: Callable[[str], object]) -> None:
         self._rebuild = rebuild

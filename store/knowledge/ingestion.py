@@ -54,7 +54,9 @@ log = logging.getLogger(__name__)
 EMBED_BATCH = 64  # chunks per embedding call and Chroma write
 BATCH_DOCUMENTS = 32  # queued documents the worker takes at once
 SMALL_FILE = 256 * 1024  # bytes: a larger upload may be slow to parse, so it is never grouped
-PARSED = 0.1  # progress once the document is parsed and chunked; embedding fills the rest
+READ = 0.05  # progress once the file is read (stage ``splitting``)
+PARSED = 0.1  # once it is split into passages (``embedding``); embedding fills the rest
+SAVING = 0.99  # vectors written, passages being saved (``saving``); then ready
 FINISHED = ("ready", "failed")
 _T = TypeVar("_T")
 _STOP = ""
@@ -360,6 +362,7 @@ class Ingestion:
         except FileNotFoundError:
             raise UserError("kb.interrupted") from None
         parsed = parse_document(document.filename, data, self._limits)
+        self._progress(document.id, READ, "splitting")
         chunks = chunk_document(parsed)
         texts = [search_text(chunk, parsed.title) for chunk in chunks]
         done = Indexed(chunk_ids(document.id, len(chunks)), chunks, parsed.title, parsed.pages)
@@ -374,6 +377,7 @@ class Ingestion:
         texts = [text for item in group for text in item.texts]
         ids = [chunk_id for item in group for chunk_id in item.done.ids]
         owners = [item.document.id for item in group for _ in item.texts]
+        self._stage(group, PARSED, "embedding")
         try:
             embedder = self._embedder(state.embedder)
             self._vectors.check_model(state.collection, model_of(embedder))
@@ -383,6 +387,7 @@ class Ingestion:
         except Exception as exc:
             log.info("writing %d documents together failed (%s); one at a time", len(group), exc)
             return group
+        self._stage(group, SAVING, "saving")
         rest: list[_Prepared] = []
         for item in group:
             if self._db.finish(item.document.id, self.worker, state.collection, item.done):
@@ -394,7 +399,7 @@ class Ingestion:
     def _store(self, item: _Prepared) -> bool:
         """Embed and write one document's chunks, batch by batch, with progress."""
         document, done = item.document, item.done
-        self._progress(document.id, PARSED)
+        self._progress(document.id, PARSED, "embedding")
         for _ in range(3):
             state = self._db.kb_state(document.kb_id)
             if state is None:
@@ -406,7 +411,7 @@ class Ingestion:
             # The base switched collections (rebuild, new embedder) while we wrote, or the
             # document is no longer ours: clean up, and write again if it is still ours.
             self._vectors.remove_document(state.collection, document.id)
-            self._progress(document.id, PARSED)
+            self._progress(document.id, PARSED, "embedding")
         raise UserError("kb.busy_rebuilding")
 
     def _write_vectors(
@@ -438,15 +443,22 @@ class Ingestion:
                 raise
             self._progress(
                 document.id,
-                PARSED + (0.99 - PARSED) * min(1.0, (start + len(vectors)) / len(texts)),
+                PARSED + (SAVING - PARSED) * min(1.0, (start + len(vectors)) / len(texts)),
             )
+        self._progress(document.id, SAVING, "saving")
         return True
 
-    def _progress(self, doc_id: str, progress: float) -> None:
+    def _progress(self, doc_id: str, progress: float, stage: str | None = None) -> None:
         if self._stopping.is_set():
             raise _Stopping
-        if not self._db.progress(doc_id, round(progress, 3), self.worker):
+        if not self._db.progress(doc_id, round(progress, 3), self.worker, stage):
             raise _Abandoned
+
+    def _stage(self, group: list[_Prepared], progress: float, stage: str) -> None:
+        """Record the stage of documents written together (one that is gone is sorted out
+        when it is marked ready)."""
+        for item in group:
+            self._db.progress(item.document.id, progress, self.worker, stage)
 
     def _failed(self, document: DocumentRecord, reason: str) -> None:
         """``reason``: a stored message reference (``failures.failure``)."""

@@ -182,6 +182,29 @@ def check_pages(pages: int, limits: Limits) -> None:
         )
 
 
+class RowCounter:
+    """Counts the rows a spreadsheet or CSV parser reads, as it reads them: past
+    ``Limits.max_rows`` the file is refused at once, before the rest is read (a million-row
+    file must not hold the only ingestion worker for minutes before failing)."""
+
+    def __init__(self, filename: str, limits: Limits) -> None:
+        self.name = display_name(filename)
+        self.limit = limits.max_rows
+        self.count = 0
+
+    def add(self) -> None:
+        self.count += 1
+        if self.count > self.limit:
+            raise DocumentRejected(
+                "knowledge.parse.too_many_rows",
+                name=self.name,
+                limit=self.limit,
+                var="ATELIER_KB_MAX_ROWS",
+            )
+        if self.count % 1000 == 0:
+            check_deadline()
+
+
 def _number(value: float) -> str:
     return f"{value:g}"
 
@@ -322,3 +345,9 @@ def new_registry() -> ParserRegistry:
 @cache
 def default_registry() -> ParserRegistry:
     return new_registry()
+
+
+def accepted_extensions() -> tuple[str, ...]:
+    """The file extensions the knowledge store reads (``.csv``, ``.docx``, ``.odt``...), sorted,
+    plug-ins included: the one list for the builder's file picker, help texts and the CLI."""
+    return tuple(default_registry().extensions())

@@ -12,6 +12,11 @@ base's collection name, and a document is only marked ready if its base still us
 collection its vectors went to (``KnowledgeDb.finish``), otherwise its worker writes them
 again. Documents that became ready in the old collection between the copy and the switch are
 filled in afterwards, from their chunk texts.
+
+Order of an erasure: switch (the old collection is recorded as ``retired`` in the same
+transaction), then drop and purge the old collection, and only then forget it. A stop anywhere
+in between leaves the base in ``unfinished_erasures``, and ``erase`` at the next start drops
+what is left.
 """
 
 from __future__ import annotations
@@ -72,28 +77,48 @@ class Rebuilder:
                         self._vectors.copy(state.collection, new, live)
                     else:
                         self._embed_missing(kb_id, new, embedder, on_progress)
-                    switched = self._db.switch_collection(kb_id, state.collection, new, embedder.id)
+                    switched = self._db.switch_collection(
+                        kb_id, state.collection, new, embedder.id, erased=state.erasures
+                    )
                     if switched:
                         self._embed_missing(kb_id, new, embedder, None)
                 finally:
                     if not switched:
                         self._vectors.drop(new)
                 if switched:
-                    # The erasure counts as finished only once no collection but the new one
-                    # is left on disk: a stop before this line leaves it unfinished, and the
-                    # next rebuild drops what this one could not (``_drop_leftovers``).
-                    self._drop_leftovers(kb_id, keep=new)
-                    self._db.mark_erased(kb_id, state.erasures)
+                    self._drop_retired(kb_id)
                     return True
                 log.info("knowledge base %s changed during its rebuild; starting again", kb_id)
             raise RuntimeError(f"knowledge base {kb_id} kept changing during its rebuild")
 
-    def _drop_leftovers(self, kb_id: str, keep: str) -> None:
-        """Drop every collection of the base but ``keep``: the one this rebuild replaced, and
-        any that a stop left behind. The base's lock is held, so none is being built."""
-        for name in self._vectors.names(kb_id + "-"):
-            if name != keep:
-                self._vectors.drop(name)
+    def erase(self, kb_id: str) -> bool:
+        """Finish the base's erasure: drop the collections it was switched away from, and
+        rebuild it if its collection may still hold deleted documents' vectors. ``False`` if
+        the base does not exist."""
+        with self._lock(kb_id):
+            state = self._db.kb_state(kb_id)
+            if state is None:
+                return False
+            self._drop_retired(kb_id)
+            if state.erasures <= state.erased:
+                return True
+        return self.rebuild(kb_id)
+
+    def _drop_retired(self, kb_id: str) -> None:
+        """Drop the base's retired collections; each is forgotten only once dropped and purged
+        (a failure raises, or leaves it recorded for the next try)."""
+        state = self._db.kb_state(kb_id)
+        if state is None:
+            return
+        for name in state.retired:
+            if name == state.collection:  # never the one in use (cannot happen; be safe)
+                continue
+            if self._vectors.drop(name):
+                self._db.dropped(kb_id, name)
+            else:
+                log.warning(
+                    "collection %s of %s dropped but not purged; retried later", name, kb_id
+                )
 
     def _embed_missing(
         self, kb_id: str, collection: str, embedder: Embedder, on_progress: Progress | None

@@ -12,6 +12,19 @@ SectionKind = Literal[
     "heading", "paragraph", "list_item", "table_row", "slide", "sheet_row", "code"
 ]
 DocumentStatus = Literal["queued", "indexing", "ready", "failed"]
+# Where a document is, finer than its status: ``indexing`` goes through reading (the file is
+# parsed), splitting (into passages), embedding (each passage's vector is computed: the long
+# part, with progress) and saving (vectors and passages written; then ready).
+DocumentStage = Literal["queued", "reading", "splitting", "embedding", "saving", "ready", "failed"]
+DOCUMENT_STAGES: tuple[DocumentStage, ...] = (
+    "queued",
+    "reading",
+    "splitting",
+    "embedding",
+    "saving",
+    "ready",
+    "failed",
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,7 @@ class Limits:
     max_pages: int = 2000
     max_uncompressed_mb: float = 300  # DOCX/XLSX/PPTX are zip files: zip bombs
     max_seconds: float = 300
+    max_rows: int = 200_000  # rows of one spreadsheet or CSV file, all sheets together
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -70,6 +84,7 @@ class Limits:
             max_pages=int(_env_number("ATELIER_KB_MAX_PAGES", cls.max_pages)),
             max_uncompressed_mb=_env_number("ATELIER_KB_MAX_UNZIPPED_MB", cls.max_uncompressed_mb),
             max_seconds=_env_number("ATELIER_KB_MAX_SECONDS", cls.max_seconds),
+            max_rows=int(_env_number("ATELIER_KB_MAX_ROWS", cls.max_rows)),
         )
 
 
@@ -103,6 +118,7 @@ class DocumentRecord:
     # ``error`` in the process's language; ``failure`` as stored, to show it in another
     # (``failures.failure_text``).
     failure: str = ""
+    stage: DocumentStage = "queued"  # ``DOCUMENT_STAGES``; its words: ``stages.stage_text``
 
 
 @dataclass(frozen=True)

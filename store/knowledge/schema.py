@@ -84,6 +84,23 @@ MIGRATIONS: list[Migration] = [
             "ALTER TABLE documents ADD COLUMN replaces TEXT NOT NULL DEFAULT ''",
         ],
     ),
+    (
+        # ``retired``: the collections (names, space separated) a rebuild switched the base away
+        # from, until they are dropped and Chroma's files purged. An erasure is unfinished while
+        # one is left: a stop between the switch and the drop leaves the deleted vectors on disk.
+        "kb_0004_retired_collections",
+        ["ALTER TABLE knowledge_bases ADD COLUMN retired TEXT NOT NULL DEFAULT ''"],
+    ),
+    (
+        # ``stage``: where a document's indexing is (``records.DOCUMENT_STAGES``), so that a
+        # page shows "reading", "embedding"... rather than 0 % until it jumps to ready.
+        "kb_0005_document_stage",
+        [
+            "ALTER TABLE documents ADD COLUMN stage TEXT NOT NULL DEFAULT ''",
+            "UPDATE documents SET stage = status WHERE status <> 'indexing'",
+            "UPDATE documents SET stage = 'embedding' WHERE status = 'indexing'",
+        ],
+    ),
 ]
 
 
@@ -93,12 +110,12 @@ def _table(name: str, columns: str) -> TableClause:
 
 bases = _table(
     "knowledge_bases",
-    "id name owner description embedder collection version created_at erasures erased",
+    "id name owner description embedder collection version created_at erasures erased retired",
 )
 documents = _table(
     "documents",
     "id kb_id filename title content_hash size status progress error pages chunks worker"
-    " created_at updated_at replaces",
+    " created_at updated_at replaces stage",
 )
 chunks = _table(
     "chunks", "id kb_id document_id ordinal text page heading_path start_char end_char terms"
@@ -115,6 +132,12 @@ class KbState:
     collection: str
     version: int
     erasures: int = 0  # deletions so far (``erased``: see the migration)
+    erased: int = 0
+    retired: tuple[str, ...] = ()  # old collections still to drop
+
+    @property
+    def erasure_unfinished(self) -> bool:
+        return self.erasures > self.erased or bool(self.retired)
 
 
 @dataclass(frozen=True)
@@ -154,7 +177,14 @@ class Indexed:
 
 
 def queued(worker: str) -> dict[str, Any]:
-    return {"status": "queued", "progress": 0.0, "error": "", "chunks": 0, "worker": worker}
+    return {
+        "status": "queued",
+        "stage": "queued",
+        "progress": 0.0,
+        "error": "",
+        "chunks": 0,
+        "worker": worker,
+    }
 
 
 def chunk_of(row: Any) -> Chunk:
@@ -173,6 +203,7 @@ def document_of(row: Any) -> DocumentRecord:
     data["created_at"] = datetime.fromisoformat(data["created_at"])
     data["updated_at"] = datetime.fromisoformat(data["updated_at"])
     data["replaces"] = tuple(data.get("replaces", "").split())
+    data["stage"] = data.get("stage") or data["status"]
     data["failure"] = data.get("error", "")
     data["error"] = failure_text(data["failure"])
     return DocumentRecord(**data)

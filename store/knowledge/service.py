@@ -92,7 +92,7 @@ class KnowledgeStore:
             on_ready=self._replaced,
         )
         self._lexical = LexicalIndexes(db)
-        self._eraser = Eraser(self._rebuilder.rebuild)
+        self._eraser = Eraser(self._rebuilder.erase)
         self.closed = False
         if recover:
             self.ingestion.recover()

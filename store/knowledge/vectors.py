@@ -140,8 +140,9 @@ class VectorIndex:
         with self._lock:
             return name in {c.name for c in self._client.list_collections()}
 
-    def drop(self, name: str) -> None:
-        """Delete the collection, then what Chroma leaves of it on disk."""
+    def drop(self, name: str) -> bool:
+        """Delete the collection, then what Chroma leaves of it on disk; ``False`` when Chroma's
+        file could not be purged (the vectors may still be in its free pages)."""
         with self._lock:
             self._open.pop(name, None)
             try:
@@ -150,7 +151,7 @@ class VectorIndex:
                 if self.exists(name):
                     raise
                 log.debug("collection %s was already dropped (%s)", name, exc)
-            self.purge()
+            return self.purge()
 
     # --- records ---------------------------------------------------------------------------
 
@@ -258,11 +259,12 @@ class VectorIndex:
 
     # --- erasure ---------------------------------------------------------------------------
 
-    def purge(self) -> None:
+    def purge(self) -> bool:
         """Erase from disk what dropped collections left: segment folders no collection uses
-        any more, and the free pages of Chroma's SQLite file. Embedded Chroma only."""
+        any more, and the free pages of Chroma's SQLite file. Embedded Chroma only. ``False``
+        when the file could not be vacuumed."""
         if self._path is None:
-            return
+            return True
         database = self._path / "chroma.sqlite3"
         with self._lock:
             # Folders first, then the segments that exist: a folder created after the listing
@@ -279,5 +281,7 @@ class VectorIndex:
                 connection.execute("VACUUM")
             except sqlite3.Error:
                 log.exception("Chroma's file %s could not be vacuumed", database)
+                return False
             finally:
                 connection.close()
+            return True

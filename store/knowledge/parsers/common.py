@@ -13,9 +13,6 @@ from pathlib import PurePath
 from charset_normalizer import from_bytes
 
 DETECTION_SAMPLE = 256 * 1024  # enough to tell an encoding; the whole file is then decoded with it
-MAX_TABLE_ROWS = (
-    100_000  # per document (spreadsheets, CSV); past it the rest is skipped, with a warning
-)
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),

@@ -14,16 +14,14 @@ from typing import Any
 import openpyxl
 from pptx import Presentation
 
-from agents.i18n import t
 from store.knowledge.parsers.common import (
-    MAX_TABLE_ROWS,
     clean,
     looks_like_header,
     row_text,
     stem,
     zip_has,
 )
-from store.knowledge.parsing import Parser, check_deadline, check_pages
+from store.knowledge.parsing import Parser, RowCounter, check_deadline, check_pages
 from store.knowledge.records import Limits, ParsedDocument, Section
 
 # ----------------------------------------------------------------------------- PowerPoint
@@ -99,33 +97,30 @@ def parse_xlsx(data: bytes, filename: str, limits: Limits) -> ParsedDocument:
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sections: list[Section] = []
-        truncated = False
-        budget = MAX_TABLE_ROWS
+        counter = RowCounter(filename, limits)  # all sheets together
         for sheet in workbook.worksheets:
             name = clean(str(sheet.title))
-            rows, truncated = _sheet_rows(sheet, budget)
-            budget -= len(rows)
+            rows = sheet_rows(
+                ([_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)), counter
+            )
             if rows:
                 sections.append(Section(name, "heading", level=1))
                 sections.extend(Section(text, "sheet_row", heading_path=(name,)) for text in rows)
-            if truncated:
-                break
-        warnings = (t("knowledge.parse.rows_truncated", rows=MAX_TABLE_ROWS),) if truncated else ()
         title = clean(workbook.properties.title or "") or stem(filename)
     finally:
         workbook.close()
-    return ParsedDocument(title, sections, format="xlsx", warnings=warnings)
+    return ParsedDocument(title, sections, format="xlsx")
 
 
-def _sheet_rows(sheet: Any, budget: int) -> tuple[list[str], bool]:
-    """The sheet's rows as text, at most ``budget`` of them; and whether some were left out."""
+def sheet_rows(rows: Iterable[list[str]], counter: RowCounter) -> list[str]:
+    """A sheet's rows (lists of cell texts, read one at a time) as texts, each value named by
+    the sheet's header row when it has one; every row counts against ``counter``'s limit."""
     headers: list[str] | None = None
     first = True
     texts: list[str] = []
-    for number, row in enumerate(sheet.iter_rows(values_only=True)):
+    for number, values in enumerate(rows):
         if number % 1000 == 0:
             check_deadline()
-        values = [_cell(value) for value in row]
         while values and not values[-1]:
             values.pop()
         if not values:
@@ -135,12 +130,11 @@ def _sheet_rows(sheet: Any, budget: int) -> tuple[list[str], bool]:
             if looks_like_header(values):
                 headers = values
                 continue
-        if len(texts) >= budget:
-            return texts, True
+        counter.add()
         texts.append(row_text(values, headers))
     if not texts and headers:
         texts.append(row_text(headers))
-    return texts, False
+    return texts
 
 
 def _cell(value: Any) -> str:

@@ -1,7 +1,8 @@
 """CSV (and TSV): one section per row, each value named by its column ("Ville: Orléans | …").
 
 French spreadsheets export with ``;`` and Windows-1252, so both the separator and the encoding are
-detected rather than assumed.
+detected rather than assumed. Rows are read one at a time and counted: past ``Limits.max_rows``
+the file is refused before the rest is read.
 """
 
 from __future__ import annotations
@@ -10,16 +11,9 @@ import csv
 import io
 from collections.abc import Iterator
 
-from agents.i18n import t
-from store.knowledge.parsers.common import (
-    MAX_TABLE_ROWS,
-    clean,
-    looks_like_header,
-    row_text,
-    stem,
-)
+from store.knowledge.parsers.common import clean, looks_like_header, row_text, stem
 from store.knowledge.parsers.text import text_of
-from store.knowledge.parsing import Parser, check_deadline
+from store.knowledge.parsing import Parser, RowCounter, check_deadline
 from store.knowledge.records import Limits, ParsedDocument, Section
 
 _DELIMITERS = ";,\t|"
@@ -46,11 +40,11 @@ def parse_csv(data: bytes, filename: str, limits: Limits) -> ParsedDocument:
     csv.field_size_limit(max(csv.field_size_limit(), len(text)))
     headers: list[str] | None = None
     sections: list[Section] = []
-    warnings: tuple[str, ...] = ()
+    counter = RowCounter(filename, limits)
     first = True
     for number, row in enumerate(rows_of(text, filename)):
         if number % 1000 == 0:
-            check_deadline()
+            check_deadline()  # blank rows too take time
         values = [clean(value) for value in row]
         if not any(values):
             continue
@@ -59,13 +53,11 @@ def parse_csv(data: bytes, filename: str, limits: Limits) -> ParsedDocument:
             if looks_like_header(values):
                 headers = values
                 continue
-        if len(sections) >= MAX_TABLE_ROWS:
-            warnings = (t("knowledge.parse.rows_truncated", rows=MAX_TABLE_ROWS),)
-            break
+        counter.add()
         sections.append(Section(row_text(values, headers), "table_row"))
     if not sections and headers:  # a header and nothing else is still text
         sections.append(Section(row_text(headers), "table_row"))
-    return ParsedDocument(stem(filename), sections, format="csv", warnings=warnings)
+    return ParsedDocument(stem(filename), sections, format="csv")
 
 
 def _never(data: bytes, filename: str) -> bool:

@@ -189,7 +189,7 @@ def test_pending_documents_show_a_progress_bar() -> None:
     assert not at.exception, at.exception
     bars = at.get("progress")
     assert [b.proto.value for b in bars] == [0, 40]
-    assert [b.proto.text for b in bars] == ["En attente", "Indexation : 40 %"]
+    assert [b.proto.text for b in bars] == ["En attente", "Lecture du fichier"]
     assert "aucun document" not in joined(at)
     assert any("2 en cours d'indexation" in c.value for c in at.caption)
     statuses = {d.filename: d.status for d in stored().workspace.list_documents(kb.id)}

@@ -91,7 +91,8 @@ def test_summary_counts_the_documents_by_state() -> None:
 
 
 def test_statuses_details_and_reasons_read_as_words() -> None:
-    assert status_label(doc("indexing", progress=0.426), tr) == "Indexation : 43 %"
+    embedding = doc("indexing", progress=0.426, stage="embedding")
+    assert status_label(embedding, tr, "fr") == "Analyse du sens des passages (43 %)"
     assert status_label(doc("queued"), tr) == "En attente"
     assert progress_value(doc("queued", progress=0.9)) == 0.0
     assert progress_value(doc("indexing", progress=1.7)) == 1.0

@@ -13,10 +13,13 @@ from typing import Protocol
 
 from agents.knowledge import describe_similarity
 from builder_ui.web.models.transcript import escape_markdown
+from store.knowledge.parsing import accepted_extensions
 from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord
+from store.knowledge.stages import stage_text
 
 # What ``st.file_uploader`` accepts: the formats the parsers read (store/knowledge/parsers/).
-ACCEPTED_TYPES = ("pdf", "docx", "pptx", "xlsx", "csv", "html", "htm", "md", "txt")
+# What the file picker offers: every format the knowledge store reads, plug-ins included.
+ACCEPTED_TYPES = tuple(ext.lstrip(".") for ext in accepted_extensions())
 PENDING = ("queued", "indexing")
 SEARCH_MODES = ("auto", "tool", "both")  # ``KnowledgeSettings.mode``
 
@@ -84,10 +87,11 @@ def summary_line(summary: DocumentsSummary, tr: Translate) -> str:
     return " · ".join(parts)
 
 
-def status_label(document: DocumentRecord, tr: Translate) -> str:
-    """The status in words, with its percentage while indexing: never colour alone."""
-    if document.status == "indexing":
-        return tr("ui.kb.status.indexing", percent=round(100 * _clamp(document.progress)))
+def status_label(document: DocumentRecord, tr: Translate, lang: str | None = None) -> str:
+    """The status in words: while a document is indexed, the stage it is at (reading,
+    splitting, the meaning of its passages with a percentage, saving); never colour alone."""
+    if document.status in PENDING:
+        return stage_text(document, lang)
     return tr(f"ui.kb.status.{document.status}")
 
 

@@ -143,7 +143,9 @@ def document_row(services: Services, kb: KnowledgeBaseRecord, document: Document
     with st.container(border=True):
         name, status, action = st.columns([6, 3, 2], vertical_alignment="center")
         name.markdown(f"**{escape_markdown(document.filename)}**")
-        status.markdown(f"{STATUS_ICONS[document.status]} {status_label(document, tr)}")
+        status.markdown(
+            f"{STATUS_ICONS[document.status]} {status_label(document, tr, state.language())}"
+        )
         if action.button(
             tr("ui.kb.delete_document"),
             key=state.kb_delete_document_key(document.id),
@@ -155,7 +157,7 @@ def document_row(services: Services, kb: KnowledgeBaseRecord, document: Document
             st.rerun()
         size = file_size(document.size, tr)
         if is_pending(document):
-            st.progress(progress_value(document), text=status_label(document, tr))
+            st.progress(progress_value(document), text=status_label(document, tr, state.language()))
         elif document.status == "failed":
             reason = failure_text(document.failure, state.language())
             st.error(plain_reason(reason, tr), icon=":material/error:")

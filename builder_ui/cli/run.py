@@ -177,8 +177,7 @@ def chat(agent: AgentRef, thread: ThreadOpt = None, model: ModelOpt = None) -> N
     services.model(services.model_settings(services.version(record.id).spec, model))
     say(t("cli.chat.welcome", name=record.name))
     renderer = _Renderer()
-    pending = None if thread is None else services.pending_approval(thread)
-    if thread is not None and pending is not None:
+    if thread is not None and (pending := services.pending_approval(thread)) is not None:
         # A conversation resumed while it waits on the person (an approval, or an action
         # under way when Atelier stopped): they answer before writing anything new.
         renderer.request(pending)

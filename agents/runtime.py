@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, get_args
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
@@ -31,6 +31,7 @@ from agents.checkpoints import compact_thread, read_checkpoint, thread_messages
 from agents.compiler import ERROR_MARK, agent_tools, compile_agent, recursion_limit
 from agents.errors import UserError
 from agents.knowledge import Citation, Retriever
+from agents.outcomes import OUTCOMES, Outcome
 from agents.retry import RetryPolicy
 from agents.spec import AgentSpec
 from agents.thread_lock import locks_for
@@ -46,14 +47,6 @@ class ToolCallRecord:
     result: Any = None
     error: str = ""
     approval: dict[str, Any] | None = None  # the person's decision, when one was asked
-
-
-Outcome = Literal["ok", "awaiting_approval", "model_error", "tool_limit", "tool_not_enabled"]
-"""How a turn ended: ``ok`` (answered), ``awaiting_approval`` (paused on a person's decision,
-see ``RunResult.pending_approval``), or a failure Atelier wrote a note for: ``model_error`` (the
-model failed), ``tool_limit`` (the tool loop hit its limit), ``tool_not_enabled`` (the model
-asked for a tool the agent does not have)."""
-OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 
 
 def outcome_of(kind: str) -> Outcome:

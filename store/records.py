@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from agents.outcomes import Outcome
 from agents.spec import AgentSpec
 
 
@@ -58,7 +59,7 @@ class RunRecord:
     thread_id: str
     principal: str
     model: str
-    outcome: str  # "ok" | "model_error" | "error" | "interrupted"
+    outcome: Outcome  # as the runtime decided it (agents.outcomes)
     input_tokens: int = 0
     output_tokens: int = 0
     latency_ms: float = 0.0

@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from agents.errors import NotFound
 from builder_ui.cli import agent as cli_agents
 from builder_ui.services import mcp_admin, openapi_import
+from builder_ui.services import settings as settings_service
 from builder_ui.web import state
 from store.admin_settings import InvalidSettings, load_admin_settings
 from store.secrets import close_secret_stores
@@ -123,6 +124,60 @@ def test_turning_web_search_off_keeps_the_address_in_the_cli_and_the_page() -> N
     # turned back on without an address: the kept one is used
     ok("admin", "set-web-search", "--backend", "searxng")
     assert stored_search() == ("searxng", address)
+
+
+# --- asking before an address nobody gave ------------------------------------------------------
+
+
+def stored_egress() -> dict[str, Any]:
+    egress = load_admin_settings().egress.model_dump(mode="json")
+    close_secret_stores()
+    return egress
+
+
+def test_saving_the_network_rules_on_the_page_keeps_asking_off() -> None:
+    """The page's network form used to leave ``ask_for_unknown_urls`` out, so saving any other
+    rule turned the question back on without a word."""
+    ok("admin", "set-egress", "--no-ask-unknown-urls")
+    assert stored_egress()["ask_for_unknown_urls"] is False
+    at = admin_page()
+    at.text_area(key=state.ADMIN_DENY_HOSTS).input("bad.example.org")
+    at.button(key=state.ADMIN_EGRESS_SAVE).click().run()
+    assert not at.exception, at.exception
+    egress = stored_egress()
+    assert egress["deny_hosts"] == ["bad.example.org"]
+    assert egress["ask_for_unknown_urls"] is False
+
+
+def test_asking_before_unknown_addresses_is_set_the_same_way_in_the_cli_and_the_page() -> None:
+    shown = ok("admin", "show").stdout
+    assert "ask_for_unknown_urls: true" in shown, "on by default, and shown"
+    ok("admin", "set-egress", "--no-ask-unknown-urls")
+    from_cli = stored_egress()
+    assert "ask_for_unknown_urls: false" in ok("admin", "show").stdout
+
+    settings_service.replace_section("egress", {}, "alice")  # the defaults again
+    at = admin_page()
+    box = at.checkbox(key=state.ADMIN_ASK_UNKNOWN_URLS)
+    assert box.value is True
+    assert "adresse" in box.label and box.help
+    box.uncheck()
+    at.button(key=state.ADMIN_EGRESS_SAVE).click().run()
+    assert not at.exception, at.exception
+    assert "Règles d'accès au réseau enregistrées." in [s.value for s in at.success]
+    from_page = stored_egress()
+    assert from_cli == from_page
+    assert from_page["ask_for_unknown_urls"] is False
+    assert at.checkbox(key=state.ADMIN_ASK_UNKNOWN_URLS).value is False, "redrawn as saved"
+
+    # and back on, from either
+    at.checkbox(key=state.ADMIN_ASK_UNKNOWN_URLS).check()
+    at.button(key=state.ADMIN_EGRESS_SAVE).click().run()
+    from_page = stored_egress()
+    settings_service.replace_section("egress", {"ask_for_unknown_urls": False}, "alice")
+    ok("admin", "set-egress", "--ask-unknown-urls")
+    assert stored_egress() == from_page
+    assert from_page["ask_for_unknown_urls"] is True
 
 
 # --- OpenAPI documents by URL -------------------------------------------------------------------

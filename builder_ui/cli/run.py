@@ -38,9 +38,7 @@ class _Renderer:
         from agents.runtime import ApprovalRequested, Token, ToolCalled, ToolFinished
 
         if isinstance(event, ApprovalRequested):
-            self.end_line()
-            say(t("cli.approval.pending", tool=event.request["tool"]))
-            say("   " + compact_json(event.request["args"]))
+            self.request(event.request)
             return
         if isinstance(event, Token):
             self.token(event.text)
@@ -48,6 +46,14 @@ class _Renderer:
             self.tool_called(event.call)
         elif isinstance(event, ToolFinished):
             self.tool_finished(event.call)
+
+    def request(self, request: dict[str, Any]) -> None:
+        """A question for the person: what the tool does and with what, in words."""
+        from builder_ui.cli.approve import request_lines
+
+        self.end_line()
+        for line in request_lines(request):
+            say(line)
 
     def token(self, text: str) -> None:
         if text:
@@ -153,7 +159,9 @@ def run(
     if as_json:
         print_json(result_json(result))
     elif result.outcome == "awaiting_approval":
-        say(t("cli.approval.how", thread=result.thread))
+        from builder_ui.cli.approve import how_to_answer
+
+        say(how_to_answer(result.pending_approval, result.thread))
     if result.outcome == "model_error":
         if as_json or not sys.stdout.isatty():  # at a terminal, the answer just said it
             say(result.error)
@@ -169,6 +177,11 @@ def chat(agent: AgentRef, thread: ThreadOpt = None, model: ModelOpt = None) -> N
     services.model(services.model_settings(services.version(record.id).spec, model))
     say(t("cli.chat.welcome", name=record.name))
     renderer = _Renderer()
+    if thread is not None and (pending := services.pending_approval(thread)) is not None:
+        # A conversation resumed while it waits on the person (an approval, or an action
+        # under way when Atelier stopped): they answer before writing anything new.
+        renderer.request(pending)
+        _answer_until_done(services, thread, pending, model, renderer)
     while True:
         line = _ask(t("cli.chat.prompt"))
         if line is None or not line.strip() or line.strip().lower() in QUIT_WORDS:
@@ -176,18 +189,33 @@ def chat(agent: AgentRef, thread: ThreadOpt = None, model: ModelOpt = None) -> N
         typer.echo(t("cli.chat.agent", name=record.name), nl=False)
         result = _turn(services, record.id, line.strip(), thread, model, renderer)
         thread = result.thread
-        while result.outcome == "awaiting_approval":
-            from builder_ui.cli.approve import ask_decision
-
-            decision, args, comment = ask_decision(_ask)
-            result = show_events(
-                services.approve(thread, decision, args=args, comment=comment, model=model),
-                renderer,
-            )
+        if result.outcome == "awaiting_approval":
+            result = _answer_until_done(services, thread, result.pending_approval, model, renderer)
         if result.outcome == "model_error" and not sys.stdout.isatty():
             say(result.error)  # at a terminal, the answer just said it
     if thread is not None:
         say(t("cli.chat.resume", agent=record.id, thread=thread))
+
+
+def _answer_until_done(
+    services: Services,
+    thread: str,
+    request: dict[str, Any] | None,
+    model: str | None,
+    renderer: _Renderer,
+) -> RunResult:
+    """Ask the person about each call the conversation waits on, until the turn ends."""
+    from builder_ui.cli.approve import ask_decision
+
+    while True:
+        decision, args, comment = ask_decision(_ask, request)
+        result = show_events(
+            services.approve(thread, decision, args=args, comment=comment, model=model),
+            renderer,
+        )
+        if result.outcome != "awaiting_approval":
+            return result
+        request = result.pending_approval
 
 
 def _ask(prompt: str) -> str | None:

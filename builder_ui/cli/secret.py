@@ -224,6 +224,12 @@ def set_egress(
         bool | None,
         typer.Option("--allow-private/--no-allow-private", help=t("cli.help.admin_allow_private")),
     ] = None,
+    ask_unknown_urls: Annotated[
+        bool | None,
+        typer.Option(
+            "--ask-unknown-urls/--no-ask-unknown-urls", help=t("cli.help.admin_ask_unknown_urls")
+        ),
+    ] = None,
     max_bytes: Annotated[
         int | None,
         typer.Option("--max-bytes", metavar="N", help=t("cli.help.admin_max_bytes")),
@@ -245,6 +251,7 @@ def set_egress(
     optional = {
         "allow_loopback": allow_loopback,
         "allow_private": allow_private,
+        "ask_for_unknown_urls": ask_unknown_urls,
         "max_bytes": max_bytes,
         "timeout_s": timeout,
     }

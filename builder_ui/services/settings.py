@@ -43,7 +43,10 @@ def replace_section(
 def update_egress(
     changes: dict[str, Any], by: str, store: SecretStore | None = None
 ) -> AdminSettings:
-    """Change some fields of the network rules; the fields not named keep their value."""
+    """Change some fields of the network rules; the fields not named keep their value.
+    ``atelier admin set-egress`` and the page's network form both save through it, so a field
+    one of them does not show (``ask_for_unknown_urls`` once was left off the form) keeps
+    what the other set."""
     return change_section("egress", lambda current: {**current, **changes}, by, store)
 
 

@@ -40,13 +40,16 @@ def egress_values(settings: EgressSettings) -> dict[str, Any]:
         "allow_private": settings.allow_private,
         "max_mb": settings.max_bytes / MEGABYTE,
         "timeout_s": float(settings.timeout_s),
+        "ask_for_unknown_urls": settings.ask_for_unknown_urls,
     }
 
 
 def egress_data(values: dict[str, Any]) -> dict[str, Any]:
-    """The ``egress`` section for what the form holds (validated when saved)."""
+    """The changes to the ``egress`` section for what the form holds (validated when saved).
+    The question before an unknown address is carried only when the form holds it: a form
+    without it keeps the stored choice (``update_egress``) rather than turning it back on."""
     max_mb = values.get("max_mb")
-    return {
+    data = {
         "allow_hosts": host_lines(str(values.get("allow_hosts") or "")),
         "deny_hosts": host_lines(str(values.get("deny_hosts") or "")),
         "allow_loopback": bool(values.get("allow_loopback")),
@@ -54,6 +57,9 @@ def egress_data(values: dict[str, Any]) -> dict[str, Any]:
         "max_bytes": round(float(max_mb) * MEGABYTE) if max_mb is not None else 0,
         "timeout_s": float(values.get("timeout_s") or 0),
     }
+    if values.get("ask_for_unknown_urls") is not None:
+        data["ask_for_unknown_urls"] = bool(values["ask_for_unknown_urls"])
+    return data
 
 
 def web_search_values(settings: WebSearchSettings) -> dict[str, Any]:
@@ -125,6 +131,7 @@ FIELD_LABELS = {
     "egress.allow_private": "ui.admin.egress.allow_private",
     "egress.max_bytes": "ui.admin.egress.max_mb",
     "egress.timeout_s": "ui.admin.egress.timeout_s",
+    "egress.ask_for_unknown_urls": "ui.admin.egress.ask_unknown_urls",
     "egress": "ui.admin.egress.title",
     "web_search.backend": "ui.admin.search.backend",
     "web_search.base_url": "ui.admin.search.base_url",

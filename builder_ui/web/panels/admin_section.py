@@ -13,8 +13,6 @@ from typing import Any
 import streamlit as st
 
 from agents.errors import AtelierError
-from builder_ui.services.installation import Services
-from builder_ui.services.settings import Section, replace_section
 from builder_ui.web import state
 from builder_ui.web.models import admin as admin_view
 from builder_ui.web.models.transcript import escape_markdown
@@ -82,11 +80,6 @@ def save_button(key: str) -> bool:
     return st.form_submit_button(
         tr("ui.admin.save"), type="primary", icon=":material/save:", key=key
     )
-
-
-def save_settings(services: Services, section: Section, data: dict[str, Any], done: str) -> None:
-    """Save one section of the settings as the form holds it (every field of it)."""
-    apply(section, lambda: replace_section(section, data, services.principal), done)
 
 
 def confirm(message: str, yes: str) -> bool | None:

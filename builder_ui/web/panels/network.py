@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from builder_ui.services.installation import Services
-from builder_ui.services.settings import set_web_search
+from builder_ui.services.settings import set_web_search, update_egress
 from builder_ui.web import state
 from builder_ui.web.models import admin as admin_view
 from builder_ui.web.models.admin import BACKENDS
@@ -14,7 +14,6 @@ from builder_ui.web.panels.admin_section import (
     apply,
     heading,
     save_button,
-    save_settings,
     seed,
     show_problems,
 )
@@ -29,6 +28,7 @@ EGRESS_FIELDS = {
     state.ADMIN_ALLOW_PRIVATE: "allow_private",
     state.ADMIN_MAX_MB: "max_mb",
     state.ADMIN_TIMEOUT: "timeout_s",
+    state.ADMIN_ASK_UNKNOWN_URLS: "ask_for_unknown_urls",
 }
 
 
@@ -60,6 +60,11 @@ def egress_section(services: Services, settings: AdminSettings, resets: set[str]
             key=state.ADMIN_ALLOW_PRIVATE,
             help=tr("ui.admin.egress.allow_private.help"),
         )
+        st.checkbox(
+            tr("ui.admin.egress.ask_unknown_urls"),
+            key=state.ADMIN_ASK_UNKNOWN_URLS,
+            help=tr("ui.admin.egress.ask_unknown_urls.help"),
+        )
         size, wait = st.columns(2)
         number_field("ui.admin.egress.max_mb", state.ADMIN_MAX_MB, 0.001, 1000.0, 1.0, where=size)
         number_field("ui.admin.egress.timeout_s", state.ADMIN_TIMEOUT, 1.0, 300.0, 1.0, where=wait)
@@ -68,10 +73,16 @@ def egress_section(services: Services, settings: AdminSettings, resets: set[str]
         st.warning(tr("ui.admin.egress.loopback_on"), icon=":material/warning:")
     if settings.egress.allow_private:
         st.warning(tr("ui.admin.egress.private_on"), icon=":material/warning:")
+    if not settings.egress.ask_for_unknown_urls:
+        st.warning(tr("ui.admin.egress.ask_unknown_urls_off"), icon=":material/warning:")
     if saved:
         typed = {name: st.session_state.get(key) for key, name in EGRESS_FIELDS.items()}
         data = admin_view.egress_data(typed)
-        save_settings(services, "egress", data, tr("ui.admin.egress.saved"))
+        apply(
+            "egress",
+            lambda: update_egress(data, services.principal),
+            tr("ui.admin.egress.saved"),
+        )
     show_problems("egress")
 
 

@@ -175,6 +175,9 @@ from builder_ui.web.state.keys import (
     ADMIN_ALLOW_PRIVATE as ADMIN_ALLOW_PRIVATE,
 )
 from builder_ui.web.state.keys import (
+    ADMIN_ASK_UNKNOWN_URLS as ADMIN_ASK_UNKNOWN_URLS,
+)
+from builder_ui.web.state.keys import (
     ADMIN_CONFIRM_NO as ADMIN_CONFIRM_NO,
 )
 from builder_ui.web.state.keys import (

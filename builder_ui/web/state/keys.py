@@ -68,6 +68,7 @@ ADMIN_ALLOW_LOOPBACK = "admin.egress.allow_loopback"
 ADMIN_ALLOW_PRIVATE = "admin.egress.allow_private"
 ADMIN_MAX_MB = "admin.egress.max_mb"
 ADMIN_TIMEOUT = "admin.egress.timeout_s"
+ADMIN_ASK_UNKNOWN_URLS = "admin.egress.ask_for_unknown_urls"
 ADMIN_EGRESS_SAVE = "admin.egress.save"
 ADMIN_SEARCH_FORM = "admin.web_search"
 ADMIN_SEARCH_BACKEND = "admin.web_search.backend"
@@ -103,6 +104,7 @@ ADMIN_SECTION_KEYS = {
         ADMIN_ALLOW_PRIVATE,
         ADMIN_MAX_MB,
         ADMIN_TIMEOUT,
+        ADMIN_ASK_UNKNOWN_URLS,
     ),
     "web_search": (ADMIN_SEARCH_BACKEND, ADMIN_SEARCH_URL),
     "mcp_servers": (ADMIN_MCP_NAME, ADMIN_MCP_URL, ADMIN_MCP_CREDENTIAL, ADMIN_MCP_ENABLED),

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import socket
 import sqlite3
 import threading
 import time
@@ -49,6 +50,31 @@ _TABLE = """CREATE TABLE IF NOT EXISTS atelier_thread_leases (
 
 class ConversationBusy(UserError):
     """Another turn holds the conversation longer than this one may wait."""
+
+
+_HOST = socket.gethostname()
+
+
+def _holder_gone(owner: str) -> bool:
+    """Whether the lease's holder is a process of this machine that no longer runs (killed
+    mid-turn): its lease need not be waited out. Another machine's holder is trusted until its
+    lease expires."""
+    host, _, rest = owner.rpartition(":")
+    if host != _HOST:
+        return False
+    try:
+        pid = int(rest.split("-", 1)[0])
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 def wait_seconds() -> float:
@@ -111,7 +137,7 @@ class SqliteLeases:
     @contextmanager
     def hold(self, thread_id: str, wait: float | None = None) -> Iterator[None]:
         wait = wait_seconds() if wait is None else wait
-        owner = f"{os.getpid()}-{secrets.token_hex(6)}"
+        owner = f"{_HOST}:{os.getpid()}-{secrets.token_hex(6)}"
         deadline = time.monotonic() + wait
         conn = self._connect()
         try:
@@ -150,11 +176,11 @@ class SqliteLeases:
                 (thread_id,),
             ).fetchone()
             now = time.time()
-            if row is not None and row[1] > now:
+            if row is not None and row[1] > now and not _holder_gone(row[0]):
                 conn.execute("ROLLBACK")
                 return False
             if row is not None:
-                log.warning("conversation %s: the lease of %s had expired", thread_id, row[0])
+                log.warning("conversation %s: the lease of %s had ended", thread_id, row[0])
             conn.execute(
                 """INSERT INTO atelier_thread_leases (thread_id, owner, expires_at)
                    VALUES (?, ?, ?) ON CONFLICT (thread_id)

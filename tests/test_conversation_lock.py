@@ -186,3 +186,30 @@ def test_a_lease_left_by_a_crashed_holder_expires(tmp_path: Path) -> None:
         pass
     with leases.hold("shared", wait=0.1):  # released on exit
         pass
+
+
+def test_a_lease_of_a_killed_process_of_this_machine_is_taken_at_once(tmp_path: Path) -> None:
+    """A turn killed mid-way (the crash of an approved action) must not block the person who
+    comes back to decide for the lease's 30 s: a dead holder on this machine is not waited for."""
+    import socket
+    import subprocess
+    import sys
+
+    db = tmp_path / "threads.sqlite3"
+    sqlite_checkpointer(db).conn.close()
+    leases = SqliteLeases(db, lease_seconds=30)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    with closing(leases._connect()) as conn:
+        conn.execute(
+            "INSERT INTO atelier_thread_leases (thread_id, owner, expires_at) VALUES (?, ?, ?)",
+            ("dead", f"{socket.gethostname()}:{gone.pid}-x", time.time() + 30),
+        )
+        conn.execute(
+            "INSERT INTO atelier_thread_leases (thread_id, owner, expires_at) VALUES (?, ?, ?)",
+            ("elsewhere", f"another-host:{gone.pid}-x", time.time() + 30),
+        )
+    with leases.hold("dead", wait=0.1):
+        pass
+    with pytest.raises(ConversationBusy), leases.hold("elsewhere", wait=0.1):
+        pass

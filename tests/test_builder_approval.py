@@ -346,7 +346,7 @@ def test_arguments_are_listed_literally_with_their_labels() -> None:
     assert labels == {"to": "Destinataire", "body": "Body", "copies": "Copies"}
     lines = arg_lines({"to": "a@x.fr", "body": "Bonjour,\n*À* demain.", "copies": 2}, labels)
     assert lines == [
-        "- **Destinataire** (`to`) : a@x\\.fr",
+        "- **Destinataire** (`to`) : `a@x.fr`",  # an address as code: never a link
         "- **Body** : Bonjour,  \n  \\*À\\* demain\\.",
         "- **Copies** : 2",
     ]

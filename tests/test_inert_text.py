@@ -24,7 +24,7 @@ from builder_ui.web.models.inert import (
     safe_address,
 )
 
-BARE = re.compile(r"(?<!\\)(?:://|www\.|@)")
+BARE = re.compile(r"(?i)[a-z]://|\bwww\.|[\w.+-]@\w")
 ALLOWED = ShownHosts(allow=("*.gouv.fr", "docs.example.org"), deny=("evil.gouv.fr",))
 
 
@@ -46,11 +46,8 @@ def live(markdown: str) -> list[tuple[str, str]]:
             found.append(("link", str(token.attrGet("href"))))
         elif token.type in ("html_inline", "html_block"):
             found.append(("html", token.content))
-    # An address a GFM renderer would link by itself: written with its punctuation unescaped.
-    rest = markdown
-    for _, address in found:
-        rest = rest.replace(f"]({address})", "]")
-    found += [("bare", m.group(0)) for m in BARE.finditer(rest)]
+        elif token.type == "text":  # GFM links addresses in the decoded text by itself
+            found += [("bare", m.group(0)) for m in BARE.finditer(token.content)]
     return found
 
 
@@ -101,17 +98,14 @@ def test_nothing_outside_the_allowlist_stays_live(text: str) -> None:
 def test_an_image_becomes_its_address_as_text_with_a_note() -> None:
     shown = inert_markdown("Voici ![logo](https://collector.example/?q=SECRET)", ALLOWED)
     assert shown.notes == (Note("image", "collector.example"),)
-    plain = shown.markdown.replace("\\", "")
-    assert plain == "Voici logo (https://collector.example/?q=SECRET)"
+    assert shown.markdown == "Voici logo (`https://collector.example/?q=SECRET`)"
 
 
 def test_reference_style_images_and_links_are_resolved_then_shown_as_text() -> None:
     text = "![a][img] et [b][lien]\n\n[img]: https://c.example/i.png\n[lien]: https://d.example/"
     shown = inert_markdown(text, ALLOWED)
     assert shown.notes == (Note("image", "c.example"), Note("link", "d.example"))
-    assert (
-        shown.markdown.replace("\\", "") == "a (https://c.example/i.png) et b (https://d.example/)"
-    )
+    assert shown.markdown == "a (`https://c.example/i.png`) et b (`https://d.example/`)"
 
 
 def test_html_is_shown_as_text_never_rendered() -> None:
@@ -130,7 +124,7 @@ def test_data_and_javascript_addresses_are_named_by_their_scheme() -> None:
 def test_a_long_address_is_shortened_in_the_text() -> None:
     shown = inert_markdown("![x](data:image/png;base64," + "A" * 5000 + ")", ALLOWED)
     assert len(shown.markdown) < 200
-    assert shown.markdown.endswith("…)")
+    assert shown.markdown.endswith("…`)")
 
 
 def test_notes_are_given_once_per_kind_and_host() -> None:
@@ -205,8 +199,8 @@ def test_text_keeps_its_characters() -> None:
 
 
 def test_a_literal_label_keeps_every_character() -> None:
-    html = MarkdownIt("commonmark").render(literal("![x](https://c.example/) **<b>"))
-    assert html == "<p>![x](https://c.example/) **&lt;b&gt;</p>\n"
+    html = MarkdownIt("commonmark").render(literal("# ![x](https://c.example/) **<b> 1."))
+    assert html == "<p># ![x](<code>https://c.example/</code>) **&lt;b&gt; 1.</p>\n"
 
 
 def test_half_an_image_while_streaming_is_text() -> None:

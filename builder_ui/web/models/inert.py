@@ -32,11 +32,24 @@ from markdown_it.token import Token
 
 NoteKind = Literal["image", "link", "html"]
 ADDRESS_SHOWN = 80  # characters of an address written as text (a data: URI can be huge)
-_PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+# Escaped everywhere: what starts an inline construct (emphasis, code, link, image, HTML, strike,
+# table cell, maths, Streamlit's ":red[...]"), and the escape itself.
+ALWAYS = frozenset("\\`*_[]<|~$")
+_DIRECTIVE = re.compile(r"(?<!\\):(?=[A-Za-z])")  # Streamlit's ":red[...]", ":material/home:"
+_ENTITY = re.compile(r"&(?=#?\w+;)")  # "&amp;" stays these five characters
+# At the start of a line: "#", "-", "+", "=", ">", or digits followed by "." or ")".
+_LINE_START = re.compile(r"^(\s*\d{1,9})([.)])|^(\s*)([#\-+=>])")
 _HOST = re.compile(r"^[A-Za-z0-9.\-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$")
 _URL_SAFE = ":/?#@!$&'*+,;=%-._~"  # what stays as is in a live address; the rest is %-encoded
 _FENCE_INFO = re.compile(r"[^A-Za-z0-9_+\-]")
 _BACKTICKS = re.compile(r"`+")
+WORD_JOINER = "\u2060"
+# Where an automatic link starts: before "://", before the "." of "www.", before an e-mail's "@".
+_AUTOLINK = re.compile(r"(?i)[a-z]:(?=//)|\bwww\.|[\w.+-]@(?=\w)")
+_ADDRESS = re.compile(
+    r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>\"'«»]*[^\s<>\"'«».,;:!?)\]]"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+)
 _RULES = {"left": ":---", "center": ":---:", "right": "---:"}
 
 
@@ -79,7 +92,7 @@ def inert_markdown(text: str, policy: HostPolicy | None = None) -> InertText:
 def literal(text: str) -> str:
     """``text`` shown exactly as typed where Markdown is rendered (a label, a title): every
     ASCII punctuation escaped, line breaks kept as hard breaks."""
-    lines = [_escape(line) for line in (text or "").splitlines()]
+    lines = [plain_text(line) for line in (text or "").splitlines()]
     return "\\\n".join(lines)
 
 
@@ -142,8 +155,53 @@ def _tree(tokens: Iterable[Token]) -> list[_Node]:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def _escape(text: str) -> str:
-    return "".join("\\" + c if c in _PUNCTUATION else c for c in text)
+def _escape(text: str, line_start: bool = False, specials: frozenset[str] = ALWAYS) -> str:
+    out = "".join("\\" + c if c in specials else c for c in text)
+    out = _ENTITY.sub(r"\\&", out)
+    out = _DIRECTIVE.sub(r"\\:", out)
+    if line_start:  # what starts a block only there: a heading, a list, a quote, an underline
+        out = _LINE_START.sub(_escape_mark, out, count=1)
+    return out
+
+
+def _escape_mark(match: re.Match[str]) -> str:
+    if match.group(2):
+        return match.group(1) + "\\" + match.group(2)
+    return match.group(3) + "\\" + match.group(4)
+
+
+def _unlinked(text: str, line_start: bool = False, specials: frozenset[str] = ALWAYS) -> str:
+    """Escaped, with a word joiner where a GFM renderer would start an automatic link: it links
+    the decoded text, so escaping alone does not stop it (checked in Streamlit)."""
+    joined = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + WORD_JOINER + m.group(0)[-1], text)
+    return _escape(joined, line_start, specials)
+
+
+def plain_text(
+    text: str,
+    line_start: bool = True,
+    code_addresses: bool = True,
+    specials: frozenset[str] = ALWAYS,
+) -> str:
+    """Text shown as typed where Markdown is rendered, with addresses (``https://…``, ``www.…``,
+    e-mail) as code: readable, copied exactly, never a link. ``line_start``: the text may begin
+    a line, where ``#``, ``-``, ``1.`` would start a block."""
+    if not code_addresses:
+        return _unlinked(text, line_start, specials)
+    out, start = [], 0
+    for match in _ADDRESS.finditer(text):
+        out.append(_unlinked(text[start : match.start()], line_start and start == 0, specials))
+        out.append(_code_span(match.group(0)))
+        start = match.end()
+    out.append(_unlinked(text[start:], line_start and start == 0, specials))
+    return "".join(out)
+
+
+def _code_span(content: str) -> str:
+    longest = max((len(run) for run in _BACKTICKS.findall(content)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if content.startswith(("`", " ")) or content.endswith(("`", " ")) else ""
+    return f"{ticks}{pad}{content}{pad}{ticks}"
 
 
 def _shorten(text: str) -> str:
@@ -279,13 +337,13 @@ class _Writer:
     def inline_token(self, token: Token) -> str:
         kind = token.type
         if kind == "text":
-            return _escape(token.content)
+            return plain_text(token.content, code_addresses=not self.in_table)
         if kind == "softbreak":
             return "\n"
         if kind == "hardbreak":
             return "\\\n"
         if kind == "code_inline":
-            return _escape(token.content) if self.in_table else self.code_span(token.content)
+            return _unlinked(token.content) if self.in_table else _code_span(token.content)
         if kind in ("em_open", "em_close"):
             return "*"
         if kind in ("strong_open", "strong_close"):
@@ -296,23 +354,22 @@ class _Writer:
             return self.image(token)
         if kind == "html_inline":
             self.note("html")
-            return _escape(token.content)
-        return _escape(token.content)
+            return _unlinked(token.content)
+        return _unlinked(token.content)
 
-    def code_span(self, content: str) -> str:
-        longest = max((len(run) for run in _BACKTICKS.findall(content)), default=0)
-        ticks = "`" * (longest + 1)
-        pad = " " if content.startswith(("`", " ")) or content.endswith(("`", " ")) else ""
-        return f"{ticks}{pad}{content}{pad}{ticks}"
+    def address(self, url: str) -> str:
+        """An address shown instead of followed: as code, or escaped in a table cell."""
+        short = _shorten(url)
+        return _unlinked(short) if self.in_table else _code_span(short)
 
     def link(self, token: Token, inner: list[Token]) -> str:
         href = str(token.attrGet("href") or "")
         text = self.inline(inner)
         address = safe_address(href, self.policy)
         if address is not None:
-            return f"[{text or _escape(href)}]({address})"
+            return f"[{text or _unlinked(href)}]({address})"
         self.note("link", address_host(href))
-        shown = _escape(_shorten(href))
+        shown = self.address(href)
         autolink = token.markup in ("autolink", "linkify")
         if autolink or not text.strip() or text == shown:
             return shown
@@ -325,5 +382,5 @@ class _Writer:
         if address is not None:
             return f"![{alt}]({address})"
         self.note("image", address_host(src))
-        shown = _escape(_shorten(src))
+        shown = self.address(src)
         return f"{alt} ({shown})" if alt.strip() else f"({shown})"

@@ -45,7 +45,8 @@ def render(request: ApprovalRequest, definition: ToolDefinition | None, title: s
     under that name (an operation of a toolset): its arguments are then edited as JSON."""
     with st.container(border=True):
         st.markdown(f"**:material/front_hand: {tr('ui.approval.title')}**")
-        st.markdown(tr("ui.approval.intro", tool=escape_markdown(title), tool_id=request.tool))
+        tool_id = request.tool.replace("`", "'")  # inside a code span in the message
+        st.markdown(tr("ui.approval.intro", tool=escape_markdown(title), tool_id=tool_id))
         model = definition.args_model if definition else None
         labels = {
             name: tr_or(f"tool.{request.tool}.args.{name}", label)

@@ -7,6 +7,7 @@ import streamlit as st
 from agents.template_catalogue import list_templates
 from builder_ui.web import state
 from builder_ui.web.models.editor import blank_values, values_from_spec
+from builder_ui.web.panels import inert
 from builder_ui.web.state import tr
 
 EDITOR_PAGE = "views/editor.py"
@@ -29,9 +30,9 @@ if not agents:
 for agent in agents:
     with st.container(border=True):
         text, action = st.columns([5, 1], vertical_alignment="center")
-        text.markdown(f"#### {agent.icon or '🤖'} {agent.name}")
+        inert.title(f"{agent.icon or '🤖'} {agent.name}", where=text)
         if agent.description:
-            text.write(agent.description)
+            inert.markdown(agent.description, where=text)
         text.caption(tr("ui.home.latest_version", number=agent.latest_version))
         if action.button(
             tr("ui.home.open"),
@@ -53,8 +54,8 @@ for start in range(0, len(templates), TEMPLATE_COLUMNS):
         row, templates[start : start + TEMPLATE_COLUMNS], strict=False
     ):
         with column.container(border=True, height="stretch"):
-            st.markdown(f"#### {spec.icon} {spec.name}")
-            st.write(spec.description)
+            inert.title(f"{spec.icon} {spec.name}")
+            inert.markdown(spec.description)
             if st.button(
                 tr("ui.home.use_template"),
                 key=state.home_template_key(template_id),

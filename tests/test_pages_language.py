@@ -57,3 +57,11 @@ def test_problems_are_placed_in_the_form_words_without_field_paths() -> None:
     assert text == (
         "- **Outils › Action HTTP › Document** : fichier \\*absent\\*\n- **Nom** : obligatoire"
     )
+
+
+def test_the_preview_names_the_offline_model_in_words() -> None:
+    from builder_ui.web.panels.preview import model_label
+
+    assert model_label("offline") == "Hors ligne (aucun modèle de langage)"
+    assert model_label("mistral:mistral-small-latest") == "Mistral AI — mistral-small-latest"
+    assert model_label("inconnu:x") == "inconnu — x"

@@ -24,7 +24,7 @@ from typing import Any
 import streamlit as st
 
 from agents.errors import AtelierError
-from agents.models.registry import default_model_settings
+from agents.models.registry import default_model_settings, parse_ref
 from agents.runtime import RunEvent, ToolCalled, ToolFinished
 from agents.spec import AgentSpec
 from builder_ui.services.installation import Services
@@ -369,13 +369,27 @@ def _awaiting(history: list[ChatTurn]) -> ChatTurn | None:
     return history[-1] if history and history[-1].awaiting else None
 
 
+def model_label(ref: str) -> str:
+    """A model as the person reads it: "Hors ligne (aucun modèle de langage)", "Mistral AI —
+    mistral-small-latest", in the interface's language, rather than ``offline``."""
+    try:
+        settings = parse_ref(ref)
+    except AtelierError:
+        return ref
+    provider = tr_or(f"ui.model.provider.{settings.provider}", settings.provider)
+    if settings.provider == "scripted" or not settings.name:
+        return provider
+    return f"{provider} — {settings.name}"
+
+
 def _model_caption(services: Services, values: EditorValues) -> str:
     override = preview_model_override()
     if override:
         return tr("ui.preview.model_override", model=override)
     if values.model:
-        return tr("ui.preview.model", model=values.model)
-    return tr("ui.preview.model_default", model=default_model_settings(services.env).ref)
+        return tr("ui.preview.model", model=literal(model_label(values.model)))
+    default = model_label(default_model_settings(services.env).ref)
+    return tr("ui.preview.model_default", model=literal(default))
 
 
 def render(services: Services, values: EditorValues) -> None:

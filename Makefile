@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
 
-.PHONY: install run test lint bench system-deps clean
+.PHONY: install run test lint bench system-deps axe-deps clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,9 @@ install: $(STAMP)
 run: install
 	$(BIN)/atelier ui --port $(PORT)
 
-# Debian packages some tests need: Chromium for the end-to-end test (Playwright's own download
-# does not work offline) and Tesseract for OCR of scanned PDFs. Tests skip when they are absent.
+# Debian packages some tests need: Chromium for the end-to-end and accessibility tests
+# (Playwright's own download does not work offline) and Tesseract for OCR of scanned PDFs. Tests
+# skip, saying which target installs what they miss, when they are absent.
 SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng
 system-deps:
 	@missing=""; \
@@ -31,7 +32,18 @@ system-deps:
 	  else echo "missing$$missing and no root: the tests that need them will be skipped"; fi; \
 	fi
 
-test: install system-deps
+# axe-core (the accessibility rules the browser test runs on every page), from npm into .cache/axe:
+# CI reaches the npm registry. Without npm the accessibility test is skipped and says why.
+AXE_VERSION := 4.14.1
+AXE_DIR     := .cache/axe
+axe-deps:
+	@if grep -qs '"version": "$(AXE_VERSION)"' $(AXE_DIR)/node_modules/axe-core/package.json; then :; \
+	elif command -v npm >/dev/null; then \
+	  mkdir -p $(AXE_DIR) && npm install --prefix $(AXE_DIR) --no-save --no-audit --no-fund --silent \
+	    axe-core@$(AXE_VERSION) || echo "could not install axe-core: the accessibility test will be skipped"; \
+	else echo "npm is absent: the accessibility test will be skipped (apt-get install npm)"; fi
+
+test: install system-deps axe-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

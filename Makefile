@@ -8,7 +8,7 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 PORT   ?= 8501
 
-.PHONY: install install-dev run test lint lint-imports bench system-deps clean
+.PHONY: install install-dev run test lint lint-imports bench system-deps axe-deps clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,9 @@ install-dev: $(DEV_STAMP)
 run: install
 	$(BIN)/atelier ui --port $(PORT)
 
-# Debian packages some tests need: Chromium for the end-to-end test (Playwright's own download
-# does not work offline) and Tesseract for OCR of scanned PDFs. Tests skip when they are absent.
+# Debian packages some tests need: Chromium for the end-to-end and accessibility tests
+# (Playwright's own download does not work offline) and Tesseract for OCR of scanned PDFs. Tests
+# skip, saying which target installs what they miss, when they are absent.
 # The app itself reads scanned pages only with Tesseract installed: `atelier ui` says so, and how
 # to install it (`sudo apt-get install tesseract-ocr tesseract-ocr-fra`), when it is missing.
 SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng
@@ -45,7 +46,18 @@ system-deps:
 	  else echo "missing$$missing and no root: the tests that need them will be skipped"; fi; \
 	fi
 
-test: install-dev system-deps
+# axe-core (the accessibility rules the browser test runs on every page), from npm into .cache/axe:
+# CI reaches the npm registry. Without npm the accessibility test is skipped and says why.
+AXE_VERSION := 4.14.1
+AXE_DIR     := .cache/axe
+axe-deps:
+	@if grep -qs '"version": "$(AXE_VERSION)"' $(AXE_DIR)/node_modules/axe-core/package.json; then :; \
+	elif command -v npm >/dev/null; then \
+	  mkdir -p $(AXE_DIR) && npm install --prefix $(AXE_DIR) --no-save --no-audit --no-fund --silent \
+	    axe-core@$(AXE_VERSION) || echo "could not install axe-core: the accessibility test will be skipped"; \
+	else echo "npm is absent: the accessibility test will be skipped (apt-get install npm)"; fi
+
+test: install-dev system-deps axe-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

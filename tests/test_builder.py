@@ -204,7 +204,7 @@ def test_invalid_name_shows_the_field_and_keeps_what_was_typed() -> None:
     at.text_area(key=state.W_STARTERS).input("Bonjour\nQue sais-tu faire ?")
     save(at)
     message = errors(at)
-    assert "`name`" in message and "**Nom**" in message and "au moins 1" in message
+    assert "`name`" not in message and "**Nom**" in message and "au moins 1" in message
     assert at.text_area(key=state.W_INSTRUCTIONS).value == "Des instructions longues à retaper."
     assert at.text_area(key=state.W_STARTERS).value == "Bonjour\nQue sais-tu faire ?"
     assert stored().list_agents() == []
@@ -225,7 +225,7 @@ def test_invalid_tool_config_names_the_tool_field() -> None:
     at.text_input(key=timezone).input("Mars/Olympus")
     save(at)
     message = errors(at)
-    assert "`tools[0].config.timezone`" in message
+    assert "tools[0]" not in message  # the place in the form's words, not the spec's path
     assert "Date et heure › Fuseau horaire" in message and "Mars/Olympus" in message
     assert at.text_input(key=timezone).value == "Mars/Olympus"
     assert stored().list_agents() == []

@@ -123,8 +123,9 @@ def shows_card(at: AppTest) -> None:
     shown = texts(at)
     assert "**:material/front_hand: Validation demandée**" in shown
     assert any("**Calculatrice** (`calculator`)" in text for text in shown)
-    assert "- **Calcul** (`expression`) : 6\\*7" in shown  # the argument, literally
-    assert json.loads(at.code[0].value) == {"expression": "6*7"}  # and the exact JSON
+    assert "- **Calcul** : 6\\*7" in shown  # the argument, literally
+    assert not at.code  # no raw JSON: the arguments in words only
+    assert any("ne contacte rien" in c for c in captions(at))  # what the tool does, declared
     labels = {b.label for b in at.button}
     assert {"Approuver", "Modifier", "Refuser"} <= labels
 
@@ -140,7 +141,7 @@ def test_the_card_shows_the_tool_and_its_arguments_and_the_input_waits(script: A
     script(APPROVED)
     at = paused()
     shows_card(at)
-    assert any("ne fait que lire ou calculer" in text for text in captions(at))
+    assert any("ne contacte rien" in text for text in captions(at))
     chat = at.chat_input(key=state.CHAT_INPUT)
     assert chat.disabled and "Validation en attente" in chat.placeholder
     assert any("attend votre décision sur l'action « Calculatrice »" in i.value for i in at.info)
@@ -346,7 +347,7 @@ def test_arguments_are_listed_literally_with_their_labels() -> None:
     assert labels == {"to": "Destinataire", "body": "Body", "copies": "Copies"}
     lines = arg_lines({"to": "a@x.fr", "body": "Bonjour,\n*À* demain.", "copies": 2}, labels)
     assert lines == [
-        "- **Destinataire** (`to`) : a@x\\.fr",
+        "- **Destinataire** (`to`) : `a@x.fr`",  # an address as code: never a link
         "- **Body** : Bonjour,  \n  \\*À\\* demain\\.",
         "- **Copies** : 2",
     ]
@@ -398,6 +399,24 @@ def test_edited_arguments_are_checked_with_their_field_path() -> None:
     assert check_args(None, {"anything": 1}) == []
     lines = problem_lines([("", "illisible"), ("body", "« 6* » vide")], lambda key: "arguments")
     assert lines == "- `arguments` : illisible\n- `body` : « 6\\* » vide"
+
+
+def test_the_card_of_a_tool_that_writes_says_so_and_an_interrupted_action_asks() -> None:
+    from builder_ui.web.models.approval import ApprovalRequest
+
+    writes = ApprovalRequest.from_data(
+        {
+            "call_id": "c1",
+            "tool": "create_document",
+            "args": {"filename": "note", "format": "docx"},
+            "effects": ["writes_files"],
+            "consequential": True,
+        }
+    )
+    assert writes.effect_lines("fr") == ["Écrit un fichier dans vos fichiers."]
+    assert all("{" not in value for _, value in writes.rows("fr"))
+    unknown = ApprovalRequest.from_data({"kind": "outcome_unknown", "call_id": "c2", "tool": "x"})
+    assert unknown.kind == "outcome_unknown"
 
 
 def test_json_arguments_report_where_they_break() -> None:

@@ -11,6 +11,7 @@ import streamlit as st
 
 from agents.i18n import LANGUAGES
 from builder_ui.web import state
+from builder_ui.web.panels import accessibility
 from builder_ui.web.state import tr
 
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
@@ -18,6 +19,7 @@ LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 st.set_page_config(page_title="Atelier", page_icon="🧵", layout="wide")
 
 state.seed_language_picker()
+accessibility.render()  # the document's language, Streamlit's words in it, contrast, focus
 with st.sidebar:
     st.selectbox(
         tr("ui.language"),

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from agents.approvals import argument_rows, effect_lines
 from agents.spec import describe_validation_error
 from builder_ui.web.models.transcript import escape_markdown
 from builder_ui.web.panels.forms import form_fields, humanise
@@ -37,16 +38,37 @@ class ApprovalRequest:
     title: str
     args: dict[str, Any] = field(default_factory=dict)
     consequential: bool = False
+    kind: Literal["approval", "outcome_unknown"] = "approval"
+    effects: tuple[str, ...] = ()  # what the tool declares it does (``agents.approvals``)
+    labels: dict[str, str] = field(default_factory=dict)  # argument name -> schema label
+    reason: str = ""  # "", "policy" or "unknown_address"
+    address: str = ""  # the full address, when nobody gave it
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> ApprovalRequest:
+        kind: Literal["approval", "outcome_unknown"] = (
+            "outcome_unknown" if data.get("kind") == "outcome_unknown" else "approval"
+        )
         return cls(
             call_id=str(data.get("call_id") or ""),
             tool=str(data.get("tool") or ""),
             title=str(data.get("title") or data.get("tool") or ""),
             args=dict(data.get("args") or {}),
             consequential=bool(data.get("consequential")),
+            kind=kind,
+            effects=tuple(str(e) for e in data.get("effects") or ()),
+            labels={str(k): str(v) for k, v in dict(data.get("labels") or {}).items()},
+            reason=str(data.get("reason") or ""),
+            address=str(data.get("address") or ""),
         )
+
+    def rows(self, lang: str) -> list[tuple[str, str]]:
+        """The arguments as (label, value) pairs in words (``agents.approvals``)."""
+        request = {"tool": self.tool, "args": self.args, "labels": self.labels}
+        return argument_rows(request, lang)
+
+    def effect_lines(self, lang: str) -> list[str]:
+        return effect_lines(self.effects, lang)
 
 
 @dataclass(frozen=True)
@@ -54,7 +76,7 @@ class Decision:
     """A person's answer to a request: what ``Services.preview_approve`` receives."""
 
     call_id: str
-    decision: Literal["approve", "edit", "reject"]
+    decision: Literal["approve", "edit", "reject", "mark_done", "run_again", "cancel"]
     args: dict[str, Any] | None = None
     comment: str = ""
 
@@ -68,6 +90,13 @@ def approve_edited(request: ApprovalRequest, args: dict[str, Any]) -> Decision:
     if args == request.args:
         return approve(request)
     return Decision(request.call_id, "edit", args=dict(args))
+
+
+def settle_unknown(
+    request: ApprovalRequest, choice: Literal["mark_done", "run_again", "cancel"]
+) -> Decision:
+    """The person's answer about a call whose outcome a stop left unknown."""
+    return Decision(request.call_id, choice)
 
 
 def reject(request: ApprovalRequest, reason: str) -> Decision:

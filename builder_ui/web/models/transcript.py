@@ -23,6 +23,7 @@ from agents.runtime import (
     ToolCalled,
     ToolFinished,
 )
+from builder_ui.web.models.inert import plain_text
 
 
 @dataclass
@@ -137,9 +138,12 @@ def call_summary(args: dict[str, Any]) -> str:
     return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1] + "…"
 
 
-_MARKDOWN_SPECIALS = set("\\`*_{}[]()<>#+-.!|~$")
-
-
 def escape_markdown(text: str) -> str:
-    """Text shown literally in a label that Streamlit renders as Markdown (``6*7*2`` stays)."""
-    return "".join("\\" + c if c in _MARKDOWN_SPECIALS else c for c in text)
+    """Text shown literally in a label that Streamlit renders as Markdown (``6*7*2`` stays), its
+    addresses as code: escaped characters inside an automatic link would show their backslashes
+    (``https://exemple\\.fr``), and the link would lead wherever the text says."""
+    return plain_text(text, specials=LABEL_SPECIALS)
+
+
+# A label may also be drawn by a renderer that knows only part of Markdown: escape more.
+LABEL_SPECIALS = frozenset("\\`*_{}[]()<>#+-.!|~$")

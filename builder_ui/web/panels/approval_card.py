@@ -9,7 +9,7 @@ then continues the paused turn with ``Services.preview_approve`` and streams the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import streamlit as st
 
@@ -18,15 +18,15 @@ from builder_ui.web.models.approval import (
     ApprovalRequest,
     approve,
     approve_edited,
-    arg_lines,
     args_json,
     check_args,
     edits_with_form,
-    field_labels,
     parse_args_text,
     problem_lines,
     reject,
+    settle_unknown,
 )
+from builder_ui.web.models.inert import literal
 from builder_ui.web.models.transcript import escape_markdown
 from builder_ui.web.panels.forms import FormField, form_fields, render_form, widget_state
 from builder_ui.web.state import tr, tr_or
@@ -43,24 +43,21 @@ def arg_label(tool_id: str) -> Any:
 def render(request: ApprovalRequest, definition: ToolDefinition | None, title: str) -> None:
     """The card for ``request``; ``definition`` is None for a tool the registry does not hold
     under that name (an operation of a toolset): its arguments are then edited as JSON."""
+    lang = state.language()
     with st.container(border=True):
+        if request.kind == "outcome_unknown":
+            _outcome_unknown(request, title, lang)
+            return
         st.markdown(f"**:material/front_hand: {tr('ui.approval.title')}**")
-        st.markdown(tr("ui.approval.intro", tool=escape_markdown(title), tool_id=request.tool))
-        model = definition.args_model if definition else None
-        labels = {
-            name: tr_or(f"tool.{request.tool}.args.{name}", label)
-            for name, label in field_labels(model).items()
-        }
-        if request.args:
-            st.markdown("\n".join(arg_lines(request.args, labels)))
-        else:
-            st.caption(tr("ui.approval.no_args"))
-        st.caption(tr("ui.approval.json"))
-        st.code(args_json(request.args), language="json", wrap_lines=True)
-        if request.consequential:
-            st.warning(tr("ui.approval.consequential"), icon=":material/warning:")
-        else:
-            st.caption(tr("ui.approval.harmless"))
+        tool_id = request.tool.replace("`", "'")  # inside a code span in the message
+        st.markdown(tr("ui.approval.intro", tool=escape_markdown(title), tool_id=tool_id))
+        _arguments(request, lang)
+        if request.reason == "unknown_address" and request.address:
+            st.warning(
+                tr("ui.approval.unknown_address", address=literal(request.address)),
+                icon=":material/travel_explore:",
+            )
+        _effects(request, lang)
         mode = state.approval_mode(request.call_id)
         if mode == "edit":
             _edit_form(request, definition)
@@ -68,6 +65,53 @@ def render(request: ApprovalRequest, definition: ToolDefinition | None, title: s
             _reject_form(request)
         else:
             _buttons(request)
+
+
+def _arguments(request: ApprovalRequest, lang: str) -> None:
+    """Each argument on its line, labelled in words, its value shown as text (never live)."""
+    rows = request.rows(lang)
+    if not rows:
+        st.caption(tr("ui.approval.no_args"))
+        return
+    lines = [f"- **{escape_markdown(label)}** : {literal(value)}" for label, value in rows]
+    st.markdown("\n".join(lines))
+
+
+def _effects(request: ApprovalRequest, lang: str) -> None:
+    """What the tool does, as it declares it: a warning when it acts, a caption otherwise."""
+    lines = request.effect_lines(lang)
+    if not lines:
+        return
+    text = "\n".join(f"- {line}" for line in lines)
+    if request.consequential:
+        st.warning(text, icon=":material/warning:")
+    else:
+        st.caption(text)
+
+
+def _outcome_unknown(request: ApprovalRequest, title: str, lang: str) -> None:
+    """A call with effects was under way when Atelier stopped: the person says what became of
+    it; it is never made again unless they ask."""
+    st.markdown(f"**:material/help: {tr('ui.approval.outcome.title')}**")
+    st.markdown(tr("ui.approval.outcome.intro", tool=escape_markdown(title)))
+    _arguments(request, lang)
+    _effects(request, lang)
+    row = _row()
+    choices: list[tuple[Literal["mark_done", "run_again", "cancel"], str]] = [
+        ("mark_done", ":material/task_alt:"),
+        ("cancel", ":material/block:"),
+        ("run_again", ":material/replay:"),
+    ]
+    for choice, icon in choices:
+        if row.button(
+            tr(f"ui.approval.outcome.{choice}"),
+            key=state.approval_key(request.call_id, choice),
+            icon=icon,
+            help=tr(f"ui.approval.outcome.{choice}_help"),
+            width="content",
+        ):
+            state.queue_decision(settle_unknown(request, choice))
+            st.rerun()
 
 
 def _row() -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -37,6 +38,18 @@ class FormField:
     options: tuple[Any, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+
+
+def described(description: str | None) -> str:
+    """A label from a field's description when it has no title: its first clause, short
+    ("Adresse complète de la page (https://...)." -> "Adresse complète de la page"), so that a
+    plug-in's tool reads in its author's words rather than as ``url``."""
+    text = " ".join((description or "").split())
+    clause = re.split(r"[.;:(]|, | — | - ", text, maxsplit=1)[0].strip()
+    return clause if 0 < len(clause) <= LABEL_LENGTH else ""
+
+
+LABEL_LENGTH = 40
 
 
 def humanise(name: str) -> str:
@@ -101,7 +114,7 @@ def form_fields(model: type[BaseModel]) -> list[FormField]:
             FormField(
                 name=name,
                 kind=kind,
-                label=info.title or humanise(name),
+                label=info.title or described(info.description) or humanise(name),
                 help=info.description or "",
                 default=None if required else default,
                 required=required,

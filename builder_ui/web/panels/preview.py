@@ -24,7 +24,7 @@ from typing import Any
 import streamlit as st
 
 from agents.errors import AtelierError
-from agents.models.registry import default_model_settings
+from agents.models.registry import default_model_settings, parse_ref
 from agents.runtime import RunEvent, ToolCalled, ToolFinished
 from agents.spec import AgentSpec
 from builder_ui.services.installation import Services
@@ -43,6 +43,7 @@ from builder_ui.web.models.editor import (
     preview_values,
     starter_lines,
 )
+from builder_ui.web.models.inert import literal
 from builder_ui.web.models.knowledge import (
     file_size,
     heading_trail,
@@ -59,6 +60,8 @@ from builder_ui.web.models.transcript import (
     escape_markdown,
 )
 from builder_ui.web.panels import approval_card
+from builder_ui.web.panels import inert as inert_text
+from builder_ui.web.panels.fields import problem_lines
 from builder_ui.web.state import tr, tr_or
 
 log = logging.getLogger(__name__)
@@ -101,7 +104,7 @@ def _tool_details(part: ToolPart) -> None:
         st.markdown(f"**{tr('ui.tool_call.result')}**")
         _show_json(part.result)
     elif part.ok is False:
-        st.error(f"**{tr('ui.tool_call.error')}** {part.error}", icon=":material/error:")
+        st.error(f"**{tr('ui.tool_call.error')}** {literal(part.error)}", icon=":material/error:")
 
 
 def _file_id(part: ToolPart) -> str | None:
@@ -194,7 +197,7 @@ def _pump(turn: ChatTurn, events: Iterator[RunEvent], live: _LiveCalls) -> None:
     """Draw a run's events into ``turn`` as they arrive."""
     pump = EventPump(events, turn)
     while not pump.done:
-        st.write_stream(pump.texts())
+        inert_text.stream(pump.texts())  # model output: drawn inert as it streams
         event = pump.last
         if isinstance(event, ToolCalled | ToolFinished):
             part = turn.tool(event.call.id)
@@ -223,7 +226,7 @@ def _sources(turn: ChatTurn) -> None:
             trail = heading_trail(citation)
             if trail:
                 st.caption(escape_markdown(trail))
-            st.markdown(quoted(citation.passage))
+            inert_text.markdown(quoted(citation.passage))
             st.caption(
                 score_line(citation.similarity, state.language(), tr),
                 help=tr("knowledge.similarity_help"),
@@ -236,7 +239,7 @@ def _turn_parts(services: Services, turn: ChatTurn, live: _LiveCalls | None = No
     request = ApprovalRequest.from_data(turn.pending) if turn.pending else None
     for part in turn.parts:
         if isinstance(part, TextPart):
-            st.markdown(part.text)
+            inert_text.markdown(part.text)
         elif live is not None and part.ok is None:
             live.open(part, expanded=False)
         elif live is None and request is not None and part.id == request.call_id:
@@ -263,8 +266,7 @@ def _preview_spec(services: Services, values: EditorValues) -> tuple[AgentSpec |
         tr,
         lambda tool_id: _tool_title(services, tool_id),
     )
-    lines = "\n".join(f"- **{p.label}** (`{p.path}`) : {p.message}" for p in problems)
-    return spec, f"{tr('ui.preview.invalid')}\n\n{lines}"
+    return spec, f"{tr('ui.preview.invalid')}\n\n{problem_lines(problems)}"
 
 
 def _failed(turn: ChatTurn, exc: Exception) -> None:
@@ -275,7 +277,7 @@ def _failed(turn: ChatTurn, exc: Exception) -> None:
         text = tr("ui.preview.failed")
     turn.outcome = "error"
     turn.parts.append(TextPart(text))
-    st.markdown(text)
+    inert_text.markdown(text)
 
 
 def _resync(services: Services, spec: AgentSpec, history: list[ChatTurn]) -> None:
@@ -372,13 +374,27 @@ def _awaiting(history: list[ChatTurn]) -> ChatTurn | None:
     return history[-1] if history and history[-1].awaiting else None
 
 
+def model_label(ref: str) -> str:
+    """A model as the person reads it: "Hors ligne (aucun modèle de langage)", "Mistral AI —
+    mistral-small-latest", in the interface's language, rather than ``offline``."""
+    try:
+        settings = parse_ref(ref)
+    except AtelierError:
+        return ref
+    provider = tr_or(f"ui.model.provider.{settings.provider}", settings.provider)
+    if settings.provider == "scripted" or not settings.name:
+        return provider
+    return f"{provider} — {settings.name}"
+
+
 def _model_caption(services: Services, values: EditorValues) -> str:
     override = preview_model_override()
     if override:
         return tr("ui.preview.model_override", model=override)
     if values.model:
-        return tr("ui.preview.model", model=values.model)
-    return tr("ui.preview.model_default", model=default_model_settings(services.env).ref)
+        return tr("ui.preview.model", model=literal(model_label(values.model)))
+    default = model_label(default_model_settings(services.env).ref)
+    return tr("ui.preview.model_default", model=literal(default))
 
 
 def render(services: Services, values: EditorValues) -> None:
@@ -426,7 +442,8 @@ def render(services: Services, values: EditorValues) -> None:
         elif not history:
             st.caption(tr("ui.preview.empty"))
             for index, starter in enumerate(starter_lines(values.starters)):
-                if st.button(starter, key=state.starter_key(index), icon=":material/chat:"):
+                label = literal(starter)  # a button label renders Markdown images too
+                if st.button(label, key=state.starter_key(index), icon=":material/chat:"):
                     state.set_pending_prompt(starter)
                     st.rerun()
 

@@ -20,11 +20,12 @@ from builder_ui.web.models.editor import (
     blank_values,
     checked_spec,
 )
+from builder_ui.web.models.inert import literal
 from builder_ui.web.models.knowledge import SEARCH_MODES, base_options, unknown_refs
 from builder_ui.web.panels import openapi as openapi_panel
 from builder_ui.web.panels import preview as preview_panel
 from builder_ui.web.panels import tool_tester, unsaved
-from builder_ui.web.panels.fields import number_field
+from builder_ui.web.panels.fields import number_field, problem_lines
 from builder_ui.web.panels.forms import FormField, form_fields, render_form
 from builder_ui.web.state import OpenRequest, tr, tr_or
 from tools.openapi import TOOL_ID as HTTP_ACTION
@@ -256,7 +257,7 @@ def settings_panel(services: Services, draft: EditorValues) -> EditorValues:
 
 
 def show_problems(found: list[Problem]) -> None:
-    lines = "\n".join(f"- **{p.label}** (`{p.path or '/'}`) : {p.message}" for p in found)
+    lines = problem_lines(found)  # in the form's words, without the spec's field paths
     st.error(f"{tr('ui.editor.problems', count=len(found))}\n\n{lines}", icon=":material/error:")
 
 
@@ -379,7 +380,7 @@ def show_notice(kind: str, message: str) -> None:
 
 def header(services: Services, values: EditorValues) -> None:
     name = values.name.strip() or tr("ui.editor.untitled")
-    st.title(f"{values.icon or '🤖'} {name}")
+    st.title(literal(f"{values.icon or '🤖'} {name}"))
     agent, version = state.agent_id(), state.loaded_version()
     if state.unsaved():
         marker, action = st.columns([4, 1], vertical_alignment="center")

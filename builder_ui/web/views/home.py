@@ -13,7 +13,7 @@ from builder_ui.services.installation import Services
 from builder_ui.web import state
 from builder_ui.web.models.agent_files import FileProblem, file_problems
 from builder_ui.web.models.editor import blank_values
-from builder_ui.web.panels import unsaved
+from builder_ui.web.panels import inert, unsaved
 from builder_ui.web.state import OpenRequest, tr
 
 TEMPLATE_COLUMNS = 3
@@ -53,9 +53,9 @@ def waiting_draft(services: Services) -> None:
 def agent_card(services: Services, agent: AgentRecord) -> None:
     with st.container(border=True):
         text, actions = st.columns([4, 2], vertical_alignment="center")
-        text.markdown(f"#### {agent.icon or '🤖'} {agent.name}")
+        inert.title(f"{agent.icon or '🤖'} {agent.name}", where=text)
         if agent.description:
-            text.write(agent.description)
+            inert.markdown(agent.description, where=text)
         text.caption(tr("ui.home.latest_version", number=agent.latest_version))
         if services.draft(agent.id) is not None or (
             state.agent_id() == agent.id and state.unsaved()
@@ -190,8 +190,8 @@ def main() -> None:
             row, templates[start : start + TEMPLATE_COLUMNS], strict=False
         ):
             with column.container(border=True, height="stretch"):
-                st.markdown(f"#### {spec.icon} {spec.name}")
-                st.write(spec.description)
+                inert.title(f"{spec.icon} {spec.name}")
+                inert.markdown(spec.description)
                 if st.button(
                     tr("ui.home.use_template"),
                     key=state.home_template_key(template_id),

@@ -10,9 +10,7 @@ removes it; deleting the agent removes it too.
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +18,7 @@ from typing import Any
 
 from store.config import data_dir
 from store.database import stamp, utc_now
-from store.files import _principal_folder
+from store.files import principal_folder, write_atomic
 
 DRAFTS_DIR = "drafts"
 NEW_AGENT = "new"  # the key of the draft of an agent not saved yet
@@ -43,7 +41,7 @@ class DraftStore:
         if not principal.strip():
             raise ValueError("drafts need a principal")
         base = root if root is not None else data_dir() / DRAFTS_DIR
-        self.folder = base / _principal_folder(principal)
+        self.folder = base / principal_folder(principal)
 
     def put(self, key: str, version: int | None, data: dict[str, Any]) -> Draft:
         draft = Draft(_checked(key), version, data, utc_now())
@@ -52,7 +50,7 @@ class DraftStore:
         if len(text) > MAX_DRAFT_BYTES:
             return draft  # not kept: no editor form holds that much
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _write_atomic(self.folder / f"{key}.json", text)
+        write_atomic(self.folder / f"{key}.json", text)
         return draft
 
     def get(self, key: str) -> Draft | None:
@@ -81,15 +79,3 @@ def _checked(key: str) -> str:
     if not _KEY.match(key):
         raise ValueError(f"not a draft key: {key!r}")
     return key
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{secrets.token_hex(6)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise

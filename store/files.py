@@ -79,7 +79,7 @@ def safe_filename(name: str, default: str = DEFAULT_FILENAME) -> str:
     return f"{stem}.{suffix}" if suffix else stem
 
 
-def _principal_folder(principal: str) -> str:
+def principal_folder(principal: str) -> str:
     """A folder name for a principal: readable, and unique (the digest) whatever it contains."""
     ascii_name = unicodedata.normalize("NFKD", principal).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40]
@@ -122,9 +122,9 @@ class FileStore:
         folder = self._folder(owner, file_id)
         folder.mkdir(mode=0o700, parents=True, exist_ok=False)
         info = StoredFile(file_id, name, len(data), media, utc_now())
-        _write_atomic(folder / name, bytes(data))
+        write_atomic(folder / name, bytes(data))
         meta = {**asdict(info), "created_at": stamp(info.created_at)}
-        _write_atomic(folder / META_FILE, json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+        write_atomic(folder / META_FILE, json.dumps(meta, ensure_ascii=False).encode("utf-8"))
         log.info("file %s saved (%d bytes)", file_id, len(data))
         return info
 
@@ -151,7 +151,7 @@ class FileStore:
 
     def list(self, owner: str) -> list[StoredFile]:
         """The owner's files, newest first."""
-        base = self.root / _principal_folder(owner)
+        base = self.root / principal_folder(owner)
         if not base.is_dir():
             return []
         found = []
@@ -174,7 +174,7 @@ class FileStore:
     def _folder(self, owner: str, file_id: str) -> Path:
         if not _ID.match(file_id):
             raise _not_found(file_id)
-        return self.root / _principal_folder(owner) / file_id
+        return self.root / principal_folder(owner) / file_id
 
     def _existing(self, owner: str, file_id: str) -> Path:
         if not isinstance(file_id, str) or not owner.strip():
@@ -220,7 +220,8 @@ def personal_files(principal: str) -> PersonalFiles:
     return FileStore().for_principal(principal)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
+    """``data`` at ``path``, whole or not at all, readable by its owner only (0600)."""
     temporary = path.with_name(f".{secrets.token_hex(6)}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:

@@ -13,15 +13,13 @@ import json
 import os
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from langchain_core.messages import ToolMessage
 from pydantic import BaseModel, ConfigDict
+from ticket_server import Api, api_fixture  # noqa: F401 (the `api` fixture)
 
 from agents.call_journal import journal_for
 from agents.checkpoints import sqlite_checkpointer
@@ -175,51 +173,6 @@ def test_outcome_choices_only_answer_an_interrupted_call(tmp_path: Path) -> None
 
 
 # --- a real process killed during a POST ---------------------------------------------------------
-
-
-class Api(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.posts = 0
-        self.received = threading.Event()
-        self.release = threading.Event()
-        self.hold = True
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Api
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("content-length") or 0))
-        self.server.posts += 1
-        self.server.received.set()
-        if self.server.hold:
-            self.server.release.wait(60)  # until the client process is killed
-        body = b'{"id": 7}'
-        self.send_response(201)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def api() -> Iterator[Api]:
-    server = Api()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.release.set()
-    server.shutdown()
-    server.server_close()
 
 
 def tickets_spec(url: str) -> str:

@@ -7,13 +7,10 @@ import json
 import os
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
+from ticket_server import Api, api_fixture  # noqa: F401 (the `api` fixture)
 from typer.testing import CliRunner
 
 from builder_ui.cli.main import app
@@ -154,53 +151,6 @@ def test_chat_shows_what_the_tool_does_and_its_arguments_in_words(tmp_path: Path
         "   Calcul : 6*7",
     ]
     assert "{" not in "\n".join(shown), "no raw JSON"
-
-
-class Api(ThreadingHTTPServer):
-    """A ticket service: each POST is counted; held open until released."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Tickets)
-        self.posts = 0
-        self.received = threading.Event()
-        self.release = threading.Event()
-        self.hold = True
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _Tickets(BaseHTTPRequestHandler):
-    server: Api
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("content-length") or 0))
-        self.server.posts += 1
-        self.server.received.set()
-        if self.server.hold:
-            self.server.release.wait(120)  # until the client process is killed
-        body = b'{"id": 7}'
-        self.send_response(201)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def api() -> Iterator[Api]:
-    server = Api()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.release.set()
-    server.shutdown()
-    server.server_close()
 
 
 def tickets_agent(tmp_path: Path, url: str) -> None:

@@ -56,6 +56,11 @@ class NotFound(UserError):
     exit_code = 3
 
 
+class Refused(UserError):
+    """The person is known but may not do this (a role that lacks the right, a disabled
+    account). Someone else's private thing is ``NotFound`` instead: refusing would reveal it."""
+
+
 class MissingCredentials(UserError):
     """A model provider needs a key that is not set."""
 

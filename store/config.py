@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import getpass
 import os
+from contextvars import ContextVar
 from pathlib import Path
 
 DEFAULT_PRINCIPAL = "local"
+
+# ``atelier --as LOGIN``: set by the command line for the command it runs, over ATELIER_USER.
+_acting_as: ContextVar[str | None] = ContextVar("atelier_acting_as", default=None)
+
+
+def act_as(login: str | None) -> None:
+    _acting_as.set(login.strip() if login and login.strip() else None)
 
 
 def data_dir(*, create: bool = True) -> Path:
@@ -25,7 +33,10 @@ def data_dir(*, create: bool = True) -> Path:
 
 
 def default_principal() -> str:
-    """Who acts when no one signed in: a single-user install runs as the system user."""
+    """Whom a terminal acts as: ``--as``, else ``ATELIER_USER``, else the system user."""
+    chosen = _acting_as.get()
+    if chosen:
+        return chosen
     name = os.environ.get("ATELIER_USER", "").strip()
     if name:
         return name

@@ -16,6 +16,7 @@ from datetime import datetime
 from agents.errors import NotFound
 from agents.spec import AgentSpec
 from store.database import utc_now
+from store.memory_accounts import MemoryAccounts
 from store.records import AgentRecord, RunRecord, ThreadRecord, VersionRecord
 
 
@@ -51,10 +52,11 @@ class _StoredVersion:
     spec_yaml: str
 
 
-class MemoryCatalogue:
+class MemoryCatalogue(MemoryAccounts):
     """Thread-safe: one lock around every operation, so a save is as atomic as in SQL."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._lock = threading.RLock()
         self._agents: dict[str, AgentRecord] = {}
         self._versions: dict[str, list[_StoredVersion]] = {}

@@ -88,6 +88,77 @@ MIGRATIONS: list[Migration] = [
             "CREATE INDEX preview_threads_by_agent ON preview_threads (agent_id)",
         ],
     ),
+    (
+        "0004_accounts_teams_and_sign_in",
+        [
+            # An account's id is its login: an e-mail address, or the system user's name for
+            # the data directory's owner. ``owner`` columns everywhere hold it.
+            """CREATE TABLE accounts (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL DEFAULT '',
+                role TEXT NOT NULL,
+                active INTEGER NOT NULL DEFAULT 1,
+                origin TEXT NOT NULL DEFAULT 'local',
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX accounts_by_role ON accounts (role, active)",
+            """CREATE TABLE teams (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                name_key TEXT NOT NULL UNIQUE,
+                created_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE team_members (
+                team_id TEXT NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
+                account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+                added_at TEXT NOT NULL,
+                PRIMARY KEY (team_id, account_id)
+            )""",
+            "CREATE INDEX team_members_by_account ON team_members (account_id)",
+            # Sharing (next issue) writes here: a resource ('agent', 'kb') granted to an
+            # account, a team or the whole organisation, to use or to edit.
+            """CREATE TABLE grants (
+                resource_kind TEXT NOT NULL,
+                resource_id TEXT NOT NULL,
+                grantee_kind TEXT NOT NULL,
+                grantee_id TEXT NOT NULL,
+                permission TEXT NOT NULL,
+                granted_by TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (resource_kind, resource_id, grantee_kind, grantee_id)
+            )""",
+            "CREATE INDEX grants_by_grantee ON grants (grantee_kind, grantee_id, resource_kind)",
+            "CREATE INDEX agents_by_updated ON agents (updated_at)",
+            # Argon2 hashes only; an account without a row here cannot sign in with a password.
+            """CREATE TABLE passwords (
+                account_id TEXT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+                hash TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+            # One-time links (invitation, password reset, first set-up): only a hash is kept.
+            """CREATE TABLE sign_in_links (
+                token_hash TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL,
+                purpose TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                expires_at TEXT NOT NULL,
+                used_at TEXT
+            )""",
+            """CREATE TABLE sign_in_failures (
+                login TEXT PRIMARY KEY,
+                failures INTEGER NOT NULL,
+                last_failure_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE browser_sessions (
+                token_hash TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+                created_at TEXT NOT NULL,
+                last_seen_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX browser_sessions_by_account ON browser_sessions (account_id)",
+        ],
+    ),
 ]
 
 # Any fixed number: PostgreSQL advisory locks are keyed by a 64-bit integer.

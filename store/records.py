@@ -12,6 +12,7 @@ from typing import Protocol
 
 from agents.outcomes import Outcome
 from agents.spec import AgentSpec
+from store.accounts import Accounts
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,9 @@ class RunRecord:
     created_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
 
 
-class Catalogue(Protocol):
-    """Agents, their versions, threads and runs. Unscoped: only ``store.workspace`` holds one."""
+class Catalogue(Accounts, Protocol):
+    """People and teams (``store.accounts.Accounts``), agents, their versions, threads and runs.
+    Unscoped: only ``store.workspace`` holds one."""
 
     def create_agent(self, spec: AgentSpec, owner: str, message: str = "") -> VersionRecord:
         """A new agent with version 1."""

@@ -13,19 +13,9 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import (
-    Connection,
-    Row,
-    TableClause,
-    column,
-    delete,
-    insert,
-    select,
-    table,
-    update,
-)
+from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from agents.spec import AgentSpec
 from store import config
@@ -39,30 +29,20 @@ from store.memory import (
 )
 from store.migrations import MIGRATIONS, apply_migrations
 from store.records import AgentRecord, RunRecord, ThreadRecord, VersionRecord
+from store.sql_accounts import SqlAccounts
+from store.tables import agents, previews, runs, threads, versions
 
 T = TypeVar("T")
+
+if TYPE_CHECKING:
+    from store.sign_in import SignIn
 R = TypeVar("R", AgentRecord, VersionRecord, ThreadRecord, RunRecord)
 
-
-def _table(name: str, columns: str) -> TableClause:
-    return table(name, *(column(c) for c in columns.split()))
-
-
-# The tables ``store.migrations`` creates, as far as queries need to know them.
-agents = _table("agents", "id name owner description icon created_at updated_at latest_version")
-versions = _table("versions", "agent_id number author message created_at spec_yaml")
-threads = _table("threads", "id agent_id owner title created_at")
-previews = _table("preview_threads", "id agent_id owner created_at")
-runs = _table(
-    "runs",
-    "id agent_id version thread_id principal model outcome input_tokens output_tokens"
-    " latency_ms tool_calls error created_at",
-)
 
 CatalogueBusy = DatabaseBusy  # the name callers of the catalogue know
 
 
-class SqlCatalogue:
+class SqlCatalogue(SqlAccounts):
     """Implements ``store.records.Catalogue``; safe to share between threads and processes."""
 
     def __init__(
@@ -71,6 +51,13 @@ class SqlCatalogue:
         self._db = Database(url_or_path, MIGRATIONS, busy_timeout=busy_timeout, retries=retries)
         self._read = self._db.read
         self._write = self._db.write
+
+    @property
+    def sign_in(self) -> SignIn:
+        """Passwords, one-time links and browser sessions, in the same database."""
+        from store.sign_in import SignIn
+
+        return SignIn(self._db)
 
     def migrate(self) -> list[str]:
         """Bring the schema up to date; returns the migrations applied now."""

@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from agents.errors import NotFound, UserError
+from agents.errors import NotFound, Refused, UserError
 from agents.spec import AgentSpec
+from store.accounts import Principal
 from store.config import default_principal
 from store.database import utc_now
 from store.knowledge.folding import fold
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma:
     from store.knowledge.embedders import EmbedderInfo
     from store.knowledge.records import Chunk, DocumentRecord, KnowledgeBaseRecord, Passage
     from store.knowledge.service import KnowledgeStore, SearchMode
+    from store.people import People
     from store.secrets import SecretInfo, SecretStore
 
 
@@ -42,7 +44,7 @@ class Workspace:
 
     def __init__(
         self,
-        principal: str,
+        principal: str,  # an account id: checked, with its role and teams, on every operation
         catalogue: Catalogue,
         knowledge: KnowledgeStore | Callable[[], KnowledgeStore] | None = None,
         secrets: SecretStore | Callable[[], SecretStore] | None = None,
@@ -58,20 +60,62 @@ class Workspace:
         self._secrets: SecretStore | None = None
         self._secrets_lock = threading.Lock()
 
+    # --- who acts --------------------------------------------------------------------------
+
+    def me(self) -> Principal:
+        """The principal as the catalogue has them now: an account disabled a second ago is
+        refused here, on every path, open browser sessions included."""
+        try:
+            account = self._catalogue.get_account(self.principal)
+        except NotFound:
+            raise Refused("access.unknown_account", login=self.principal) from None
+        if not account.active:
+            raise Refused("access.disabled", login=self.principal)
+        teams = frozenset(t.id for t in self._catalogue.account_teams(account.id))
+        return Principal(account.id, account.name, account.role, teams)
+
+    def _builder(self) -> Principal:
+        me = self.me()
+        if not me.can_build:
+            raise Refused("access.builders_only")
+        return me
+
+    def require_admin(self) -> Principal:
+        """For the administrator's actions (people, teams, models, network, MCP servers,
+        organisation credentials): refused here, not only hidden by a page."""
+        me = self.me()
+        if not me.is_admin:
+            raise Refused("access.admins_only")
+        return me
+
+    @property
+    def people(self) -> People:
+        """Accounts and teams: an administrator's, except reading one's own teams."""
+        from store.people import People
+
+        return People(self, self._catalogue)
+
     # --- agents ----------------------------------------------------------------------------
 
     def create_agent(self, spec: AgentSpec, message: str = "") -> VersionRecord:
+        self._builder()
         return self._catalogue.create_agent(spec, self.principal, message)
 
     def save_agent(self, agent_id: str, spec: AgentSpec, message: str = "") -> VersionRecord:
+        self._builder()
         self.get_agent(agent_id)
         return self._catalogue.save_version(agent_id, spec, self.principal, message)
 
     def list_agents(self) -> list[AgentRecord]:
+        self.me()
         return self._catalogue.list_agents(owner=self.principal)
 
     def get_agent(self, agent_id: str) -> AgentRecord:
-        agent = self._catalogue.get_agent(agent_id)
+        self.me()
+        try:
+            agent = self._catalogue.get_agent(agent_id)
+        except NotFound:
+            raise agent_not_found(agent_id) from None
         if agent.owner != self.principal:
             raise agent_not_found(agent_id)
         return agent
@@ -130,7 +174,11 @@ class Workspace:
         self._catalogue.add_preview_thread(agent_id, thread_id, self.principal)
 
     def get_thread(self, thread_id: str) -> ThreadRecord:
-        thread = self._catalogue.get_thread(thread_id)
+        self.me()
+        try:
+            thread = self._catalogue.get_thread(thread_id)
+        except NotFound:
+            raise thread_not_found(thread_id) from None
         if thread.owner != self.principal:
             raise thread_not_found(thread_id)
         return thread
@@ -179,6 +227,7 @@ class Workspace:
     def create_kb(
         self, name: str, embedder: str | None = None, description: str = ""
     ) -> KnowledgeBaseRecord:
+        self._builder()
         wanted = name.strip().casefold()
         for kb in self.list_kbs():
             if kb.name.strip().casefold() == wanted:
@@ -186,9 +235,11 @@ class Workspace:
         return self.knowledge.create_kb(name, self.principal, embedder, description)
 
     def list_kbs(self) -> list[KnowledgeBaseRecord]:
+        self.me()
         return self.knowledge.list_kbs(owner=self.principal)
 
     def get_kb(self, kb_id: str) -> KnowledgeBaseRecord:
+        self.me()
         try:
             kb = self.knowledge.get_kb(kb_id)
         except NotFound:
@@ -243,12 +294,14 @@ class Workspace:
         on_progress: Callable[[int, int], None] | None = None,
     ) -> KnowledgeBaseRecord:
         """Rebuild the base's vectors with ``embedder`` (default: its own), in this thread."""
+        self._builder()
         kb = self.resolve_kb(kb_ref)
         return self.knowledge.set_embedder(kb.id, embedder or kb.embedder, on_progress)
 
     def add_documents(
         self, kb_ref: str, files: Sequence[tuple[str, bytes]], replace: bool = False
     ) -> list[DocumentRecord]:
+        self._builder()
         return self.knowledge.add_documents(self.resolve_kb(kb_ref).id, files, replace)
 
     def list_documents(self, kb_ref: str) -> list[DocumentRecord]:
@@ -315,13 +368,16 @@ class Workspace:
             return self._secrets
 
     def set_secret(self, name: str, value: str) -> SecretInfo:
+        self.me()
         return self.secret_store.set(self.principal, name, value)
 
     def list_secrets(self) -> list[SecretInfo]:
         """Names and dates only."""
+        self.me()
         return self.secret_store.list(self.principal)
 
     def delete_secret(self, name: str) -> None:
+        self.me()
         self.secret_store.delete(self.principal, name)
 
     def secret_resolver(self) -> Callable[[str], str]:
@@ -331,14 +387,19 @@ class Workspace:
         principal = self.principal
 
         def resolve(name: str) -> str:
+            self.me()  # a run of an account disabled meanwhile gets no credential
             return self.secret_store.get(principal, name)
 
         return resolve
 
 
 def open_workspace(principal: str | None = None) -> Workspace:
-    """The workspace of ``principal`` (default: the local user) over this installation's
-    catalogue."""
+    """The workspace of ``principal`` (default: whom the terminal acts as, see
+    ``store.people.acting_account``) over this installation's catalogue."""
+    from store.people import acting_account
     from store.sql_catalogue import open_catalogue  # SQLAlchemy only when a SQL store is used
 
-    return Workspace(principal or default_principal(), open_catalogue())
+    catalogue = open_catalogue()
+    if principal is None:
+        principal = acting_account(catalogue, default_principal()).id
+    return Workspace(principal, catalogue)

@@ -321,9 +321,13 @@ def test_secrets_are_per_person_and_installation_secrets_apart(
 ) -> None:
     ok("secret", "set", "shared-name", input="alice-value")
     ok("secret", "set", "shared-name", "--installation", input="installation-value")
-    monkeypatch.setenv("ATELIER_USER", "bob")
+    ok("user", "add", "bob@example.fr", "--role", "creator")
+    monkeypatch.setenv("ATELIER_USER", "bob@example.fr")
     assert json.loads(ok("secret", "list", "--json").stdout) == []
     assert atelier("secret", "rm", "shared-name", "--yes").exit_code == 3
+    refused = atelier("secret", "list", "--installation", "--json")
+    assert refused.exit_code == 2 and "administrateur" in refused.stderr
+    monkeypatch.setenv("ATELIER_USER", "alice")
     installation = json.loads(ok("secret", "list", "--installation", "--json").stdout)
     assert [item["name"] for item in installation] == ["shared-name"]
     assert installation_secret_resolver()("shared-name") == "installation-value"

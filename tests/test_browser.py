@@ -106,6 +106,39 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
     raise AssertionError(f"streamlit did not become healthy within {STARTUP_TIMEOUT_S} s")
 
 
+PASSWORD = "une phrase de passe assez longue"
+PEOPLE = {"camille@example.fr": "admin", "bruno@example.fr": "creator"}
+
+
+def _enrol_people(home: Path) -> None:
+    """The people of the tests, with their passwords, before the app starts."""
+    from people import enrol
+
+    from store.sql_catalogue import SqlCatalogue
+
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    catalogue = SqlCatalogue(home / "catalogue.sqlite3")
+    try:
+        for login, role in PEOPLE.items():
+            enrol(catalogue, login, role=role)  # type: ignore[arg-type]
+            catalogue.sign_in.set_password(login, PASSWORD)
+    finally:
+        catalogue.close()
+
+
+def _sign_in(page: Page, url: str, login: str = "camille@example.fr", lang: str = "fr") -> None:
+    """Through the sign-in page, as a person would; then the sidebar offers to sign out."""
+    from playwright.sync_api import expect
+
+    from agents.i18n import t
+
+    page.goto(url)
+    page.get_by_label(t("ui.sign_in.email", lang), exact=True).fill(login)
+    page.get_by_label(t("ui.sign_in.password", lang), exact=True).fill(PASSWORD)
+    page.get_by_role("button", name=t("ui.sign_in.button", lang)).click()
+    expect(page.get_by_role("button", name=t("ui.sign_in.sign_out", lang))).to_be_visible()
+
+
 @pytest.fixture
 def app_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The app's address. Parametrised indirectly, a test changes its environment: a variable
@@ -120,10 +153,11 @@ def app_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         "ATELIER_HOME": str(tmp_path / "home"),
         "ATELIER_PREVIEW_MODEL": f"scripted:{replies}",
         "ATELIER_LANG": "fr",
-        "ATELIER_USER": "camille",
+        "ATELIER_USER": "camille@example.fr",
         "ATELIER_EMBEDDER": "hashing",
     }
     env.pop("ATELIER_DEFAULT_MODEL", None)
+    _enrol_people(tmp_path / "home")
     for name, value in param.items():
         if value is None:
             env.pop(name, None)
@@ -164,7 +198,7 @@ def test_create_save_and_preview_an_agent(app_url: str) -> None:
     from playwright.sync_api import expect
 
     with _page(1440, 1700) as page:
-        page.goto(app_url)
+        _sign_in(page, app_url)
         expect(page.get_by_role("heading", name="Vos assistants")).to_be_visible()
 
         page.get_by_role("button", name="Nouvel agent").click()
@@ -223,7 +257,7 @@ def test_create_a_knowledge_base_upload_and_search(app_url: str, tmp_path: Path)
     guide = tmp_path / "guide-agent.md"
     guide.write_text(GUIDE, "utf-8")
     with _page(1280, 2000) as page:
-        page.goto(app_url)
+        _sign_in(page, app_url)
         page.get_by_role("link", name="Connaissances").click()
         expect(page.get_by_role("heading", name="Bases de connaissances")).to_be_visible()
 
@@ -281,7 +315,7 @@ def test_approve_a_tool_call_in_the_preview(app_url: str) -> None:
     from playwright.sync_api import expect
 
     with _page(1440, 1400) as page:
-        page.goto(app_url)
+        _sign_in(page, app_url)
         page.get_by_role("button", name="Nouvel agent").click()
         name = page.get_by_label("Nom", exact=True)
         name.fill("Assistant calcul")
@@ -306,7 +340,8 @@ def test_approve_a_tool_call_in_the_preview(app_url: str) -> None:
         page.screenshot(path=str(ARTIFACTS / "approval.png"), full_page=True)
 
         card.get_by_role("button", name="Approuver").click()
-        expect(page.get_by_text("6 fois 7 font 42.")).to_be_visible()
+        # Once: the streamed answer is replaced by the transcript's, never shown twice.
+        expect(page.get_by_text("6 fois 7 font 42.")).to_have_count(1)
         expect(page.get_by_text("Approuvé par camille")).to_be_visible()
         expect(page.get_by_placeholder("Écrivez un message à l'assistant")).to_be_enabled()
         page.evaluate("document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)")
@@ -318,7 +353,7 @@ def test_administration_page(app_url: str) -> None:
     from playwright.sync_api import expect
 
     with _page(1280, 1500) as page:
-        page.goto(app_url)
+        _sign_in(page, app_url)
         page.get_by_role("link", name="Administration").click()
         expect(page.get_by_role("heading", name="Administration")).to_be_visible()
         expect(page.get_by_text("pas encore de rôles", exact=False)).to_be_visible()
@@ -387,7 +422,7 @@ def test_images_in_answers_and_descriptions_are_not_fetched(
     asked: list[str] = []
     with _page(1440, 1500) as page:
         page.on("request", lambda request: asked.append(request.url))
-        page.goto(app_url)
+        _sign_in(page, app_url)
         page.get_by_role("button", name="Nouvel agent").click()
         name = page.get_by_label("Nom", exact=True)
         name.fill("Assistant bavard")
@@ -473,6 +508,11 @@ def test_every_page_is_accessible_in_both_languages(app_url: str, lang: str) -> 
     problems: dict[str, list[str]] = {}
     with _page(1280, 1400, lang) as page:
         page.goto(app_url)
+        expect(page.get_by_role("heading", name=t("ui.sign_in.title", lang))).to_be_visible()
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        problems["sign_in"] = _axe_violations(page)
+        page.screenshot(path=str(ARTIFACTS / f"a11y-sign_in-{lang}.png"), full_page=True)
+        _sign_in(page, app_url, lang=lang)
         expect(page.get_by_role("heading", name=t("ui.home.title", lang))).to_be_visible()
         for name in PAGES:
             if name == "editor":
@@ -503,3 +543,46 @@ def test_every_page_is_accessible_in_both_languages(app_url: str, lang: str) -> 
     assert not failing, "serious or critical accessibility violations:\n" + "\n".join(
         f"{name}: {line}" for name, found in failing.items() for line in found
     )
+
+
+def test_two_people_signed_in_at_once_each_see_only_their_own_work(app_url: str) -> None:
+    """S16: two browser contexts, two people, one app. A reload keeps each signed in (the
+    session cookie); signing out ends it, and the next visit asks to sign in again."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            pages = {}
+            for login in PEOPLE:
+                context = browser.new_context(viewport={"width": 1280, "height": 1200})
+                page = context.new_page()
+                page.set_default_timeout(STEP_TIMEOUT_MS)
+                _sign_in(page, app_url, login)
+                pages[login] = page
+            camille, bruno = pages["camille@example.fr"], pages["bruno@example.fr"]
+            for page, name in ((camille, "Agent de Camille"), (bruno, "Agent de Bruno")):
+                page.get_by_role("button", name="Nouvel agent").click()
+                field = page.get_by_label("Nom", exact=True)
+                field.fill(name)
+                field.press("Tab")
+                page.get_by_role("button", name="Enregistrer").click()
+                expect(page.get_by_text("Version 1 enregistrée.")).to_be_visible()
+            for page, mine, other in (
+                (camille, "Agent de Camille", "Agent de Bruno"),
+                (bruno, "Agent de Bruno", "Agent de Camille"),
+            ):
+                page.reload()  # still signed in after a reload
+                page.get_by_role("link", name="Accueil").click()
+                expect(page.get_by_role("heading", name=mine)).to_be_visible()
+                expect(page.get_by_role("heading", name=other)).to_have_count(0)
+            expect(bruno.get_by_role("link", name="Administration")).to_have_count(0)
+            expect(camille.get_by_role("link", name="Administration")).to_be_visible()
+            bruno.get_by_role("button", name="Se déconnecter").click()
+            expect(bruno.get_by_text("Vous êtes déconnecté.")).to_be_visible()
+            bruno.reload()
+            expect(bruno.get_by_role("heading", name="Connexion à Atelier")).to_be_visible()
+            camille.reload()
+            expect(camille.get_by_role("heading", name="Agent de Camille")).to_be_visible()
+        finally:
+            browser.close()

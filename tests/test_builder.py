@@ -14,6 +14,7 @@ import pytest
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 from streamlit.testing.v1 import AppTest
+from web_driver import signed_in
 
 from agents.errors import InvalidSpec
 from agents.runtime import Finished, RunResult, Token, ToolCalled, ToolCallRecord, ToolFinished
@@ -56,7 +57,7 @@ REPLIES_YAML = """\
 
 
 def start() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
+    at = signed_in(AppTest.from_file(APP, default_timeout=TIMEOUT_S)).run()
     assert not at.exception, at.exception
     return at
 

@@ -17,6 +17,7 @@ import docx
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_mcp import TOKEN, LiveServer
+from web_driver import signed_in
 
 from agents.errors import UserError
 from builder_ui.services import mcp_admin
@@ -53,7 +54,7 @@ DOCUMENT_REPLIES = """\
 
 
 def start(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
+    at = signed_in(AppTest.from_file(APP, default_timeout=TIMEOUT_S)).run()
     assert not at.exception, at.exception
     if page:
         at.switch_page(page).run()

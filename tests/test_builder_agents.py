@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+from web_driver import signed_in
 
 from agents.errors import InvalidSpec
 from agents.spec import AgentSpec
@@ -30,7 +31,7 @@ tools:
 
 
 def start() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
+    at = signed_in(AppTest.from_file(APP, default_timeout=TIMEOUT_S)).run()
     assert not at.exception, at.exception
     return at
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 from streamlit.testing.v1 import AppTest
+from web_driver import signed_in
 
 from agents.runtime import (
     ApprovalRequested,
@@ -77,7 +78,7 @@ def ran(at: AppTest) -> AppTest:
 
 
 def start() -> AppTest:
-    return ran(AppTest.from_file(APP, default_timeout=TIMEOUT_S).run())
+    return ran(signed_in(AppTest.from_file(APP, default_timeout=TIMEOUT_S)).run())
 
 
 def calculator_agent(lang: str = "fr") -> AppTest:

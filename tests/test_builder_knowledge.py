@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from web_driver import signed_in
 
 from agents.spec import AgentSpec
 from builder_ui.services.installation import Services
@@ -74,7 +75,7 @@ def indexed_base(name: str = "Procédures RH", files: dict[str, bytes] | None = 
 
 
 def knowledge_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
+    at = signed_in(AppTest.from_file(APP, default_timeout=TIMEOUT_S)).run()
     assert not at.exception, at.exception
     at.switch_page(KNOWLEDGE_PAGE).run()
     assert not at.exception, at.exception
@@ -82,7 +83,7 @@ def knowledge_page() -> AppTest:
 
 
 def editor(at: AppTest | None = None) -> AppTest:
-    at = at or AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
+    at = at or signed_in(AppTest.from_file(APP, default_timeout=TIMEOUT_S)).run()
     at.button(key=state.HOME_NEW).click().run()
     assert not at.exception, at.exception
     return at
@@ -326,7 +327,7 @@ knowledge:
     )
     stored().create_agent(spec)
     agent = stored().list_agents()[0]
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
+    at = signed_in(AppTest.from_file(APP, default_timeout=TIMEOUT_S)).run()
     at.button(key=state.home_open_key(agent.id)).click().run()
     at.switch_page("views/editor.py").run()
     assert not at.exception, at.exception

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from people import enrol
 
 from agents.errors import NotFound, UserError
 from store.config import data_dir
@@ -393,6 +394,7 @@ def test_someone_elses_knowledge_base_is_reported_like_a_missing_one(
     store: KnowledgeStore,
 ) -> None:
     catalogue = MemoryCatalogue()
+    enrol(catalogue, "alice", "bob")
     alice = Workspace("alice", catalogue, knowledge=store)
     bob = Workspace("bob", catalogue, knowledge=lambda: store)
     kb = alice.create_kb("Dossiers RH")
@@ -568,6 +570,8 @@ def test_unknown_embedders_are_refused_with_the_choices(
 def test_open_knowledge_store_is_shared_and_workspace_opens_it_lazily() -> None:
     first = open_knowledge_store()
     assert open_knowledge_store() is first
-    workspace = Workspace("alice", MemoryCatalogue())
+    catalogue = MemoryCatalogue()
+    enrol(catalogue, "alice")
+    workspace = Workspace("alice", catalogue)
     kb = workspace.create_kb("RH")
     assert workspace.knowledge is first and first.get_kb(kb.id).owner == "alice"

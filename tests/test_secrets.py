@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 from langchain_core.messages import ToolMessage
+from people import enrol
 from pydantic import BaseModel, ConfigDict
 
 from agents.checkpoints import sqlite_checkpointer
@@ -265,6 +266,7 @@ def test_delete_all_erases_one_owner_only(store: SecretStore) -> None:
 @pytest.fixture
 def catalogue() -> Iterator[SqlCatalogue]:
     opened = SqlCatalogue(config.catalogue_path())
+    enrol(opened, "alice", "bob")
     yield opened
     opened.close()
 

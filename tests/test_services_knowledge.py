@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from people import enrol
 
 from agents.errors import NotFound
 from agents.spec import AgentSpec
@@ -28,7 +29,9 @@ Le télétravail est possible deux jours par semaine, sur accord du responsable.
 @pytest.fixture
 def installation(monkeypatch: pytest.MonkeyPatch) -> Iterator[Installation]:
     monkeypatch.setenv("ATELIER_EMBEDDER", "hashing")
-    yield Installation.open()
+    installation = Installation.open()
+    enrol(installation.catalogue, "alice", "bob")
+    yield installation
     close_knowledge_stores()
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from cli_driver import atelier, ok
 from streamlit.testing.v1 import AppTest
+from web_driver import signed_in
 
 from agents.errors import NotFound
 from builder_ui.cli import agent as cli_agents
@@ -45,7 +46,7 @@ def _no_terminal(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def admin_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = signed_in(AppTest.from_file(APP, default_timeout=60)).run()
     at.switch_page(ADMIN).run()
     assert not at.exception, at.exception
     return at

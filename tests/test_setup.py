@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from cli_driver import atelier
+from web_driver import signed_in
 
 from builder_ui.services import system
 from store.knowledge.parsers.pdf import tesseract_command
@@ -79,7 +80,7 @@ def knowledge_page_infos() -> list[str]:
     from streamlit.testing.v1 import AppTest
 
     app = str(Path(__file__).resolve().parents[1] / "builder_ui" / "web" / "app.py")
-    at = AppTest.from_file(app, default_timeout=60).run()
+    at = signed_in(AppTest.from_file(app, default_timeout=60)).run()
     at.switch_page("views/knowledge.py").run()
     assert not at.exception, at.exception
     return [i.value for i in at.info]

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from people import enrol
 
 from agents.errors import NotFound, UserError
 from agents.spec import AgentSpec
@@ -20,7 +21,9 @@ from store.workspace import Workspace, open_workspace
 
 @pytest.fixture
 def catalogue() -> MemoryCatalogue:
-    return MemoryCatalogue()
+    catalogue = MemoryCatalogue()
+    enrol(catalogue, "alice", "bob")
+    return catalogue
 
 
 @pytest.fixture
@@ -200,8 +203,9 @@ def test_open_workspace_uses_the_data_dir_and_the_configured_user(
     assert (home / "catalogue.sqlite3").is_file()
     assert stat.S_IMODE(os.stat(home).st_mode) == 0o700
     assert open_workspace("claire").get_agent(agent_id).name == "Rédacteur SEO"
+    open_workspace("claire").people.add_account("david@example.fr", role="creator")
     with pytest.raises(NotFound):
-        open_workspace("david").get_agent(agent_id)
+        open_workspace("david@example.fr").get_agent(agent_id)
 
 
 def test_config_paths_and_principal_fallbacks(

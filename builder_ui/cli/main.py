@@ -27,6 +27,7 @@ from builder_ui.cli.agent import agent_app
 from builder_ui.cli.common import AtelierGroup, say
 from builder_ui.cli.kb import kb_app
 from builder_ui.cli.mcp import mcp_app
+from builder_ui.cli.people import team_app, user_app
 from builder_ui.cli.secret import admin_app, secret_app
 from builder_ui.cli.tool import tool_app
 
@@ -51,6 +52,8 @@ kb_app.command("show", help=t("cli.help.kb_show"))(cli_kb_show.show)
 app.add_typer(secret_app, name="secret")
 app.add_typer(admin_app, name="admin")
 admin_app.add_typer(mcp_app, name="mcp")
+app.add_typer(user_app, name="user")
+app.add_typer(team_app, name="team")
 app.command("run", help=t("cli.help.run"))(cli_run.run)
 app.command("chat", help=t("cli.help.chat"))(cli_run.chat)
 app.command("approve", help=t("cli.help.approve"))(cli_approve.approve)
@@ -79,8 +82,15 @@ def root(
             "--version", callback=_show_version, is_eager=True, help=t("cli.help.version")
         ),
     ] = False,
+    acting_as: Annotated[
+        str | None,
+        typer.Option("--as", metavar="EMAIL", help=t("cli.help.as")),
+    ] = None,
 ) -> None:
     """Options of ``atelier`` itself; the work is done by the sub-commands."""
+    from store.config import act_as
+
+    act_as(acting_as)
 
 
 @app.command("ui", help=t("cli.help.ui"))
@@ -126,12 +136,30 @@ def ui(
         "--server.maxUploadSize",
         str(upload_mb),
     ]
+    _say_setup_link(port)
     say(t("cli.ui.starting", url=f"http://127.0.0.1:{port}"))
     try:
         code = subprocess.run(command, check=False).returncode  # noqa: S603 - fixed argument list
     except KeyboardInterrupt:
         code = 0
     raise typer.Exit(code)
+
+
+def _say_setup_link(port: int) -> None:
+    """No default password, ever: while no administrator can sign in on the web, the person
+    who starts the builder (the machine's owner) gets a one-time link to create one."""
+    from agents.errors import AtelierError
+    from builder_ui.services.sign_in_links import link_url
+    from store.workspace import open_workspace
+
+    try:
+        link = open_workspace().people.setup_link()
+    except AtelierError:  # not an administrator of this installation: nothing to offer
+        return
+    if link is not None:
+        until = link.expires_at.astimezone().strftime("%d/%m/%Y %H:%M")
+        say(t("cli.ui.setup_link", until=until))
+        say(link_url(link, port))
 
 
 @app.command("schema", help=t("cli.help.schema"))

@@ -36,9 +36,11 @@ AsJson = Annotated[bool, typer.Option("--json", help=t("cli.help.json"))]
 
 
 def _admin() -> str:
-    from store.config import default_principal
+    """The administrator acting: refused inside the workspace (exit 2) when the account the
+    terminal acts as is not one."""
+    from store.workspace import open_workspace
 
-    return default_principal()
+    return open_workspace().require_admin().id
 
 
 @mcp_app.command("add", help=t("mcp.cli.help.add"))

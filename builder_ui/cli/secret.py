@@ -6,9 +6,8 @@ as an argument (it would stay in the shell's history and in the process list); n
 prints one. A person's secrets go through their ``Workspace``; the installation's
 (``--installation``) and the admin settings through ``store.admin_settings``.
 
-Who is admin: there are no roles yet (they come with teams). Until then whoever can run this
-command as the owner of the data directory (readable by its owner only) is the installation's
-admin, and ``atelier admin`` and ``--installation`` are open to them.
+``atelier admin`` and ``--installation`` are an administrator's: the workspace of whom the
+terminal acts as refuses them to anyone else (exit 2).
 """
 
 from __future__ import annotations
@@ -63,10 +62,11 @@ def _workspace() -> Iterator[Workspace]:
 
 
 def _admin() -> str:
-    """Who acts as admin: the local user, until roles exist (see the module docstring)."""
-    from store.config import default_principal
+    """The administrator acting: refused inside the workspace (exit 2) when the account the
+    terminal acts as is not one."""
+    from store.workspace import open_workspace
 
-    return default_principal()
+    return open_workspace().require_admin().id
 
 
 # --- secret set ------------------------------------------------------------------------------
@@ -132,6 +132,7 @@ def _list(installation: bool) -> list[SecretInfo]:
     if installation:
         from store.admin_settings import list_installation_secrets
 
+        _admin()
         with closing_secrets():
             return list_installation_secrets()
     with _workspace() as workspace:
@@ -193,6 +194,7 @@ class Backend(StrEnum):
 def show(as_json: AsJson = False) -> None:
     from store.admin_settings import load_admin_settings
 
+    _admin()
     with closing_secrets():
         settings = load_admin_settings()
     _print_settings(settings, as_json)

@@ -77,11 +77,10 @@ def run_tool(
     definition.validate_config(settings)  # bad config or arguments: the caller's input, exit 2
     definition.validate_args(arguments)
     from builder_ui.services.tool_context import tool_context
-    from store.config import default_principal
     from store.workspace import open_workspace
 
-    principal = default_principal()
-    context = tool_context(open_workspace(principal).secret_resolver(), principal)
+    workspace = open_workspace()
+    context = tool_context(workspace.secret_resolver(), workspace.principal)
     result = registry.run(tool, arguments, settings, context)
     if not result.ok:
         # The tool refused its input (a blocked address, say): bad input, exit 2.

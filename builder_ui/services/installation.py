@@ -85,12 +85,16 @@ class Services(AgentServices):
     @classmethod
     def open(cls, principal: str | None = None, shared: Installation | None = None) -> Services:
         """One person's services over this installation (opened from ``ATELIER_HOME`` unless
-        an already open one is given: the builder shares one between its sessions)."""
-        from store.config import default_principal
-
+        an already open one is given: the builder shares one between its sessions).
+        ``principal`` is an account id; without one, whom the terminal acts as."""
         shared = shared or Installation.open()
+        if principal is None:
+            from store.config import default_principal
+            from store.people import acting_account
+
+            principal = acting_account(shared.catalogue, default_principal()).id
         return cls(
-            workspace=Workspace(principal or default_principal(), shared.catalogue),
+            workspace=Workspace(principal, shared.catalogue),
             tools=shared.tools,
             providers=shared.providers,
             checkpointer=shared.checkpointer,

@@ -1,18 +1,24 @@
 """The builder's entry point: ``streamlit run builder_ui/app.py`` (or ``atelier ui``).
 
-It sets the page, the language picker and the navigation; each page draws itself. One
+It sets the page, the language picker and the navigation; each page draws itself. Nobody
+reaches a page before signing in (``views/sign_in.py``); the pages offered follow the person's
+role, and every action is checked again inside their workspace. One
 ``Services`` per browser session lives in the session state (see ``builder_ui.web.state``): it holds
 that person's workspace, so it is never shared through ``st.cache_resource``.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from agents.i18n import LANGUAGES
 from builder_ui.web import state
+from builder_ui.web.models.inert import literal
 from builder_ui.web.panels import accessibility
-from builder_ui.web.state import tr
+from builder_ui.web.state import identity, tr
+from store.accounts import BUILDER_ROLES
 
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
@@ -29,31 +35,48 @@ with st.sidebar:
         on_change=state.language_picker_changed,
     )
 
-pages = [
-    st.Page(
-        "views/home.py",
-        title=tr("ui.nav.home"),
-        icon=":material/home:",
-        url_path="accueil",
-        default=True,
-    ),
-    st.Page(
-        "views/editor.py",
-        title=tr("ui.nav.editor"),
-        icon=":material/edit_note:",
-        url_path="editeur",
-    ),
-    st.Page(
-        "views/knowledge.py",
-        title=tr("ui.nav.knowledge"),
-        icon=":material/library_books:",
-        url_path="connaissances",
-    ),
-    st.Page(
-        "views/admin.py",
-        title=tr("ui.nav.admin"),
-        icon=":material/admin_panel_settings:",
-        url_path="administration",
-    ),
-]
+account = identity.signed_in(state.installation())
+identity.write_cookie()
+
+
+def _page(view: str, key: str, icon: str, url_path: str, default: bool = False) -> Any:
+    return st.Page(view, title=tr(key), icon=icon, url_path=url_path, default=default)
+
+
+if account is None:
+    pages = [_page("views/sign_in.py", "ui.nav.sign_in", ":material/login:", "connexion", True)]
+else:
+    builds = account.role in BUILDER_ROLES
+    pages = []
+    if builds:
+        pages += [
+            _page("views/home.py", "ui.nav.home", ":material/home:", "accueil", default=True),
+            _page("views/editor.py", "ui.nav.editor", ":material/edit_note:", "editeur"),
+            _page(
+                "views/knowledge.py",
+                "ui.nav.knowledge",
+                ":material/library_books:",
+                "connaissances",
+            ),
+        ]
+    if account.role == "admin":
+        pages.append(
+            _page(
+                "views/admin.py",
+                "ui.nav.admin",
+                ":material/admin_panel_settings:",
+                "administration",
+            )
+        )
+    pages.append(
+        _page(
+            "views/account.py", "ui.nav.account", ":material/person:", "compte", default=not builds
+        )
+    )
+    with st.sidebar:
+        who = literal(account.label)
+        st.caption(tr("ui.sign_in.as", who=who, role=tr(f"role.{account.role}")))
+        if st.button(tr("ui.sign_in.sign_out"), icon=":material/logout:", key="sign_out"):
+            identity.sign_out(state.installation())
+            st.rerun()
 st.navigation(pages).run()

@@ -397,6 +397,12 @@ from builder_ui.web.state.keys import (
     SERVICES as SERVICES,
 )
 from builder_ui.web.state.keys import (
+    SESSION_TOKEN as SESSION_TOKEN,
+)
+from builder_ui.web.state.keys import (
+    SIGNED_IN_AS as SIGNED_IN_AS,
+)
+from builder_ui.web.state.keys import (
     STORED as STORED,
 )
 from builder_ui.web.state.keys import (
@@ -630,13 +636,21 @@ def tr_or(key: str, fallback: str, **params: Any) -> str:
 
 
 def _open_services() -> Services:
-    from store.config import default_principal
-
-    return Services.open(default_principal(), shared=_installation(data_dir_key()))
+    """For the account signed in to this browser session (``state.identity``): pages run only
+    once someone is."""
+    account_id = st.session_state.get(SIGNED_IN_AS)
+    if not account_id:
+        raise RuntimeError("a page asked for services before anyone signed in")
+    return Services.open(str(account_id), shared=installation())
 
 
 _SERVICES = Slot(SERVICES, _open_services)
 services = _SERVICES.kept  # this browser session's: the person's workspace, registries, etc.
+
+
+def installation() -> Installation:
+    """This process's installation (shared by every session)."""
+    return _installation(data_dir_key())
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,0 +1,34 @@
+"""The tables ``store.migrations`` creates, as far as queries need to know them (SQLAlchemy
+Core: the schema itself is the migrations')."""
+
+from __future__ import annotations
+
+from sqlalchemy import TableClause, column, table
+
+
+def _table(name: str, columns: str) -> TableClause:
+    return table(name, *(column(c) for c in columns.split()))
+
+
+agents = _table("agents", "id name owner description icon created_at updated_at latest_version")
+versions = _table("versions", "agent_id number author message created_at spec_yaml")
+threads = _table("threads", "id agent_id owner title created_at")
+previews = _table("preview_threads", "id agent_id owner created_at")
+runs = _table(
+    "runs",
+    "id agent_id version thread_id principal model outcome input_tokens output_tokens"
+    " latency_ms tool_calls error created_at",
+)
+accounts = _table("accounts", "id name role active origin created_at updated_at")
+teams = _table("teams", "id name name_key created_at")
+team_members = _table("team_members", "team_id account_id added_at")
+grants = _table(
+    "grants",
+    "resource_kind resource_id grantee_kind grantee_id permission granted_by created_at",
+)
+passwords = _table("passwords", "account_id hash updated_at")
+sign_in_links = _table(
+    "sign_in_links", "token_hash account_id purpose created_at expires_at used_at"
+)
+sign_in_failures = _table("sign_in_failures", "login failures last_failure_at")
+browser_sessions = _table("browser_sessions", "token_hash account_id created_at last_seen_at")

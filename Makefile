@@ -77,6 +77,7 @@ lint-imports: install-dev
 bench: install-dev
 	$(BIN)/python bench/runtime.py
 	$(BIN)/python bench/retrieval.py
+	$(BIN)/python bench/organisation.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,265 @@
+"""An organisation's catalogue at the size of our largest user, in the embedded SQLite.
+
+9,000 accounts, 500 teams, 10,000 agents and 200,000 conversations are written straight into a
+fresh catalogue (bulk SQL: filling it through the product one row at a time would take an hour);
+then the product's own code answers what every page asks, for people picked at random:
+
+- listing a person's agents (``Workspace.list_agents``),
+- listing a person's conversations (``Workspace.list_my_threads`` when the installation has it),
+- listing the models a person may use (``Services.model_choices``),
+- one permission check (``Workspace.get_agent`` on one's own agent, and on someone else's, which
+  must look missing),
+
+each beside the same call on an empty installation (one person, a few agents), in the same run.
+Every call goes through ``Workspace(principal)``, which re-reads the account and its teams.
+Target: p95 <= 50 ms at full size.
+
+    python bench/organisation.py [--accounts N] [--teams N] [--agents N] [--conversations N]
+                                 [--samples N] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from agents.spec import AgentSpec
+from store.database import stamp, utc_now
+from store.sql_catalogue import SqlCatalogue
+from store.tables import accounts, agents, team_members, teams, threads, versions
+from store.workspace import Workspace
+
+TARGET_P95_MS = 50.0
+BATCH = 5_000
+SPEC_YAML = AgentSpec(name="Agent", instructions="Réponds en français.").to_yaml()
+
+
+def _bulk(catalogue: SqlCatalogue, table: Any, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start : start + BATCH]
+        catalogue._db.write(lambda conn, chunk=chunk: conn.execute(insert(table), chunk))
+
+
+def populate(
+    catalogue: SqlCatalogue, n_accounts: int, n_teams: int, n_agents: int, n_threads: int
+) -> list[str]:
+    """Returns the logins; the first one is an administrator, a fifth of them build agents."""
+    rng = random.Random(7)
+    now = utc_now()
+    logins = [f"personne{i:05d}@example.fr" for i in range(n_accounts)]
+    creators = logins[: max(1, n_accounts // 5)]
+    roles = {login: "creator" for login in creators}
+    roles[logins[0]] = "admin"
+    _bulk(
+        catalogue,
+        accounts,
+        [
+            {
+                "id": login,
+                "name": f"Personne {i}",
+                "role": roles.get(login, "user"),
+                "active": 1,
+                "origin": "local",
+                "created_at": stamp(now),
+                "updated_at": stamp(now),
+            }
+            for i, login in enumerate(logins)
+        ],
+    )
+    team_ids = [f"tm-{i:04d}" for i in range(n_teams)]
+    _bulk(
+        catalogue,
+        teams,
+        [
+            {"id": tid, "name": f"Équipe {i}", "name_key": f"equipe {i}", "created_at": stamp(now)}
+            for i, tid in enumerate(team_ids)
+        ],
+    )
+    members = []
+    for login in logins:
+        for tid in rng.sample(team_ids, k=min(len(team_ids), rng.randint(1, 3))):
+            members.append({"team_id": tid, "account_id": login, "added_at": stamp(now)})
+    _bulk(catalogue, team_members, members)
+    agent_rows, version_rows = [], []
+    owners = []
+    for i in range(n_agents):
+        owner = creators[i % len(creators)]
+        owners.append(owner)
+        when = stamp(now.replace(microsecond=i % 1_000_000))
+        agent_id = f"ag-{i:08d}"
+        agent_rows.append(
+            {
+                "id": agent_id,
+                "name": f"Agent {i}",
+                "owner": owner,
+                "description": "",
+                "icon": "",
+                "created_at": when,
+                "updated_at": when,
+                "latest_version": 1,
+            }
+        )
+        version_rows.append(
+            {
+                "agent_id": agent_id,
+                "number": 1,
+                "author": owner,
+                "message": "",
+                "created_at": when,
+                "spec_yaml": SPEC_YAML,
+            }
+        )
+    _bulk(catalogue, agents, agent_rows)
+    _bulk(catalogue, versions, version_rows)
+    thread_rows = []
+    for i in range(n_threads):
+        agent = rng.randrange(n_agents)
+        # Conversations are held mostly by the agents' owners (no sharing yet), some by others.
+        owner = owners[agent] if rng.random() < 0.7 else rng.choice(logins)
+        thread_rows.append(
+            {
+                "id": f"th-{i:010d}",
+                "agent_id": f"ag-{agent:08d}",
+                "owner": owner,
+                "title": f"Conversation {i}",
+                "created_at": stamp(now.replace(microsecond=i % 1_000_000)),
+            }
+        )
+    _bulk(catalogue, threads, thread_rows)
+    return logins
+
+
+def _time(call: Callable[[], object], samples: int) -> dict[str, float]:
+    durations = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        call()
+        durations.append((time.perf_counter() - start) * 1000)
+    durations.sort()
+    return {
+        "p50_ms": statistics.median(durations),
+        "p95_ms": durations[max(0, int(len(durations) * 0.95) - 1)],
+    }
+
+
+def measure(
+    catalogue: SqlCatalogue, people: list[str], samples: int
+) -> dict[str, dict[str, float]]:
+    rng = random.Random(11)
+    creators = [p for p in people if catalogue.get_account(p).role in ("creator", "admin")]
+    own_agent = {p: catalogue.list_agents(owner=p)[0].id for p in creators[:50]}
+    results: dict[str, dict[str, float]] = {}
+
+    def pick() -> str:
+        return rng.choice(creators)
+
+    results["list_agents"] = _time(lambda: Workspace(pick(), catalogue).list_agents(), samples)
+    if hasattr(Workspace, "list_my_threads"):
+        results["list_conversations"] = _time(
+            lambda: Workspace(pick(), catalogue).list_my_threads(),  # type: ignore[attr-defined]
+            samples,
+        )
+    results["model_choices"] = _time(lambda: _model_choices(catalogue, pick()), samples)
+
+    def own() -> None:
+        person = rng.choice(list(own_agent))
+        Workspace(person, catalogue).get_agent(own_agent[person])
+
+    def others() -> None:
+        from agents.errors import NotFound
+
+        person, other = rng.sample(list(own_agent), 2) if len(own_agent) > 1 else (pick(), pick())
+        try:
+            Workspace(person, catalogue).get_agent(own_agent[other])
+        except NotFound:
+            return
+
+    results["check_own_agent"] = _time(own, samples)
+    results["check_someone_elses_agent"] = _time(others, samples)
+    return results
+
+
+def _model_choices(catalogue: SqlCatalogue, person: str) -> object:
+    from builder_ui.services.installation import Services
+
+    services = Services(
+        workspace=Workspace(person, catalogue),
+        tools=_TOOLS,
+        providers=_PROVIDERS,
+        checkpointer=None,  # type: ignore[arg-type]
+    )
+    return services.model_choices()
+
+
+def main(argv: list[str] | None = None) -> int:
+    global _TOOLS, _PROVIDERS
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=9_000)
+    parser.add_argument("--teams", type=int, default=500)
+    parser.add_argument("--agents", type=int, default=10_000)
+    parser.add_argument("--conversations", type=int, default=200_000)
+    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    from agents.models.registry import default_registry as default_providers
+    from tools.registry import default_registry as default_tools
+
+    _TOOLS, _PROVIDERS = default_tools(), default_providers()
+    report: dict[str, Any] = {"target_p95_ms": TARGET_P95_MS}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, sizes in (
+            ("empty", (2, 1, 6, 20)),
+            ("organisation", (args.accounts, args.teams, args.agents, args.conversations)),
+        ):
+            catalogue = SqlCatalogue(Path(tmp) / f"{label}.sqlite3")
+            start = time.perf_counter()
+            people = populate(catalogue, *sizes)
+            filled_s = time.perf_counter() - start
+            report[label] = {
+                "sizes": dict(
+                    zip(("accounts", "teams", "agents", "conversations"), sizes, strict=True)
+                ),
+                "fill_s": round(filled_s, 1),
+                "calls": measure(catalogue, people, args.samples),
+            }
+            catalogue.close()
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        _print(report)
+    worst = max(c["p95_ms"] for c in report["organisation"]["calls"].values())
+    return 0 if worst <= TARGET_P95_MS else 1
+
+
+def _print(report: dict[str, Any]) -> None:
+    sizes = report["organisation"]["sizes"]
+    print(
+        f"organisation: {sizes['accounts']:,} accounts, {sizes['teams']:,} teams, "
+        f"{sizes['agents']:,} agents, {sizes['conversations']:,} conversations "
+        f"(filled in {report['organisation']['fill_s']} s)"
+    )
+    print(f"{'call':<28}{'empty p50':>11}{'p95':>9}{'organisation p50':>19}{'p95':>9}")
+    for name, full in report["organisation"]["calls"].items():
+        empty = report["empty"]["calls"].get(name, {"p50_ms": float("nan"), "p95_ms": float("nan")})
+        print(
+            f"{name:<28}{empty['p50_ms']:>9.2f}ms{empty['p95_ms']:>7.2f}ms"
+            f"{full['p50_ms']:>17.2f}ms{full['p95_ms']:>7.2f}ms"
+        )
+    print(f"target: p95 <= {report['target_p95_ms']:.0f} ms at full size")
+
+
+_TOOLS: Any = None
+_PROVIDERS: Any = None
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -586,3 +586,35 @@ def test_two_people_signed_in_at_once_each_see_only_their_own_work(app_url: str)
             expect(camille.get_by_role("heading", name="Agent de Camille")).to_be_visible()
         finally:
             browser.close()
+
+
+def test_the_setup_link_makes_the_first_administrator_in_a_real_browser(
+    app_url: str, tmp_path: Path
+) -> None:
+    """What `make run` prints, opened as a newcomer would: the form, the account, the home."""
+    from datetime import timedelta
+
+    from playwright.sync_api import expect
+
+    from store.sql_catalogue import SqlCatalogue
+
+    catalogue = SqlCatalogue(tmp_path / "home" / "catalogue.sqlite3")
+    try:
+        link = catalogue.sign_in.create_link("", "setup", timedelta(hours=1))
+    finally:
+        catalogue.close()
+    with _page(1280, 1200) as page:
+        page.goto(f"{app_url}/?setup={link.token}")
+        expect(
+            page.get_by_role("heading", name="Créer le premier compte administrateur")
+        ).to_be_visible()
+        page.get_by_label("Adresse électronique", exact=True).fill("dominique@example.fr")
+        page.get_by_label("Nom affiché", exact=True).fill("Dominique")
+        page.get_by_label("Nouveau mot de passe", exact=True).fill(PASSWORD)
+        page.get_by_label("Confirmez le mot de passe", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Créer le compte et se connecter").click()
+        expect(page.get_by_role("heading", name="Vos assistants")).to_be_visible()
+        expect(page.get_by_text("Dominique <dominique@example.fr>", exact=False)).to_be_visible()
+        assert "setup=" not in page.url  # the spent link is not left in the address bar
+        page.reload()
+        expect(page.get_by_role("heading", name="Vos assistants")).to_be_visible()

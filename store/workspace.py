@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma:
     from store.knowledge.embedders import EmbedderInfo
     from store.knowledge.records import Chunk, DocumentRecord, KnowledgeBaseRecord, Passage
     from store.knowledge.service import KnowledgeStore, SearchMode
+    from store.organisation import Organisation
     from store.people import People
     from store.secrets import SecretInfo, SecretStore
 
@@ -87,6 +88,14 @@ class Workspace:
         if not me.is_admin:
             raise Refused("access.admins_only")
         return me
+
+    @property
+    def organisation(self) -> Organisation:
+        """The installation's settings and credentials: an administrator's."""
+        from store.organisation import Organisation
+
+        source = self._secrets_source
+        return Organisation(self, source if not callable(source) else None)
 
     @property
     def people(self) -> People:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from store.accounts import AccountRecord, Origin, Role
 from store.database import utc_now
+from store.organisation import Organisation
 from store.records import Catalogue
 
 
@@ -18,3 +19,13 @@ def enrol(
             continue
         now = utc_now()
         catalogue.add_account(AccountRecord(login, "", role, True, origin, now, now))
+
+
+def organisation(login: str = "alice") -> Organisation:
+    """The installation's settings as ``login``, an administrator (enrolled if missing)."""
+    from store.sql_catalogue import open_catalogue
+    from store.workspace import Workspace
+
+    catalogue = open_catalogue()
+    enrol(catalogue, login, role="admin")
+    return Workspace(login, catalogue).organisation

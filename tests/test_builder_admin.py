@@ -15,6 +15,7 @@ from typing import Any
 
 import docx
 import pytest
+from people import organisation
 from streamlit.testing.v1 import AppTest
 from test_mcp import TOKEN, LiveServer
 from web_driver import signed_in
@@ -39,6 +40,7 @@ from tools.registry import ToolContext, default_registry
 
 APP = str(Path(__file__).resolve().parents[1] / "builder_ui" / "web" / "app.py")
 ADMIN = "views/admin.py"
+ACCOUNT = "views/account.py"
 TIMEOUT_S = 60
 SECRET_VALUE = "sk-tres-secret-0123456789"
 LOOKUP_TEXT = "Donne la population d'une ville française."
@@ -101,16 +103,31 @@ def geo_text(shared_data: Path) -> str:
 # --- administration ------------------------------------------------------------------------------
 
 
-def test_admin_page_is_in_the_navigation_and_says_there_are_no_roles() -> None:
+def test_admin_page_is_in_the_navigation_with_its_sections() -> None:
     at = start(ADMIN)
     assert [t.value for t in at.title] == ["Administration"]
-    assert any("pas encore de rôles" in i.value for i in at.info)
-    assert [t.label for t in at.tabs] == [
-        "Accès au réseau",
-        "Recherche web",
-        "Serveurs MCP",
-        "Identifiants",
-    ]
+    assert [t.label for t in at.tabs] == ["Accès au réseau", "Recherche web", "Serveurs MCP"]
+
+
+def test_the_administration_is_refused_inside_the_workspace_to_a_creator() -> None:
+    """Not only hidden by the navigation: the workspace itself refuses."""
+    from web_driver import open_app
+
+    from agents.errors import Refused
+
+    at = open_app("bob@example.fr", role="creator")
+    organisation = Services.open("bob@example.fr").workspace.organisation
+    for action in (
+        organisation.settings,
+        organisation.secrets,
+        lambda: organisation.set_secret("jeton", SECRET_VALUE),
+        lambda: settings_service.update_egress(organisation, {"allow_loopback": True}),
+        lambda: mcp_admin.add_server(organisation, "s1", url="https://s1.example.org"),
+    ):
+        with pytest.raises(Refused):
+            action()
+    assert list_installation_secrets() == []
+    assert not at.exception
 
 
 def test_admin_saves_the_network_rules() -> None:
@@ -175,7 +192,7 @@ def test_admin_chooses_the_web_search_service() -> None:
 
 
 def test_credentials_are_added_listed_and_deleted_and_never_shown() -> None:
-    at = start(ADMIN)
+    at = start(ACCOUNT)
     assert any("aucun identifiant" in c.value for c in at.caption)
     at.text_input(key=state.ADMIN_CREDENTIAL_NAME).input("geo_api")
     at.text_input(key=state.ADMIN_CREDENTIAL_VALUE).input(SECRET_VALUE)
@@ -201,7 +218,7 @@ def test_credentials_are_added_listed_and_deleted_and_never_shown() -> None:
 
 
 def test_a_bad_credential_name_is_refused_and_kept() -> None:
-    at = start(ADMIN)
+    at = start(ACCOUNT)
     at.text_input(key=state.ADMIN_CREDENTIAL_NAME).input("Clé API")
     at.text_input(key=state.ADMIN_CREDENTIAL_VALUE).input(SECRET_VALUE)
     at.button(key=state.ADMIN_CREDENTIAL_ADD).click().run()
@@ -361,9 +378,9 @@ def test_a_server_that_cannot_be_reached_is_said_in_plain_words(live: LiveServer
 
 
 def test_admin_changes_keep_the_other_sections() -> None:
-    settings_service.replace_section("egress", {"allow_hosts": ["a.example.org"]}, "alice")
-    mcp_admin.add_server("s1", "alice", url="https://s1.example.org")
-    settings_service.set_web_search("none", "", "bob")
+    settings_service.replace_section(organisation(), "egress", {"allow_hosts": ["a.example.org"]})
+    mcp_admin.add_server(organisation(), "s1", url="https://s1.example.org")
+    settings_service.set_web_search(organisation("bob"), "none", "")
     settings = load_admin_settings()
     assert settings.egress.allow_hosts == ["a.example.org"]
     assert [s.name for s in settings.mcp_servers] == ["s1"]

@@ -27,6 +27,7 @@ import uvicorn
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import ToolAnnotations
+from people import organisation
 from starlette.responses import PlainTextResponse
 from typer.testing import CliRunner
 
@@ -276,7 +277,9 @@ def test_a_changed_tool_is_disabled_until_approved_again(
     from builder_ui.services.mcp_admin import approve_server_tools
 
     shown: list[Any] = []
-    declined = approve_server_tools("demo", "admin", lambda tools, before: shown.append(before))
+    declined = approve_server_tools(
+        organisation(), "demo", lambda tools, before: shown.append(before)
+    )
     assert declined is None and shown[0].changed == ("lookup",) and shown[0].new == ("purge",)
     assert sorted(expand()) == ["demo__add"], "declining the review stores nothing"
 

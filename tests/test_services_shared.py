@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from cli_driver import atelier, ok
+from people import organisation
 from streamlit.testing.v1 import AppTest
 from web_driver import signed_in
 
@@ -67,10 +68,10 @@ def test_removing_an_unknown_mcp_server_is_the_same_error_everywhere() -> None:
     assert "aucun serveur MCP « fantome »" in result.stderr
     # the builder's delete button calls the service: the same error, nothing written
     with pytest.raises(NotFound) as caught:
-        mcp_admin.remove_server("fantome", "alice")
+        mcp_admin.remove_server(organisation(), "fantome")
     assert caught.value.message() in result.stderr
     with pytest.raises(NotFound):
-        mcp_admin.set_server_enabled("fantome", False, "alice")
+        mcp_admin.set_server_enabled(organisation(), "fantome", False)
     assert load_admin_settings().mcp_servers == []
 
 
@@ -90,17 +91,17 @@ def test_an_mcp_server_name_taken_is_the_same_error_in_the_cli_and_the_page() ->
 
 
 def test_the_service_adds_removes_and_turns_servers_on_and_off() -> None:
-    added = mcp_admin.add_server("docs", "alice", url=" https://mcp.example.org/mcp ")
+    added = mcp_admin.add_server(organisation(), "docs", url=" https://mcp.example.org/mcp ")
     assert (added.name, str(added.url)) == ("docs", "https://mcp.example.org/mcp")
     assert added.enabled is True
-    mcp_admin.set_server_enabled("docs", False, "alice")
+    mcp_admin.set_server_enabled(organisation(), "docs", False)
     assert load_admin_settings().mcp_servers[0].enabled is False
     with pytest.raises(InvalidSettings) as caught:
-        mcp_admin.add_server("sans-adresse", "alice")
+        mcp_admin.add_server(organisation(), "sans-adresse")
     assert caught.value.problems[0][0].startswith("mcp_servers[1]")
     listed = json.loads(ok("admin", "show", "--json").stdout)["mcp_servers"]
     assert [s["name"] for s in listed] == ["docs"]
-    mcp_admin.remove_server("docs", "alice")
+    mcp_admin.remove_server(organisation(), "docs")
     assert load_admin_settings().mcp_servers == []
 
 
@@ -157,7 +158,7 @@ def test_asking_before_unknown_addresses_is_set_the_same_way_in_the_cli_and_the_
     from_cli = stored_egress()
     assert "ask_for_unknown_urls: false" in ok("admin", "show").stdout
 
-    settings_service.replace_section("egress", {}, "alice")  # the defaults again
+    settings_service.replace_section(organisation(), "egress", {})  # the defaults again
     at = admin_page()
     box = at.checkbox(key=state.ADMIN_ASK_UNKNOWN_URLS)
     assert box.value is True
@@ -175,7 +176,7 @@ def test_asking_before_unknown_addresses_is_set_the_same_way_in_the_cli_and_the_
     at.checkbox(key=state.ADMIN_ASK_UNKNOWN_URLS).check()
     at.button(key=state.ADMIN_EGRESS_SAVE).click().run()
     from_page = stored_egress()
-    settings_service.replace_section("egress", {"ask_for_unknown_urls": False}, "alice")
+    settings_service.replace_section(organisation(), "egress", {"ask_for_unknown_urls": False})
     ok("admin", "set-egress", "--ask-unknown-urls")
     assert stored_egress() == from_page
     assert from_page["ask_for_unknown_urls"] is True

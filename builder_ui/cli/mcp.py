@@ -23,6 +23,7 @@ from builder_ui.cli.secret import closing_secrets
 
 if TYPE_CHECKING:
     from store.admin_settings import McpServerSettings
+    from store.organisation import Organisation
     from tools.mcp.client import RemoteTool
     from tools.mcp.pinning import ServerStatus
 
@@ -35,12 +36,12 @@ AsJson = Annotated[bool, typer.Option("--json", help=t("cli.help.json"))]
 # --- commands ---------------------------------------------------------------------------------
 
 
-def _admin() -> str:
-    """The administrator acting: refused inside the workspace (exit 2) when the account the
-    terminal acts as is not one."""
+def _organisation() -> Organisation:
+    """The installation's settings: refused inside the workspace (exit 2) when the account the
+    terminal acts as is not an administrator."""
     from store.workspace import open_workspace
 
-    return open_workspace().require_admin().id
+    return open_workspace().organisation
 
 
 @mcp_app.command("add", help=t("mcp.cli.help.add"))
@@ -57,11 +58,11 @@ def add(
     ] = "",
 ) -> None:
     from builder_ui.services.mcp_admin import add_server
-    from store.admin_settings import list_installation_secrets
 
     with closing_secrets():
-        server = add_server(name, _admin(), url=url, command=command, credential=credential)
-        known = {info.name for info in list_installation_secrets()}
+        org = _organisation()
+        server = add_server(org, name, url=url, command=command, credential=credential)
+        known = {info.name for info in org.secrets()}
     say(t("mcp.cli.added", name=server.name))
     if credential and credential not in known:
         say(t("mcp.cli.credential_absent", name=credential))
@@ -73,7 +74,7 @@ def list_servers(as_json: AsJson = False) -> None:
     from builder_ui.services.mcp_admin import server_statuses
 
     with closing_secrets():
-        found = server_statuses()
+        found = server_statuses(_organisation())
     if as_json:
         print_json([_server_json(server, status) for server, status in found])
         return
@@ -114,7 +115,7 @@ def approve(
     from builder_ui.services.mcp_admin import approve_server_tools
 
     with closing_secrets():
-        tools = approve_server_tools(name, _admin(), review)
+        tools = approve_server_tools(_organisation(), name, review)
     if tools is None:
         raise typer.Exit(1)
     say(t("mcp.cli.approved", name=name, count=len(tools)))
@@ -160,7 +161,7 @@ def remove(
     from builder_ui.services.mcp_admin import remove_server
 
     with closing_secrets():
-        remove_server(name, _admin())
+        remove_server(_organisation(), name)
     say(t("mcp.cli.removed", name=name))
 
 

@@ -28,6 +28,7 @@ from builder_ui.cli.common import ask_yes_no, print_json, say, table
 
 if TYPE_CHECKING:
     from store.admin_settings import AdminSettings
+    from store.organisation import Organisation
     from store.secrets import SecretInfo
     from store.workspace import Workspace
 
@@ -61,12 +62,12 @@ def _workspace() -> Iterator[Workspace]:
         yield open_workspace()
 
 
-def _admin() -> str:
-    """The administrator acting: refused inside the workspace (exit 2) when the account the
-    terminal acts as is not one."""
+def _organisation() -> Organisation:
+    """The installation's settings and credentials: refused inside the workspace (exit 2)
+    when the account the terminal acts as is not an administrator."""
     from store.workspace import open_workspace
 
-    return open_workspace().require_admin().id
+    return open_workspace().organisation
 
 
 # --- secret set ------------------------------------------------------------------------------
@@ -79,10 +80,8 @@ def set_secret(name: SecretName, installation: ForInstallation = False) -> None:
     check_name(name)  # before asking for the value
     value = _read_value(name)
     if installation:
-        from store.admin_settings import set_installation_secret
-
         with closing_secrets():
-            info = set_installation_secret(name, value, by=_admin())
+            info = _organisation().set_secret(name, value)
     else:
         with _workspace() as workspace:
             info = workspace.set_secret(name, value)
@@ -130,11 +129,8 @@ def list_secrets(as_json: AsJson = False, installation: ForInstallation = False)
 
 def _list(installation: bool) -> list[SecretInfo]:
     if installation:
-        from store.admin_settings import list_installation_secrets
-
-        _admin()
         with closing_secrets():
-            return list_installation_secrets()
+            return _organisation().secrets()
     with _workspace() as workspace:
         return workspace.list_secrets()
 
@@ -172,10 +168,8 @@ def remove_secret(
             say(t("cli.rm.cancelled"))
             raise typer.Exit(1)
     if installation:
-        from store.admin_settings import delete_installation_secret
-
         with closing_secrets():
-            delete_installation_secret(name, by=_admin())
+            _organisation().delete_secret(name)
     else:
         with _workspace() as workspace:
             workspace.delete_secret(name)
@@ -192,11 +186,8 @@ class Backend(StrEnum):
 
 @admin_app.command("show", help=t("cli.help.admin_show"))
 def show(as_json: AsJson = False) -> None:
-    from store.admin_settings import load_admin_settings
-
-    _admin()
     with closing_secrets():
-        settings = load_admin_settings()
+        settings = _organisation().settings()
     _print_settings(settings, as_json)
 
 
@@ -261,7 +252,7 @@ def set_egress(
     from builder_ui.services.settings import update_egress
 
     with closing_secrets():
-        settings = update_egress(changes, by=_admin())
+        settings = update_egress(_organisation(), changes)
     _saved(settings)
 
 
@@ -279,7 +270,7 @@ def set_web_search(
     if backend is Backend.none and url:
         raise UserError("cli.admin.url_without_searxng")
     with closing_secrets():
-        settings = set_search(backend.value, url, by=_admin())
+        settings = set_search(_organisation(), backend.value, url)
     _saved(settings)
 
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from agents.errors import NotFound, UserError
-from store.admin_settings import AdminSettings, parse_admin_settings, update_admin_settings
-from store.secrets import SecretStore
+from store.admin_settings import AdminSettings, parse_admin_settings
+from store.organisation import Organisation
 
 if TYPE_CHECKING:
     from store.admin_settings import McpServerSettings
@@ -30,13 +30,13 @@ Review = Callable[["list[RemoteTool]", "ServerStatus"], bool]
 ServersChange = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 
 
-def _change_servers(change: ServersChange, by: str, store: SecretStore | None) -> AdminSettings:
+def _change_servers(org: Organisation, change: ServersChange) -> AdminSettings:
     def apply(current: AdminSettings) -> AdminSettings:
         whole = current.model_dump()
         whole["mcp_servers"] = change(list(whole["mcp_servers"]))
         return parse_admin_settings(whole)
 
-    return update_admin_settings(apply, by, store)
+    return org.update(apply)
 
 
 def _known(name: str, servers: list[dict[str, Any]]) -> None:
@@ -45,14 +45,13 @@ def _known(name: str, servers: list[dict[str, Any]]) -> None:
 
 
 def add_server(
+    org: Organisation,
     name: str,
-    by: str,
     *,
     url: str = "",
     command: list[str] | None = None,
     credential: str = "",
     enabled: bool = True,
-    store: SecretStore | None = None,
 ) -> McpServerSettings:
     """Register a server reached at ``url`` or started by ``command`` (one of them); its tools
     stay disabled until ``approve_server_tools``. A name already taken, a missing address:
@@ -68,41 +67,38 @@ def add_server(
         "credential": credential,
         "enabled": bool(enabled),
     }
-    settings = _change_servers(lambda servers: [*servers, entry], by, store)
+    settings = _change_servers(org, lambda servers: [*servers, entry])
     added = settings.mcp_server(name)
     assert added is not None
     return added
 
 
-def remove_server(name: str, by: str, store: SecretStore | None = None) -> AdminSettings:
+def remove_server(org: Organisation, name: str) -> AdminSettings:
     """Unregister a server; an unknown name is ``NotFound`` (nothing is written)."""
 
     def change(servers: list[dict[str, Any]]) -> list[dict[str, Any]]:
         _known(name, servers)
         return [s for s in servers if s["name"] != name]
 
-    return _change_servers(change, by, store)
+    return _change_servers(org, change)
 
 
-def set_server_enabled(
-    name: str, enabled: bool, by: str, store: SecretStore | None = None
-) -> AdminSettings:
+def set_server_enabled(org: Organisation, name: str, enabled: bool) -> AdminSettings:
     """Turn a server on or off (its approved tools are kept); an unknown name is ``NotFound``."""
 
     def change(servers: list[dict[str, Any]]) -> list[dict[str, Any]]:
         _known(name, servers)
         return [{**s, "enabled": enabled} if s["name"] == name else s for s in servers]
 
-    return _change_servers(change, by, store)
+    return _change_servers(org, change)
 
 
-def server_statuses() -> list[tuple[McpServerSettings, ServerStatus]]:
+def server_statuses(org: Organisation) -> list[tuple[McpServerSettings, ServerStatus]]:
     """Every registered server with its tools now against what was approved (connects to each
     server; starts a local one: an administrator's command, never an agent's)."""
-    from store.admin_settings import load_admin_settings
     from tools.mcp.pinning import current_status
 
-    settings = load_admin_settings()
+    settings = org.settings()
     context = _context()
     assert context.mcp is not None
     return [
@@ -112,13 +108,14 @@ def server_statuses() -> list[tuple[McpServerSettings, ServerStatus]]:
 
 
 def approve_server_tools(
-    name: str, by: str, review: Review | None = None
+    org: Organisation, name: str, review: Review | None = None
 ) -> list[RemoteTool] | None:
     """Pin the server's current tools. The list read here is the one ``review`` is shown
     (with how it compares with the previous approval) and the one stored, if it says yes
     (else None: nothing stored)."""
     from tools.mcp.pinning import compare, fingerprints, tools_to_approve
 
+    org.settings()  # an administrator's, before any server is reached
     context = _context()
     assert context.mcp is not None
     server = context.mcp.servers.get(name)
@@ -142,7 +139,7 @@ def approve_server_tools(
                 entry["pinned_tools"] = pins
         return parse_admin_settings(data)
 
-    update_admin_settings(change, by=by)
+    org.update(change)
     return tools
 
 
@@ -169,7 +166,7 @@ class ToolReview:
         return "new" if tool in self.before.new else "same"
 
 
-def review_tools(name: str, by: str) -> ToolReview:
+def review_tools(org: Organisation, name: str) -> ToolReview:
     """Read the server's tools to show them; nothing is stored."""
     seen: list[ToolReview] = []
 
@@ -177,11 +174,11 @@ def review_tools(name: str, by: str) -> ToolReview:
         seen.append(ToolReview(name, tuple(tools), before))
         return False
 
-    approve_server_tools(name, by, look)
+    approve_server_tools(org, name, look)
     return seen[0]
 
 
-def approve_reviewed(review: ToolReview, by: str) -> ToolReview | None:
+def approve_reviewed(org: Organisation, review: ToolReview) -> ToolReview | None:
     """Pin the list shown (None), unless the server's tools changed since it was read: then
     nothing is stored and the list as it is now comes back, to be shown again."""
     from tools.mcp.pinning import fingerprints
@@ -195,7 +192,7 @@ def approve_reviewed(review: ToolReview, by: str) -> ToolReview | None:
         moved.append(ToolReview(review.server, tuple(tools), before))
         return False
 
-    approve_server_tools(review.server, by, same)
+    approve_server_tools(org, review.server, same)
     return moved[0] if moved else None
 
 

@@ -17,6 +17,7 @@ from builder_ui.services.settings import WEB_SEARCH_BACKENDS
 from store.admin_settings import AdminSettings, EgressSettings, WebSearchSettings
 
 if TYPE_CHECKING:
+    from store.organisation import Organisation
     from tools.mcp.pinning import ServerStatus
 
 MEGABYTE = 1_000_000
@@ -114,11 +115,11 @@ def server_rows(settings: AdminSettings) -> list[ServerRow]:
 # --- the approval of a server's tools ------------------------------------------------------------
 
 
-def server_statuses() -> dict[str, ServerStatus]:
+def server_statuses(org: Organisation) -> dict[str, ServerStatus]:
     """Each server's tools against what was approved, by server name (connects to each one)."""
     from builder_ui.services.mcp_admin import server_statuses as statuses
 
-    return {server.name: status for server, status in statuses()}
+    return {server.name: status for server, status in statuses(org)}
 
 
 # --- problems, in the page's words ---------------------------------------------------------------

@@ -22,11 +22,6 @@ from builder_ui.web.panels.admin_section import (
     show_problems,
 )
 from builder_ui.web.state import tr
-from store.admin_settings import (
-    delete_installation_secret,
-    list_installation_secrets,
-    set_installation_secret,
-)
 from store.secrets import SecretInfo
 
 
@@ -69,9 +64,9 @@ INSTALLATION_CREDENTIALS = Credentials(
     value_key=state.ADMIN_INSTALL_VALUE,
     add_key=state.ADMIN_INSTALL_ADD,
     delete_key=state.admin_install_delete_key,
-    listing=lambda _services: list_installation_secrets(),
-    setter=lambda services, name, value: set_installation_secret(name, value, services.principal),
-    deleter=lambda services, name: delete_installation_secret(name, services.principal),
+    listing=lambda services: services.workspace.organisation.secrets(),
+    setter=lambda services, name, value: services.workspace.organisation.set_secret(name, value),
+    deleter=lambda services, name: services.workspace.organisation.delete_secret(name),
 )
 
 

@@ -27,7 +27,8 @@ from builder_ui.web.panels.admin_section import (
     show_problems,
 )
 from builder_ui.web.state import tr
-from store.admin_settings import AdminSettings, list_installation_secrets
+from store.admin_settings import AdminSettings
+from store.organisation import Organisation
 
 SECTION = "mcp_servers"
 
@@ -37,7 +38,7 @@ def mcp_section(services: Services, settings: AdminSettings, resets: set[str]) -
     rows = admin_view.server_rows(settings)
     if not rows:
         st.caption(tr("ui.admin.mcp.none"))
-    statuses = current_statuses(settings) if rows else {}
+    statuses = current_statuses(services.workspace.organisation, settings) if rows else {}
     for row in rows:
         with st.container(border=True):
             server_box(services, row, statuses.get(row.name))
@@ -71,7 +72,12 @@ def server_box(services: Services, row: ServerRow, status: Any) -> None:
     ):
         apply(
             SECTION,
-            partial(mcp_admin.set_server_enabled, row.name, not row.enabled, services.principal),
+            partial(
+                mcp_admin.set_server_enabled,
+                services.workspace.organisation,
+                row.name,
+                not row.enabled,
+            ),
             tr("ui.admin.mcp.saved", name=row.name),
         )
     delete_asked_twice(
@@ -80,7 +86,7 @@ def server_box(services: Services, row: ServerRow, status: Any) -> None:
         section=SECTION,
         item=("server", row.name),
         question=tr("ui.admin.mcp.confirm", name=row.name),
-        delete=partial(mcp_admin.remove_server, row.name, services.principal),
+        delete=partial(mcp_admin.remove_server, services.workspace.organisation, row.name),
         done=tr("ui.admin.mcp.deleted", name=row.name),
     )
     if row.enabled:
@@ -119,8 +125,8 @@ def new_server_form(services: Services, resets: set[str]) -> None:
         apply(
             SECTION,
             lambda: mcp_admin.add_server(
+                services.workspace.organisation,
                 data["name"],
-                services.principal,
                 url=data["url"],
                 credential=data["credential"],
                 enabled=data["enabled"],
@@ -130,16 +136,16 @@ def new_server_form(services: Services, resets: set[str]) -> None:
     show_problems(SECTION)
 
 
-def current_statuses(settings: AdminSettings) -> dict[str, Any]:
+def current_statuses(org: Organisation, settings: AdminSettings) -> dict[str, Any]:
     """Each server's state, read again only when the servers, the network rules or the
     installation's credentials changed (or on "refresh"): reading it connects to every server."""
     try:
-        known = [(i.name, i.updated_at.isoformat()) for i in list_installation_secrets()]
+        known = [(i.name, i.updated_at.isoformat()) for i in org.secrets()]
         basis = json.dumps([settings.model_dump(), known], sort_keys=True, default=str)
         cached = state.mcp_statuses()
         if cached and cached[0] == basis:
             return dict(cached[1])
-        found = admin_view.server_statuses()
+        found = admin_view.server_statuses(org)
     except AtelierError as exc:
         st.error(exc.message(state.language()), icon=":material/error:")
         return {}

@@ -25,7 +25,7 @@ def review_block(services: Services, name: str) -> None:
         icon=":material/fact_check:",
     ):
         try:
-            reviewing(name, review=mcp_admin.review_tools(name, services.principal))
+            reviewing(name, review=mcp_admin.review_tools(services.workspace.organisation, name))
         except AtelierError as exc:
             reviewing(name, error=plain_error(name, exc))
     current = state.mcp_review()
@@ -55,7 +55,7 @@ def review_block(services: Services, name: str) -> None:
 def approve_review(services: Services, name: str, review: ToolReview) -> None:
     """Approve the tools as shown; if the server's list changed meanwhile, show the new one."""
     try:
-        moved = mcp_admin.approve_reviewed(review, services.principal)
+        moved = mcp_admin.approve_reviewed(services.workspace.organisation, review)
     except AtelierError as exc:
         reviewing(name, error=plain_error(name, exc))
         return

@@ -80,7 +80,7 @@ def egress_section(services: Services, settings: AdminSettings, resets: set[str]
         data = admin_view.egress_data(typed)
         apply(
             "egress",
-            lambda: update_egress(data, services.principal),
+            lambda: update_egress(services.workspace.organisation, data),
             tr("ui.admin.egress.saved"),
         )
     show_problems("egress")
@@ -112,7 +112,9 @@ def search_section(services: Services, settings: AdminSettings, resets: set[str]
         data = admin_view.web_search_data(str(backend), url or "")
         apply(
             "web_search",
-            lambda: set_web_search(data["backend"], data["base_url"], services.principal),
+            lambda: set_web_search(
+                services.workspace.organisation, data["backend"], data["base_url"]
+            ),
             tr("ui.admin.search.saved"),
         )
     show_problems("web_search")

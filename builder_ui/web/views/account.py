@@ -1,4 +1,5 @@
-"""My account: who I am here (name, role, teams) and my password."""
+"""My account: who I am here (name, role, teams), my credentials (names and dates only: a value
+goes in, it never comes out) and my password."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from agents.errors import UserError
 from builder_ui.services import sign_in as signing
 from builder_ui.web import state
 from builder_ui.web.models.inert import literal
+from builder_ui.web.panels.admin_section import show_flashes
+from builder_ui.web.panels.credentials import secrets_section
 from builder_ui.web.state import identity, tr
 from store.sign_in import MIN_PASSWORD
 
@@ -21,6 +24,8 @@ def main() -> None:
     st.markdown(tr("ui.account.role", role=tr(f"role.{me.role}")))
     names = ", ".join(literal(team.name) for team in teams) if teams else tr("ui.account.no_team")
     st.markdown(tr("ui.account.teams", teams=names))
+    show_flashes()
+    secrets_section(services, state.take_admin_resets())  # the person's own credentials
     st.subheader(tr("ui.account.password_title"))
     with st.form("account.password", clear_on_submit=True):
         current = st.text_input(

@@ -349,14 +349,14 @@ def test_approve_a_tool_call_in_the_preview(app_url: str) -> None:
 
 
 def test_administration_page(app_url: str) -> None:
-    """Network rules saved with their warning; a credential added, listed by name only."""
+    """Network rules saved with their warning; a credential added on My account, listed by
+    name only."""
     from playwright.sync_api import expect
 
     with _page(1280, 1500) as page:
         _sign_in(page, app_url)
         page.get_by_role("link", name="Administration").click()
         expect(page.get_by_role("heading", name="Administration")).to_be_visible()
-        expect(page.get_by_text("pas encore de rôles", exact=False)).to_be_visible()
 
         hosts = page.get_by_role("textbox", name="Sites autorisés (un par ligne)")
         hosts.fill("geo.api.gouv.fr\n*.gouv.fr")
@@ -367,7 +367,8 @@ def test_administration_page(app_url: str) -> None:
         page.evaluate("document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)")
         page.screenshot(path=str(ARTIFACTS / "admin.png"), full_page=True)
 
-        page.get_by_role("tab", name="Identifiants").click()
+        page.get_by_role("link", name="Mon compte").click()
+        expect(page.get_by_role("heading", name="Mon compte")).to_be_visible()
         page.get_by_role("textbox", name="Nom", exact=True).fill("geo_api")
         page.get_by_role("textbox", name="Valeur (clé ou jeton)").fill("valeur-tres-secrete")
         page.get_by_role("button", name="Enregistrer l'identifiant").click()
@@ -458,7 +459,8 @@ def test_images_in_answers_and_descriptions_are_not_fetched(
 
 # --- accessibility: axe-core on every page, in both languages --------------------------------
 
-PAGES = ("home", "editor", "knowledge", "admin")
+PAGES = ("home", "editor", "knowledge", "admin", "account")
+HEADINGS = {"knowledge": "ui.kb.title", "admin": "ui.nav.admin", "account": "ui.account.title"}
 BLOCKING = ("serious", "critical")
 
 
@@ -521,7 +523,7 @@ def test_every_page_is_accessible_in_both_languages(app_url: str, lang: str) -> 
             elif name != "home":
                 nav = page.get_by_test_id("stSidebarNav")
                 nav.get_by_role("link", name=t(f"ui.nav.{name}", lang)).click()
-                heading = t("ui.kb.title" if name == "knowledge" else "ui.nav.admin", lang)
+                heading = t(HEADINGS[name], lang)
                 expect(page.get_by_role("heading", name=heading).first).to_be_visible()
             expect(page.locator("html")).to_have_attribute("lang", lang)
             problems[name] = _axe_violations(page)

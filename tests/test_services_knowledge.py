@@ -13,6 +13,7 @@ from agents.errors import NotFound
 from agents.spec import AgentSpec
 from builder_ui.services.installation import Installation, Services
 from store.knowledge.service import close_knowledge_stores
+from store.sql_catalogue import open_catalogue
 
 FAQ = """# Congés
 
@@ -30,7 +31,7 @@ Le télétravail est possible deux jours par semaine, sur accord du responsable.
 def installation(monkeypatch: pytest.MonkeyPatch) -> Iterator[Installation]:
     monkeypatch.setenv("ATELIER_EMBEDDER", "hashing")
     installation = Installation.open()
-    enrol(installation.catalogue, "alice", "bob")
+    enrol(open_catalogue(), "alice", "bob")
     yield installation
     close_knowledge_stores()
 

@@ -12,7 +12,7 @@ import hashlib
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
@@ -37,6 +37,9 @@ from builder_ui.services.agents import AgentServices
 from store.files import StoredFile
 from store.records import Catalogue, RunRecord
 from store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from store.front_door import FrontDoor
 from tools.registry import ToolContext, ToolRegistry, ToolResult
 from tools.registry import default_registry as default_tools
 
@@ -46,9 +49,10 @@ RUNTIME_CACHE_SIZE = 16
 @dataclass(frozen=True)
 class Installation:
     """What every person of one installation shares: thread-safe, holds nobody's data in
-    memory, opened once per process."""
+    memory, opened once per process. Its catalogue is not for interfaces: they reach it as
+    one person's ``workspace`` or, before anyone is known, through the ``front_door``."""
 
-    catalogue: Catalogue
+    _catalogue: Catalogue = field(repr=False)
     tools: ToolRegistry
     providers: ProviderRegistry
     checkpointer: BaseCheckpointSaver[Any]
@@ -61,11 +65,21 @@ class Installation:
         from store.sql_catalogue import open_catalogue
 
         return cls(
-            catalogue=open_catalogue(),
+            _catalogue=open_catalogue(),
             tools=default_tools(),
             providers=default_providers(),
             checkpointer=sqlite_checkpointer(threads_path()),
         )
+
+    def workspace(self, principal: str) -> Workspace:
+        return Workspace(principal, self._catalogue)
+
+    @property
+    def front_door(self) -> FrontDoor:
+        """Signing in: the part of the catalogue reached before anyone is known."""
+        from store.front_door import FrontDoor
+
+        return FrontDoor(self._catalogue)
 
 
 @dataclass
@@ -90,11 +104,10 @@ class Services(AgentServices):
         shared = shared or Installation.open()
         if principal is None:
             from store.config import default_principal
-            from store.people import acting_account
 
-            principal = acting_account(shared.catalogue, default_principal()).id
+            principal = shared.front_door.terminal_account(default_principal()).id
         return cls(
-            workspace=Workspace(principal, shared.catalogue),
+            workspace=shared.workspace(principal),
             tools=shared.tools,
             providers=shared.providers,
             checkpointer=shared.checkpointer,

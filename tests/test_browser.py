@@ -458,7 +458,7 @@ def test_images_in_answers_and_descriptions_are_not_fetched(
 
 # --- accessibility: axe-core on every page, in both languages --------------------------------
 
-PAGES = ("home", "editor", "knowledge", "admin")
+PAGES = ("home", "editor", "knowledge", "admin", "people")
 BLOCKING = ("serious", "critical")
 
 
@@ -491,6 +491,32 @@ def _axe_violations(page: Page) -> list[str]:
     ]
 
 
+def _people_page_in_use(page: Page, lang: str) -> dict[str, list[str]]:
+    """The people page with what its actions show: an invitation link, a team with a member."""
+    from playwright.sync_api import expect
+
+    from agents.i18n import t
+
+    found = {}
+    page.get_by_label(t("ui.people.email", lang), exact=True).fill("dora@example.fr")
+    page.get_by_label(t("ui.people.name", lang), exact=True).fill("Dora <b>Marchand</b>")
+    page.get_by_role("button", name=t("ui.people.add_button", lang)).click()
+    expect(page.get_by_test_id("stCode")).to_contain_text("invitation=")
+    found["people-link"] = _axe_violations(page)
+    page.screenshot(path=str(ARTIFACTS / f"a11y-people-link-{lang}.png"), full_page=True)
+    page.get_by_role("tab", name=t("ui.people.tab.teams", lang)).click()
+    page.get_by_label(t("ui.people.team_name", lang), exact=True).fill("Communication")
+    page.get_by_role("button", name=t("ui.people.team_add", lang)).click()
+    page.get_by_role("button", name=t("ui.people.member_add", lang)).click()
+    expect(page.get_by_role("button", name=t("ui.people.remove", lang))).to_be_visible()
+    # the member added is no longer offered, in the browser too
+    member = page.get_by_role("combobox", name=t("ui.people.member", lang))
+    expect(member).to_have_value("camille@example.fr")
+    found["people-teams"] = _axe_violations(page)
+    page.screenshot(path=str(ARTIFACTS / f"a11y-people-teams-{lang}.png"), full_page=True)
+    return found
+
+
 @pytest.mark.parametrize(
     ("app_url", "lang"),
     [({"ATELIER_LANG": "fr"}, "fr"), ({"ATELIER_LANG": "en"}, "en")],
@@ -521,7 +547,8 @@ def test_every_page_is_accessible_in_both_languages(app_url: str, lang: str) -> 
             elif name != "home":
                 nav = page.get_by_test_id("stSidebarNav")
                 nav.get_by_role("link", name=t(f"ui.nav.{name}", lang)).click()
-                heading = t("ui.kb.title" if name == "knowledge" else "ui.nav.admin", lang)
+                headings = {"knowledge": "ui.kb.title", "people": "ui.people.title"}
+                heading = t(headings.get(name, "ui.nav.admin"), lang)
                 expect(page.get_by_role("heading", name=heading).first).to_be_visible()
             expect(page.locator("html")).to_have_attribute("lang", lang)
             problems[name] = _axe_violations(page)
@@ -539,6 +566,8 @@ def test_every_page_is_accessible_in_both_languages(app_url: str, lang: str) -> 
             if name == "editor" and lang == "fr":
                 send = page.get_by_test_id("stChatInputSubmitButton")
                 expect(send).to_have_attribute("aria-label", t("ui.a11y.send_message", lang))
+            if name == "people":
+                problems.update(_people_page_in_use(page, lang))
     failing = {name: found for name, found in problems.items() if found}
     assert not failing, "serious or critical accessibility violations:\n" + "\n".join(
         f"{name}: {line}" for name, found in failing.items() for line in found

@@ -33,9 +33,18 @@ from builder_ui.web.state.people import (
     take_link,
     take_outcome,
 )
+from builder_ui.web.state.session import Counter
 from store.accounts import ROLES, AccountRecord, TeamRecord
 from store.people import People
 from store.sign_in import SignInLink
+
+_MEMBERS_NONCE = Counter(keys.PEOPLE_MEMBERS_NONCE)
+
+
+def _forget_unless_offered(key: str, options: list[str]) -> None:
+    """A select box's choice is forgotten when no longer offered: it falls back on the first."""
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
 
 
 def _people() -> People:
@@ -154,8 +163,7 @@ def _add_account() -> None:
 def _manage_account(people: People, accounts: list[AccountRecord]) -> None:
     st.subheader(tr("ui.people.manage_title"))
     by_id = {account.id: account for account in accounts}
-    if st.session_state.get(keys.PEOPLE_ACCOUNT) not in by_id:
-        st.session_state.pop(keys.PEOPLE_ACCOUNT, None)
+    _forget_unless_offered(keys.PEOPLE_ACCOUNT, list(by_id))
     login = st.selectbox(
         tr("ui.people.account"),
         list(by_id),
@@ -297,8 +305,7 @@ def teams_section() -> None:
     ]
     st.dataframe(rows, hide_index=True, width="stretch")
     by_id = {team.id: team for team in teams}
-    if st.session_state.get(keys.PEOPLE_TEAM) not in by_id:
-        st.session_state.pop(keys.PEOPLE_TEAM, None)
+    _forget_unless_offered(keys.PEOPLE_TEAM, list(by_id))
     team_id = st.selectbox(
         tr("ui.people.team"),
         list(by_id),
@@ -340,13 +347,11 @@ def _members(people: People, team: TeamRecord) -> None:
             )
     others = {a.id: a for a in people.list_accounts() if a.id not in {m.id for m in members}}
     if others:
-        if st.session_state.get(keys.PEOPLE_MEMBER) not in others:
-            st.session_state.pop(keys.PEOPLE_MEMBER, None)
         st.selectbox(
             tr("ui.people.member"),
             list(others),
             format_func=lambda key: others[key].label if key in others else key,
-            key=keys.PEOPLE_MEMBER,
+            key=_member_key(),
         )
         st.button(
             tr("ui.people.member_add"),
@@ -358,11 +363,18 @@ def _members(people: People, team: TeamRecord) -> None:
     _show_outcome("members")
 
 
+def _member_key() -> str:
+    """The "person to add" select box is a new one after each change of the members: the
+    browser would otherwise keep showing the person just added."""
+    return f"{keys.PEOPLE_MEMBER}.{_MEMBERS_NONCE.get()}"
+
+
 def _add_member(team_id: str) -> None:
-    login = str(st.session_state.get(keys.PEOPLE_MEMBER) or "")
+    login = str(st.session_state.get(_member_key()) or "")
 
     def add() -> str:
         team = _people().add_member(team_id, login)
+        _MEMBERS_NONCE.renew()
         return tr("ui.people.member_added", login=literal(login), name=literal(team.name))
 
     _act("members", add)
@@ -371,6 +383,7 @@ def _add_member(team_id: str) -> None:
 def _remove_member(team_id: str, login: str) -> None:
     def remove() -> str:
         team = _people().remove_member(team_id, login)
+        _MEMBERS_NONCE.renew()
         return tr("ui.people.member_removed", login=literal(login), name=literal(team.name))
 
     _act("members", remove)

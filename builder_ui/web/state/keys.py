@@ -156,7 +156,8 @@ PEOPLE_TEAM_FORM = "people.team.new"
 PEOPLE_TEAM_NAME = "people.team.new.name"
 PEOPLE_TEAM_ADD = "people.team.new.add"
 PEOPLE_TEAM = "people.team"  # the id of the team shown
-PEOPLE_MEMBER = "people.team.member"  # the account to add to it
+PEOPLE_MEMBER = "people.team.member"  # the account to add to it (+ "." + the nonce below)
+PEOPLE_MEMBERS_NONCE = "people.team.members_nonce"  # renews that select box after a change
 PEOPLE_MEMBER_ADD = "people.team.member.add"
 
 # The editor's widgets (``editor_state.editor_widget_state`` seeds them from the draft).

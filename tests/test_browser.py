@@ -459,8 +459,13 @@ def test_images_in_answers_and_descriptions_are_not_fetched(
 
 # --- accessibility: axe-core on every page, in both languages --------------------------------
 
-PAGES = ("home", "editor", "knowledge", "admin", "account")
-HEADINGS = {"knowledge": "ui.kb.title", "admin": "ui.nav.admin", "account": "ui.account.title"}
+PAGES = ("home", "editor", "knowledge", "admin", "people", "account")
+HEADINGS = {
+    "knowledge": "ui.kb.title",
+    "admin": "ui.nav.admin",
+    "people": "ui.people.title",
+    "account": "ui.account.title",
+}
 BLOCKING = ("serious", "critical")
 
 
@@ -469,8 +474,11 @@ def _settled(page: Page) -> None:
     the contrast rule)."""
     from playwright.sync_api import expect
 
+    app = page.get_by_test_id("stApp")
+    expect(app).to_have_attribute("data-test-script-state", "notRunning")
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
     expect(page.locator("[data-stale='true']")).to_have_count(0)
+    expect(app).to_have_attribute("data-test-script-state", "notRunning")
 
 
 def _axe_violations(page: Page) -> list[str]:
@@ -491,6 +499,32 @@ def _axe_violations(page: Page) -> list[str]:
         for v in found
         if v["impact"] in BLOCKING
     ]
+
+
+def _people_page_in_use(page: Page, lang: str) -> dict[str, list[str]]:
+    """The people page with what its actions show: an invitation link, a team with a member."""
+    from playwright.sync_api import expect
+
+    from agents.i18n import t
+
+    found = {}
+    page.get_by_label(t("ui.people.email", lang), exact=True).fill("dora@example.fr")
+    page.get_by_label(t("ui.people.name", lang), exact=True).fill("Dora <b>Marchand</b>")
+    page.get_by_role("button", name=t("ui.people.add_button", lang)).click()
+    expect(page.get_by_test_id("stCode")).to_contain_text("invitation=")
+    found["people-link"] = _axe_violations(page)
+    page.screenshot(path=str(ARTIFACTS / f"a11y-people-link-{lang}.png"), full_page=True)
+    page.get_by_role("tab", name=t("ui.people.tab.teams", lang)).click()
+    page.get_by_label(t("ui.people.team_name", lang), exact=True).fill("Communication")
+    page.get_by_role("button", name=t("ui.people.team_add", lang)).click()
+    page.get_by_role("button", name=t("ui.people.member_add", lang)).click()
+    expect(page.get_by_role("button", name=t("ui.people.remove", lang))).to_be_visible()
+    # the member added is no longer offered, in the browser too
+    member = page.get_by_role("combobox", name=t("ui.people.member", lang))
+    expect(member).to_have_value("camille@example.fr")
+    found["people-teams"] = _axe_violations(page)
+    page.screenshot(path=str(ARTIFACTS / f"a11y-people-teams-{lang}.png"), full_page=True)
+    return found
 
 
 @pytest.mark.parametrize(
@@ -541,6 +575,8 @@ def test_every_page_is_accessible_in_both_languages(app_url: str, lang: str) -> 
             if name == "editor" and lang == "fr":
                 send = page.get_by_test_id("stChatInputSubmitButton")
                 expect(send).to_have_attribute("aria-label", t("ui.a11y.send_message", lang))
+            if name == "people":
+                problems.update(_people_page_in_use(page, lang))
     failing = {name: found for name, found in problems.items() if found}
     assert not failing, "serious or critical accessibility violations:\n" + "\n".join(
         f"{name}: {line}" for name, found in failing.items() for line in found

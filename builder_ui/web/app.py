@@ -68,6 +68,7 @@ else:
                 "administration",
             )
         )
+        pages.append(_page("views/people.py", "ui.nav.people", ":material/group:", "personnes"))
     pages.append(
         _page(
             "views/account.py", "ui.nav.account", ":material/person:", "compte", default=not builds

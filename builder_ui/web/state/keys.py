@@ -136,6 +136,30 @@ KB_CONFIRM_YES = "kb.confirm.yes"
 KB_CONFIRM_NO = "kb.confirm.no"
 
 
+# The people and teams page ("Personnes et équipes", administrators only).
+PEOPLE_OUTCOME = "people.outcome"  # (place, kind, message) of the last action, shown once
+PEOPLE_LINK = "people.link"  # the one-time link just made (a ShownLink), shown once
+PEOPLE_CONFIRM = "people.confirm"  # the login whose deactivation awaits confirmation
+PEOPLE_ADD_FORM = "people.add"
+PEOPLE_ADD_LOGIN = "people.add.login"
+PEOPLE_ADD_NAME = "people.add.name"
+PEOPLE_ADD_ROLE = "people.add.role"
+PEOPLE_ADD_SUBMIT = "people.add.submit"
+PEOPLE_ACCOUNT = "people.account"  # the account being managed
+PEOPLE_SET_ROLE = "people.set_role"
+PEOPLE_DISABLE = "people.disable"
+PEOPLE_ENABLE = "people.enable"
+PEOPLE_CONFIRM_YES = "people.confirm.yes"
+PEOPLE_CONFIRM_NO = "people.confirm.no"
+PEOPLE_NEW_LINK = "people.new_link"
+PEOPLE_TEAM_FORM = "people.team.new"
+PEOPLE_TEAM_NAME = "people.team.new.name"
+PEOPLE_TEAM_ADD = "people.team.new.add"
+PEOPLE_TEAM = "people.team"  # the id of the team shown
+PEOPLE_MEMBER = "people.team.member"  # the account to add to it (+ "." + the nonce below)
+PEOPLE_MEMBERS_NONCE = "people.team.members_nonce"  # renews that select box after a change
+PEOPLE_MEMBER_ADD = "people.team.member.add"
+
 # The editor's widgets (``editor_state.editor_widget_state`` seeds them from the draft).
 WIDGET_PREFIX = "editor.w."
 W_NAME = WIDGET_PREFIX + "name"
@@ -190,6 +214,9 @@ admin_server_delete_key = _per_item("admin.mcp.delete.")
 admin_server_review_key = _per_item("admin.mcp.review.")
 admin_secret_delete_key = _per_item("admin.secret.delete.")
 admin_install_delete_key = _per_item("admin.install_secret.delete.")
+
+people_role_key = _per_item("people.role.")  # the role chosen for an account
+people_remove_key = _per_item("people.team.remove.")  # "Retirer" a member from the team shown
 
 kb_embedder_key = _per_item("kb.embedder.")
 kb_search_key = _per_item("kb.search.")

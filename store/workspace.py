@@ -89,6 +89,10 @@ class Workspace:
             raise Refused("access.admins_only")
         return me
 
+    def require_builder(self) -> Principal:
+        """For what builds without naming a saved thing (the editor's preview of a spec)."""
+        return self._builder()
+
     @property
     def organisation(self) -> Organisation:
         """The installation's settings and credentials: an administrator's."""
@@ -222,7 +226,7 @@ class Workspace:
     # reported exactly like a missing one.
 
     @property
-    def knowledge(self) -> KnowledgeStore:
+    def _knowledge_store(self) -> KnowledgeStore:
         with self._knowledge_lock:
             if self._knowledge is None:
                 source = self._knowledge_source
@@ -241,16 +245,16 @@ class Workspace:
         for kb in self.list_kbs():
             if kb.name.strip().casefold() == wanted:
                 raise UserError("kb.name_taken", name=kb.name, id=kb.id)
-        return self.knowledge.create_kb(name, self.principal, embedder, description)
+        return self._knowledge_store.create_kb(name, self.principal, embedder, description)
 
     def list_kbs(self) -> list[KnowledgeBaseRecord]:
         self.me()
-        return self.knowledge.list_kbs(owner=self.principal)
+        return self._knowledge_store.list_kbs(owner=self.principal)
 
     def get_kb(self, kb_id: str) -> KnowledgeBaseRecord:
         self.me()
         try:
-            kb = self.knowledge.get_kb(kb_id)
+            kb = self._knowledge_store.get_kb(kb_id)
         except NotFound:
             kb = None
         if kb is None or kb.owner != self.principal:
@@ -288,13 +292,14 @@ class Workspace:
         return using
 
     def delete_kb(self, kb_ref: str) -> None:
-        self.knowledge.delete_kb(self.resolve_kb(kb_ref).id)
+        self._knowledge_store.delete_kb(self.resolve_kb(kb_ref).id)
 
     def kb_embedders(self) -> list[EmbedderInfo]:
-        return self.knowledge.embedder_choices()
+        self.me()
+        return self._knowledge_store.embedder_choices()
 
     def kb_model_changed(self, kb_ref: str) -> tuple[str, str] | None:
-        return self.knowledge.model_changed(self.resolve_kb(kb_ref).id)
+        return self._knowledge_store.model_changed(self.resolve_kb(kb_ref).id)
 
     def reindex_kb(
         self,
@@ -305,21 +310,21 @@ class Workspace:
         """Rebuild the base's vectors with ``embedder`` (default: its own), in this thread."""
         self._builder()
         kb = self.resolve_kb(kb_ref)
-        return self.knowledge.set_embedder(kb.id, embedder or kb.embedder, on_progress)
+        return self._knowledge_store.set_embedder(kb.id, embedder or kb.embedder, on_progress)
 
     def add_documents(
         self, kb_ref: str, files: Sequence[tuple[str, bytes]], replace: bool = False
     ) -> list[DocumentRecord]:
         self._builder()
-        return self.knowledge.add_documents(self.resolve_kb(kb_ref).id, files, replace)
+        return self._knowledge_store.add_documents(self.resolve_kb(kb_ref).id, files, replace)
 
     def list_documents(self, kb_ref: str) -> list[DocumentRecord]:
-        return self.knowledge.list_documents(self.resolve_kb(kb_ref).id)
+        return self._knowledge_store.list_documents(self.resolve_kb(kb_ref).id)
 
     def get_document(self, kb_ref: str, doc_id: str) -> DocumentRecord:
         kb = self.resolve_kb(kb_ref)
         try:
-            document = self.knowledge.get_document(doc_id)
+            document = self._knowledge_store.get_document(doc_id)
         except NotFound:
             document = None
         if document is None or document.kb_id != kb.id:
@@ -329,13 +334,18 @@ class Workspace:
     def delete_document(self, kb_ref: str, doc_id: str, wait: bool = True) -> None:
         """``wait=False``: the vectors are erased from Chroma's files in the background (the
         text is gone, and the document unfindable, at once)."""
-        self.knowledge.delete_document(self.get_document(kb_ref, doc_id).id, wait)
+        self._knowledge_store.delete_document(self.get_document(kb_ref, doc_id).id, wait)
 
     def document_passages(self, kb_ref: str, doc_id: str) -> list[Chunk]:
-        return self.knowledge.document_passages(self.get_document(kb_ref, doc_id).id)
+        return self._knowledge_store.document_passages(self.get_document(kb_ref, doc_id).id)
+
+    def settle_knowledge(self, timeout: float = 3600.0) -> bool:
+        """Until this process's indexing and erasing are done (a command about to exit)."""
+        self.me()
+        return self._knowledge_store.settle(timeout)
 
     def kb_erasing(self, kb_ref: str) -> bool:
-        return self.knowledge.erasing(self.resolve_kb(kb_ref).id)
+        return self._knowledge_store.erasing(self.resolve_kb(kb_ref).id)
 
     def wait_for_documents(
         self,
@@ -346,7 +356,7 @@ class Workspace:
     ) -> list[DocumentRecord]:
         """Until the documents are ready or failed (see ``Ingestion.wait``)."""
         ids = [self.get_document(kb_ref, doc_id).id for doc_id in doc_ids]
-        return self.knowledge.wait(ids, timeout, on_progress)
+        return self._knowledge_store.wait(ids, timeout, on_progress)
 
     def search(
         self,
@@ -358,14 +368,14 @@ class Workspace:
     ) -> list[Passage]:
         """Search the principal's knowledge bases named by ``kb_refs`` (ids or names)."""
         kb_ids = [self.resolve_kb(ref).id for ref in kb_refs]
-        return self.knowledge.search(kb_ids, query, k=k, min_score=min_score, mode=mode)
+        return self._knowledge_store.search(kb_ids, query, k=k, min_score=min_score, mode=mode)
 
     # --- secrets ---------------------------------------------------------------------------
     # The principal's own credentials, by name. A value goes in through ``set_secret`` and
     # comes out only through ``secret_resolver``, to the tools of a run: no interface shows it.
 
     @property
-    def secret_store(self) -> SecretStore:
+    def _secret_store(self) -> SecretStore:
         with self._secrets_lock:
             if self._secrets is None:
                 source = self._secrets_source
@@ -378,16 +388,16 @@ class Workspace:
 
     def set_secret(self, name: str, value: str) -> SecretInfo:
         self.me()
-        return self.secret_store.set(self.principal, name, value)
+        return self._secret_store.set(self.principal, name, value)
 
     def list_secrets(self) -> list[SecretInfo]:
         """Names and dates only."""
         self.me()
-        return self.secret_store.list(self.principal)
+        return self._secret_store.list(self.principal)
 
     def delete_secret(self, name: str) -> None:
         self.me()
-        self.secret_store.delete(self.principal, name)
+        self._secret_store.delete(self.principal, name)
 
     def secret_resolver(self) -> Callable[[str], str]:
         """For ``ToolContext.secret``: this principal's secrets by name, and nobody else's.
@@ -397,7 +407,7 @@ class Workspace:
 
         def resolve(name: str) -> str:
             self.me()  # a run of an account disabled meanwhile gets no credential
-            return self.secret_store.get(principal, name)
+            return self._secret_store.get(principal, name)
 
         return resolve
 

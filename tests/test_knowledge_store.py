@@ -574,4 +574,4 @@ def test_open_knowledge_store_is_shared_and_workspace_opens_it_lazily() -> None:
     enrol(catalogue, "alice")
     workspace = Workspace("alice", catalogue)
     kb = workspace.create_kb("RH")
-    assert workspace.knowledge is first and first.get_kb(kb.id).owner == "alice"
+    assert workspace._knowledge_store is first and first.get_kb(kb.id).owner == "alice"

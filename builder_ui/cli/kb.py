@@ -114,7 +114,7 @@ def add(
         try:
             final = _wait(workspace, base.id, ids, uploads, timeout, show_bar=not as_json)
             if any(r.replaces for r in records):
-                workspace.knowledge.settle()  # the replaced versions erased before exiting
+                workspace.settle_knowledge()  # the replaced versions erased before exiting
         except KeyboardInterrupt:
             say(t("cli.kb.add.interrupted"))
             raise typer.Exit(130) from None

@@ -189,6 +189,7 @@ class AgentServices:
     # --- unsaved drafts ---------------------------------------------------------------------
 
     def drafts(self) -> DraftStore:
+        self.workspace.me()  # a disabled account keeps and reads no draft
         return DraftStore(self.workspace.principal)
 
     def keep_draft(self, agent_id: str | None, version: int | None, data: dict[str, Any]) -> None:

@@ -35,6 +35,7 @@ from agents.spec import AgentSpec, ModelSettings
 from agents.validation import check_spec
 from builder_ui.services.agents import AgentServices
 from store.files import StoredFile
+from store.memory import thread_not_found
 from store.records import Catalogue, RunRecord
 from store.workspace import Workspace
 
@@ -133,6 +134,7 @@ class Services(AgentServices):
     def model(self, settings: ModelSettings) -> BaseChatModel:
         """Models are kept per session: a scripted model's position in its script and a
         provider's connection pool outlive one turn."""
+        self.workspace.me()  # a disabled account spends nothing of the organisation's
         key = settings.model_dump_json()
         with self._lock:
             if key not in self._models:
@@ -144,6 +146,7 @@ class Services(AgentServices):
     def runtime(self, spec: AgentSpec, model: str | None = None) -> AgentRuntime:
         """The compiled agent, kept for the next turns of this session (compiling and checking
         a spec costs more than a whole turn of a fast model)."""
+        self.workspace.me()  # a disabled account runs nothing, a kept runtime included
         settings = self.model_settings(spec, model)
         key = (spec.to_yaml(), settings.model_dump_json())
         with self._lock:
@@ -231,6 +234,7 @@ class Services(AgentServices):
         comment: str = "",
         model: str | None = None,
     ) -> Iterator[RunEvent]:
+        self._preview_thread(thread_id)
         model = model or thread_model(self.checkpointer, thread_id)
         yield from self.runtime(spec, model).resume(
             thread_id, decision, args=args, comment=comment, by=self.principal
@@ -255,6 +259,7 @@ class Services(AgentServices):
         the saved agent's ``agent_id``, the preview is erased with the agent."""
         if not message.strip():
             raise UserError("run.empty_message")
+        self._preview_thread(thread_id)
         if agent_id is not None:
             self.workspace.note_preview(agent_id, thread_id)
         yield from self.runtime(spec, model).stream(thread_id, message)
@@ -262,6 +267,7 @@ class Services(AgentServices):
     def forget_preview(self, token: str) -> None:
         """Erase the preview conversation of ``token`` (its messages, from every file): the
         person started a new one. A preview of an agent never saved has no other end."""
+        self.workspace.me()
         thread_id = self.preview_thread_id(token)
         erase_threads(self.checkpointer, [thread_id])
         forget_thread(self.checkpointer, thread_id)
@@ -271,7 +277,15 @@ class Services(AgentServices):
         return f"preview-{digest}"
 
     def preview_history(self, spec: AgentSpec, thread_id: str) -> list[BaseMessage]:
-        return thread_messages(self.checkpointer, thread_id)
+        return thread_messages(self.checkpointer, self._preview_thread(thread_id))
+
+    def _preview_thread(self, thread_id: str) -> str:
+        """The editor's own preview conversations (``preview_thread_id``), for a builder: any
+        other id, a conversation's included, is answered like a missing conversation."""
+        self.workspace.require_builder()
+        if not thread_id.startswith("preview-"):
+            raise thread_not_found(thread_id)
+        return thread_id
 
     def history(self, thread: str) -> list[BaseMessage]:
         return thread_messages(self.checkpointer, self.workspace.get_thread(thread).id)
@@ -318,6 +332,7 @@ class Services(AgentServices):
     def tool_context(self) -> ToolContext:
         from builder_ui.services.tool_context import tool_context
 
+        self.workspace.me()  # "try this tool" too: a disabled account runs nothing
         return tool_context(self.workspace.secret_resolver(), self.principal)
 
     def run_tool(
@@ -331,6 +346,7 @@ class Services(AgentServices):
     ) -> dict[str, Any] | None:
         """The tool call a preview conversation waits on a person for, if any: the builder
         shows its approval card again when its own record of the conversation has lost it."""
+        self._preview_thread(thread_id)
         return self.runtime(spec, model).pending_approval(thread_id)
 
     # --- files -----------------------------------------------------------------------------
@@ -340,5 +356,6 @@ class Services(AgentServices):
         person's file is reported exactly like a missing one (``NotFound``)."""
         from store.files import personal_files
 
+        self.workspace.me()  # a disabled account downloads nothing, not even its own files
         files = personal_files(self.principal)
         return files.get(file_id), files.read(file_id)

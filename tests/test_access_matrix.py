@@ -1,0 +1,406 @@
+"""The access matrix (issue 9, item 3): every public operation of the workspace, and of its
+``people``, driven as six principals on a real SQLite catalogue and a real knowledge store.
+
+Each cell is one of: allowed; not found (``NotFound``, worded exactly as for an id that does not
+exist, so that someone else's private thing cannot be told from a missing one); refused
+(``Refused``). The table is written out below from the rules:
+
+- what a person owns (agents, versions, conversations, runs, knowledge bases, documents,
+  secrets) is theirs alone: anybody else, an administrator included, finds nothing;
+- creating (an agent, a base, a version, documents) needs a builder role: a ``user`` is refused
+  before anything is looked up, so the refusal says nothing about the id;
+- the administrator's actions (people and teams) are refused to everyone else;
+- a disabled account is refused everywhere, even on its own things.
+
+A public method added to ``Workspace`` or ``People`` without a row here fails
+``test_every_public_operation_is_in_the_matrix``: nobody adds an unchecked door.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields
+from typing import Literal
+
+import pytest
+from people import enrol
+
+from agents.errors import NotFound, Refused
+from agents.spec import AgentSpec
+from builder_ui.services.installation import Installation
+from store.knowledge.service import close_knowledge_stores
+from store.people import People
+from store.records import RunRecord
+from store.workspace import Workspace
+
+Outcome = Literal["allowed", "not found", "refused"]
+A: Outcome = "allowed"
+N: Outcome = "not found"
+R: Outcome = "refused"
+
+OWNER = "olga@example.fr"  # a creator: she owns everything the operations aim at
+PRINCIPALS: dict[str, str] = {  # who acts -> as which account
+    "owner": OWNER,
+    "other creator": "carl@example.fr",
+    "user": "ursula@example.fr",
+    "reviewer": "rita@example.fr",
+    "admin": "ada@example.fr",
+    "disabled": OWNER,  # the owner herself, once disabled
+}
+ROLES = {"carl@example.fr": "creator", "ursula@example.fr": "user", "rita@example.fr": "reviewer"}
+LEAVING = "leon@example.fr"  # a spare account for the administrator's actions
+PASSWORD = "une phrase de passe assez longue"
+FAQ = b"# Conges\n\nToute demande de conge se fait dans l'outil RH quinze jours avant.\n"
+
+
+def cells(
+    owner: Outcome, other: Outcome, user: Outcome, reviewer: Outcome, admin: Outcome
+) -> dict[str, Outcome]:
+    """One row; a disabled account is refused everywhere."""
+    return {
+        "owner": owner,
+        "other creator": other,
+        "user": user,
+        "reviewer": reviewer,
+        "admin": admin,
+        "disabled": R,
+    }
+
+
+OWNER_ONLY = cells(A, N, N, N, N)  # reading or changing what one owns
+OWNER_ONLY_BUILDING = cells(A, N, R, N, N)  # ... when it builds: a user is refused first
+ANYONE_ACTIVE = cells(A, A, A, A, A)  # one's own lists and settings
+BUILDERS = cells(A, A, R, A, A)  # creating something new
+ADMINS = cells(R, R, R, R, A)  # the administrator's actions
+
+EXPECTED: dict[str, dict[str, Outcome]] = {
+    # who acts
+    "Workspace.me": ANYONE_ACTIVE,
+    "Workspace.require_builder": BUILDERS,
+    "Workspace.require_admin": ADMINS,
+    # agents and versions
+    "Workspace.create_agent": BUILDERS,
+    "Workspace.save_agent": OWNER_ONLY_BUILDING,
+    "Workspace.list_agents": ANYONE_ACTIVE,
+    "Workspace.get_agent": OWNER_ONLY,
+    "Workspace.resolve_agent by id": OWNER_ONLY,
+    "Workspace.resolve_agent by name": OWNER_ONLY,
+    "Workspace.get_version": OWNER_ONLY,
+    "Workspace.list_versions": OWNER_ONLY,
+    "Workspace.delete_agent": OWNER_ONLY,
+    # conversations and runs
+    "Workspace.start_thread": OWNER_ONLY,
+    "Workspace.note_preview": OWNER_ONLY,
+    "Workspace.get_thread": OWNER_ONLY,
+    "Workspace.list_threads": OWNER_ONLY,
+    "Workspace.record_run": OWNER_ONLY,
+    "Workspace.list_runs of an agent": OWNER_ONLY,
+    "Workspace.list_runs of all one's agents": ANYONE_ACTIVE,
+    # knowledge bases and documents
+    "Workspace.create_kb": BUILDERS,
+    "Workspace.list_kbs": ANYONE_ACTIVE,
+    "Workspace.get_kb": OWNER_ONLY,
+    "Workspace.resolve_kb by id": OWNER_ONLY,
+    "Workspace.resolve_kb by name": OWNER_ONLY,
+    "Workspace.agents_using_kb": OWNER_ONLY,
+    "Workspace.delete_kb": OWNER_ONLY,
+    "Workspace.kb_embedders": ANYONE_ACTIVE,
+    "Workspace.kb_model_changed": OWNER_ONLY,
+    "Workspace.settle_knowledge": ANYONE_ACTIVE,
+    "Workspace.reindex_kb": OWNER_ONLY_BUILDING,
+    "Workspace.add_documents": OWNER_ONLY_BUILDING,
+    "Workspace.list_documents": OWNER_ONLY,
+    "Workspace.get_document": OWNER_ONLY,
+    "Workspace.delete_document": OWNER_ONLY,
+    "Workspace.document_passages": OWNER_ONLY,
+    "Workspace.kb_erasing": OWNER_ONLY,
+    "Workspace.wait_for_documents": OWNER_ONLY,
+    "Workspace.search": OWNER_ONLY,
+    # secrets: each person's own, by name; another's name is simply not in one's own store
+    "Workspace.set_secret": ANYONE_ACTIVE,
+    "Workspace.list_secrets": ANYONE_ACTIVE,
+    "Workspace.delete_secret": OWNER_ONLY,
+    "Workspace.secret_resolver": OWNER_ONLY,
+    # people and teams
+    "People.add_account": ADMINS,
+    "People.list_accounts": ADMINS,
+    "People.get_account": ADMINS,
+    "People.set_role": ADMINS,
+    "People.disable": ADMINS,
+    "People.enable": ADMINS,
+    "People.invitation": ADMINS,
+    "People.reset_link": ADMINS,
+    "People.set_password of one's own": ANYONE_ACTIVE,
+    "People.set_password of someone else": ADMINS,
+    "People.setup_link": ADMINS,
+    "People.has_password": ADMINS,
+    "People.add_team": ADMINS,
+    "People.list_teams": ADMINS,
+    "People.get_team": ADMINS,
+    "People.add_member": ADMINS,
+    "People.remove_member": ADMINS,
+    "People.team_members": ADMINS,
+    "People.my_teams": ANYONE_ACTIVE,
+}
+
+# Public names that are not operations, and why.
+NOT_OPERATIONS = {
+    "Workspace.people": "a namespace: each of its methods is a People row",
+}
+
+
+@dataclass(frozen=True)
+class Things:
+    """The owner's things the operations aim at (or, for the comparison, ids of nothing).
+    The ``spare_`` ones are for the operations that delete."""
+
+    agent_id: str
+    agent_name: str
+    thread_id: str
+    kb_id: str
+    kb_name: str
+    doc_id: str
+    secret: str
+    spare_agent: str
+    spare_kb: str
+    spare_doc: str
+    spare_secret: str
+    team: str
+
+
+GHOSTS = Things(
+    agent_id="ag-0123456789ab",
+    agent_name="Agent fantôme",
+    thread_id="th-0123456789abcdef",
+    kb_id="kb-0123456789ab",
+    kb_name="Base fantôme",
+    doc_id="doc-0123456789ab",
+    secret="fantome",
+    spare_agent="ag-ba9876543210",
+    spare_kb="kb-ba9876543210",
+    spare_doc="doc-ba9876543210",
+    spare_secret="fantome-2",
+    team="tm-0000000000",
+)
+
+_fresh = itertools.count()
+
+
+def spec(name: str, instructions: str = "Réponds poliment.") -> AgentSpec:
+    return AgentSpec(name=name, instructions=instructions)
+
+
+def a_run(t: Things) -> RunRecord:
+    return RunRecord(f"run-{next(_fresh)}", t.agent_id, 1, t.thread_id, "x", "offline", "ok")
+
+
+def _people(ws: Workspace) -> People:
+    return ws.people
+
+
+Op = Callable[[Workspace, Things], object]
+
+OPS: dict[str, Op] = {
+    "Workspace.me": lambda ws, t: ws.me(),
+    "Workspace.require_builder": lambda ws, t: ws.require_builder(),
+    "Workspace.require_admin": lambda ws, t: ws.require_admin(),
+    "Workspace.create_agent": lambda ws, t: ws.create_agent(spec("Nouveau")),
+    "Workspace.save_agent": lambda ws, t: ws.save_agent(
+        t.agent_id, spec(t.agent_name, f"Version {next(_fresh)}")
+    ),
+    "Workspace.list_agents": lambda ws, t: ws.list_agents(),
+    "Workspace.get_agent": lambda ws, t: ws.get_agent(t.agent_id),
+    "Workspace.resolve_agent by id": lambda ws, t: ws.resolve_agent(t.agent_id),
+    "Workspace.resolve_agent by name": lambda ws, t: ws.resolve_agent(t.agent_name),
+    "Workspace.get_version": lambda ws, t: ws.get_version(t.agent_id, 1),
+    "Workspace.list_versions": lambda ws, t: ws.list_versions(t.agent_id),
+    "Workspace.delete_agent": lambda ws, t: ws.delete_agent(t.spare_agent),
+    "Workspace.start_thread": lambda ws, t: ws.start_thread(t.agent_id, "Bonjour"),
+    "Workspace.note_preview": lambda ws, t: ws.note_preview(t.agent_id, "preview-matrix"),
+    "Workspace.get_thread": lambda ws, t: ws.get_thread(t.thread_id),
+    "Workspace.list_threads": lambda ws, t: ws.list_threads(t.agent_id),
+    "Workspace.record_run": lambda ws, t: ws.record_run(a_run(t)),
+    "Workspace.list_runs of an agent": lambda ws, t: ws.list_runs(t.agent_id),
+    "Workspace.list_runs of all one's agents": lambda ws, t: ws.list_runs(),
+    "Workspace.create_kb": lambda ws, t: ws.create_kb("Nouvelle base"),
+    "Workspace.list_kbs": lambda ws, t: ws.list_kbs(),
+    "Workspace.get_kb": lambda ws, t: ws.get_kb(t.kb_id),
+    "Workspace.resolve_kb by id": lambda ws, t: ws.resolve_kb(t.kb_id),
+    "Workspace.resolve_kb by name": lambda ws, t: ws.resolve_kb(t.kb_name),
+    "Workspace.agents_using_kb": lambda ws, t: ws.agents_using_kb(t.kb_id),
+    "Workspace.delete_kb": lambda ws, t: ws.delete_kb(t.spare_kb),
+    "Workspace.kb_embedders": lambda ws, t: ws.kb_embedders(),
+    "Workspace.kb_model_changed": lambda ws, t: ws.kb_model_changed(t.kb_id),
+    "Workspace.settle_knowledge": lambda ws, t: ws.settle_knowledge(timeout=30),
+    "Workspace.reindex_kb": lambda ws, t: ws.reindex_kb(t.kb_id),
+    "Workspace.add_documents": lambda ws, t: ws.add_documents(t.kb_id, [("ajout.md", FAQ)]),
+    "Workspace.list_documents": lambda ws, t: ws.list_documents(t.kb_id),
+    "Workspace.get_document": lambda ws, t: ws.get_document(t.kb_id, t.doc_id),
+    "Workspace.delete_document": lambda ws, t: ws.delete_document(t.kb_id, t.spare_doc),
+    "Workspace.document_passages": lambda ws, t: ws.document_passages(t.kb_id, t.doc_id),
+    "Workspace.kb_erasing": lambda ws, t: ws.kb_erasing(t.kb_id),
+    "Workspace.wait_for_documents": lambda ws, t: ws.wait_for_documents(
+        t.kb_id, [t.doc_id], timeout=30
+    ),
+    "Workspace.search": lambda ws, t: ws.search([t.kb_id], "conge"),
+    "Workspace.set_secret": lambda ws, t: ws.set_secret("mon-jeton", "valeur"),
+    "Workspace.list_secrets": lambda ws, t: ws.list_secrets(),
+    "Workspace.delete_secret": lambda ws, t: ws.delete_secret(t.spare_secret),
+    "Workspace.secret_resolver": lambda ws, t: ws.secret_resolver()(t.secret),
+    "People.add_account": lambda ws, t: _people(ws).add_account(f"n{next(_fresh)}@example.fr"),
+    "People.list_accounts": lambda ws, t: _people(ws).list_accounts(),
+    "People.get_account": lambda ws, t: _people(ws).get_account(LEAVING),
+    "People.set_role": lambda ws, t: _people(ws).set_role(LEAVING, "creator"),
+    "People.disable": lambda ws, t: _people(ws).disable(LEAVING),
+    "People.enable": lambda ws, t: _people(ws).enable(LEAVING),
+    "People.invitation": lambda ws, t: _people(ws).invitation(LEAVING),
+    "People.reset_link": lambda ws, t: _people(ws).reset_link(LEAVING),
+    "People.set_password of one's own": lambda ws, t: _people(ws).set_password(
+        ws.principal, PASSWORD
+    ),
+    "People.set_password of someone else": lambda ws, t: _people(ws).set_password(
+        LEAVING, PASSWORD
+    ),
+    "People.setup_link": lambda ws, t: _people(ws).setup_link(),
+    "People.has_password": lambda ws, t: _people(ws).has_password(LEAVING),
+    "People.add_team": lambda ws, t: _people(ws).add_team(f"Équipe {next(_fresh)}"),
+    "People.list_teams": lambda ws, t: _people(ws).list_teams(),
+    "People.get_team": lambda ws, t: _people(ws).get_team(t.team),
+    "People.add_member": lambda ws, t: _people(ws).add_member(t.team, "carl@example.fr"),
+    "People.remove_member": lambda ws, t: _people(ws).remove_member(t.team, LEAVING),
+    "People.team_members": lambda ws, t: _people(ws).team_members(t.team),
+    "People.my_teams": lambda ws, t: _people(ws).my_teams(),
+}
+
+
+def public_names(cls: type) -> set[str]:
+    return {f"{cls.__name__}.{n}" for n in dir(cls) if not n.startswith("_")}
+
+
+def test_every_public_operation_is_in_the_matrix() -> None:
+    listed = {key.split(" ")[0] for key in EXPECTED} | set(NOT_OPERATIONS)
+    public = public_names(Workspace) | public_names(People)
+    assert public - listed == set(), "a public operation without a row in the access matrix"
+    assert listed - public == set(), "a row for an operation that no longer exists"
+    assert set(OPS) == set(EXPECTED)
+    for row in EXPECTED.values():
+        assert set(row) == set(PRINCIPALS)
+
+
+# --- the world the operations aim at -------------------------------------------------------------
+
+
+@pytest.fixture
+def installation(monkeypatch: pytest.MonkeyPatch) -> Iterator[Installation]:
+    monkeypatch.setenv("ATELIER_EMBEDDER", "hashing")
+    installation = Installation.open()
+    yield installation
+    close_knowledge_stores()
+
+
+def build_world(installation: Installation) -> Things:
+    catalogue = installation.catalogue
+    enrol(catalogue, OWNER)
+    for login, role in ROLES.items():
+        enrol(catalogue, login, role=role)  # type: ignore[arg-type]
+    enrol(catalogue, "ada@example.fr", role="admin")
+    enrol(catalogue, LEAVING, role="user")
+    olga = Workspace(OWNER, catalogue)
+    agent = olga.create_agent(spec("Rédacteur RH"))
+    spare_agent = olga.create_agent(spec("À supprimer"))
+    thread = olga.start_thread(agent.agent_id, "Ma conversation")
+    olga.record_run(a_run(Things(agent.agent_id, "", thread.id, *[""] * 9)))
+    kb = olga.create_kb("Procédures RH")
+    spare_kb = olga.create_kb("Archives")
+    docs = olga.add_documents(kb.id, [("conges.md", FAQ), ("vieux.md", FAQ + b"\nAncien.\n")])
+    for done in olga.wait_for_documents(kb.id, [d.id for d in docs], timeout=60):
+        assert done.status == "ready", done.error
+    olga.set_secret("jeton", "s3cret")
+    olga.set_secret("ancien-jeton", "vieux")
+    admin = Workspace("ada@example.fr", catalogue).people
+    team = admin.add_team("Équipe RH")
+    admin.add_member(team.id, LEAVING)
+    return Things(
+        agent_id=agent.agent_id,
+        agent_name="Rédacteur RH",
+        thread_id=thread.id,
+        kb_id=kb.id,
+        kb_name="Procédures RH",
+        doc_id=docs[0].id,
+        secret="jeton",
+        spare_agent=spare_agent.agent_id,
+        spare_kb=spare_kb.id,
+        spare_doc=docs[1].id,
+        spare_secret="ancien-jeton",
+        team=team.id,
+    )
+
+
+def outcome_of(op: Op, ws: Workspace, things: Things) -> tuple[Outcome, Exception | None]:
+    try:
+        op(ws, things)
+    except Refused as exc:
+        return R, exc
+    except NotFound as exc:
+        return N, exc
+    return A, None
+
+
+def masked(message: str, things: Things) -> str:
+    """The message with each id or name of ``things`` replaced by its field's name."""
+    values = [(getattr(things, f.name), f.name) for f in fields(things)]
+    for value, name in sorted(values, key=lambda v: -len(v[0])):
+        message = message.replace(value, f"<{name}>")
+    return message
+
+
+@pytest.mark.parametrize("who", list(PRINCIPALS))
+def test_the_access_matrix(installation: Installation, who: str) -> None:
+    things = build_world(installation)
+    if who == "disabled":
+        installation.catalogue.update_account(OWNER, active=False)
+    ws = Workspace(PRINCIPALS[who], installation.catalogue)
+    wrong: list[str] = []
+    for name, op in OPS.items():
+        expected = EXPECTED[name][who]
+        got, error = outcome_of(op, ws, things)
+        if got != expected:
+            wrong.append(f"{name} as {who}: expected {expected}, got {got} ({error!r})")
+            continue
+        if got == N and who != "owner":  # someone else's thing, worded like a missing one
+            assert isinstance(error, NotFound)
+            _, ghost = outcome_of(op, ws, GHOSTS)
+            if not isinstance(ghost, NotFound) or ghost.key != error.key:
+                wrong.append(f"{name} as {who}: {error.key} for theirs, {ghost!r} for none")
+            elif masked(error.message(), things) != masked(ghost.message(), GHOSTS):
+                wrong.append(f"{name} as {who}: {error.message()!r} vs {ghost.message()!r}")
+    assert wrong == []
+
+
+def test_the_owner_reaches_what_she_owns_and_others_list_none_of_it(
+    installation: Installation,
+) -> None:
+    things = build_world(installation)
+    olga = Workspace(OWNER, installation.catalogue)
+    assert things.agent_id in {a.id for a in olga.list_agents()}
+    assert things.kb_id in {k.id for k in olga.list_kbs()}
+    assert olga.search([things.kb_id], "conge")
+    for who in ("other creator", "user", "reviewer", "admin"):
+        ws = Workspace(PRINCIPALS[who], installation.catalogue)
+        assert things.agent_id not in {a.id for a in ws.list_agents()}, who
+        assert things.kb_id not in {k.id for k in ws.list_kbs()}, who
+        assert all(r.agent_id != things.agent_id for r in ws.list_runs()), who
+        assert "jeton" not in {s.name for s in ws.list_secrets()}, who
+
+
+def test_a_disabled_account_is_refused_even_when_it_names_nothing_real(
+    installation: Installation,
+) -> None:
+    """Refused, not "not found": the account's state is checked before any lookup."""
+    build_world(installation)
+    installation.catalogue.update_account(OWNER, active=False)
+    ws = Workspace(OWNER, installation.catalogue)
+    for name, op in OPS.items():
+        got, error = outcome_of(op, ws, GHOSTS)
+        assert got == R, (name, error)

@@ -30,6 +30,7 @@ from agents.errors import NotFound, Refused
 from agents.spec import AgentSpec
 from builder_ui.services.installation import Installation
 from store.knowledge.service import close_knowledge_stores
+from store.organisation import Organisation
 from store.people import People
 from store.records import RunRecord
 from store.workspace import Workspace
@@ -142,11 +143,19 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "People.remove_member": ADMINS,
     "People.team_members": ADMINS,
     "People.my_teams": ANYONE_ACTIVE,
+    # the installation's settings and credentials
+    "Organisation.by": ADMINS,
+    "Organisation.settings": ADMINS,
+    "Organisation.update": ADMINS,
+    "Organisation.secrets": ADMINS,
+    "Organisation.set_secret": ADMINS,
+    "Organisation.delete_secret": ADMINS,
 }
 
 # Public names that are not operations, and why.
 NOT_OPERATIONS = {
     "Workspace.people": "a namespace: each of its methods is a People row",
+    "Workspace.organisation": "a namespace: each of its methods is an Organisation row",
 }
 
 
@@ -271,6 +280,17 @@ OPS: dict[str, Op] = {
     "People.remove_member": lambda ws, t: _people(ws).remove_member(t.team, LEAVING),
     "People.team_members": lambda ws, t: _people(ws).team_members(t.team),
     "People.my_teams": lambda ws, t: _people(ws).my_teams(),
+    "Organisation.by": lambda ws, t: ws.organisation.by,
+    "Organisation.settings": lambda ws, t: ws.organisation.settings(),
+    "Organisation.update": lambda ws, t: ws.organisation.update(lambda current: current),
+    "Organisation.secrets": lambda ws, t: ws.organisation.secrets(),
+    "Organisation.set_secret": lambda ws, t: ws.organisation.set_secret(
+        f"jeton-{next(_fresh)}", "valeur"
+    ),
+    "Organisation.delete_secret": lambda ws, t: (
+        ws.organisation.set_secret("jeton-commun", "valeur"),  # so that there is one to delete
+        ws.organisation.delete_secret("jeton-commun"),
+    ),
 }
 
 
@@ -280,7 +300,7 @@ def public_names(cls: type) -> set[str]:
 
 def test_every_public_operation_is_in_the_matrix() -> None:
     listed = {key.split(" ")[0] for key in EXPECTED} | set(NOT_OPERATIONS)
-    public = public_names(Workspace) | public_names(People)
+    public = public_names(Workspace) | public_names(People) | public_names(Organisation)
     assert public - listed == set(), "a public operation without a row in the access matrix"
     assert listed - public == set(), "a row for an operation that no longer exists"
     assert set(OPS) == set(EXPECTED)
@@ -300,7 +320,7 @@ def installation(monkeypatch: pytest.MonkeyPatch) -> Iterator[Installation]:
 
 
 def build_world(installation: Installation) -> Things:
-    catalogue = installation.catalogue
+    catalogue = installation._catalogue
     enrol(catalogue, OWNER)
     for login, role in ROLES.items():
         enrol(catalogue, login, role=role)  # type: ignore[arg-type]
@@ -359,8 +379,8 @@ def masked(message: str, things: Things) -> str:
 def test_the_access_matrix(installation: Installation, who: str) -> None:
     things = build_world(installation)
     if who == "disabled":
-        installation.catalogue.update_account(OWNER, active=False)
-    ws = Workspace(PRINCIPALS[who], installation.catalogue)
+        installation._catalogue.update_account(OWNER, active=False)
+    ws = Workspace(PRINCIPALS[who], installation._catalogue)
     wrong: list[str] = []
     for name, op in OPS.items():
         expected = EXPECTED[name][who]
@@ -382,12 +402,12 @@ def test_the_owner_reaches_what_she_owns_and_others_list_none_of_it(
     installation: Installation,
 ) -> None:
     things = build_world(installation)
-    olga = Workspace(OWNER, installation.catalogue)
+    olga = Workspace(OWNER, installation._catalogue)
     assert things.agent_id in {a.id for a in olga.list_agents()}
     assert things.kb_id in {k.id for k in olga.list_kbs()}
     assert olga.search([things.kb_id], "conge")
     for who in ("other creator", "user", "reviewer", "admin"):
-        ws = Workspace(PRINCIPALS[who], installation.catalogue)
+        ws = Workspace(PRINCIPALS[who], installation._catalogue)
         assert things.agent_id not in {a.id for a in ws.list_agents()}, who
         assert things.kb_id not in {k.id for k in ws.list_kbs()}, who
         assert all(r.agent_id != things.agent_id for r in ws.list_runs()), who
@@ -399,8 +419,8 @@ def test_a_disabled_account_is_refused_even_when_it_names_nothing_real(
 ) -> None:
     """Refused, not "not found": the account's state is checked before any lookup."""
     build_world(installation)
-    installation.catalogue.update_account(OWNER, active=False)
-    ws = Workspace(OWNER, installation.catalogue)
+    installation._catalogue.update_account(OWNER, active=False)
+    ws = Workspace(OWNER, installation._catalogue)
     for name, op in OPS.items():
         got, error = outcome_of(op, ws, GHOSTS)
         assert got == R, (name, error)

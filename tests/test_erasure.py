@@ -35,7 +35,7 @@ def _converse(services: Services) -> tuple[str, str]:
     services.run(agent_id, f"Encore {CANARY}", thread=first.thread, model="offline")
     services.run(agent_id, f"Autre conversation {CANARY}", model="offline")
     preview = services.preview_thread_id("session-1")
-    events = list(services.preview(SPEC, preview, f"Essai {CANARY}", model="offline"))
+    events = list(services.preview(SPEC, "session-1", f"Essai {CANARY}", model="offline"))
     assert isinstance(events[-1], Finished)
     # What the editor does when it previews a saved agent: the preview is the agent's too.
     services.workspace.note_preview(agent_id, preview)
@@ -67,8 +67,9 @@ def test_the_builder_delete_erases_saved_conversations() -> None:
 def test_the_builder_delete_erases_the_previews_of_a_saved_agent() -> None:
     services = Services.open()
     agent_id = services.create_agent(SPEC).agent_id
-    preview = services.preview_thread_id("session-2")
-    events = services.preview(SPEC, preview, f"Essai {CANARY}", model="offline", agent_id=agent_id)
+    events = services.preview(
+        SPEC, "session-2", f"Essai {CANARY}", model="offline", agent_id=agent_id
+    )
     assert isinstance(list(events)[-1], Finished)
     assert _files_holding(CANARY)
     services.delete_agent(agent_id)
@@ -77,8 +78,8 @@ def test_the_builder_delete_erases_the_previews_of_a_saved_agent() -> None:
 
 def test_a_new_preview_conversation_erases_the_previous_one() -> None:
     services = Services.open()
-    preview = services.preview_thread_id("session-3")
-    assert isinstance(list(services.preview(SPEC, preview, CANARY, model="offline"))[-1], Finished)
+    turn = list(services.preview(SPEC, "session-3", CANARY, model="offline"))
+    assert isinstance(turn[-1], Finished)
     assert _files_holding(CANARY)
     services.forget_preview("session-3")
     assert _files_holding(CANARY) == []

@@ -37,8 +37,8 @@ SPEC = AgentSpec(name="Essai", instructions="Réponds.")
 def installation(monkeypatch: pytest.MonkeyPatch) -> Iterator[Installation]:
     monkeypatch.setenv("ATELIER_EMBEDDER", "hashing")
     installation = Installation.open()
-    enrol(installation.catalogue, OLGA)
-    enrol(installation.catalogue, "ada@example.fr", role="admin")
+    enrol(installation._catalogue, OLGA)
+    enrol(installation._catalogue, "ada@example.fr", role="admin")
     yield installation
     close_knowledge_stores()
 
@@ -54,10 +54,10 @@ def olgas_things(installation: Installation, tmp_path: Path) -> dict[str, str]:
     olga.workspace.set_secret("jeton", "s3cret")
     made = personal_files(OLGA).save("note.txt", b"texte", "text/plain")
     olga.keep_draft(agent, 1, {"name": "brouillon"})
-    preview = olga.preview_thread_id("onglet")
+    preview = "onglet"
     for _ in olga.preview(SPEC, preview, "Bonjour", model="offline"):
         pass
-    installation.catalogue.update_account(OLGA, active=False)
+    installation._catalogue.update_account(OLGA, active=False)
     return {
         "agent": agent,
         "thread": paused.thread,
@@ -142,7 +142,7 @@ def test_every_service_refuses_a_disabled_account(
         else:
             reached.append(name)
     assert reached == []
-    installation.catalogue.update_account(OLGA, active=True)  # nothing was lost meanwhile
+    installation._catalogue.update_account(OLGA, active=True)  # nothing was lost meanwhile
     assert olga.pending_approval(things["thread"]) is not None
     assert olga.draft(things["agent"]) is not None
     assert olga.preview_history(SPEC, things["preview"])
@@ -154,11 +154,11 @@ def test_an_open_services_session_is_refused_from_the_moment_the_account_is_disa
     olga = Services.open(OLGA, shared=installation)
     agent = olga.create_agent(SPEC).agent_id
     olga.run(agent, "Bonjour", model="offline")  # the runtime is kept for the next turn
-    installation.catalogue.update_account(OLGA, active=False)
+    installation._catalogue.update_account(OLGA, active=False)
     with pytest.raises(Refused):
         olga.run(agent, "Encore", model="offline")
     with pytest.raises(Refused):
-        list(olga.preview(SPEC, olga.preview_thread_id("t"), "Bonjour", model="offline"))
+        list(olga.preview(SPEC, "t", "Bonjour", model="offline"))
 
 
 COMMANDS = {

@@ -55,7 +55,7 @@ GHOSTS = Ids(
 def installation(monkeypatch: pytest.MonkeyPatch) -> Iterator[Installation]:
     monkeypatch.setenv("ATELIER_EMBEDDER", "hashing")
     installation = Installation.open()
-    enrol(installation.catalogue, ALICE, BOB)
+    enrol(installation._catalogue, ALICE, BOB)
     yield installation
     close_knowledge_stores()
 
@@ -109,16 +109,8 @@ SERVICES: dict[str, Reach] = {
     "chat in her conversation": lambda s, i: list(
         s.chat("Agent de Bob", "Bonjour", thread=i.thread, model="offline")
     ),
-    "preview_history of her conversation": lambda s, i: s.preview_history(BOB_SPEC, i.thread),
-    "preview in her conversation": lambda s, i: list(
-        s.preview(BOB_SPEC, i.thread, "Bonjour", model="offline")
-    ),
     "pending_approval": lambda s, i: s.pending_approval(i.thread),
     "approve": lambda s, i: list(s.approve(i.thread, "approve", model="offline")),
-    "preview_pending of her conversation": lambda s, i: s.preview_pending(BOB_SPEC, i.thread),
-    "preview_approve of her conversation": lambda s, i: list(
-        s.preview_approve(BOB_SPEC, i.thread, "approve", model="offline")
-    ),
     "retriever of a spec naming her base": lambda s, i: s.retriever(with_base(i.kb)),
     "run of a spec naming her base": lambda s, i: s.runtime(with_base(i.kb), "offline"),
     "search her base": lambda s, i: s.workspace.search([i.kb], "prime"),
@@ -151,6 +143,24 @@ def test_through_the_services_nothing_of_hers_is_reached(
             ):
                 wrong.append(f"{name}: {theirs.message()!r} vs {none.message()!r}")
     assert wrong == []
+    assert_untouched(installation, ids)
+
+
+def test_a_preview_token_never_reaches_someone_elses_conversation(
+    installation: Installation, tmp_path: Path
+) -> None:
+    """The preview's conversation is derived from the account and the token: whatever token
+    Bob sends (her conversation's id, her preview's token), he gets his own preview."""
+    ids = alices_things(installation, tmp_path)
+    alice = Services.open(ALICE, shared=installation)
+    list(alice.preview(BOB_SPEC, "onglet-alice", "Secret d'Alice", model="offline"))
+    bob = Services.open(BOB, shared=installation)
+    for token in (ids.thread, "onglet-alice", alice.preview_thread_id("onglet-alice")):
+        assert bob.preview_history(BOB_SPEC, token) == []
+        assert bob.preview_pending(BOB_SPEC, token, "offline") is None
+        list(bob.preview(BOB_SPEC, token, "Bonjour", model="offline"))
+        assert "Secret d'Alice" not in str(bob.preview_history(BOB_SPEC, token))
+    assert "Secret d'Alice" in str(alice.preview_history(BOB_SPEC, "onglet-alice"))
     assert_untouched(installation, ids)
 
 

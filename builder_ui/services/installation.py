@@ -35,7 +35,6 @@ from agents.spec import AgentSpec, ModelSettings
 from agents.validation import check_spec
 from builder_ui.services.agents import AgentServices
 from store.files import StoredFile
-from store.memory import thread_not_found
 from store.records import Catalogue, RunRecord
 from store.workspace import Workspace
 
@@ -227,14 +226,14 @@ class Services(AgentServices):
     def preview_approve(
         self,
         spec: AgentSpec,
-        thread_id: str,
+        token: str,
         decision: str,
         *,
         args: dict[str, Any] | None = None,
         comment: str = "",
         model: str | None = None,
     ) -> Iterator[RunEvent]:
-        self._preview_thread(thread_id)
+        thread_id = self._preview_thread(token)
         model = model or thread_model(self.checkpointer, thread_id)
         yield from self.runtime(spec, model).resume(
             thread_id, decision, args=args, comment=comment, by=self.principal
@@ -249,17 +248,18 @@ class Services(AgentServices):
     def preview(
         self,
         spec: AgentSpec,
-        thread_id: str,
+        token: str,
         message: str,
         model: str | None = None,
         agent_id: str | None = None,
     ) -> Iterator[RunEvent]:
-        """A turn with the spec being edited, saved or not: the builder's preview chat. The
-        thread is the preview's own (``preview_thread_id``), so nobody else reaches it. With
-        the saved agent's ``agent_id``, the preview is erased with the agent."""
+        """A turn with the spec being edited, saved or not: the builder's preview chat. Its
+        conversation is named by the preview's ``token`` and derived with the person's account
+        (``preview_thread_id``), so nobody else reaches it, even knowing the token. With the
+        saved agent's ``agent_id``, the preview is erased with the agent."""
         if not message.strip():
             raise UserError("run.empty_message")
-        self._preview_thread(thread_id)
+        thread_id = self._preview_thread(token)
         if agent_id is not None:
             self.workspace.note_preview(agent_id, thread_id)
         yield from self.runtime(spec, model).stream(thread_id, message)
@@ -276,16 +276,14 @@ class Services(AgentServices):
         digest = hashlib.sha256(f"{self.principal}\0{token}".encode()).hexdigest()[:24]
         return f"preview-{digest}"
 
-    def preview_history(self, spec: AgentSpec, thread_id: str) -> list[BaseMessage]:
-        return thread_messages(self.checkpointer, self._preview_thread(thread_id))
+    def preview_history(self, spec: AgentSpec, token: str) -> list[BaseMessage]:
+        return thread_messages(self.checkpointer, self._preview_thread(token))
 
-    def _preview_thread(self, thread_id: str) -> str:
-        """The editor's own preview conversations (``preview_thread_id``), for a builder: any
-        other id, a conversation's included, is answered like a missing conversation."""
+    def _preview_thread(self, token: str) -> str:
+        """The person's own preview conversation for ``token``, for a builder: the id is
+        derived from the account, so no token reaches someone else's conversation."""
         self.workspace.require_builder()
-        if not thread_id.startswith("preview-"):
-            raise thread_not_found(thread_id)
-        return thread_id
+        return self.preview_thread_id(token)
 
     def history(self, thread: str) -> list[BaseMessage]:
         return thread_messages(self.checkpointer, self.workspace.get_thread(thread).id)
@@ -342,11 +340,11 @@ class Services(AgentServices):
         return self.tools.run(tool_id, args, config, self.tool_context())
 
     def preview_pending(
-        self, spec: AgentSpec, thread_id: str, model: str | None = None
+        self, spec: AgentSpec, token: str, model: str | None = None
     ) -> dict[str, Any] | None:
         """The tool call a preview conversation waits on a person for, if any: the builder
         shows its approval card again when its own record of the conversation has lost it."""
-        self._preview_thread(thread_id)
+        thread_id = self._preview_thread(token)
         return self.runtime(spec, model).pending_approval(thread_id)
 
     # --- files -----------------------------------------------------------------------------

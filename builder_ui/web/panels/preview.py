@@ -283,9 +283,8 @@ def _failed(turn: ChatTurn, exc: Exception) -> None:
 def _resync(services: Services, spec: AgentSpec, history: list[ChatTurn]) -> None:
     """Align the transcript with the tool call the conversation really waits on (after a
     failure, or a message the runtime refused), so that its card is shown, or no longer."""
-    thread = services.preview_thread_id(state.preview_token())
     try:
-        request = services.preview_pending(spec, thread, preview_model_override())
+        request = services.preview_pending(spec, state.preview_token(), preview_model_override())
     except Exception:
         log.exception("could not read the preview's pending approval")
         return
@@ -313,10 +312,10 @@ def _stream_turn(services: Services, values: EditorValues, message: str) -> None
         if spec is None:
             st.error(invalid, icon=":material/error:")
             return  # nothing was asked: the message is not added to the conversation
-        thread = services.preview_thread_id(state.preview_token())
+        token = state.preview_token()
         try:
             events = services.preview(
-                spec, thread, message, preview_model_override(), agent_id=state.agent_id()
+                spec, token, message, preview_model_override(), agent_id=state.agent_id()
             )
             _pump(turn, events, _LiveCalls(services))
         except AtelierError as exc:
@@ -346,11 +345,10 @@ def _continue_turn(
     with st.chat_message("assistant"):
         live = _LiveCalls(services)
         _turn_parts(services, turn, live)
-        thread = services.preview_thread_id(state.preview_token())
         try:
             events = services.preview_approve(
                 spec,
-                thread,
+                state.preview_token(),
                 decision.decision,
                 args=decision.args,
                 comment=decision.comment,

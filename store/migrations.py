@@ -88,6 +88,15 @@ MIGRATIONS: list[Migration] = [
             "CREATE INDEX preview_threads_by_agent ON preview_threads (agent_id)",
         ],
     ),
+    (
+        "0005_threads_by_owner",
+        [
+            # A person's conversations across their agents (the chat page), and the last run
+            # of each, found by index rather than by reading every conversation.
+            "CREATE INDEX threads_by_owner ON threads (owner, created_at)",
+            "CREATE INDEX runs_by_thread ON runs (thread_id, created_at)",
+        ],
+    ),
 ]
 
 # Any fixed number: PostgreSQL advisory locks are keyed by a 64-bit integer.

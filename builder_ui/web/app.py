@@ -38,6 +38,12 @@ pages = [
         default=True,
     ),
     st.Page(
+        "views/chat.py",
+        title=tr("ui.nav.chat"),
+        icon=":material/forum:",
+        url_path="discuter",
+    ),
+    st.Page(
         "views/editor.py",
         title=tr("ui.nav.editor"),
         icon=":material/edit_note:",

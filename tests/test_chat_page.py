@@ -5,6 +5,7 @@ scripted in their spec."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from agents.spec import AgentSpec, ModelSettings, ToolUse
 from builder_ui.services.installation import Services
 from builder_ui.web import state
 from builder_ui.web.state import keys
+from store.knowledge.service import close_knowledge_stores
 
 APP = str(Path(__file__).resolve().parents[1] / "builder_ui" / "web" / "app.py")
 CHAT = "views/chat.py"
@@ -253,3 +255,57 @@ def test_a_file_made_by_a_tool_is_downloadable_also_after_resuming(tmp_path: Pat
     at.button(key=keys.chat_open_key(thread)).click()
     ran(at.run())
     assert downloads(at) == ["Télécharger « Offre.md »"]
+
+
+def test_the_page_speaks_english_on_request(tmp_path: Path) -> None:
+    make_agent(tmp_path, "Helper", '- text: "Hello."\n', conversation_starters=["Say hi"])
+    at = ran(AppTest.from_file(APP, default_timeout=TIMEOUT_S).run())
+    at.selectbox(key=state.LANGUAGE_PICKER).select("en").run()
+    ran(at.switch_page(CHAT).run())
+    assert [t.value for t in at.title] == ["Chat"]
+    assert at.sidebar.button(key=keys.CHAT_NEW).label == "New conversation"
+    assert any("suggestions" in c.value for c in at.caption)
+
+
+# --- sources -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hashing(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("ATELIER_EMBEDDER", "hashing")
+    yield
+    close_knowledge_stores()
+
+
+def test_an_answer_lists_its_sources_each_opening_on_its_passage(hashing: None) -> None:
+    services = Services.open()
+    kb = services.workspace.create_kb("Procédures RH")
+    text = "# Télétravail\n\nLe télétravail est possible deux jours par semaine.\n"
+    docs = services.workspace.add_documents(kb.id, [("conges.md", text.encode())])
+    (done,) = services.workspace.wait_for_documents(kb.id, [d.id for d in docs], timeout=60)
+    assert done.status == "ready", done.error
+    spec = AgentSpec.from_yaml(
+        "schema: atelier/agent@1\nname: FAQ RH\ninstructions: Réponds.\n"
+        "knowledge:\n  bases: [Procédures RH]\n  top_k: 1\n"
+    )
+    services.create_agent(spec)
+
+    def sources(at: AppTest) -> list[tuple[str, str]]:
+        return [
+            (e.label, "\n".join(m.value for m in e.markdown))
+            for e in at.expander
+            if "conges" in e.label
+        ]
+
+    at = open_chat()
+    at.chat_input(key=keys.CHAT_INPUT_BOX).set_value("Combien de jours de télétravail ?")
+    ran(at.run())
+    ((label, passage),) = sources(at)
+    assert label.startswith("[1]") and "deux jours par semaine" in passage
+    thread = at.session_state[keys.CHAT_THREAD]
+    at.button(key=keys.CHAT_NEW).click()
+    ran(at.run())
+    assert sources(at) == []
+    at.button(key=keys.chat_open_key(thread)).click()
+    ran(at.run())
+    assert [s[0] for s in sources(at)] == [label]  # the last answer's sources, resumed

@@ -174,3 +174,36 @@ def test_a_conversation_left_waiting_is_listed_and_decided(
     assert finished.result.answer == "6 fois 7 font 42."
     assert alice.waiting_conversations() == []
     assert alice.pending_approval(paused.thread) is None
+
+
+# --- a saved conversation read back as the page's turns ------------------------------------------
+
+
+def test_saved_messages_become_the_pages_turns() -> None:
+    from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+    from agents.knowledge import Citation
+    from builder_ui.web.models.conversation import turns_from_messages
+    from builder_ui.web.models.transcript import TextPart, ToolPart
+
+    call = {"id": "c1", "name": "calculator", "args": {"expression": "6*7"}}
+    artifact = {"ok": True, "output": 42, "args": {"expression": "6*7"}, "approval": None}
+    messages = [
+        HumanMessage("Combien ?"),
+        AIMessage("", tool_calls=[call]),
+        ToolMessage("42", tool_call_id="c1", name="calculator", artifact=artifact),
+        AIMessage("42."),
+        HumanMessage("Et 6*8 ?"),
+    ]
+    citation = Citation(document="doc.pdf", passage="texte", score=1.0, n=1)
+    pending = {"call_id": "c2", "tool": "calculator", "args": {"expression": "6*8"}}
+    turns = turns_from_messages(messages, [citation], pending)
+    assert [t.role for t in turns] == ["user", "assistant", "user", "assistant"]
+    answer = turns[1]
+    tool = answer.parts[0]
+    assert isinstance(tool, ToolPart) and (tool.ok, tool.result) == (True, 42)
+    assert answer.parts[1] == TextPart("42.")
+    # the call waited on goes on a turn after the last message, with the last sources
+    assert turns[-1].awaiting and turns[-1].pending == pending
+    assert turns[-1].citations == [citation]
+    assert turns_from_messages([HumanMessage("Bonjour")]) == [turns[0].user("Bonjour")]

@@ -17,7 +17,13 @@ from agents.errors import NotFound
 from agents.spec import AgentSpec
 from store.database import utc_now
 from store.memory_accounts import MemoryAccounts
-from store.records import AgentRecord, RunRecord, ThreadRecord, VersionRecord
+from store.records import (
+    AgentRecord,
+    ConversationSummary,
+    RunRecord,
+    ThreadRecord,
+    VersionRecord,
+)
 
 
 def new_agent_id() -> str:
@@ -171,6 +177,38 @@ class MemoryCatalogue(MemoryAccounts):
                 t for t in self._threads.values() if t.agent_id == agent_id and t.owner == owner
             ]
         return sorted(found, key=lambda t: (t.created_at, t.id), reverse=True)
+
+    def list_person_threads(self, owner: str, limit: int = 100) -> list[ConversationSummary]:
+        with self._lock:
+            found = []
+            for thread in self._threads.values():
+                if thread.owner != owner:
+                    continue
+                runs = [r for r in self._runs.values() if r.thread_id == thread.id]
+                last = max(runs, key=lambda r: (r.created_at, r.id), default=None)
+                found.append(
+                    ConversationSummary(
+                        thread=thread,
+                        agent_name=self._agents[thread.agent_id].name,
+                        last_activity=last.created_at if last else thread.created_at,
+                        last_outcome=last.outcome if last else "",
+                    )
+                )
+        found.sort(key=lambda c: (c.last_activity, c.thread.id), reverse=True)
+        return found[: max(limit, 0)]
+
+    def rename_thread(self, thread_id: str, title: str) -> ThreadRecord:
+        with self._lock:
+            renamed = replace(self.get_thread(thread_id), title=title)
+            self._threads[thread_id] = renamed
+        return renamed
+
+    def delete_thread(self, thread_id: str) -> None:
+        with self._lock:
+            self.get_thread(thread_id)
+            del self._threads[thread_id]
+            for run in [r for r in self._runs.values() if r.thread_id == thread_id]:
+                self._runs[run.id] = replace(run, thread_id="")
 
     def record_run(self, run: RunRecord) -> None:
         with self._lock:

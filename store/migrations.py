@@ -159,6 +159,15 @@ MIGRATIONS: list[Migration] = [
             "CREATE INDEX browser_sessions_by_account ON browser_sessions (account_id)",
         ],
     ),
+    (
+        "0005_threads_by_owner",
+        [
+            # A person's conversations across their agents (the chat page), and the last run
+            # of each, found by index rather than by reading every conversation.
+            "CREATE INDEX threads_by_owner ON threads (owner, created_at)",
+            "CREATE INDEX runs_by_thread ON runs (thread_id, created_at)",
+        ],
+    ),
 ]
 
 # Any fixed number: PostgreSQL advisory locks are keyed by a 64-bit integer.

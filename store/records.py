@@ -51,6 +51,18 @@ class ThreadRecord:
 
 
 @dataclass(frozen=True)
+class ConversationSummary:
+    """One of a person's conversations as their list shows it: with which agent, and when it
+    was last used (its last run, or its start). ``last_outcome`` is its last run's
+    (``awaiting_approval``: it waits on the person), "" before any run."""
+
+    thread: ThreadRecord
+    agent_name: str
+    last_activity: datetime
+    last_outcome: str = ""
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """One run of an agent: which model, how many tokens, how long, how it ended."""
 
@@ -124,6 +136,21 @@ class Catalogue(Accounts, Protocol):
 
     def list_threads(self, agent_id: str, owner: str) -> list[ThreadRecord]:
         """Newest first."""
+        ...
+
+    def list_person_threads(self, owner: str, limit: int = 100) -> list[ConversationSummary]:
+        """The person's conversations with every agent, most recently active first (ties:
+        newest id first), at most ``limit``."""
+        ...
+
+    def rename_thread(self, thread_id: str, title: str) -> ThreadRecord:
+        """Raises ``NotFound``."""
+        ...
+
+    def delete_thread(self, thread_id: str) -> None:
+        """Removes the conversation's record, leaving its title in no file; its runs stay (the
+        agent's usage), no longer linked to it. Its messages are the checkpointer's to erase.
+        Raises ``NotFound``."""
         ...
 
     def record_run(self, run: RunRecord) -> None: ...

@@ -15,7 +15,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 
 from agents.spec import AgentSpec
 from store import config
@@ -28,7 +37,13 @@ from store.memory import (
     version_not_found,
 )
 from store.migrations import MIGRATIONS, apply_migrations
-from store.records import AgentRecord, RunRecord, ThreadRecord, VersionRecord
+from store.records import (
+    AgentRecord,
+    ConversationSummary,
+    RunRecord,
+    ThreadRecord,
+    VersionRecord,
+)
 from store.sql_accounts import SqlAccounts
 from store.tables import agents, previews, runs, threads, versions
 
@@ -206,6 +221,74 @@ class SqlCatalogue(SqlAccounts):
             return [_record(ThreadRecord, row) for row in conn.execute(query)]
 
         return self._read(work)
+
+    def list_person_threads(self, owner: str, limit: int = 100) -> list[ConversationSummary]:
+        """One query: the owner's threads by index, each one's last run by index."""
+        last_run = (
+            select(runs.c.created_at, runs.c.outcome)
+            .where(runs.c.thread_id == threads.c.id)
+            .order_by(runs.c.created_at.desc(), runs.c.id.desc())
+            .limit(1)
+        )
+        last_at = last_run.with_only_columns(runs.c.created_at).scalar_subquery()
+        last_outcome = last_run.with_only_columns(runs.c.outcome).scalar_subquery()
+        activity = func.coalesce(last_at, threads.c.created_at)
+        query = (
+            select(
+                threads,
+                agents.c.name.label("agent_name"),
+                activity.label("last_activity"),
+                func.coalesce(last_outcome, literal_column("''")).label("last_outcome"),
+            )
+            .join_from(threads, agents, agents.c.id == threads.c.agent_id)
+            .where(threads.c.owner == owner)
+            .order_by(activity.desc(), threads.c.id.desc())
+            .limit(max(limit, 0))
+        )
+
+        def work(conn: Connection) -> list[ConversationSummary]:
+            found = []
+            for row in conn.execute(query):
+                data = row._mapping
+                thread = {f.name: data[f.name] for f in fields(ThreadRecord)}
+                thread["created_at"] = datetime.fromisoformat(thread["created_at"])
+                found.append(
+                    ConversationSummary(
+                        thread=ThreadRecord(**thread),
+                        agent_name=data["agent_name"],
+                        last_activity=datetime.fromisoformat(data["last_activity"]),
+                        last_outcome=data["last_outcome"],
+                    )
+                )
+            return found
+
+        return self._read(work)
+
+    def rename_thread(self, thread_id: str, title: str) -> ThreadRecord:
+        def work(conn: Connection) -> ThreadRecord:
+            changed = conn.execute(
+                update(threads).where(threads.c.id == thread_id).values(title=title)
+            ).rowcount
+            if not changed:
+                raise thread_not_found(thread_id)
+            row = conn.execute(select(threads).where(threads.c.id == thread_id)).one()
+            return _record(ThreadRecord, row)
+
+        renamed = self._write(work)
+        self._db.forget()  # the old title stays in the write-ahead log otherwise
+        return renamed
+
+    def delete_thread(self, thread_id: str) -> None:
+        """The row is overwritten (``secure_delete``) and the write-ahead log emptied."""
+
+        def work(conn: Connection) -> None:
+            gone = conn.execute(delete(threads).where(threads.c.id == thread_id)).rowcount
+            if not gone:
+                raise thread_not_found(thread_id)
+            conn.execute(update(runs).where(runs.c.thread_id == thread_id).values(thread_id=""))
+
+        self._write(work)
+        self._db.forget()
 
     def record_run(self, run: RunRecord) -> None:
         def work(conn: Connection) -> None:

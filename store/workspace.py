@@ -22,7 +22,14 @@ from store.config import default_principal
 from store.database import utc_now
 from store.knowledge.folding import fold
 from store.memory import agent_not_found, thread_not_found
-from store.records import AgentRecord, Catalogue, RunRecord, ThreadRecord, VersionRecord
+from store.records import (
+    AgentRecord,
+    Catalogue,
+    ConversationSummary,
+    RunRecord,
+    ThreadRecord,
+    VersionRecord,
+)
 
 if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma: only on use
     from store.knowledge.embedders import EmbedderInfo
@@ -31,6 +38,9 @@ if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma:
     from store.organisation import Organisation
     from store.people import People
     from store.secrets import SecretInfo, SecretStore
+
+
+THREAD_TITLE_MAX = 120
 
 
 def kb_slug(name: str) -> str:
@@ -220,6 +230,26 @@ class Workspace:
             found.extend(self._catalogue.list_runs(agent.id, limit))
         found.sort(key=lambda r: (r.created_at, r.id), reverse=True)
         return found[: max(limit, 0)]
+
+    def list_my_threads(self, limit: int = 100) -> list[ConversationSummary]:
+        """The principal's conversations with every agent, most recently active first."""
+        return self._catalogue.list_person_threads(self.principal, limit)
+
+    def rename_thread(self, thread_id: str, title: str) -> ThreadRecord:
+        """Someone else's conversation is reported exactly like a missing one."""
+        title = " ".join(title.split())
+        if not title:
+            raise UserError("thread.title_empty")
+        self.get_thread(thread_id)
+        return self._catalogue.rename_thread(thread_id, title[:THREAD_TITLE_MAX])
+
+    def delete_thread(self, thread_id: str, erase: Callable[[str], None] | None = None) -> None:
+        """The conversation's record; ``erase`` first receives its id, to erase its messages
+        (and what else it left) from every file. Someone else's is reported as missing."""
+        thread = self.get_thread(thread_id)
+        if erase is not None:
+            erase(thread.id)
+        self._catalogue.delete_thread(thread.id)
 
     # --- knowledge bases -------------------------------------------------------------------
     # Owner only for now (sharing comes with teams). Someone else's base or document is

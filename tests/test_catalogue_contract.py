@@ -9,10 +9,13 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from agents.errors import NotFound
 from agents.spec import AgentSpec, ModelSettings, ToolUse
@@ -196,6 +199,8 @@ MISSING: dict[str, Callable[[Catalogue, str], object]] = {
     "list_runs": lambda c, _: c.list_runs("ag-missing"),
     "add_preview_thread": lambda c, _: c.add_preview_thread("ag-missing", "preview-x", "alice"),
     "conversation_ids": lambda c, _: c.conversation_ids("ag-missing"),
+    "rename_thread": lambda c, _: c.rename_thread("th-missing", "Titre"),
+    "delete_thread": lambda c, _: c.delete_thread("th-missing"),
 }
 
 
@@ -207,6 +212,8 @@ def test_missing_things_raise_not_found(catalogue: Catalogue, case: str) -> None
     expected_key = {
         "get_version of a missing number": "version.not_found",
         "get_thread": "thread.not_found",
+        "rename_thread": "thread.not_found",
+        "delete_thread": "thread.not_found",
     }.get(case, "agent.not_found")
     assert caught.value.key == expected_key
     assert caught.value.message() != caught.value.key  # a sentence, not a bare key
@@ -311,3 +318,88 @@ def test_run_times_keep_their_instant_whatever_the_zone(catalogue: Catalogue) ->
         RunRecord("run-1", agent_id, 1, "", "alice", "offline", "ok", created_at=paris)
     )
     assert catalogue.list_runs(agent_id)[0].created_at == paris
+
+
+# --- a person's conversations across their agents ------------------------------------------
+
+
+def test_a_persons_conversations_across_agents_most_recently_active_first(
+    catalogue: Catalogue,
+) -> None:
+    a = catalogue.create_agent(spec("Agent A"), "alice").agent_id
+    b = catalogue.create_agent(spec("Agent B"), "bob").agent_id
+    first, second = thread(a, minutes=1), thread(b, minutes=2)
+    third = thread(a, minutes=3)
+    for record in (first, second, third, thread(a, owner="bob", minutes=4)):
+        catalogue.add_thread(record)
+    # the first conversation was used last: it comes first
+    used = replace(run(a, 10), thread_id=first.id, outcome="awaiting_approval")
+    catalogue.record_run(replace(run(a, 5), thread_id=first.id))
+    catalogue.record_run(used)
+
+    listed = catalogue.list_person_threads("alice")
+    assert [c.thread for c in listed] == [first, third, second]
+    assert [c.agent_name for c in listed] == ["Agent A", "Agent A", "Agent B"]
+    assert listed[0].last_activity == used.created_at
+    assert listed[0].last_outcome == "awaiting_approval"
+    assert (listed[1].last_activity, listed[1].last_outcome) == (third.created_at, "")
+    assert [c.thread.id for c in catalogue.list_person_threads("alice", limit=2)] == [
+        first.id,
+        third.id,
+    ]
+    assert catalogue.list_person_threads("alice", limit=0) == []
+    assert [c.thread.owner for c in catalogue.list_person_threads("bob")] == ["bob"]
+    assert catalogue.list_person_threads("carol") == []
+
+
+def test_a_conversation_is_renamed_and_deleted_alone(catalogue: Catalogue) -> None:
+    agent_id = catalogue.create_agent(spec(), "alice").agent_id
+    doomed, kept = thread(agent_id, minutes=1), thread(agent_id, minutes=2)
+    catalogue.add_thread(doomed)
+    catalogue.add_thread(kept)
+    catalogue.record_run(replace(run(agent_id, 3), thread_id=doomed.id))
+
+    renamed = catalogue.rename_thread(doomed.id, "Congés d'été")
+    assert renamed == replace(doomed, title="Congés d'été")
+    assert catalogue.get_thread(doomed.id).title == "Congés d'été"
+
+    catalogue.delete_thread(doomed.id)
+    with pytest.raises(NotFound):
+        catalogue.get_thread(doomed.id)
+    assert [c.thread for c in catalogue.list_person_threads("alice")] == [kept]
+    # the agent's usage stays, no longer linked to the conversation
+    assert [r.thread_id for r in catalogue.list_runs(agent_id)] == [""]
+
+
+def test_sql_lists_a_persons_conversations_by_index(tmp_path: Path) -> None:
+    """The query filters in SQL, by the owner's index, and finds each last run by index."""
+    path = tmp_path / "catalogue.sqlite3"
+    sql = SqlCatalogue(path)
+    seen: list[tuple[str, Any]] = []
+
+    def note(*args: Any) -> None:
+        seen.append((args[2], args[3]))  # statement, parameters
+
+    event.listen(sql._db._engine, "before_cursor_execute", note)
+    sql.list_person_threads("alice", 10)
+    sql.close()
+    statement, parameters = seen[-1]
+    with sqlite3.connect(path) as db:
+        plan = " ".join(
+            str(step) for step in db.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+        )
+    assert "threads_by_owner" in plan and "runs_by_thread" in plan, plan
+    assert "SCAN threads" not in plan and "SCAN runs" not in plan, plan
+
+
+def test_sql_delete_thread_leaves_its_title_in_no_file(tmp_path: Path) -> None:
+    path = tmp_path / "catalogue.sqlite3"
+    sql = SqlCatalogue(path)
+    agent_id = sql.create_agent(spec(), "alice").agent_id
+    secret = "TITRE-CANARI-4d2e"
+    sql.add_thread(replace(thread(agent_id), title=secret))
+    sql.rename_thread(thread(agent_id).id, "autre " + secret)
+    sql.delete_thread(thread(agent_id).id)
+    holding = [p.name for p in tmp_path.iterdir() if secret.encode() in p.read_bytes()]
+    sql.close()
+    assert holding == []

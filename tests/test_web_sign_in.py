@@ -104,7 +104,7 @@ def test_an_invitation_link_lets_the_person_choose_a_password() -> None:
     field(at, "Confirmez le mot de passe").input(PASSWORD)
     at = submit(at, "Enregistrer et se connecter")
     assert not at.exception
-    assert "Mon compte" in texts(at) and "utilisateur" in texts(at)
+    assert "Discuter" in texts(at) and "utilisateur" in texts(at)  # a user's first page
     assert catalogue.sign_in.check("zoe@example.fr", PASSWORD) == "zoe@example.fr"
 
 
@@ -132,9 +132,16 @@ def test_signing_out_ends_the_session_for_real() -> None:
 @pytest.mark.parametrize(
     ("role", "reached"),
     [
-        ("user", {"views/account.py"}),
-        ("creator", {"views/home.py", "views/editor.py", "views/knowledge.py", "views/account.py"}),
-        ("admin", {"views/home.py", "views/knowledge.py", "views/admin.py", "views/account.py"}),
+        ("user", {"views/chat.py", "views/account.py"}),
+        (
+            "creator",
+            {"views/home.py", "views/chat.py", "views/knowledge.py", "views/account.py"},
+        ),
+        (
+            "admin",
+            {"views/home.py", "views/chat.py", "views/knowledge.py", "views/admin.py"}
+            | {"views/account.py"},
+        ),
     ],
 )
 def test_the_pages_offered_follow_the_role(role: str, reached: set[str]) -> None:
@@ -142,6 +149,7 @@ def test_the_pages_offered_follow_the_role(role: str, reached: set[str]) -> None
         "views/home.py": "Vos assistants",
         "views/admin.py": "Administration",
         "views/account.py": "Mon compte",
+        "views/chat.py": "Discuter",
         "views/knowledge.py": "Bases de connaissances",
     }
     at = open_app("bob@example.fr", role=role)  # type: ignore[arg-type]

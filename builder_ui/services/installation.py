@@ -35,7 +35,7 @@ from agents.spec import AgentSpec, ModelSettings
 from agents.validation import check_spec
 from builder_ui.services.agents import AgentServices
 from store.files import StoredFile
-from store.records import Catalogue, RunRecord
+from store.records import Catalogue, ConversationSummary, RunRecord, ThreadRecord
 from store.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -287,6 +287,37 @@ class Services(AgentServices):
 
     def history(self, thread: str) -> list[BaseMessage]:
         return thread_messages(self.checkpointer, self.workspace.get_thread(thread).id)
+
+    def conversations(self, limit: int = 100) -> list[ConversationSummary]:
+        """The person's conversations with all their agents, most recently active first."""
+        return self.workspace.list_my_threads(limit)
+
+    def waiting_conversations(self, limit: int = 100) -> list[ConversationSummary]:
+        """Those of ``conversations`` whose last turn stopped on a tool call awaiting the
+        person's decision (in the builder, the CLI or elsewhere)."""
+        return [c for c in self.conversations(limit) if c.last_outcome == "awaiting_approval"]
+
+    def rename_conversation(self, thread: str, title: str) -> ThreadRecord:
+        return self.workspace.rename_thread(thread, title)
+
+    def delete_conversation(self, thread: str) -> None:
+        """The conversation, out of every file: its messages and journal (write-ahead logs
+        included), then its record."""
+        self.workspace.delete_thread(thread, erase=self._erase_conversation)
+
+    def _erase_conversation(self, thread_id: str) -> None:
+        erase_threads(self.checkpointer, [thread_id])
+        forget_thread(self.checkpointer, thread_id)
+
+    def conversation_citations(self, thread: str) -> list[Citation]:
+        """The sources of the conversation's last answer (the checkpoint keeps only those)."""
+        from agents.checkpoints import read_checkpoint
+
+        found = read_checkpoint(self.checkpointer, self.workspace.get_thread(thread).id)
+        if found is None:
+            return []
+        cited = found.checkpoint["channel_values"].get("citations") or []
+        return [Citation.from_data(c) for c in cited if isinstance(c, dict)]
 
     def _record(self, agent_id: str, version: int, result: RunResult) -> None:
         import secrets

@@ -49,8 +49,14 @@ else:
     builds = account.role in BUILDER_ROLES
     pages = []
     if builds:
+        pages.append(
+            _page("views/home.py", "ui.nav.home", ":material/home:", "accueil", default=True)
+        )
+    pages.append(
+        _page("views/chat.py", "ui.nav.chat", ":material/forum:", "discuter", default=not builds)
+    )
+    if builds:
         pages += [
-            _page("views/home.py", "ui.nav.home", ":material/home:", "accueil", default=True),
             _page("views/editor.py", "ui.nav.editor", ":material/edit_note:", "editeur"),
             _page(
                 "views/knowledge.py",
@@ -69,11 +75,7 @@ else:
             )
         )
         pages.append(_page("views/people.py", "ui.nav.people", ":material/group:", "personnes"))
-    pages.append(
-        _page(
-            "views/account.py", "ui.nav.account", ":material/person:", "compte", default=not builds
-        )
-    )
+    pages.append(_page("views/account.py", "ui.nav.account", ":material/person:", "compte"))
     with st.sidebar:
         who = literal(account.label)
         st.caption(tr("ui.sign_in.as", who=who, role=tr(f"role.{account.role}")))

@@ -264,3 +264,21 @@ HOME_IMPORT_PROBLEMS = "home.import.problems"  # (file name, [FileProblem]) of t
 home_duplicate_key = _per_item("home.duplicate.")
 home_delete_key = _per_item("home.delete.")
 home_import_file_key = _per_item("home.import.file.")  # + the import nonce
+
+# --- the chat page ("Discuter") ------------------------------------------------------------------
+CHAT_AGENT = "chat.agent"  # the agent picker: the id of the agent chatted with
+CHAT_THREAD = "chat.thread"  # the conversation shown, None for a new one (until its first answer)
+CHAT_TRANSCRIPT = "chat.transcript"  # list[ChatTurn] of the conversation shown
+CHAT_PENDING_PROMPT = "chat.pending_prompt"  # a conversation starter clicked
+CHAT_FLASH = "chat.flash"  # [(kind, message)] shown once, after a rerun
+CHAT_INPUT_BOX = "chat.input"
+CHAT_NEW = "chat.new"  # "Nouvelle conversation"
+CHAT_RENAME_TITLE = "chat.rename.title"
+CHAT_RENAME = "chat.rename"
+CHAT_DELETE = "chat.delete"
+CHAT_CONFIRM = "chat.confirm"  # the id of the conversation whose deletion awaits confirmation
+CHAT_DELETE_YES = "chat.delete.yes"
+CHAT_DELETE_NO = "chat.delete.no"
+
+chat_open_key = _per_item("chat.open.")  # resume a conversation of the list
+chat_starter_key = _per_item("chat.starter.")

@@ -388,3 +388,48 @@ def test_deleting_an_account_removes_it_from_its_teams(backend: str, tmp_path: P
         catalogue.delete_account(BOB)
     enrol(catalogue, BOB)  # the address can be given to a new person
     assert catalogue.account_teams(BOB) == []
+
+
+# --- the account page ---------------------------------------------------------------------------
+
+
+def test_the_account_page_downloads_and_erases_after_a_confirmation_that_counts(
+    installation: Installation, tmp_path: Path
+) -> None:
+    from web_driver import open_app
+
+    word = canary()
+    fill(installation, BOB, word, tmp_path)
+    at = open_app(BOB, role="creator").switch_page("views/account.py").run()
+    assert not at.exception
+    downloads = at.get("download_button")
+    assert len(downloads) == 1 and "Télécharger mes données" in str(downloads[0].proto)
+
+    at = next(b for b in at.button if b.label == "Effacer toutes mes données").click().run()
+    warning = " ".join(w.value for w in at.warning)
+    assert "1 agent(s) avec leurs 1 version(s), 1 conversation(s)" in warning
+    assert "1 base(s) de connaissances (1 document(s)), 1 fichier(s)" in warning
+    assert files_holding(word)  # nothing is erased before the confirmation
+
+    at = next(b for b in at.button if b.label == "Annuler").click().run()
+    assert not at.warning and files_holding(word)
+
+    at = next(b for b in at.button if b.label == "Effacer toutes mes données").click().run()
+    at = next(b for b in at.button if b.label == "Oui, tout effacer").click().run()
+    assert not at.exception
+    assert "Connexion à Atelier" in [t.value for t in at.title]
+    assert any("Vos données et votre compte ont été effacés" in i.value for i in at.info)
+    assert where(files_holding(word)) == []
+    with pytest.raises(NotFound):
+        installation.catalogue.get_account(BOB)
+
+
+def test_the_last_administrator_is_told_on_the_page(installation: Installation) -> None:
+    from web_driver import open_app
+
+    at = open_app(ADMIN, role="admin").switch_page("views/account.py").run()
+    at = next(b for b in at.button if b.label == "Effacer toutes mes données").click().run()
+    at = next(b for b in at.button if b.label == "Oui, tout effacer").click().run()
+    assert not at.exception
+    assert any("dernier administrateur" in e.value for e in at.error)
+    assert installation.catalogue.get_account(ADMIN).active

@@ -197,6 +197,7 @@ def test_erasing_my_data_leaves_nothing_in_any_file(
     assert (summary.agents, summary.conversations, summary.bases, summary.files) == (1, 1, 1, 1)
     assert (summary.secrets, summary.drafts) == (1, 1)
     assert where(files_holding(word)) == []
+    assert files_holding(BOB) == []  # not even the address: the account row went last
     # The person cannot sign in, their open session is over, and they cannot act.
     sign_in = installation.catalogue.sign_in  # type: ignore[attr-defined]
     with pytest.raises(SignInRefused):

@@ -100,6 +100,12 @@ class Accounts(Protocol):
 
     def count_active_admins(self) -> int: ...
 
+    def delete_account(self, account_id: str) -> None:
+        """The account and what only it holds: its password, browser sessions, one-time links,
+        failed sign-ins, team memberships and grants to it, leaving them in no file. Whatever
+        it owns (agents, conversations) must be erased first. Raises ``NotFound``."""
+        ...
+
     def add_team(self, team: TeamRecord) -> None:
         """Raises ``UserError("team.exists")`` when the name (accents and case aside) is taken."""
         ...

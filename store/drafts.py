@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -73,6 +74,17 @@ class DraftStore:
 
     def delete(self, key: str) -> None:
         (self.folder / f"{_checked(key)}.json").unlink(missing_ok=True)
+
+    def list(self) -> list[Draft]:
+        """Every readable draft of the principal, by key."""
+        if not self.folder.is_dir():
+            return []
+        keys = sorted(p.stem for p in self.folder.glob("*.json") if _KEY.match(p.stem))
+        return [d for d in map(self.get, keys) if d is not None]
+
+    def delete_all(self) -> None:
+        """The principal's drafts folder, with whatever it holds (a person's erasure)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _checked(key: str) -> str:

@@ -71,6 +71,13 @@ class MemoryAccounts:
             self._accounts[account_id] = changed
             return changed
 
+    def delete_account(self, account_id: str) -> None:
+        with self._people_lock:
+            self.get_account(account_id)
+            del self._accounts[account_id]
+            for members in self._members.values():
+                members.discard(account_id)
+
     def add_team(self, team: TeamRecord) -> None:
         with self._people_lock:
             for existing in self._teams.values():

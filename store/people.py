@@ -24,6 +24,9 @@ from store.accounts import (
 from store.database import utc_now
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from store.person_data import PersonData, Summary
     from store.records import Catalogue
     from store.sign_in import LinkPurpose, SignIn, SignInLink
     from store.workspace import Workspace
@@ -133,6 +136,37 @@ class People:
     def has_password(self, login: str) -> bool:
         self._workspace.require_admin()
         return self._sign_in.has_password(_key(login))
+
+    # --- a departing person's data ----------------------------------------------------------
+
+    def export_person(self, login: str) -> PersonData:
+        """Everything of the person's but their conversations (private to them: they export
+        those themselves), for an administrator to hand over or keep."""
+        me = self._workspace.require_admin()
+        account = self._catalogue.get_account(_key(login))
+        return self._person_data(account.id, conversations=account.id == me.id)
+
+    def erase_person(self, login: str, erase_threads: Callable[[list[str]], None]) -> Summary:
+        """Everything of the person's, then their account (``store.person_data``); refused for
+        the last active administrator."""
+        from store.person_data import erase_person_data, keep_an_admin
+
+        self._workspace.require_admin()
+        account = self._catalogue.get_account(_key(login))
+        keep_an_admin(self._catalogue, account)
+        return erase_person_data(self._person_data(account.id, conversations=True), erase_threads)
+
+    def _person_data(self, account_id: str, *, conversations: bool) -> PersonData:
+        from store.person_data import PersonData
+
+        workspace = self._workspace
+        return PersonData(
+            account_id,
+            self._catalogue,
+            lambda: workspace._knowledge_store,
+            lambda: workspace._secret_store,
+            conversations=conversations,
+        )
 
     # --- teams -----------------------------------------------------------------------------
 

@@ -18,7 +18,16 @@ from store.accounts import (
     team_not_found,
 )
 from store.database import stamp, utc_now
-from store.tables import accounts, team_members, teams
+from store.tables import (
+    accounts,
+    browser_sessions,
+    grants,
+    passwords,
+    sign_in_failures,
+    sign_in_links,
+    team_members,
+    teams,
+)
 
 T = TypeVar("T")
 
@@ -28,6 +37,7 @@ class SqlAccounts:
 
     _read: Callable[[Callable[[Connection], Any]], Any]
     _write: Callable[[Callable[[Connection], Any]], Any]
+    _forget: Callable[[], None]  # empties the write-ahead log after an erasure
 
     def add_account(self, account: AccountRecord) -> None:
         row = {
@@ -101,6 +111,24 @@ class SqlAccounts:
 
         result: AccountRecord = self._write(work)
         return result
+
+    def delete_account(self, account_id: str) -> None:
+        def work(conn: Connection) -> None:
+            if not conn.execute(select(accounts.c.id).where(accounts.c.id == account_id)).first():
+                raise account_not_found(account_id)
+            for owned in (passwords, browser_sessions, sign_in_links):
+                conn.execute(delete(owned).where(owned.c.account_id == account_id))
+            conn.execute(delete(sign_in_failures).where(sign_in_failures.c.login == account_id))
+            conn.execute(delete(team_members).where(team_members.c.account_id == account_id))
+            conn.execute(
+                delete(grants).where(
+                    grants.c.grantee_kind == "account", grants.c.grantee_id == account_id
+                )
+            )
+            conn.execute(delete(accounts).where(accounts.c.id == account_id))
+
+        self._write(work)
+        self._forget()
 
     # --- teams -----------------------------------------------------------------------------
 

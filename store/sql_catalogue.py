@@ -66,6 +66,7 @@ class SqlCatalogue(SqlAccounts):
         self._db = Database(url_or_path, MIGRATIONS, busy_timeout=busy_timeout, retries=retries)
         self._read = self._db.read
         self._write = self._db.write
+        self._forget = self._db.forget
 
     @property
     def sign_in(self) -> SignIn:

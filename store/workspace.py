@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma:
     from store.knowledge.service import KnowledgeStore, SearchMode
     from store.organisation import Organisation
     from store.people import People
+    from store.person_data import PersonData, Summary
     from store.secrets import SecretInfo, SecretStore
 
 
@@ -233,6 +234,7 @@ class Workspace:
 
     def list_my_threads(self, limit: int = 100) -> list[ConversationSummary]:
         """The principal's conversations with every agent, most recently active first."""
+        self.me()
         return self._catalogue.list_person_threads(self.principal, limit)
 
     def rename_thread(self, thread_id: str, title: str) -> ThreadRecord:
@@ -440,6 +442,36 @@ class Workspace:
             return self._secret_store.get(principal, name)
 
         return resolve
+
+    # --- my data ---------------------------------------------------------------------------
+    # Everything of the principal's, to download or to erase for good (``store.person_data``).
+    # An administrator does the same for a departing person through ``people``.
+
+    def export_mine(self) -> PersonData:
+        """The principal's data, conversations included, to read for a download."""
+        me = self.me()
+        return self._person_data(me.id, conversations=True)
+
+    def erase_mine(self, erase_threads: Callable[[list[str]], None]) -> Summary:
+        """Everything of the principal's, then their account: they cannot sign in any more.
+        Refused for the last active administrator. ``erase_threads`` erases conversations'
+        messages from the checkpointer (the services hold it)."""
+        from store.person_data import erase_person_data, keep_an_admin
+
+        me = self.me()
+        keep_an_admin(self._catalogue, self._catalogue.get_account(me.id))
+        return erase_person_data(self._person_data(me.id), erase_threads)
+
+    def _person_data(self, account_id: str, *, conversations: bool = True) -> PersonData:
+        from store.person_data import PersonData
+
+        return PersonData(
+            account_id,
+            self._catalogue,
+            lambda: self._knowledge_store,
+            lambda: self._secret_store,
+            conversations=conversations,
+        )
 
 
 def open_workspace(principal: str | None = None) -> Workspace:

@@ -40,6 +40,9 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("OLLAMA_HOST", raising=False)
     monkeypatch.delenv("ATELIER_DEFAULT_MODEL", raising=False)
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    from store.config import act_as
+
+    act_as(None)  # an in-process `atelier --as` of an earlier test acts no more
 
 
 @pytest.fixture

@@ -95,6 +95,9 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "Workspace.note_preview": OWNER_ONLY,
     "Workspace.get_thread": OWNER_ONLY,
     "Workspace.list_threads": OWNER_ONLY,
+    "Workspace.list_my_threads": ANYONE_ACTIVE,
+    "Workspace.rename_thread": OWNER_ONLY,
+    "Workspace.delete_thread": OWNER_ONLY,
     "Workspace.record_run": OWNER_ONLY,
     "Workspace.list_runs of an agent": OWNER_ONLY,
     "Workspace.list_runs of all one's agents": ANYONE_ACTIVE,
@@ -150,6 +153,11 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "Organisation.secrets": ADMINS,
     "Organisation.set_secret": ADMINS,
     "Organisation.delete_secret": ADMINS,
+    # a person's data: last, since erasing ends the account the row runs as
+    "People.export_person": ADMINS,
+    "People.erase_person": ADMINS,
+    "Workspace.export_mine": ANYONE_ACTIVE,
+    "Workspace.erase_mine": ANYONE_ACTIVE,
 }
 
 # Public names that are not operations, and why.
@@ -176,6 +184,7 @@ class Things:
     spare_doc: str
     spare_secret: str
     team: str
+    spare_thread: str = ""
 
 
 GHOSTS = Things(
@@ -191,6 +200,7 @@ GHOSTS = Things(
     spare_doc="doc-ba9876543210",
     spare_secret="fantome-2",
     team="tm-0000000000",
+    spare_thread="th-fedcba9876543210",
 )
 
 _fresh = itertools.count()
@@ -229,6 +239,9 @@ OPS: dict[str, Op] = {
     "Workspace.note_preview": lambda ws, t: ws.note_preview(t.agent_id, "preview-matrix"),
     "Workspace.get_thread": lambda ws, t: ws.get_thread(t.thread_id),
     "Workspace.list_threads": lambda ws, t: ws.list_threads(t.agent_id),
+    "Workspace.list_my_threads": lambda ws, t: ws.list_my_threads(),
+    "Workspace.rename_thread": lambda ws, t: ws.rename_thread(t.thread_id, "Nouveau titre"),
+    "Workspace.delete_thread": lambda ws, t: ws.delete_thread(t.spare_thread),
     "Workspace.record_run": lambda ws, t: ws.record_run(a_run(t)),
     "Workspace.list_runs of an agent": lambda ws, t: ws.list_runs(t.agent_id),
     "Workspace.list_runs of all one's agents": lambda ws, t: ws.list_runs(),
@@ -291,6 +304,10 @@ OPS: dict[str, Op] = {
         ws.organisation.set_secret("jeton-commun", "valeur"),  # so that there is one to delete
         ws.organisation.delete_secret("jeton-commun"),
     ),
+    "People.export_person": lambda ws, t: _people(ws).export_person(LEAVING),
+    "People.erase_person": lambda ws, t: _people(ws).erase_person(LEAVING, lambda ids: None),
+    "Workspace.export_mine": lambda ws, t: ws.export_mine(),
+    "Workspace.erase_mine": lambda ws, t: ws.erase_mine(lambda ids: None),
 }
 
 
@@ -325,11 +342,13 @@ def build_world(installation: Installation) -> Things:
     for login, role in ROLES.items():
         enrol(catalogue, login, role=role)  # type: ignore[arg-type]
     enrol(catalogue, "ada@example.fr", role="admin")
+    enrol(catalogue, "root@example.fr", role="admin")  # so that an administrator may leave
     enrol(catalogue, LEAVING, role="user")
     olga = Workspace(OWNER, catalogue)
     agent = olga.create_agent(spec("Rédacteur RH"))
     spare_agent = olga.create_agent(spec("À supprimer"))
     thread = olga.start_thread(agent.agent_id, "Ma conversation")
+    spare_thread = olga.start_thread(agent.agent_id, "À supprimer")
     olga.record_run(a_run(Things(agent.agent_id, "", thread.id, *[""] * 9)))
     kb = olga.create_kb("Procédures RH")
     spare_kb = olga.create_kb("Archives")
@@ -354,6 +373,7 @@ def build_world(installation: Installation) -> Things:
         spare_doc=docs[1].id,
         spare_secret="ancien-jeton",
         team=team.id,
+        spare_thread=spare_thread.id,
     )
 
 

@@ -459,8 +459,9 @@ def test_images_in_answers_and_descriptions_are_not_fetched(
 
 # --- accessibility: axe-core on every page, in both languages --------------------------------
 
-PAGES = ("home", "editor", "knowledge", "admin", "people", "account")
+PAGES = ("home", "editor", "chat", "knowledge", "admin", "people", "account")
 HEADINGS = {
+    "chat": "ui.chat.title",
     "knowledge": "ui.kb.title",
     "admin": "ui.nav.admin",
     "people": "ui.people.title",

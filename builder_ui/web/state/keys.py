@@ -15,6 +15,7 @@ COOKIE_PENDING = "atelier.cookie_pending"  # the session cookie to write (or cle
 SIGN_IN_FLASH = "sign_in.flash"  # a message shown once on the sign-in page (signed out, expired)
 LANGUAGE = "atelier.language"  # the chosen language; kept apart from its picker, whose widget
 LANGUAGE_PICKER = "atelier.language_picker"  # state Streamlit may drop when the page changes
+ERASE_ASKED = "account.erase_asked"  # "Effacer toutes mes données" clicked: the confirmation shows
 
 AGENT_ID = "editor.agent_id"  # the saved agent being edited, None for a new one
 LOADED_VERSION = "editor.loaded_version"  # the version number the draft came from

@@ -27,6 +27,7 @@ from builder_ui.cli.agent import agent_app
 from builder_ui.cli.common import AtelierGroup, say
 from builder_ui.cli.kb import kb_app
 from builder_ui.cli.mcp import mcp_app
+from builder_ui.cli.model import model_app
 from builder_ui.cli.secret import admin_app, secret_app
 from builder_ui.cli.tool import tool_app
 
@@ -51,6 +52,7 @@ kb_app.command("show", help=t("cli.help.kb_show"))(cli_kb_show.show)
 app.add_typer(secret_app, name="secret")
 app.add_typer(admin_app, name="admin")
 admin_app.add_typer(mcp_app, name="mcp")
+app.add_typer(model_app, name="model")
 app.command("run", help=t("cli.help.run"))(cli_run.run)
 app.command("chat", help=t("cli.help.chat"))(cli_run.chat)
 app.command("approve", help=t("cli.help.approve"))(cli_approve.approve)

@@ -109,6 +109,7 @@ def test_admin_page_is_in_the_navigation_and_says_there_are_no_roles() -> None:
         "Recherche web",
         "Serveurs MCP",
         "Identifiants",
+        "Modèles",
     ]
 
 

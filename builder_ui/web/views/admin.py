@@ -15,6 +15,7 @@ from builder_ui.web import state
 from builder_ui.web.panels.admin_section import show_flashes
 from builder_ui.web.panels.credentials import secrets_section
 from builder_ui.web.panels.mcp_servers import mcp_section
+from builder_ui.web.panels.models import models_section
 from builder_ui.web.panels.network import egress_section, search_section
 from builder_ui.web.state import tr
 from store.admin_settings import AdminSettings, InvalidSettings, load_admin_settings
@@ -31,12 +32,13 @@ def main() -> None:
     except InvalidSettings as exc:
         st.error(exc.message(state.language()), icon=":material/error:")
         settings = AdminSettings()
-    network, search, mcp, credentials = st.tabs(
+    network, search, mcp, credentials, models = st.tabs(
         [
             tr("ui.admin.tab.network"),
             tr("ui.admin.tab.search"),
             tr("ui.admin.tab.mcp"),
             tr("ui.admin.tab.secrets"),
+            tr("ui.models.tab"),
         ]
     )
     with network:
@@ -47,6 +49,8 @@ def main() -> None:
         mcp_section(services, settings, resets)
     with credentials:
         secrets_section(services, resets)
+    with models:
+        models_section(services, settings, resets)
 
 
 main()

@@ -1,5 +1,6 @@
 """The installation's settings that only an admin changes: where tools may connect (the egress
-guard), the web-search backend, and the MCP servers agents may use.
+guard), the web-search backend, the MCP servers agents may use, and the language models the
+organisation offers (``models``: who may use each; its key is an installation secret it names).
 
 They are data, validated by pydantic with ``extra="forbid"``, stored as JSON in the ``settings``
 table of the secrets database (``store.secrets``), so every process of the installation reads

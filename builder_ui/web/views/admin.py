@@ -1,5 +1,6 @@
-"""Administration: where the tools may connect, the web search service, the MCP servers, and
-the person's credentials (names and dates only: a value goes in, it never comes out).
+"""Administration: where the tools may connect, the web search service, the MCP servers, the
+person's credentials (names and dates only: a value goes in, it never comes out) and the
+organisation's language models (``panels.models``).
 
 Each section saves on its own (``builder_ui.web.panels.admin_section``), over the settings as
 stored at that

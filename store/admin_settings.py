@@ -1,5 +1,6 @@
 """The installation's settings that only an admin changes: where tools may connect (the egress
-guard), the web-search backend, and the MCP servers agents may use.
+guard), the web-search backend, the MCP servers agents may use, and the language models the
+organisation offers (``models``: who may use each; its key is an installation secret it names).
 
 They are data, validated by pydantic with ``extra="forbid"``, stored as JSON in the ``settings``
 table of the secrets database (``store.secrets``), so every process of the installation reads
@@ -29,6 +30,7 @@ from pydantic import model_validator as model_check
 from agents.errors import InvalidValue, UserError
 from agents.i18n import t
 from agents.spec import describe_validation_error
+from store.accounts import ROLES, Role
 from store.secrets import (
     INSTALLATION,
     NAME_PATTERN,
@@ -180,12 +182,74 @@ class McpServerSettings(BaseModel):
         return self
 
 
+ModelProvider = Literal["openai", "mistral", "anthropic", "ollama"]
+MODEL_PROVIDERS: tuple[str, ...] = ("openai", "mistral", "anthropic", "ollama")
+MODEL_ROLES: tuple[str, ...] = ROLES
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")  # "model-" + it names its key
+
+
+def _model_id(value: str) -> str:
+    if not _SLUG.match(value):
+        raise InvalidValue("models.err.id", value=value)
+    return value
+
+
+def _team_names(values: list[str]) -> list[str]:
+    names = [value.strip() for value in values]
+    if any(not name for name in names):
+        raise InvalidValue("models.err.team_blank")
+    return list(dict.fromkeys(names))
+
+
+class OrgModelSettings(BaseModel):
+    """A language model the organisation offers: where it is, under which credential, what it
+    costs, and who may use it. The key itself is an installation secret named in ``credential``
+    (``set_installation_secret``), never a value of the settings. Empty ``roles``: every role;
+    empty ``teams``: no team restriction; both lists must let a person in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[str, AfterValidator(_model_id)]
+    provider: ModelProvider
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    display_name: Annotated[str, Field(min_length=1, max_length=100)]
+    base_url: HttpUrl = ""
+    credential: Annotated[str, AfterValidator(_secret_name)] = ""
+    price_in: float = Field(0.0, ge=0, le=1_000_000)  # euros per million input tokens
+    price_out: float = Field(0.0, ge=0, le=1_000_000)  # euros per million output tokens
+    self_hosted: bool = False
+    roles: list[Role] = Field(default_factory=list)
+    teams: Annotated[list[str], AfterValidator(_team_names)] = Field(default_factory=list)
+    enabled: bool = True
+
+    @field_validator("name", "display_name", mode="before")
+    @classmethod
+    def _stripped(cls, value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("roles")
+    @classmethod
+    def _dedupe_roles(cls, roles: list[str]) -> list[str]:
+        return list(dict.fromkeys(roles))
+
+    @model_check(mode="after")
+    def _address_fits(self) -> OrgModelSettings:
+        if self.base_url and self.provider not in ("openai", "ollama"):
+            raise InvalidValue("models.err.base_url_provider", provider=self.provider)
+        return self
+
+    @property
+    def ref(self) -> str:
+        return f"{self.provider}:{self.name}"
+
+
 class AdminSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     egress: EgressSettings = Field(default_factory=EgressSettings)
     web_search: WebSearchSettings = Field(default_factory=WebSearchSettings)
     mcp_servers: list[McpServerSettings] = Field(default_factory=list)
+    models: list[OrgModelSettings] = Field(default_factory=list)
 
     @field_validator("mcp_servers")
     @classmethod
@@ -199,6 +263,25 @@ class AdminSettings(BaseModel):
 
     def mcp_server(self, name: str) -> McpServerSettings | None:
         return next((s for s in self.mcp_servers if s.name == name), None)
+
+    @field_validator("models")
+    @classmethod
+    def _unique_models(cls, models: list[OrgModelSettings]) -> list[OrgModelSettings]:
+        ids: set[str] = set()
+        refs: set[tuple[str, str]] = set()
+        for model in models:
+            if model.id in ids:
+                raise InvalidValue("models.err.duplicate_id", id=model.id)
+            if (model.provider, model.name) in refs:
+                raise InvalidValue(
+                    "models.err.duplicate_ref", provider=model.provider, name=model.name
+                )
+            ids.add(model.id)
+            refs.add((model.provider, model.name))
+        return models
+
+    def org_model(self, model_id: str) -> OrgModelSettings | None:
+        return next((m for m in self.models if m.id == model_id), None)
 
 
 class InvalidSettings(UserError):

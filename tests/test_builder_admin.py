@@ -106,7 +106,12 @@ def geo_text(shared_data: Path) -> str:
 def test_admin_page_is_in_the_navigation_with_its_sections() -> None:
     at = start(ADMIN)
     assert [t.value for t in at.title] == ["Administration"]
-    assert [t.label for t in at.tabs] == ["Accès au réseau", "Recherche web", "Serveurs MCP"]
+    assert [t.label for t in at.tabs] == [
+        "Accès au réseau",
+        "Recherche web",
+        "Serveurs MCP",
+        "Modèles",
+    ]
 
 
 def test_the_administration_is_refused_inside_the_workspace_to_a_creator() -> None:

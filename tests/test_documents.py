@@ -8,12 +8,14 @@ from pathlib import Path
 
 import docx
 import pytest
+from people import enrol
 
 from agents.errors import NotFound, UserError
 from builder_ui.services.installation import Services
 from builder_ui.services.tool_context import tool_context
 from store.config import data_dir
 from store.files import FileStore, PersonalFiles, safe_filename
+from store.sql_catalogue import open_catalogue
 from tools.documents import DOCX_TYPE, inline_runs, markdown_file, parse_markdown
 from tools.registry import ToolContext, ToolRegistry, default_registry
 
@@ -216,6 +218,7 @@ def test_another_person_cannot_reach_the_file(tmp_path: Path) -> None:
 
 
 def test_services_give_a_file_to_its_owner_only() -> None:
+    enrol(open_catalogue(), "alice", "bob")
     context = tool_context(None, "alice")
     assert context.files is not None
     saved = context.files.save("offre.md", b"# Offre", "text/markdown")

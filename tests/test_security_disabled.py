@@ -71,6 +71,11 @@ Use = Callable[[Services, dict[str, str]], Any]
 SERVICES: dict[str, Use] = {
     "approve": lambda s, i: list(s.approve(i["thread"], "approve", model="offline")),
     "chat": lambda s, i: list(s.chat(i["agent"], "Bonjour", model="offline")),
+    "conversations": lambda s, i: s.conversations(),
+    "waiting_conversations": lambda s, i: s.waiting_conversations(),
+    "rename_conversation": lambda s, i: s.rename_conversation(i["thread"], "Autre titre"),
+    "delete_conversation": lambda s, i: s.delete_conversation(i["thread"]),
+    "conversation_citations": lambda s, i: s.conversation_citations(i["thread"]),
     "create_agent": lambda s, i: s.create_agent(SPEC),
     "delete_agent": lambda s, i: s.delete_agent(i["agent"]),
     "deletion": lambda s, i: s.deletion(i["agent"]),

@@ -3,6 +3,11 @@
 Built-in providers register through ``ProviderRegistry.register`` like a plug-in would (entry
 point group ``atelier.providers``). A provider is offered only when its credentials are in the
 environment; asking for one that is not says which variable to set.
+
+The environment is the installation's default. A model the organisation's administrator added
+(``store.admin_settings.OrgModelSettings``) brings its own ``Connection`` (address and key), which
+the caller resolves and passes to ``create``: then the environment is not read at all, so the
+installation's key never reaches another organisation model's server.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from langchain_core.language_models import BaseChatModel
 
@@ -21,6 +26,20 @@ from agents.spec import ModelSettings
 log = logging.getLogger(__name__)
 
 ModelFactory = Callable[[ModelSettings, Mapping[str, str]], BaseChatModel]
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where and how to reach one model, given by the organisation rather than the
+    environment. Empty ``base_url``: the provider's own service (or its local default);
+    ``timeout_s`` None: the provider's usual time limit."""
+
+    base_url: str = ""
+    api_key: str = field(default="", repr=False)
+    timeout_s: float | None = None
+
+
+ConnectedFactory = Callable[[ModelSettings, Connection], BaseChatModel]
 
 
 @dataclass(frozen=True)
@@ -35,9 +54,24 @@ class Provider:
     self_hosted: bool = False
     test_only: bool = False
     needs_model_name: bool = True
+    connect: ConnectedFactory | None = None
+    """Builds the model from an organisation's ``Connection`` instead of the environment; a
+    provider without it serves only the environment's models."""
+    generates: bool = True
+    """False for a provider that writes no text of its own (the offline model)."""
+    base_url_env: str = ""
+    key_env: str = ""
+    """The environment variables of its default address and key (for ``env_connection``)."""
 
     def configured(self, env: Mapping[str, str]) -> bool:
         return not self.env_any or any(env.get(name) for name in self.env_any)
+
+    def env_connection(self, env: Mapping[str, str]) -> Connection:
+        """The installation's default address and key for this provider."""
+        return Connection(
+            env.get(self.base_url_env, "") if self.base_url_env else "",
+            env.get(self.key_env, "") if self.key_env else "",
+        )
 
 
 @dataclass(frozen=True)
@@ -91,10 +125,21 @@ class ProviderRegistry:
         return out
 
     def create(
-        self, settings: ModelSettings, env: Mapping[str, str] | None = None
+        self,
+        settings: ModelSettings,
+        env: Mapping[str, str] | None = None,
+        connection: Connection | None = None,
     ) -> BaseChatModel:
+        """The chat model for ``settings``: reached through ``connection`` when one is given
+        (an organisation model), else configured from ``env``."""
         env = os.environ if env is None else env
         provider = self.get(settings.provider)
+        if connection is not None:
+            if provider.connect is None:
+                raise UserError("models.err.provider_cannot_connect", provider=provider.id)
+            if not settings.name:
+                raise UserError("model.name_required", provider=provider.id)
+            return provider.connect(settings, connection)
         if not provider.configured(env):
             raise MissingCredentials(
                 "model.missing_credentials",

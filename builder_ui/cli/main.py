@@ -27,6 +27,7 @@ from builder_ui.cli.agent import agent_app
 from builder_ui.cli.common import AtelierGroup, say
 from builder_ui.cli.kb import kb_app
 from builder_ui.cli.mcp import mcp_app
+from builder_ui.cli.model import model_app
 from builder_ui.cli.my_data import me_app
 from builder_ui.cli.people import team_app, user_app
 from builder_ui.cli.secret import admin_app, secret_app
@@ -56,6 +57,7 @@ admin_app.add_typer(mcp_app, name="mcp")
 app.add_typer(user_app, name="user")
 app.add_typer(team_app, name="team")
 app.add_typer(me_app, name="me")
+app.add_typer(model_app, name="model")
 app.command("run", help=t("cli.help.run"))(cli_run.run)
 app.command("chat", help=t("cli.help.chat"))(cli_run.chat)
 app.command("approve", help=t("cli.help.approve"))(cli_approve.approve)

@@ -9,6 +9,7 @@ construction.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -20,10 +21,10 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from agents.call_journal import forget_thread
 from agents.checkpoints import erase_threads, thread_messages
-from agents.errors import UserError
+from agents.errors import Refused, UserError
 from agents.knowledge import Citation, Retriever, citation_from_passage
 from agents.models.registry import (
-    ModelChoice,
+    Connection,
     ProviderRegistry,
     default_model_settings,
     parse_ref,
@@ -34,6 +35,18 @@ from agents.runtime import AgentRuntime, Finished, RunEvent, RunResult, thread_m
 from agents.spec import AgentSpec, ModelSettings
 from agents.validation import check_spec
 from builder_ui.services.agents import AgentServices
+from builder_ui.services.model_access import (
+    UsableModel,
+    find_org_model,
+    may_use,
+    org_connection,
+    usable_models,
+)
+from store.admin_settings import (
+    MODEL_PROVIDERS,
+    installation_secret_resolver,
+    saved_admin_settings,
+)
 from store.files import StoredFile
 from store.records import Catalogue, ConversationSummary, RunRecord, ThreadRecord
 from store.workspace import Workspace
@@ -119,8 +132,16 @@ class Services(AgentServices):
 
     # --- models ----------------------------------------------------------------------------
 
-    def model_choices(self) -> list[ModelChoice]:
-        return self.providers.choices(self.env)
+    def model_choices(self) -> list[UsableModel]:
+        """The models this person may use: the organisation's open to their role and teams,
+        and the environment's (open to everyone)."""
+        role, teams = self._role_and_teams()
+        org = saved_admin_settings().models
+        return usable_models(org, self.providers.choices(self.env), role, teams)
+
+    def _role_and_teams(self) -> tuple[str, frozenset[str]]:
+        me = self.workspace.me()
+        return me.role, frozenset(team.name for team in self.workspace.people.my_teams())
 
     def model_settings(self, spec: AgentSpec, override: str | None = None) -> ModelSettings:
         if override:
@@ -134,11 +155,31 @@ class Services(AgentServices):
         """Models are kept per session: a scripted model's position in its script and a
         provider's connection pool outlive one turn."""
         self.workspace.me()  # a disabled account spends nothing of the organisation's
+        connection = self._org_connection(settings)
         key = settings.model_dump_json()
+        if connection is not None:  # a key changed since: another model
+            seen = f"{connection.base_url}\0{connection.api_key}".encode()
+            key += hashlib.sha256(seen).hexdigest()
         with self._lock:
             if key not in self._models:
-                self._models[key] = self.providers.create(settings, self.env)
+                self._models[key] = self.providers.create(settings, self.env, connection)
             return self._models[key]
+
+    def _org_connection(self, settings: ModelSettings) -> Connection | None:
+        """The address and key of the organisation model ``settings`` names, or None for a
+        model of the environment."""
+        if settings.provider not in MODEL_PROVIDERS:  # offline, scripted: nothing to look up
+            return None
+        found = find_org_model(saved_admin_settings().models, settings)
+        if found is None:
+            return None
+        if not found.enabled:
+            raise UserError("models.err.disabled", name=found.display_name)
+        if not may_use(found, *self._role_and_teams()):  # not only hidden in the editor
+            raise Refused("models.err.not_open", name=found.display_name)
+        env = os.environ if self.env is None else self.env
+        provider = self.providers.get(settings.provider)
+        return org_connection(found, provider, env, installation_secret_resolver())
 
     # --- conversations ---------------------------------------------------------------------
 

@@ -141,6 +141,17 @@ FIELD_LABELS = {
     "mcp_servers[].url": "ui.admin.mcp.url",
     "mcp_servers[].credential": "ui.admin.mcp.credential",
     "mcp_servers": "ui.admin.mcp.title",
+    "models[].id": "ui.models.field.id",
+    "models[].display_name": "ui.models.field.display",
+    "models[].provider": "ui.models.field.provider",
+    "models[].name": "ui.models.field.name",
+    "models[].base_url": "ui.models.field.base_url",
+    "models[].credential": "ui.models.field.credential",
+    "models[].price_in": "ui.models.field.price_in",
+    "models[].price_out": "ui.models.field.price_out",
+    "models[].roles": "ui.models.field.roles",
+    "models[].teams": "ui.models.field.teams",
+    "models": "ui.models.title",
 }
 
 

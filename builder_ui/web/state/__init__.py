@@ -40,6 +40,9 @@ from builder_ui.web.state.admin import (
     mcp_statuses as mcp_statuses,
 )
 from builder_ui.web.state.admin import (
+    model_tests as model_tests,
+)
+from builder_ui.web.state.admin import (
     reset_admin_section as reset_admin_section,
 )
 from builder_ui.web.state.admin import (
@@ -50,6 +53,9 @@ from builder_ui.web.state.admin import (
 )
 from builder_ui.web.state.admin import (
     set_mcp_statuses as set_mcp_statuses,
+)
+from builder_ui.web.state.admin import (
+    set_model_test as set_model_test,
 )
 from builder_ui.web.state.admin import (
     take_admin_flashes as take_admin_flashes,
@@ -239,6 +245,48 @@ from builder_ui.web.state.keys import (
 )
 from builder_ui.web.state.keys import (
     ADMIN_MCP_URL as ADMIN_MCP_URL,
+)
+from builder_ui.web.state.keys import (
+    ADMIN_MODEL_ADD as ADMIN_MODEL_ADD,
+)
+from builder_ui.web.state.keys import (
+    ADMIN_MODEL_DISPLAY as ADMIN_MODEL_DISPLAY,
+)
+from builder_ui.web.state.keys import (
+    ADMIN_MODEL_ENABLED as ADMIN_MODEL_ENABLED,
+)
+from builder_ui.web.state.keys import (
+    ADMIN_MODEL_FORM as ADMIN_MODEL_FORM,
+)
+from builder_ui.web.state.keys import (
+    ADMIN_MODEL_ID as ADMIN_MODEL_ID,
+)
+from builder_ui.web.state.keys import (
+    ADMIN_MODEL_KEY as ADMIN_MODEL_KEY,
+)
+from builder_ui.web.state.keys import (
+    ADMIN_MODEL_NAME as ADMIN_MODEL_NAME,
+)
+from builder_ui.web.state.keys import (
+    ADMIN_MODEL_PRICE_IN as ADMIN_MODEL_PRICE_IN,
+)
+from builder_ui.web.state.keys import (
+    ADMIN_MODEL_PRICE_OUT as ADMIN_MODEL_PRICE_OUT,
+)
+from builder_ui.web.state.keys import (
+    ADMIN_MODEL_PROVIDER as ADMIN_MODEL_PROVIDER,
+)
+from builder_ui.web.state.keys import (
+    ADMIN_MODEL_ROLES as ADMIN_MODEL_ROLES,
+)
+from builder_ui.web.state.keys import (
+    ADMIN_MODEL_SELF_HOSTED as ADMIN_MODEL_SELF_HOSTED,
+)
+from builder_ui.web.state.keys import (
+    ADMIN_MODEL_TEAMS as ADMIN_MODEL_TEAMS,
+)
+from builder_ui.web.state.keys import (
+    ADMIN_MODEL_URL as ADMIN_MODEL_URL,
 )
 from builder_ui.web.state.keys import (
     ADMIN_REVIEW_APPROVE as ADMIN_REVIEW_APPROVE,
@@ -452,6 +500,15 @@ from builder_ui.web.state.keys import (
 )
 from builder_ui.web.state.keys import (
     admin_install_delete_key as admin_install_delete_key,
+)
+from builder_ui.web.state.keys import (
+    admin_model_delete_key as admin_model_delete_key,
+)
+from builder_ui.web.state.keys import (
+    admin_model_test_key as admin_model_test_key,
+)
+from builder_ui.web.state.keys import (
+    admin_model_toggle_key as admin_model_toggle_key,
 )
 from builder_ui.web.state.keys import (
     admin_secret_delete_key as admin_secret_delete_key,

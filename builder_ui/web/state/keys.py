@@ -99,6 +99,21 @@ ADMIN_INSTALL_NAME = "admin.install_secret.new.name"
 ADMIN_INSTALL_VALUE = "admin.install_secret.new.value"
 ADMIN_INSTALL_ADD = "admin.install_secret.new.add"
 ADMIN_RESET = "admin.reset"  # form keys to empty or reseed before the next run draws them
+ADMIN_MODEL_FORM = "admin.models.new"
+ADMIN_MODEL_ID = "admin.models.new.id"
+ADMIN_MODEL_DISPLAY = "admin.models.new.display_name"
+ADMIN_MODEL_PROVIDER = "admin.models.new.provider"
+ADMIN_MODEL_NAME = "admin.models.new.name"
+ADMIN_MODEL_URL = "admin.models.new.base_url"
+ADMIN_MODEL_KEY = "admin.models.new.key"
+ADMIN_MODEL_PRICE_IN = "admin.models.new.price_in"
+ADMIN_MODEL_PRICE_OUT = "admin.models.new.price_out"
+ADMIN_MODEL_SELF_HOSTED = "admin.models.new.self_hosted"
+ADMIN_MODEL_ROLES = "admin.models.new.roles"
+ADMIN_MODEL_TEAMS = "admin.models.new.teams"
+ADMIN_MODEL_ENABLED = "admin.models.new.enabled"
+ADMIN_MODEL_ADD = "admin.models.new.add"
+ADMIN_MODEL_TESTS = "admin.models.tests"  # {model id: (kind, message)} of its last test
 
 # Sections of the admin settings, and the keys of the widgets each one's form is drawn from.
 ADMIN_SECTION_KEYS = {
@@ -115,6 +130,20 @@ ADMIN_SECTION_KEYS = {
     "mcp_servers": (ADMIN_MCP_NAME, ADMIN_MCP_URL, ADMIN_MCP_CREDENTIAL, ADMIN_MCP_ENABLED),
     "secret": (ADMIN_CREDENTIAL_NAME, ADMIN_CREDENTIAL_VALUE),
     "install_secret": (ADMIN_INSTALL_NAME, ADMIN_INSTALL_VALUE),
+    "models": (
+        ADMIN_MODEL_ID,
+        ADMIN_MODEL_DISPLAY,
+        ADMIN_MODEL_PROVIDER,
+        ADMIN_MODEL_NAME,
+        ADMIN_MODEL_URL,
+        ADMIN_MODEL_KEY,
+        ADMIN_MODEL_PRICE_IN,
+        ADMIN_MODEL_PRICE_OUT,
+        ADMIN_MODEL_SELF_HOSTED,
+        ADMIN_MODEL_ROLES,
+        ADMIN_MODEL_TEAMS,
+        ADMIN_MODEL_ENABLED,
+    ),
 }
 
 # The knowledge page ("Connaissances").
@@ -215,6 +244,9 @@ admin_server_delete_key = _per_item("admin.mcp.delete.")
 admin_server_review_key = _per_item("admin.mcp.review.")
 admin_secret_delete_key = _per_item("admin.secret.delete.")
 admin_install_delete_key = _per_item("admin.install_secret.delete.")
+admin_model_test_key = _per_item("admin.models.test.")
+admin_model_toggle_key = _per_item("admin.models.toggle.")
+admin_model_delete_key = _per_item("admin.models.delete.")
 
 people_role_key = _per_item("people.role.")  # the role chosen for an account
 people_remove_key = _per_item("people.team.remove.")  # "Retirer" a member from the team shown

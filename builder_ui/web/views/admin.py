@@ -1,5 +1,6 @@
-"""Administration: where the tools may connect, the web search service, the MCP servers, and
-the organisation's credentials (names and dates only: a value goes in, it never comes out).
+"""Administration: where the tools may connect, the web search service, the MCP servers and the
+organisation's credentials (names and dates only: a value goes in, it never comes out), and the
+organisation's language models (``panels.models``).
 
 Each section saves on its own (``builder_ui.web.panels.admin_section``), over the settings as
 stored at that
@@ -15,6 +16,7 @@ import streamlit as st
 from builder_ui.web import state
 from builder_ui.web.panels.admin_section import show_flashes
 from builder_ui.web.panels.mcp_servers import mcp_section
+from builder_ui.web.panels.models import models_section
 from builder_ui.web.panels.network import egress_section, search_section
 from builder_ui.web.state import tr
 from store.admin_settings import AdminSettings, InvalidSettings
@@ -31,8 +33,13 @@ def main() -> None:
     except InvalidSettings as exc:
         st.error(exc.message(state.language()), icon=":material/error:")
         settings = AdminSettings()
-    network, search, mcp = st.tabs(
-        [tr("ui.admin.tab.network"), tr("ui.admin.tab.search"), tr("ui.admin.tab.mcp")]
+    network, search, mcp, models = st.tabs(
+        [
+            tr("ui.admin.tab.network"),
+            tr("ui.admin.tab.search"),
+            tr("ui.admin.tab.mcp"),
+            tr("ui.models.tab"),
+        ]
     )
     with network:
         egress_section(services, settings, resets)
@@ -40,6 +47,8 @@ def main() -> None:
         search_section(services, settings, resets)
     with mcp:
         mcp_section(services, settings, resets)
+    with models:
+        models_section(services, settings, resets)
 
 
 main()

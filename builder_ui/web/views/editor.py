@@ -10,6 +10,7 @@ from agents.errors import AtelierError, UserError
 from agents.spec import MAX_TOOL_STEPS, AgentSpec, KnowledgeSettings
 from agents.spec_effects import inactive_fields
 from builder_ui.services.installation import Services
+from builder_ui.services.model_access import UsableModel
 from builder_ui.web import state
 from builder_ui.web.models.approval import KNOWLEDGE_TAG, POLICIES, can_try, policy_warning
 from builder_ui.web.models.editor import (
@@ -49,13 +50,17 @@ def check_values(
 # --- settings ------------------------------------------------------------------------------------
 
 
-def model_options(services: Services, current: str) -> dict[str, str]:
-    """Model ref -> its label; "" is the workspace default. A saved model that is not offered
-    here (its provider is not configured) stays selectable, so loading never drops it."""
+def model_options(choices: list[UsableModel], current: str) -> dict[str, str]:
+    """Model ref -> its label; "" is the workspace default. The models offered are exactly
+    the ones this person may use (``Services.model_choices``), by their display names. A saved
+    model that is not offered here stays selectable, so loading never drops it."""
     options = {"": tr("ui.field.model.default")}
-    for choice in services.model_choices():
-        label = tr("ui.field.model.choice", provider=choice.provider.label, ref=choice.ref)
-        options[choice.ref] = label
+    for choice in choices:
+        options[choice.ref] = choice.display_name or tr(
+            "ui.field.model.choice",
+            provider=tr_or(f"ui.model.provider.{choice.provider}", choice.provider_label),
+            ref=choice.ref,
+        )
     if current and current not in options:
         options[current] = tr("ui.field.model.unavailable", ref=current)
     return options
@@ -96,7 +101,8 @@ def identity_fields() -> dict[str, Any]:
 
 
 def model_fields(services: Services, current: str) -> dict[str, Any]:
-    options = model_options(services, current)
+    choices = services.model_choices()
+    options = model_options(choices, current)
     model = st.selectbox(
         tr("ui.field.model"),
         list(options),
@@ -104,6 +110,8 @@ def model_fields(services: Services, current: str) -> dict[str, Any]:
         key=state.W_MODEL,
         help=tr("ui.field.model.help"),
     )
+    if not any(choice.generates for choice in choices):
+        st.caption(tr("ui.models.none_for_you"))
     with st.expander(tr("ui.editor.advanced"), icon=":material/tune:"):
         if not model:
             st.caption(tr("ui.field.model_settings_need_model"))

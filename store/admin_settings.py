@@ -37,6 +37,7 @@ from store.secrets import (
     open_secret_store,
     secrets_path,
 )
+from store.sso_settings import SsoSettings
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +187,7 @@ class AdminSettings(BaseModel):
     egress: EgressSettings = Field(default_factory=EgressSettings)
     web_search: WebSearchSettings = Field(default_factory=WebSearchSettings)
     mcp_servers: list[McpServerSettings] = Field(default_factory=list)
+    sso: SsoSettings = Field(default_factory=SsoSettings)  # single sign-on, trusted proxy
 
     @field_validator("mcp_servers")
     @classmethod

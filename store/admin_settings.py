@@ -39,6 +39,7 @@ from store.secrets import (
     open_secret_store,
     secrets_path,
 )
+from store.sso_settings import SsoSettings
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +251,7 @@ class AdminSettings(BaseModel):
     web_search: WebSearchSettings = Field(default_factory=WebSearchSettings)
     mcp_servers: list[McpServerSettings] = Field(default_factory=list)
     models: list[OrgModelSettings] = Field(default_factory=list)
+    sso: SsoSettings = Field(default_factory=SsoSettings)  # single sign-on, trusted proxy
 
     @field_validator("mcp_servers")
     @classmethod

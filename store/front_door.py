@@ -5,13 +5,16 @@ interface reaches without a principal; everything after goes through ``Workspace
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Collection
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from agents.errors import NotFound
+from store.accounts import AccountRecord
 
 if TYPE_CHECKING:
-    from store.accounts import AccountRecord
+    from store.accounts import Origin
     from store.records import Catalogue
     from store.sign_in import LinkPurpose, SignIn
 
@@ -88,3 +91,71 @@ class FrontDoor:
 
     def anyone_can_sign_in(self) -> bool:
         return self._sign_in.admins_with_password() > 0
+
+    def outside_accounts(self, origin: Origin) -> OutsideAccounts:
+        """Accounts vouched for by an identity provider or a trusted proxy: made at the first
+        sign-in (``builder_ui.services.single_sign_on.sign_in_with_sso``)."""
+        return OutsideAccounts(self._catalogue, origin)
+
+    def start_session(self, account_id: str) -> tuple[str, AccountRecord]:
+        """A session for an account the provider or the proxy vouched for; refused (like a
+        wrong password) when the account is disabled."""
+        from store.sign_in import SignInRefused
+
+        account = self._catalogue.get_account(account_id)
+        if not account.active:
+            raise SignInRefused("sign_in.refused")
+        return self._sign_in.start_session(account.id), account
+
+
+class OutsideAccounts:
+    """``SsoAccounts`` over the catalogue: the account of an address the provider vouches
+    for, and its teams kept in step with the provider's groups."""
+
+    def __init__(self, catalogue: Catalogue, origin: Origin) -> None:
+        self._catalogue = catalogue
+        self._origin = origin
+
+    def ensure_account(self, email: str, name: str, role: str) -> AccountRecord:
+        from agents.errors import UserError
+        from store.accounts import check_login, check_name, check_role
+        from store.database import utc_now
+
+        login = check_login(email)
+        try:
+            return self._catalogue.get_account(login)
+        except NotFound:
+            pass
+        now = utc_now()
+        account = AccountRecord(
+            login, check_name(name), check_role(role), True, self._origin, now, now
+        )
+        try:
+            self._catalogue.add_account(account)
+        except UserError:  # made by another sign-in meanwhile
+            return self._catalogue.get_account(login)
+        return account
+
+    def set_teams(self, email: str, teams: Collection[str], managed: Collection[str]) -> None:
+        from agents.errors import UserError
+        from store.accounts import TeamRecord, check_team_name, new_team_id
+        from store.database import utc_now
+
+        login = email.strip().lower()
+        member_of = {team.id for team in self._catalogue.account_teams(login)}
+        wanted = set(teams)
+        for name in managed:
+            try:
+                team = self._catalogue.get_team(name)
+            except NotFound:
+                if name not in wanted:
+                    continue
+                with contextlib.suppress(UserError):  # made meanwhile
+                    self._catalogue.add_team(
+                        TeamRecord(new_team_id(), check_team_name(name), utc_now())
+                    )
+                team = self._catalogue.get_team(name)
+            if name in wanted and team.id not in member_of:
+                self._catalogue.add_member(team.id, login)
+            elif name not in wanted and team.id in member_of:
+                self._catalogue.remove_member(team.id, login)

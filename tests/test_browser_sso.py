@@ -52,8 +52,9 @@ class App:
 
 
 @contextmanager
-def _streamlit(port: int, tmp_path: Path) -> Iterator[str]:
-    """``tests/sso_app.py`` started the way ``atelier ui`` starts the builder."""
+def _streamlit(port: int, tmp_path: Path, script: str = "tests/sso_app.py") -> Iterator[str]:
+    """``script`` (the panel's page, or the builder itself) started the way ``atelier ui``
+    starts the builder."""
     secrets_file = write_streamlit_secrets(load_admin_settings().sso)
     arguments, environment = streamlit_launch(secrets_file)
     env = {
@@ -67,7 +68,7 @@ def _streamlit(port: int, tmp_path: Path) -> Iterator[str]:
         "-m",
         "streamlit",
         "run",
-        "tests/sso_app.py",
+        script,
         "--server.port",
         str(port),
         "--server.headless",
@@ -99,6 +100,7 @@ def sso_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[App]:
     Parametrised indirectly with ``{"wrong_secret": True}``, another secret is stored."""
     _require_browser()
     wrong_secret = dict(getattr(request, "param", {})).get("wrong_secret", False)
+    script = dict(getattr(request, "param", {})).get("script", "tests/sso_app.py")
     with running_provider(tmp_path / "provider.log") as provider:
         port = free_port()
         redirect_uri = f"http://127.0.0.1:{port}/oauth2callback"
@@ -115,7 +117,7 @@ def sso_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[App]:
             group_teams={"redaction": "Rédaction", "rh": "Ressources humaines"},
         )
         save_admin_settings(AdminSettings(sso=SsoSettings(oidc=oidc)), by="test")
-        with _streamlit(port, tmp_path) as url:
+        with _streamlit(port, tmp_path, script) as url:
             yield App(url, provider)
 
 
@@ -213,3 +215,66 @@ def test_the_trusted_header_is_believed_only_from_a_listed_proxy(proxy_app: App)
         page.reload()
         expect(page.get_by_role("button", name="Se connecter avec")).to_be_visible()
         expect(page.get_by_text("Connecté par le mandataire")).to_have_count(0)
+
+
+BUILDER = {"script": "builder_ui/web/app.py"}
+
+
+@pytest.mark.parametrize("sso_app", [BUILDER], indirect=True)
+def test_the_builder_signs_in_at_the_provider_and_makes_the_account_with_its_teams(
+    sso_app: App,
+) -> None:
+    """The real builder: the provider's button on the sign-in page; the account is made at the
+    first sign-in with the configured role, its groups give its teams; signing out ends both
+    Atelier's session and the provider's."""
+    from playwright.sync_api import expect
+
+    from store.sql_catalogue import open_catalogue
+
+    assert sso_app.provider is not None
+    sso_app.provider.set_user("camille", CLAIMS)
+    with _page(1280, 900) as page:
+        page.goto(sso_app.url)
+        expect(page.get_by_role("heading", name="Connexion à Atelier")).to_be_visible()
+        page.get_by_role("button", name="Se connecter avec Keycloak").click()
+        page.wait_for_url(f"{sso_app.provider.base_url}/oauth2/authorize*")
+        page.locator("input[name=sub]").fill("camille")
+        page.get_by_role("button", name="Authorize").click()
+        expect(page.get_by_role("heading", name="Discuter")).to_be_visible()  # a user's page
+        expect(page.get_by_text("Camille Martin <camille.martin@example.org>")).to_be_visible()
+        catalogue = open_catalogue()
+        account = catalogue.get_account("camille.martin@example.org")
+        assert (account.role, account.origin) == ("user", "sso")
+        teams = [team.name for team in catalogue.account_teams(account.id)]
+        assert teams == ["Rédaction", "Ressources humaines"]
+        page.reload()
+        expect(page.get_by_role("heading", name="Discuter")).to_be_visible()
+
+        # A disabled account loses the session at once, and the provider cannot bring it back.
+        catalogue.update_account(account.id, active=False)
+        page.reload()
+        expect(page.get_by_text("désactivé")).to_be_visible()
+        expect(page.get_by_role("heading", name="Discuter")).to_have_count(0)
+        catalogue.update_account(account.id, active=True)
+        page.reload()
+        expect(page.get_by_role("heading", name="Discuter")).to_be_visible()
+
+        page.get_by_role("button", name="Se déconnecter").click()
+        page.wait_for_url(f"{sso_app.provider.base_url}/oauth2/end_session*")
+        page.get_by_role("button", name="End session").click()
+        expect(page.get_by_role("button", name="Se connecter avec Keycloak")).to_be_visible()
+        page.reload()
+        expect(page.get_by_role("heading", name="Discuter")).to_have_count(0)
+
+
+def test_the_builder_believes_a_listed_proxy_and_no_one_else(tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    _require_browser()
+    trusted = TrustedHeaderSettings(enabled=True, proxies=["127.0.0.1", "::1"])
+    save_admin_settings(AdminSettings(sso=SsoSettings(trusted_header=trusted)), by="test")
+    with _streamlit(free_port(), tmp_path, BUILDER["script"]) as url, _page(1280, 900) as page:
+        page.set_extra_http_headers({"X-Forwarded-Email": "dominique@example.org"})
+        page.goto(url)
+        expect(page.get_by_role("heading", name="Discuter")).to_be_visible()
+        expect(page.get_by_text("dominique@example.org (utilisateur)")).to_be_visible()

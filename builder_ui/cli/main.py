@@ -9,6 +9,7 @@ store, model providers, Streamlit) are imported inside the commands that use the
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ from builder_ui.cli import kb_search as cli_kb_search
 from builder_ui.cli import kb_show as cli_kb_show
 from builder_ui.cli import openapi as cli_openapi
 from builder_ui.cli import run as cli_run
+from builder_ui.cli import sso as cli_sso
 from builder_ui.cli.agent import agent_app
 from builder_ui.cli.common import AtelierGroup, say
 from builder_ui.cli.kb import kb_app
@@ -54,6 +56,10 @@ kb_app.command("show", help=t("cli.help.kb_show"))(cli_kb_show.show)
 app.add_typer(secret_app, name="secret")
 app.add_typer(admin_app, name="admin")
 admin_app.add_typer(mcp_app, name="mcp")
+admin_app.command("set-sso", help=t("sso.cli.help.set_sso"))(cli_sso.set_sso)
+admin_app.command("set-trusted-header", help=t("sso.cli.help.set_header"))(
+    cli_sso.set_trusted_header
+)
 app.add_typer(user_app, name="user")
 app.add_typer(team_app, name="team")
 app.add_typer(me_app, name="me")
@@ -141,12 +147,28 @@ def ui(
         str(upload_mb),
     ]
     _say_setup_link(port)
+    extra, environment = _single_sign_on()
     say(t("cli.ui.starting", url=f"http://127.0.0.1:{port}"))
     try:
-        code = subprocess.run(command, check=False).returncode  # noqa: S603 - fixed argument list
+        code = subprocess.run(  # noqa: S603 - fixed argument list
+            [*command, *extra], check=False, env={**os.environ, **environment}
+        ).returncode
     except KeyboardInterrupt:
         code = 0
     raise typer.Exit(code)
+
+
+def _single_sign_on() -> tuple[list[str], dict[str, str]]:
+    """Streamlit's ``[auth]`` (for ``st.login``) written from the administrator's settings into
+    the data directory (0600), and Streamlit told to read only that file."""
+    from builder_ui.services.single_sign_on import streamlit_launch, write_streamlit_secrets
+    from store.admin_settings import load_admin_settings
+    from store.secrets import close_secret_stores
+
+    try:
+        return streamlit_launch(write_streamlit_secrets(load_admin_settings().sso))
+    finally:
+        close_secret_stores()
 
 
 def _say_setup_link(port: int) -> None:

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from store.accounts import AccountRecord
+from store.admin_settings import saved_admin_settings
+
 if TYPE_CHECKING:
     from builder_ui.services.installation import Installation
-    from store.accounts import AccountRecord
+    from builder_ui.services.single_sign_on import SsoIdentity
     from store.sign_in import LinkPurpose
 
 DEFAULT_IDLE_MINUTES = 60
@@ -74,3 +77,24 @@ def anyone_can_sign_in(installation: Installation) -> bool:
 
 def change_password(installation: Installation, account_id: str, current: str, new: str) -> Session:
     return Session(*installation.front_door.change_password(account_id, current, new))
+
+
+def with_provider(installation: Installation, identity: SsoIdentity) -> Session:
+    """Someone an identity provider vouches for (``st.user``): their account is made at the
+    first sign-in with the configured role, its teams follow their groups; ``SsoRefused`` for a
+    disabled account."""
+    from builder_ui.services.single_sign_on import sign_in_with_sso
+
+    settings = saved_admin_settings().sso.oidc
+    door = installation.front_door
+    account = sign_in_with_sso(identity, door.outside_accounts("sso"), settings)
+    assert isinstance(account, AccountRecord)
+    return Session(*door.start_session(account.id))
+
+
+def with_proxy(installation: Installation, email: str) -> Session:
+    """Someone a trusted reverse proxy names (only from the addresses an administrator
+    listed): made at the first visit as a ``user``; a disabled account is refused."""
+    door = installation.front_door
+    account = door.outside_accounts("proxy").ensure_account(email, "", "user")
+    return Session(*door.start_session(account.id))

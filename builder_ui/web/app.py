@@ -80,6 +80,7 @@ else:
         who = literal(account.label)
         st.caption(tr("ui.sign_in.as", who=who, role=tr(f"role.{account.role}")))
         if st.button(tr("ui.sign_in.sign_out"), icon=":material/logout:", key="sign_out"):
-            identity.sign_out(state.installation())
+            if identity.sign_out(state.installation()):
+                st.stop()  # the browser goes to the provider's sign-out, then comes back
             st.rerun()
 st.navigation(pages).run()

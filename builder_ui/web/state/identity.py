@@ -13,6 +13,7 @@ import json
 
 import streamlit as st
 
+from agents.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language
 from builder_ui.services import sign_in as signing
 from builder_ui.services.installation import Installation
 from builder_ui.web.state.keys import (
@@ -21,6 +22,7 @@ from builder_ui.web.state.keys import (
     LANGUAGE_PICKER,
     SESSION_TOKEN,
     SIGN_IN_FLASH,
+    SIGN_IN_REFUSAL,
     SIGNED_IN_AS,
 )
 from store.accounts import AccountRecord
@@ -43,7 +45,7 @@ def _token() -> str | None:
 def signed_in(installation: Installation) -> AccountRecord | None:
     token = _token()
     if token is None:
-        return None
+        return _vouched_for(installation)
     account = signing.session_account(installation, token)
     if account is None:
         if SIGNED_IN_AS in st.session_state:
@@ -51,12 +53,45 @@ def signed_in(installation: Installation) -> AccountRecord | None:
             st.session_state[SIGN_IN_FLASH] = "ui.sign_in.ended"
         st.session_state.pop(SESSION_TOKEN, None)
         st.session_state[COOKIE_PENDING] = ""  # forget the dead cookie too
-        return None
+        return _vouched_for(installation)  # the provider or the proxy may vouch again
     if st.session_state.get(SIGNED_IN_AS) != account.id:
         _clear_person()  # nothing of whoever used this browser session before
         st.session_state[SIGNED_IN_AS] = account.id
     st.session_state[SESSION_TOKEN] = token
     return account
+
+
+def _vouched_for(installation: Installation) -> AccountRecord | None:
+    """Someone a trusted proxy names, or the identity provider signed in (``st.user``), when
+    an administrator turned either on: they get a session of their own, as after a password.
+    A refusal (a disabled account, an address the provider does not vouch for) is said on
+    the sign-in page."""
+    from agents.errors import UserError
+    from builder_ui.web.panels.sso_login import provider_identity, proxy_identity
+    from store.admin_settings import saved_admin_settings
+
+    settings = saved_admin_settings().sso
+    if not (settings.oidc.enabled or settings.trusted_header.enabled):
+        return None
+    try:
+        email = proxy_identity(settings.trusted_header)
+        if email is not None:
+            session = signing.with_proxy(installation, email)
+        else:
+            identity = provider_identity(settings.oidc)
+            if identity is None:
+                return None
+            session = signing.with_provider(installation, identity)
+    except UserError as exc:
+        st.session_state[SIGN_IN_REFUSAL] = exc.message(language())
+        return None
+    start(session)
+    return session.account
+
+
+def take_refusal() -> str | None:
+    text = st.session_state.pop(SIGN_IN_REFUSAL, None)
+    return str(text) if text else None
 
 
 def start(session: signing.Session) -> None:
@@ -66,13 +101,26 @@ def start(session: signing.Session) -> None:
     st.session_state[COOKIE_PENDING] = session.token
 
 
-def sign_out(installation: Installation) -> None:
+def sign_out(installation: Installation) -> bool:
+    """True when the browser is being sent to the provider to end its session too (the page
+    must then stop rather than run again)."""
     token = st.session_state.get(SESSION_TOKEN)
     if token:
         signing.sign_out(installation, str(token))
     _clear_person()
     st.session_state[COOKIE_PENDING] = ""
     st.session_state[SIGN_IN_FLASH] = "ui.sign_in.signed_out"
+    if _provider_signed_in():
+        st.logout()  # the provider's cookie too, or the next click would sign them in again
+        return True
+    return False
+
+
+def _provider_signed_in() -> bool:
+    try:
+        return bool(st.user.to_dict().get("is_logged_in"))
+    except Exception:
+        return False
 
 
 def write_cookie() -> None:
@@ -85,6 +133,11 @@ def write_cookie() -> None:
     st.html(f"<script>document.cookie = {cookie};</script>", unsafe_allow_javascript=True)
 
 
+def language() -> str:
+    lang = st.session_state.get(LANGUAGE) or current_language() or DEFAULT_LANGUAGE
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
 def take_flash() -> str | None:
     key = st.session_state.pop(SIGN_IN_FLASH, None)
     return str(key) if key else None
@@ -93,5 +146,5 @@ def take_flash() -> str | None:
 def _clear_person() -> None:
     """Every key of the session but its language: the next person starts clean."""
     for key in list(st.session_state.keys()):
-        if key not in (LANGUAGE, LANGUAGE_PICKER, COOKIE_PENDING, SIGN_IN_FLASH):
+        if key not in (LANGUAGE, LANGUAGE_PICKER, COOKIE_PENDING, SIGN_IN_FLASH, SIGN_IN_REFUSAL):
             del st.session_state[key]

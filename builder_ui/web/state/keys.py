@@ -12,6 +12,7 @@ SERVICES = "atelier.services"
 SESSION_TOKEN = "atelier.session_token"  # noqa: S105 (the key of the signed-in session's token)
 SIGNED_IN_AS = "atelier.signed_in_as"  # the account id the session's services were opened for
 COOKIE_PENDING = "atelier.cookie_pending"  # the session cookie to write (or clear) in the page
+SIGN_IN_REFUSAL = "sign_in.refusal"  # why the provider's or the proxy's person was not let in
 SIGN_IN_FLASH = "sign_in.flash"  # a message shown once on the sign-in page (signed out, expired)
 LANGUAGE = "atelier.language"  # the chosen language; kept apart from its picker, whose widget
 LANGUAGE_PICKER = "atelier.language_picker"  # state Streamlit may drop when the page changes

@@ -9,6 +9,7 @@ from agents.errors import UserError
 from builder_ui.services import sign_in as signing
 from builder_ui.services.sign_in_links import LINK_PARAMETERS
 from builder_ui.web import state
+from builder_ui.web.models.inert import literal
 from builder_ui.web.state import identity, tr
 from store.sign_in import MIN_PASSWORD, LinkPurpose
 
@@ -107,6 +108,24 @@ def _password_form() -> None:
     st.caption(tr("ui.sign_in.forgotten"))
 
 
+def _single_sign_on() -> None:
+    """The identity provider's button, when an administrator configured one; why the person
+    it vouched for was not let in, if so."""
+    from builder_ui.web.panels.sso_login import sign_in_button, sign_out_button
+    from store.admin_settings import saved_admin_settings
+
+    refusal = identity.take_refusal()
+    if refusal:
+        st.error(literal(refusal), icon=":material/error:")
+    oidc = saved_admin_settings().sso.oidc
+    if not oidc.enabled:
+        return
+    sign_in_button(oidc)
+    if refusal:
+        sign_out_button()  # try another account at the provider
+    st.divider()
+
+
 def main() -> None:
     st.title(tr("ui.sign_in.title"))
     flash = identity.take_flash()
@@ -114,6 +133,7 @@ def main() -> None:
         st.info(tr(flash), icon=":material/info:")
     link = _link()
     if link is None:
+        _single_sign_on()
         _password_form()
     elif link[0] == "setup":
         if signing.link_account(state.installation(), link[1], "setup") is None:

@@ -18,6 +18,7 @@ from cli_driver import as_json, atelier, ok
 from agents.spec import AgentSpec
 from builder_ui.cli import agent as cli_agents
 from builder_ui.cli import main as cli
+from store import config
 
 AGENT_YAML = """\
 schema: atelier/agent@1
@@ -379,6 +380,8 @@ def test_ui_starts_streamlit_on_loopback(tmp_path: Path, monkeypatch: pytest.Mon
         "--browser.gatherUsageStats": "false",
         "--client.toolbarMode": "minimal",
         "--server.maxUploadSize": "50",  # the knowledge store's file limit (ATELIER_KB_MAX_FILE_MB)
+        # st.login's [auth], written from the admin settings into the data directory
+        "--secrets.files": str(config.data_dir() / "streamlit-secrets.toml"),
     }
     monkeypatch.setenv("ATELIER_KB_MAX_FILE_MB", "12.5")
     ok("ui")

@@ -41,7 +41,7 @@ class AccountRecord:
 
     @property
     def label(self) -> str:
-        return f"{self.name} <{self.id}>" if self.name and self.name != self.id else self.id
+        return f"{self.name} ({self.id})" if self.name and self.name != self.id else self.id
 
 
 @dataclass(frozen=True)

@@ -656,7 +656,7 @@ def test_the_setup_link_makes_the_first_administrator_in_a_real_browser(
         page.get_by_label("Confirmez le mot de passe", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Créer le compte et se connecter").click()
         expect(page.get_by_role("heading", name="Vos assistants")).to_be_visible()
-        expect(page.get_by_text("Dominique <dominique@example.fr>", exact=False)).to_be_visible()
+        expect(page.get_by_text("Dominique (dominique@example.fr)", exact=False)).to_be_visible()
         assert "setup=" not in page.url  # the spent link is not left in the address bar
         page.reload()
         expect(page.get_by_role("heading", name="Vos assistants")).to_be_visible()

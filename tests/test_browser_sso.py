@@ -241,7 +241,7 @@ def test_the_builder_signs_in_at_the_provider_and_makes_the_account_with_its_tea
         page.locator("input[name=sub]").fill("camille")
         page.get_by_role("button", name="Authorize").click()
         expect(page.get_by_role("heading", name="Discuter")).to_be_visible()  # a user's page
-        expect(page.get_by_text("Camille Martin <camille.martin@example.org>")).to_be_visible()
+        expect(page.get_by_text("Camille Martin (camille.martin@example.org)")).to_be_visible()
         catalogue = open_catalogue()
         account = catalogue.get_account("camille.martin@example.org")
         assert (account.role, account.origin) == ("user", "sso")

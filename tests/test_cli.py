@@ -352,6 +352,7 @@ def test_schema_is_the_spec_json_schema() -> None:
 def test_ui_starts_streamlit_on_loopback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     page = write(tmp_path / "app.py", "")
     calls: list[list[str]] = []
+    addresses: list[str] = []
 
     class Done:
         returncode = 0
@@ -363,6 +364,8 @@ def test_ui_starts_streamlit_on_loopback(tmp_path: Path, monkeypatch: pytest.Mon
             return real_run(command, **kwargs)
         calls.append(command)
         assert not kwargs.get("shell")
+        # the links the builder shows name the port it listens on
+        addresses.append(kwargs["env"]["ATELIER_PUBLIC_URL"])
         return Done()
 
     monkeypatch.setattr(cli, "APP_PAGE", page)
@@ -371,6 +374,7 @@ def test_ui_starts_streamlit_on_loopback(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr("builder_ui.services.system.port_taken", lambda port: False)
     ok("ui", "--port", "8765")
     [command] = calls
+    assert addresses == ["http://127.0.0.1:8765"]
     assert command[:6] == [sys.executable, "-P", "-m", "streamlit", "run", str(page)]
     options = dict(zip(command[6::2], command[7::2], strict=True))
     assert options == {

@@ -151,11 +151,19 @@ def ui(
     say(t("cli.ui.starting", url=f"http://127.0.0.1:{port}"))
     try:
         code = subprocess.run(  # noqa: S603 - fixed argument list
-            [*command, *extra], check=False, env={**os.environ, **environment}
+            [*command, *extra], check=False, env={**os.environ, **environment, **_address(port)}
         ).returncode
     except KeyboardInterrupt:
         code = 0
     raise typer.Exit(code)
+
+
+def _address(port: int) -> dict[str, str]:
+    """The links the builder shows (invitations, new passwords) name the port it really
+    listens on, unless ``ATELIER_PUBLIC_URL`` says where people reach it."""
+    from builder_ui.services.sign_in_links import public_url
+
+    return {"ATELIER_PUBLIC_URL": public_url(port)}
 
 
 def _single_sign_on() -> tuple[list[str], dict[str, str]]:

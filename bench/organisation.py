@@ -6,7 +6,8 @@ then the product's own code answers what every page asks, for people picked at r
 
 - listing a person's agents (``Workspace.list_agents``),
 - listing a person's conversations (``Workspace.list_my_threads`` when the installation has it),
-- listing the models a person may use (``Services.model_choices``),
+- listing the models a person may use (``Services.model_choices``: 40 organisation models open
+  to some roles or teams, and the environment's),
 - one permission check (``Workspace.get_agent`` on one's own agent, and on someone else's, which
   must look missing),
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -201,6 +203,28 @@ def _model_choices(catalogue: SqlCatalogue, person: str) -> object:
     return services.model_choices()
 
 
+MODELS = 40
+
+
+def _organisation_models(count: int) -> None:
+    """``count`` models an administrator added, each open to some roles or some teams."""
+    from store.admin_settings import AdminSettings, save_admin_settings
+
+    models = [
+        {
+            "id": f"modele-{i}",
+            "provider": "openai",
+            "name": f"modele-{i}",
+            "display_name": f"Modèle {i}",
+            "base_url": "http://127.0.0.1:9/v1",
+            "roles": [["creator", "admin"], [], ["user"], []][i % 4],
+            "teams": [[], [f"Équipe {i}"], [], [f"Équipe {i}", f"Équipe {i + 1}"]][i % 4],
+        }
+        for i in range(count)
+    ]
+    save_admin_settings(AdminSettings.model_validate({"models": models}), by="bench")
+
+
 def main(argv: list[str] | None = None) -> int:
     global _TOOLS, _PROVIDERS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -217,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     _TOOLS, _PROVIDERS = default_tools(), default_providers()
     report: dict[str, Any] = {"target_p95_ms": TARGET_P95_MS}
     with tempfile.TemporaryDirectory() as tmp:
+        os.environ["ATELIER_HOME"] = tmp  # the organisation's models are read from here
+        _organisation_models(MODELS)
         for label, sizes in (
             ("empty", (2, 1, 6, 20)),
             ("organisation", (args.accounts, args.teams, args.agents, args.conversations)),

@@ -133,6 +133,11 @@ class People:
             return None
         return self._sign_in.create_link("", "setup", timedelta(hours=hours))
 
+    def with_password(self) -> set[str]:
+        """The accounts that can sign in with a password."""
+        self._workspace.require_admin()
+        return self._sign_in.accounts_with_password()
+
     def has_password(self, login: str) -> bool:
         self._workspace.require_admin()
         return self._sign_in.has_password(_key(login))

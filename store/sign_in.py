@@ -96,6 +96,10 @@ class SignIn:
         )
         return int(self._db.read(lambda conn: conn.execute(query).scalar_one()))
 
+    def accounts_with_password(self) -> set[str]:
+        query = select(passwords.c.account_id)
+        return set(self._db.read(lambda conn: list(conn.execute(query).scalars())))
+
     def has_password(self, account_id: str) -> bool:
         query = select(passwords.c.account_id).where(passwords.c.account_id == account_id)
         return self._db.read(lambda conn: conn.execute(query).first() is not None)

@@ -99,6 +99,7 @@ def _show_link(place: Place) -> None:
 def account_rows(people: People, accounts: list[AccountRecord]) -> list[dict[str, str]]:
     """The table of accounts, in words (a table renders its cells as text, never Markdown)."""
     yes, no = tr("ui.people.yes"), tr("ui.people.no")
+    with_password = people.with_password()  # one query, not one per account
     return [
         {
             tr("ui.people.col.email"): account.id,
@@ -108,7 +109,7 @@ def account_rows(people: People, accounts: list[AccountRecord]) -> list[dict[str
                 "ui.people.active" if account.active else "ui.people.disabled"
             ),
             tr("ui.people.col.origin"): tr(f"ui.people.origin.{account.origin}"),
-            tr("ui.people.col.password"): yes if people.has_password(account.id) else no,
+            tr("ui.people.col.password"): yes if account.id in with_password else no,
         }
         for account in accounts
     ]

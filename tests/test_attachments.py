@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from people import enrol
+from streamlit.testing.v1 import AppTest
+from web_driver import open_app
 
 from agents.errors import NotFound
 from agents.spec import AgentSpec, KnowledgeSettings, ModelSettings
@@ -248,3 +250,67 @@ def test_a_second_attachment_goes_to_the_same_base(shared: Installation, tmp_pat
     found = alice.attachments(thread)
     assert [d.filename for d in found] == [f"{NAME_CANARY}.md", "cantine.md"]
     assert len({d.kb_id for d in found}) == 1
+
+
+# --- the chat page -----------------------------------------------------------------------------
+
+
+def open_chat(login: str = "alice") -> AppTest:
+    at = open_app(login, "creator")
+    assert not at.exception, at.exception
+    at = at.switch_page("views/chat.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def sources(at: AppTest) -> list[str]:
+    return [e.label for e in at.expander if e.label.startswith("[")]
+
+
+def test_the_chat_page_attaches_a_file_shows_it_and_cites_it(shared: Installation) -> None:
+    alice = person(shared)
+    faq = agent(alice, name="Accueil")
+    at = open_chat()
+    box = at.chat_input[0]
+    box.upload(f"{NAME_CANARY}.md", NOTE, "text/markdown").set_value(QUESTION).run()
+    assert not at.exception, at.exception
+    assert any("Fichiers joints à la conversation : 1" in s.value for s in at.success)
+    (files,) = [e for e in at.expander if e.label.startswith("Fichiers joints")]
+    assert files.label == "Fichiers joints (1)"
+    assert NAME_CANARY in "\n".join(m.value for m in files.markdown)
+    assert [b.label for b in files.button] == ["Retirer"]
+    (source,) = sources(at)
+    assert "canari\\-nom\\-4x2" in source and source.endswith("· pièce jointe")
+    (thread,) = [c.thread for c in alice.conversations()]
+    assert thread.agent_id == faq and thread.title == QUESTION
+    assert [d.filename for d in alice.attachments(thread.id)] == [f"{NAME_CANARY}.md"]
+    # removed from the page: erased
+    files.button[0].click().run()
+    assert not at.exception, at.exception
+    assert alice.attachments(thread.id) == []
+    assert any("retiré" in s.value for s in at.success)
+
+
+def test_files_alone_start_the_conversation_and_a_refused_one_says_why(
+    shared: Installation,
+) -> None:
+    alice = person(shared)
+    agent(alice, name="Accueil")
+    at = open_chat()
+    hostile = "**gras** <img src=x onerror=alert(1)>.md"  # a name is the person's: inert
+    at.chat_input[0].upload("photo.exe", b"MZ\x90\x00binaire").upload(
+        hostile, NOTE, "text/markdown"
+    ).run()
+    assert not at.exception, at.exception
+    (warning,) = at.warning
+    assert warning.value.startswith("Fichier non joint.") and "photo.exe" in warning.value
+    (thread,) = [c.thread for c in alice.conversations()]
+    assert sorted(d.status for d in alice.attachments(thread.id)) == ["failed", "ready"]
+    (files,) = [e for e in at.expander if e.label.startswith("Fichiers joints")]
+    names = [m.value for m in files.markdown]
+    assert "\\*\\*gras\\*\\* \\<img src=x onerror=alert(1)>.md" in names, names
+    assert len(files.button) == 2 and len(files.error) == 1  # the refused one, and why
+    at.chat_input[0].set_value(QUESTION).run()  # the conversation keeps working
+    assert not at.exception, at.exception
+    assert [s for s in sources(at) if s.endswith("· pièce jointe")]
+    assert [c.thread.id for c in alice.conversations()] == [thread.id]

@@ -314,3 +314,46 @@ def test_files_alone_start_the_conversation_and_a_refused_one_says_why(
     assert not at.exception, at.exception
     assert [s for s in sources(at) if s.endswith("· pièce jointe")]
     assert [c.thread.id for c in alice.conversations()] == [thread.id]
+
+
+# --- the knowledge page and the terminal ---------------------------------------------------------
+
+
+def test_the_knowledge_page_and_kb_list_do_not_show_the_base(shared: Installation) -> None:
+    from cli_driver import as_json, ok
+
+    alice = person(shared)
+    alice.workspace.create_kb("Procédures")
+    thread = conversation_with_note(alice, agent(alice))
+    assert [b["name"] for b in as_json("kb", "list")] == ["Procédures"]
+    assert thread not in ok("kb", "list").stdout
+    at = open_app("alice", "creator").switch_page("views/knowledge.py").run()
+    assert not at.exception, at.exception
+    shown = "\n".join(
+        [e.label for e in at.expander]
+        + [m.value for m in at.markdown]
+        + [str(s.options) for s in at.selectbox]
+    )
+    assert "Proc" in shown and thread not in shown and "conversation" not in shown
+
+
+def test_atelier_chat_attach_reads_the_files_before_the_first_message(
+    shared: Installation, tmp_path: Path
+) -> None:
+    from cli_driver import atelier, ok
+
+    alice = person(shared)
+    faq = agent(alice)
+    note = tmp_path / f"{NAME_CANARY}.md"
+    note.write_bytes(NOTE)
+    odd = tmp_path / "photo.exe"
+    odd.write_bytes(b"MZ\x90\x00binaire")
+    result = ok("chat", faq, "--attach", str(note), "--attach", str(odd), input=f"{QUESTION}\n")
+    assert f"Fichier joint : {NAME_CANARY}.md" in result.stderr
+    assert "Fichier non joint : le format de photo.exe" in result.stderr
+    assert CANARY in result.stdout  # the offline model quotes the attached file
+    (conversation,) = alice.conversations()
+    assert conversation.thread.title == QUESTION
+    missing = atelier("chat", faq, "--attach", str(tmp_path / "absent.md"), input="\n")
+    assert missing.exit_code == 2 and "absent.md" in missing.stderr
+    assert len(alice.conversations()) == 1  # nothing started for a file that is not there

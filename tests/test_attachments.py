@@ -185,11 +185,26 @@ def test_the_base_is_listed_nowhere_and_no_spec_can_name_it(shared: Installation
 
 
 def test_a_user_attaches_files_to_their_own_conversations(shared: Installation) -> None:
-    """A ``user`` builds nothing but chats: attaching is not building."""
+    """A ``user`` builds nothing but chats: attaching is not building. (Her conversation
+    with a colleague's agent is written to the catalogue as sharing, next issue, will.)"""
+    from store.database import utc_now
+    from store.records import ThreadRecord
+
+    alice = person(shared)
     ursula = person(shared, "ursula@example.fr", role="user")
-    with pytest.raises(NotFound):  # nobody's conversation to attach to...
-        ursula.attachments("th-0000000000000000")
+    thread = ThreadRecord("th-00000000000000aa", agent(alice), ursula.principal, "", utc_now())
+    shared._catalogue.add_thread(thread)
+    attach(ursula, thread.id, ("note.md", NOTE))
+    assert [d.filename for d in ursula.attachments(thread.id)] == ["note.md"]
     assert ursula.workspace.list_kbs() == []
+    found = ursula.workspace.search([], QUESTION, thread=thread.id)
+    assert CANARY in found[0].text
+    with pytest.raises(NotFound):
+        alice.attachments(thread.id)  # the agent's creator reads nothing of it
+    ursula.delete_conversation(thread.id)
+    settled(ursula)
+    close_knowledge_stores()
+    assert files_holding(CANARY) == []
 
 
 # --- erased with the conversation ----------------------------------------------------------------

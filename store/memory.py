@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -69,6 +70,7 @@ class MemoryCatalogue(MemoryAccounts):
         self._threads: dict[str, ThreadRecord] = {}
         self._runs: dict[str, RunRecord] = {}
         self._previews: dict[str, str] = {}  # preview thread id -> agent id
+        self._conversation_bases: dict[str, str] = {}  # thread id -> its attachments' base
 
     # --- agents and versions ---------------------------------------------------------------
 
@@ -143,6 +145,9 @@ class MemoryCatalogue(MemoryAccounts):
             self._threads = {k: v for k, v in self._threads.items() if v.agent_id != agent_id}
             self._runs = {k: v for k, v in self._runs.items() if v.agent_id != agent_id}
             self._previews = {k: v for k, v in self._previews.items() if v != agent_id}
+            self._conversation_bases = {
+                k: v for k, v in self._conversation_bases.items() if k in self._threads
+            }
 
     def add_preview_thread(self, agent_id: str, thread_id: str, owner: str) -> None:
         with self._lock:
@@ -207,8 +212,20 @@ class MemoryCatalogue(MemoryAccounts):
         with self._lock:
             self.get_thread(thread_id)
             del self._threads[thread_id]
+            self._conversation_bases.pop(thread_id, None)
             for run in [r for r in self._runs.values() if r.thread_id == thread_id]:
                 self._runs[run.id] = replace(run, thread_id="")
+
+    def set_conversation_base(self, thread_id: str, kb_id: str) -> str:
+        with self._lock:
+            self.get_thread(thread_id)
+            return self._conversation_bases.setdefault(thread_id, kb_id)
+
+    def conversation_bases(self, thread_ids: Sequence[str]) -> dict[str, str]:
+        with self._lock:
+            return {
+                i: self._conversation_bases[i] for i in thread_ids if i in self._conversation_bases
+            }
 
     def record_run(self, run: RunRecord) -> None:
         with self._lock:

@@ -168,6 +168,18 @@ MIGRATIONS: list[Migration] = [
             "CREATE INDEX runs_by_thread ON runs (thread_id, created_at)",
         ],
     ),
+    (
+        "0006_conversation_bases",
+        [
+            # The knowledge base holding the files attached to a conversation (one per
+            # conversation, created at its first attachment, in the knowledge store's own
+            # database): searched for that conversation only, erased with it.
+            """CREATE TABLE conversation_bases (
+                thread_id TEXT PRIMARY KEY REFERENCES threads (id) ON DELETE CASCADE,
+                kb_id TEXT NOT NULL
+            )""",
+        ],
+    ),
 ]
 
 # Any fixed number: PostgreSQL advisory locks are keyed by a 64-bit integer.

@@ -125,7 +125,8 @@ class PersonData:
     # --- knowledge ----------------------------------------------------------------------------
 
     def bases(self) -> list[KnowledgeBaseRecord]:
-        found = self._knowledge().list_kbs(owner=self.account_id)
+        """With the conversations, the bases of the files attached to them (``thread_id``)."""
+        found = self._knowledge().list_kbs(owner=self.account_id, attachments=self.conversations)
         return sorted(found, key=lambda k: (k.created_at, k.id))
 
     def documents(self, kb_id: str) -> list[DocumentRecord]:
@@ -188,10 +189,9 @@ def erase_person_data(person: PersonData, erase_threads: EraseThreads) -> Summar
     # a person's conversations), their previews and runs: erase_threads(ids), then the records.
 
     knowledge = person._knowledge()
-    # SEAM (conversation attachments): files attached to a conversation are kept as a
-    # knowledge base of that conversation. If they are owned by the person they are among
-    # ``list_kbs(owner=...)`` and go below; if not, erase them here with their conversation.
-    bases = knowledge.list_kbs(owner=account_id)
+    # Files attached to the person's conversations are kept as knowledge bases of those
+    # conversations, owned by the person: ``attachments=True`` lists them, and they go below.
+    bases = knowledge.list_kbs(owner=account_id, attachments=True)
     _wait_for_indexing(knowledge, [kb.id for kb in bases])
     for kb in bases:
         knowledge.delete_kb(kb.id)

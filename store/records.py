@@ -6,6 +6,7 @@ implements ``Catalogue``; a new backend (PostgreSQL, say) is done when that suit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -151,6 +152,16 @@ class Catalogue(Accounts, Protocol):
         """Removes the conversation's record, leaving its title in no file; its runs stay (the
         agent's usage), no longer linked to it. Its messages are the checkpointer's to erase.
         Raises ``NotFound``."""
+        ...
+
+    def set_conversation_base(self, thread_id: str, kb_id: str) -> str:
+        """Records ``kb_id`` as the base of the conversation's attached files, unless it has
+        one already; returns the one recorded. Erased with the conversation. Raises
+        ``NotFound``."""
+        ...
+
+    def conversation_bases(self, thread_ids: Sequence[str]) -> dict[str, str]:
+        """The attachment bases of those of the conversations that have one, by thread id."""
         ...
 
     def record_run(self, run: RunRecord) -> None: ...

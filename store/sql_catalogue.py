@@ -10,6 +10,7 @@ Specs are stored as YAML text and read back through ``AgentSpec.from_yaml``: not
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
@@ -45,7 +46,7 @@ from store.records import (
     VersionRecord,
 )
 from store.sql_accounts import SqlAccounts
-from store.tables import agents, previews, runs, threads, versions
+from store.tables import agents, conversation_bases, previews, runs, threads, versions
 
 T = TypeVar("T")
 
@@ -290,6 +291,31 @@ class SqlCatalogue(SqlAccounts):
 
         self._write(work)
         self._db.forget()
+
+    def set_conversation_base(self, thread_id: str, kb_id: str) -> str:
+        def work(conn: Connection) -> str:
+            known = select(conversation_bases.c.kb_id).where(
+                conversation_bases.c.thread_id == thread_id
+            )
+            found = conn.execute(known).scalar_one_or_none()
+            if found is not None:
+                return str(found)
+            if conn.execute(select(threads.c.id).where(threads.c.id == thread_id)).first() is None:
+                raise thread_not_found(thread_id)
+            row = {"thread_id": thread_id, "kb_id": kb_id}
+            conn.execute(insert(conversation_bases).values(row))
+            return kb_id
+
+        return self._write(work)
+
+    def conversation_bases(self, thread_ids: Sequence[str]) -> dict[str, str]:
+        wanted = list(dict.fromkeys(thread_ids))
+        if not wanted:
+            return {}
+        query = select(conversation_bases.c.thread_id, conversation_bases.c.kb_id).where(
+            conversation_bases.c.thread_id.in_(wanted)
+        )
+        return self._read(lambda conn: {r.thread_id: r.kb_id for r in conn.execute(query)})
 
     def record_run(self, run: RunRecord) -> None:
         def work(conn: Connection) -> None:

@@ -8,6 +8,7 @@ private thing exists.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import threading
@@ -42,6 +43,7 @@ if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma:
 
 
 THREAD_TITLE_MAX = 120
+ATTACHMENT_WAIT_S = 600.0  # how long erasing a conversation waits for a file being read
 
 
 def kb_slug(name: str) -> str:
@@ -173,8 +175,10 @@ class Workspace:
         every conversation of the agent, previews included, to erase their messages from the
         checkpointer (``agents.checkpoints.erase_threads``) before the records go."""
         self.get_agent(agent_id)
+        thread_ids = self._catalogue.conversation_ids(agent_id)
         if erase is not None:
-            erase(self._catalogue.conversation_ids(agent_id))
+            erase(thread_ids)
+        self._erase_attachments(thread_ids)
         self._catalogue.delete_agent(agent_id)
 
     # --- conversations and runs ------------------------------------------------------------
@@ -251,6 +255,7 @@ class Workspace:
         thread = self.get_thread(thread_id)
         if erase is not None:
             erase(thread.id)
+        self._erase_attachments([thread.id])
         self._catalogue.delete_thread(thread.id)
 
     # --- knowledge bases -------------------------------------------------------------------
@@ -289,7 +294,8 @@ class Workspace:
             kb = self._knowledge_store.get_kb(kb_id)
         except NotFound:
             kb = None
-        if kb is None or kb.owner != self.principal:
+        if kb is None or kb.owner != self.principal or kb.thread_id:
+            # A conversation's attached files are that conversation's: no spec names them.
             raise NotFound("kb.not_found", ref=kb_id)
         return kb
 
@@ -397,10 +403,95 @@ class Workspace:
         k: int = 5,
         min_score: float = 0.0,
         mode: SearchMode = "hybrid",
+        thread: str | None = None,
     ) -> list[Passage]:
-        """Search the principal's knowledge bases named by ``kb_refs`` (ids or names)."""
+        """Search the principal's knowledge bases named by ``kb_refs`` (ids or names), and
+        with ``thread`` the files attached to that conversation of theirs."""
         kb_ids = [self.resolve_kb(ref).id for ref in kb_refs]
+        if thread is not None:
+            kb_ids.extend(self._conversation_bases(self.get_thread(thread).id))
         return self._knowledge_store.search(kb_ids, query, k=k, min_score=min_score, mode=mode)
+
+    # --- files attached to a conversation --------------------------------------------------
+    # Read like a knowledge base's documents, into a base of the conversation's own: created
+    # at its first attachment, owned by the person, listed nowhere and named by no spec
+    # (``get_kb``), searched in that conversation only (``search(thread=...)``), erased with
+    # it. Any role may attach files to its own conversations; someone else's conversation is
+    # reported exactly like a missing one.
+
+    def attach_files(
+        self, thread_id: str, files: Sequence[tuple[str, bytes]]
+    ) -> list[DocumentRecord]:
+        """Queue the files for reading and return at once (``wait_for_attachments``); a file
+        the reading refuses (format, size) ends ``failed`` with the reason, like an upload."""
+        thread = self.get_thread(thread_id)
+        if not files:
+            return []
+        knowledge = self._knowledge_store
+        found = self._catalogue.conversation_bases([thread.id]).get(thread.id)
+        if found is None:
+            made = knowledge.create_kb(
+                f"conversation {thread.id}", self.principal, None, "", thread.id
+            )
+            found = self._catalogue.set_conversation_base(thread.id, made.id)
+            if found != made.id:  # attached at the same moment elsewhere: theirs is the one
+                knowledge.delete_kb(made.id)
+        return knowledge.add_documents(found, files)
+
+    def conversation_attachments(self, thread_id: str) -> list[DocumentRecord]:
+        """The files attached to the conversation, oldest first."""
+        bases = self._conversation_bases(self.get_thread(thread_id).id)
+        found: list[DocumentRecord] = []
+        for kb_id in bases:
+            with contextlib.suppress(NotFound):
+                found.extend(self._knowledge_store.list_documents(kb_id))
+        return found
+
+    def remove_attachment(self, thread_id: str, doc_id: str) -> None:
+        """The file's text, bytes and vectors, erased (the vectors from Chroma's files too)."""
+        self._knowledge_store.delete_document(self._attachment(thread_id, doc_id).id, wait=True)
+
+    def wait_for_attachments(
+        self,
+        thread_id: str,
+        doc_ids: Sequence[str],
+        timeout: float | None = None,
+        on_progress: Callable[[list[DocumentRecord]], None] | None = None,
+    ) -> list[DocumentRecord]:
+        """Until the files are read or refused (see ``Ingestion.wait``)."""
+        ids = [self._attachment(thread_id, doc_id).id for doc_id in doc_ids]
+        return self._knowledge_store.wait(ids, timeout, on_progress)
+
+    def _attachment(self, thread_id: str, doc_id: str) -> DocumentRecord:
+        bases = self._conversation_bases(self.get_thread(thread_id).id)
+        try:
+            document = self._knowledge_store.get_document(doc_id) if bases else None
+        except NotFound:
+            document = None
+        if document is None or document.kb_id not in bases:
+            raise NotFound("kb.document_not_found", ref=doc_id)
+        return document
+
+    def _conversation_bases(self, thread_id: str) -> list[str]:
+        """The conversation's attachment base, if it has one (checked by the caller)."""
+        found = self._catalogue.conversation_bases([thread_id]).get(thread_id)
+        return [found] if found is not None else []
+
+    def _erase_attachments(self, thread_ids: Sequence[str]) -> None:
+        """The attachment bases of the conversations, text and vectors: the knowledge store
+        is opened only when there is one."""
+        bases = self._catalogue.conversation_bases(thread_ids)
+        if not bases:
+            return
+        knowledge = self._knowledge_store
+        for kb_id in bases.values():
+            busy = [
+                d.id for d in knowledge.list_documents(kb_id) if d.status in ("queued", "indexing")
+            ]
+            if busy:  # a file being read would write its passages after the base is gone
+                knowledge.wait(busy, timeout=ATTACHMENT_WAIT_S)
+            with contextlib.suppress(NotFound):  # gone already: an erasure cut short
+                knowledge.delete_kb(kb_id)
 
     # --- secrets ---------------------------------------------------------------------------
     # The principal's own credentials, by name. A value goes in through ``set_secret`` and

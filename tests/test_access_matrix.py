@@ -121,6 +121,12 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "Workspace.kb_erasing": OWNER_ONLY,
     "Workspace.wait_for_documents": OWNER_ONLY,
     "Workspace.search": OWNER_ONLY,
+    "Workspace.search in a conversation": OWNER_ONLY,
+    # files attached to a conversation: its owner's, whatever their role
+    "Workspace.attach_files": OWNER_ONLY,
+    "Workspace.conversation_attachments": OWNER_ONLY,
+    "Workspace.remove_attachment": OWNER_ONLY,
+    "Workspace.wait_for_attachments": OWNER_ONLY,
     # secrets: each person's own, by name; another's name is simply not in one's own store
     "Workspace.set_secret": ANYONE_ACTIVE,
     "Workspace.list_secrets": ANYONE_ACTIVE,
@@ -186,6 +192,8 @@ class Things:
     spare_secret: str
     team: str
     spare_thread: str = ""
+    attachment: str = ""
+    spare_attachment: str = ""
 
 
 GHOSTS = Things(
@@ -202,6 +210,8 @@ GHOSTS = Things(
     spare_secret="fantome-2",
     team="tm-0000000000",
     spare_thread="th-fedcba9876543210",
+    attachment="doc-0a1b2c3d4e5f",
+    spare_attachment="doc-f5e4d3c2b1a0",
 )
 
 _fresh = itertools.count()
@@ -267,6 +277,15 @@ OPS: dict[str, Op] = {
         t.kb_id, [t.doc_id], timeout=30
     ),
     "Workspace.search": lambda ws, t: ws.search([t.kb_id], "conge"),
+    "Workspace.search in a conversation": lambda ws, t: ws.search([], "conge", thread=t.thread_id),
+    "Workspace.attach_files": lambda ws, t: ws.attach_files(t.thread_id, [("note.md", FAQ)]),
+    "Workspace.conversation_attachments": lambda ws, t: ws.conversation_attachments(t.thread_id),
+    "Workspace.remove_attachment": lambda ws, t: ws.remove_attachment(
+        t.thread_id, t.spare_attachment
+    ),
+    "Workspace.wait_for_attachments": lambda ws, t: ws.wait_for_attachments(
+        t.thread_id, [t.attachment], timeout=30
+    ),
     "Workspace.set_secret": lambda ws, t: ws.set_secret("mon-jeton", "valeur"),
     "Workspace.list_secrets": lambda ws, t: ws.list_secrets(),
     "Workspace.delete_secret": lambda ws, t: ws.delete_secret(t.spare_secret),
@@ -357,6 +376,9 @@ def build_world(installation: Installation) -> Things:
     docs = olga.add_documents(kb.id, [("conges.md", FAQ), ("vieux.md", FAQ + b"\nAncien.\n")])
     for done in olga.wait_for_documents(kb.id, [d.id for d in docs], timeout=60):
         assert done.status == "ready", done.error
+    attached = olga.attach_files(thread.id, [("note.md", FAQ), ("brouillon.md", FAQ + b"\nVu.\n")])
+    for done in olga.wait_for_attachments(thread.id, [d.id for d in attached], timeout=60):
+        assert done.status == "ready", done.error
     olga.set_secret("jeton", "s3cret")
     olga.set_secret("ancien-jeton", "vieux")
     admin = Workspace("ada@example.fr", catalogue).people
@@ -376,6 +398,8 @@ def build_world(installation: Installation) -> Things:
         spare_secret="ancien-jeton",
         team=team.id,
         spare_thread=spare_thread.id,
+        attachment=attached[0].id,
+        spare_attachment=attached[1].id,
     )
 
 

@@ -72,6 +72,12 @@ SERVICES: dict[str, Use] = {
     "approve": lambda s, i: list(s.approve(i["thread"], "approve", model="offline")),
     "chat": lambda s, i: list(s.chat(i["agent"], "Bonjour", model="offline")),
     "conversations": lambda s, i: s.conversations(),
+    "start_conversation": lambda s, i: s.start_conversation(i["agent"]),
+    "attach_to_conversation": lambda s, i: s.attach_to_conversation(
+        i["thread"], [("note.md", b"texte")]
+    ),
+    "attachments": lambda s, i: s.attachments(i["thread"]),
+    "remove_attachment": lambda s, i: s.remove_attachment(i["thread"], "doc-0123456789ab"),
     "waiting_conversations": lambda s, i: s.waiting_conversations(),
     "rename_conversation": lambda s, i: s.rename_conversation(i["thread"], "Autre titre"),
     "delete_conversation": lambda s, i: s.delete_conversation(i["thread"]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -24,6 +25,10 @@ AgentRef = Annotated[str, typer.Argument(metavar="AGENT", help=t("cli.help.agent
 ThreadOpt = Annotated[str | None, typer.Option("--thread", metavar="ID", help=t("cli.help.thread"))]
 ModelOpt = Annotated[
     str | None, typer.Option("--model", metavar="PROVIDER:NAME", help=t("cli.help.model"))
+]
+AttachOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--attach", metavar="FILE", help=t("cli.help.attach"), show_default=False),
 ]
 QUIT_WORDS = ("/quit", "/exit", "/q")
 
@@ -168,13 +173,17 @@ def run(
         raise typer.Exit(1)
 
 
-def chat(agent: AgentRef, thread: ThreadOpt = None, model: ModelOpt = None) -> None:
+def chat(
+    agent: AgentRef, thread: ThreadOpt = None, model: ModelOpt = None, attach: AttachOpt = None
+) -> None:
     services = open_services()
     record = services.find_agent(agent)
     if thread is not None:
         thread = services.workspace.get_thread(thread).id
     # Build the model now: a wrong --model or a missing key is reported before anyone types.
     services.model(services.model_settings(services.version(record.id).spec, model))
+    if attach:
+        thread = _attach(services, record.id, thread, attach)
     say(t("cli.chat.welcome", name=record.name))
     renderer = _Renderer()
     if thread is not None and (pending := services.pending_approval(thread)) is not None:
@@ -195,6 +204,30 @@ def chat(agent: AgentRef, thread: ThreadOpt = None, model: ModelOpt = None) -> N
             say(result.error)  # at a terminal, the answer just said it
     if thread is not None:
         say(t("cli.chat.resume", agent=record.id, thread=thread))
+
+
+def _attach(services: Services, agent_id: str, thread: str | None, paths: list[Path]) -> str:
+    """Read ``--attach`` files into the conversation (started for them if new), saying which
+    were attached and why any was refused; the conversation goes on either way."""
+    files = [(path.name, _read(path)) for path in paths]  # all readable, or nothing attached
+    if thread is None:
+        thread = services.start_conversation(agent_id).id
+    for document in services.attach_to_conversation(thread, files):
+        if document.status == "ready":
+            say(t("cli.chat.attached", name=document.filename))
+        else:
+            say(t("cli.chat.not_attached", reason=document.error))
+    return thread
+
+
+def _read(path: Path) -> bytes:
+    from agents.errors import UserError
+    from builder_ui.cli.common import os_reason
+
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UserError("cli.kb.cannot_read", path=str(path), reason=os_reason(exc)) from None
 
 
 def _answer_until_done(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from agents.call_journal import forget_thread
 from agents.checkpoints import erase_threads, thread_messages
-from agents.errors import Refused, UserError
+from agents.errors import NotFound, Refused, UserError
 from agents.knowledge import Citation, Retriever, citation_from_passage
 from agents.models.registry import (
     Connection,
@@ -32,7 +32,7 @@ from agents.models.registry import (
 from agents.models.registry import default_registry as default_providers
 from agents.retry import RetryPolicy
 from agents.runtime import AgentRuntime, Finished, RunEvent, RunResult, thread_model
-from agents.spec import AgentSpec, ModelSettings
+from agents.spec import AgentSpec, KnowledgeSettings, ModelSettings
 from agents.validation import check_spec
 from builder_ui.services.agents import AgentServices
 from builder_ui.services.model_access import (
@@ -50,13 +50,25 @@ from store.admin_settings import (
 from store.files import StoredFile
 from store.records import Catalogue, ConversationSummary, RunRecord, ThreadRecord
 from store.workspace import Workspace
-
-if TYPE_CHECKING:
-    from store.front_door import FrontDoor
 from tools.registry import ToolContext, ToolRegistry, ToolResult
 from tools.registry import default_registry as default_tools
 
+if TYPE_CHECKING:
+    from store.front_door import FrontDoor
+    from store.knowledge.records import DocumentRecord
+
 RUNTIME_CACHE_SIZE = 16
+ATTACH_TIMEOUT_S = 600.0  # how long attaching waits for the files to be read
+ATTACHED = "pieces-jointes"  # what an agent without bases searches, in a conversation with files
+
+
+def with_attachments(spec: AgentSpec) -> AgentSpec:
+    """The agent as it runs in a conversation with attached files: an agent without knowledge
+    bases searches them before answering, as it would a base (its own settings kept)."""
+    if spec.knowledge is not None and spec.knowledge.bases:
+        return spec
+    knowledge = (spec.knowledge or KnowledgeSettings()).model_copy(update={"bases": [ATTACHED]})
+    return spec.model_copy(update={"knowledge": knowledge})
 
 
 @dataclass(frozen=True)
@@ -106,7 +118,7 @@ class Services(AgentServices):
     retry: RetryPolicy | None = None
     env: Mapping[str, str] | None = None
     _models: dict[str, BaseChatModel] = field(default_factory=dict, repr=False)
-    _runtimes: dict[tuple[str, str], AgentRuntime] = field(default_factory=dict, repr=False)
+    _runtimes: dict[tuple[str, str, str], AgentRuntime] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -183,25 +195,34 @@ class Services(AgentServices):
 
     # --- conversations ---------------------------------------------------------------------
 
-    def runtime(self, spec: AgentSpec, model: str | None = None) -> AgentRuntime:
+    def runtime(
+        self, spec: AgentSpec, model: str | None = None, thread: str | None = None
+    ) -> AgentRuntime:
         """The compiled agent, kept for the next turns of this session (compiling and checking
-        a spec costs more than a whole turn of a fast model)."""
+        a spec costs more than a whole turn of a fast model). In conversation ``thread``, it
+        also searches the files attached to it (``attachments``), and is kept for it alone."""
         self.workspace.me()  # a disabled account runs nothing, a kept runtime included
         settings = self.model_settings(spec, model)
-        key = (spec.to_yaml(), settings.model_dump_json())
+        attached = thread if thread is not None and self._reads_attachments(thread) else None
+        key = (spec.to_yaml(), settings.model_dump_json(), attached or "")
         with self._lock:
             cached = self._runtimes.pop(key, None)
         if cached is None:
             # Not ``check``: what the installation lacks today (a server removed since the
             # agent was saved), the run reports, and the agent's other tools keep working.
             cached = AgentRuntime(
-                check_spec(spec, self.tools, self.providers, installation=None),
+                check_spec(
+                    with_attachments(spec) if attached else spec,
+                    self.tools,
+                    self.providers,
+                    installation=None,
+                ),
                 self.model(settings),
                 self.tools,
                 self.checkpointer,
                 model_ref=settings.ref,
                 retry=self.retry,
-                retriever=self.retriever(spec),
+                retriever=self.retriever(spec, attached),
                 tool_context=self.tool_context(),
             )
         with self._lock:
@@ -224,15 +245,19 @@ class Services(AgentServices):
             raise UserError("run.empty_message")
         agent = self.find_agent(ref)
         record = self.workspace.get_version(agent.id, version)
-        # The model first: a wrong model or a missing key must not leave an empty conversation.
-        runtime = self.runtime(record.spec, model)
         if thread is None:
+            # The model first: a wrong model or a missing key must not leave an empty
+            # conversation.
+            runtime = self.runtime(record.spec, model)
             thread_id = self.workspace.start_thread(agent.id, title=message[:80]).id
         else:
             existing = self.workspace.get_thread(thread)
             if existing.agent_id != agent.id:
                 raise UserError("run.thread_other_agent", thread=thread, agent=agent.name)
             thread_id = existing.id
+            if not existing.title.strip():  # started by attaching files: named by its message
+                self.workspace.rename_thread(thread_id, message[:80])
+            runtime = self.runtime(record.spec, model, thread_id)  # with its attached files
         for event in runtime.stream(thread_id, message, tokens=tokens):
             if isinstance(event, Finished):
                 self._record(agent.id, record.number, event.result)
@@ -251,7 +276,8 @@ class Services(AgentServices):
         """A person's answer to the tool call a conversation waits on; the run continues."""
         record = self.workspace.get_thread(thread)
         version = self.workspace.get_version(record.agent_id)
-        runtime = self.runtime(version.spec, model or thread_model(self.checkpointer, record.id))
+        model = model or thread_model(self.checkpointer, record.id)
+        runtime = self.runtime(version.spec, model, record.id)
         for event in runtime.resume(
             record.id, decision, args=args, comment=comment, by=self.principal, tokens=tokens
         ):
@@ -382,20 +408,56 @@ class Services(AgentServices):
 
     # --- knowledge -------------------------------------------------------------------------
 
-    def retriever(self, spec: AgentSpec) -> Retriever | None:
+    def retriever(self, spec: AgentSpec, thread: str | None = None) -> Retriever | None:
         """The agent's knowledge, reached through this person's workspace: bases are resolved
-        now, so a base the person cannot see stops the run before it starts."""
-        settings = spec.knowledge
-        if settings is None or not settings.bases:
+        now, so a base the person cannot see stops the run before it starts. With ``thread``,
+        the files attached to that conversation are searched too, in the same ranking."""
+        settings = spec.knowledge or KnowledgeSettings()
+        if not settings.bases and thread is None:
             return None
         bases = [self.workspace.resolve_kb(ref).id for ref in settings.bases]
         workspace = self.workspace
+        top_k, min_score = settings.top_k, settings.min_score
 
         def search(query: str) -> list[Citation]:
-            found = workspace.search(bases, query, k=settings.top_k, min_score=settings.min_score)
+            found = workspace.search(bases, query, k=top_k, min_score=min_score, thread=thread)
             return [citation_from_passage(p) for p in found]
 
         return search
+
+    # --- files attached to a conversation ----------------------------------------------------
+
+    def start_conversation(self, ref: str, title: str = "") -> ThreadRecord:
+        """A conversation with the agent before its first message (files attached first)."""
+        return self.workspace.start_thread(self.find_agent(ref).id, title=title[:80])
+
+    def attach_to_conversation(
+        self,
+        thread: str,
+        files: Sequence[tuple[str, bytes]],
+        on_progress: Callable[[list[DocumentRecord]], None] | None = None,
+        timeout: float | None = ATTACH_TIMEOUT_S,
+    ) -> list[DocumentRecord]:
+        """Attach the files and wait until each is read (``ready``) or refused (``failed``,
+        with the reason in ``error``: a format not read, a file too big...). The files
+        already read keep working whatever happens to the others."""
+        queued = self.workspace.attach_files(thread, files)
+        ids = list(dict.fromkeys(d.id for d in queued))
+        return self.workspace.wait_for_attachments(thread, ids, timeout, on_progress)
+
+    def attachments(self, thread: str) -> list[DocumentRecord]:
+        return self.workspace.conversation_attachments(thread)
+
+    def remove_attachment(self, thread: str, doc_id: str) -> None:
+        self.workspace.remove_attachment(thread, doc_id)
+
+    def _reads_attachments(self, thread: str) -> bool:
+        """Whether the conversation has files to search: a conversation of someone else's is
+        the run's to refuse, as before attachments existed."""
+        try:
+            return any(d.status == "ready" for d in self.attachments(thread))
+        except NotFound:
+            return False
 
     # --- tools -----------------------------------------------------------------------------
 

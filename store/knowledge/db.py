@@ -55,10 +55,15 @@ class KnowledgeDb(Database):
             "collection": collection,
             "version": 0,
             "created_at": stamp(record.created_at),
+            "thread_id": record.thread_id,
         }
         self.write(lambda conn: conn.execute(insert(bases).values(row)))
 
-    def kb_records(self, kb_id: str | None = None, owner: str | None = None) -> list[Any]:
+    def kb_records(
+        self, kb_id: str | None = None, owner: str | None = None, attachments: bool = False
+    ) -> list[Any]:
+        """By id: the base whatever it is. Else the knowledge bases (of ``owner``), and with
+        ``attachments`` the bases of conversations' attached files too."""
         docs = (
             select(func.count())
             .where(documents.c.kb_id == bases.c.id)
@@ -77,9 +82,12 @@ class KnowledgeDb(Database):
             bases.c.description,
             docs,
             chunk_count,
+            bases.c.thread_id,
         ).order_by(bases.c.created_at, bases.c.id)
         if kb_id is not None:
             query = query.where(bases.c.id == kb_id)
+        elif not attachments:
+            query = query.where(bases.c.thread_id == "")
         if owner is not None:
             query = query.where(bases.c.owner == owner)
         rows = self.read(lambda conn: list(conn.execute(query)))
@@ -93,6 +101,7 @@ class KnowledgeDb(Database):
                 description=r.description,
                 documents=r.documents,
                 chunks=r.n,
+                thread_id=r.thread_id,
             )
             for r in rows
         ]

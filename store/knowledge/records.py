@@ -98,6 +98,7 @@ class KnowledgeBaseRecord:
     description: str = ""
     documents: int = 0
     chunks: int = 0
+    thread_id: str = ""  # the conversation whose attached files it holds; "" for a base
 
 
 @dataclass(frozen=True)

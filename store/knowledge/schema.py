@@ -101,6 +101,16 @@ MIGRATIONS: list[Migration] = [
             "UPDATE documents SET stage = 'embedding' WHERE status = 'indexing'",
         ],
     ),
+    (
+        # ``thread_id``: the conversation whose attached files the base holds ('' for a
+        # knowledge base people make). Such a base is its conversation's only: listed nowhere,
+        # named by no spec, searched in that conversation, erased with it.
+        "kb_0006_conversation_bases",
+        [
+            "ALTER TABLE knowledge_bases ADD COLUMN thread_id TEXT NOT NULL DEFAULT ''",
+            "CREATE INDEX knowledge_bases_by_thread ON knowledge_bases (thread_id)",
+        ],
+    ),
 ]
 
 
@@ -110,7 +120,8 @@ def _table(name: str, columns: str) -> TableClause:
 
 bases = _table(
     "knowledge_bases",
-    "id name owner description embedder collection version created_at erasures erased retired",
+    "id name owner description embedder collection version created_at erasures erased retired"
+    " thread_id",
 )
 documents = _table(
     "documents",

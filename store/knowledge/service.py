@@ -141,8 +141,14 @@ class KnowledgeStore:
     # --- knowledge bases -------------------------------------------------------------------
 
     def create_kb(
-        self, name: str, owner: str, embedder: str | None = None, description: str = ""
+        self,
+        name: str,
+        owner: str,
+        embedder: str | None = None,
+        description: str = "",
+        thread_id: str = "",
     ) -> KnowledgeBaseRecord:
+        """``thread_id``: the base of that conversation's attached files (see ``list_kbs``)."""
         if not name.strip():
             raise UserError("kb.name_empty")
         try:
@@ -158,6 +164,7 @@ class KnowledgeStore:
             embedder=embedder_id,
             created_at=utc_now(),
             description=description.strip(),
+            thread_id=thread_id,
         )
         try:
             collection = self._rebuilder.new_collection(record.id, embedder_id)
@@ -176,8 +183,12 @@ class KnowledgeStore:
             raise kb_not_found(kb_id)
         return found[0]
 
-    def list_kbs(self, owner: str | None = None) -> list[KnowledgeBaseRecord]:
-        return self._db.kb_records(owner=owner)
+    def list_kbs(
+        self, owner: str | None = None, attachments: bool = False
+    ) -> list[KnowledgeBaseRecord]:
+        """The knowledge bases; with ``attachments``, the bases of conversations' attached
+        files too (erasing a person's data), which are otherwise listed nowhere."""
+        return self._db.kb_records(owner=owner, attachments=attachments)
 
     def delete_kb(self, kb_id: str) -> None:
         self._state(kb_id)

@@ -40,6 +40,8 @@ STREAMLIT_WORDS = {
     "Decrement": "ui.a11y.decrement",
     "Browse files": "ui.a11y.browse_files",
     "Upload": "ui.a11y.upload",
+    "Upload files": "ui.a11y.attach_files",  # the chat input's paper clip
+    "Upload or drag and drop files": "ui.a11y.attach_or_drop_files",
     "Drag and drop file here": "ui.a11y.drop_file",
     "Drag and drop files here": "ui.a11y.drop_files",
     "Remove file": "ui.a11y.remove_file",

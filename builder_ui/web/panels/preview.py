@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import streamlit as st
@@ -215,13 +215,16 @@ def _outcome_note(turn: ChatTurn) -> None:
         st.warning(tr_or(key, tr("ui.preview.outcome.other")), icon=":material/warning:")
 
 
-def _sources(turn: ChatTurn) -> None:
-    """ "Sources" under an answer: ``[n] document, page``, each opening on its passage."""
+def _sources(turn: ChatTurn, attached: Collection[str] = ()) -> None:
+    """ "Sources" under an answer: ``[n] document, page``, each opening on its passage.
+    ``attached``: the ids of the conversation's attached files and their base, said so."""
     if not turn.citations:
         return
     st.markdown(f"**{tr('ui.kb.sources')}**")
     for index, citation in enumerate(turn.citations, 1):
         label = f"[{citation.n or index}] {escape_markdown(source_label(citation, tr))}"
+        if attached and (citation.document_id in attached or citation.kb_id in attached):
+            label += f" · {tr('ui.chat.attach.source')}"
         with st.expander(label, icon=":material/description:"):
             trail = heading_trail(citation)
             if trail:
@@ -250,11 +253,11 @@ def _turn_parts(services: Services, turn: ChatTurn, live: _LiveCalls | None = No
         _approval_card(services, request)  # a request the transcript had lost (see _resync)
 
 
-def _show_turn(services: Services, turn: ChatTurn) -> None:
+def _show_turn(services: Services, turn: ChatTurn, attached: Collection[str] = ()) -> None:
     with st.chat_message(turn.role):
         _turn_parts(services, turn)
         if turn.role == "assistant":
-            _sources(turn)
+            _sources(turn, attached)
             _outcome_note(turn)
 
 

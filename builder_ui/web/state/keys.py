@@ -316,3 +316,4 @@ CHAT_DELETE_NO = "chat.delete.no"
 
 chat_open_key = _per_item("chat.open.")  # resume a conversation of the list
 chat_starter_key = _per_item("chat.starter.")
+chat_attachment_remove_key = _per_item("chat.attachment.remove.")  # a file of the conversation

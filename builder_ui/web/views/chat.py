@@ -11,7 +11,7 @@ file), or start a new one. Drawing a turn is the editor's preview's (``panels.pr
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 import streamlit as st
 
@@ -28,7 +28,7 @@ from builder_ui.web.models.conversation import (
 )
 from builder_ui.web.models.inert import literal
 from builder_ui.web.models.transcript import ChatTurn
-from builder_ui.web.panels import inert
+from builder_ui.web.panels import chat_files, inert
 from builder_ui.web.panels.preview import (
     GONE_ERROR,
     PENDING_ERROR,
@@ -91,7 +91,9 @@ def _resync(services: Services) -> None:
         chat_state.flash("warning", exc.message(state.language()))
 
 
-def _send(services: Services, agent: AgentRecord, message: str) -> None:
+def _send(
+    services: Services, agent: AgentRecord, message: str, attached: Collection[str] = ()
+) -> None:
     history = chat_state.transcript()
     user = ChatTurn.user(message)
     _show_turn(services, user)
@@ -108,7 +110,7 @@ def _send(services: Services, agent: AgentRecord, message: str) -> None:
             _failed(turn, exc)
         except Exception as exc:
             _failed(turn, exc)
-        _sources(turn)
+        _sources(turn, attached)
         _outcome_note(turn)
     history.extend([user, turn])
     if turn.awaiting:
@@ -268,20 +270,31 @@ def _chat(services: Services, agent: AgentRecord) -> None:
         title = tr_or(f"tool.{request.tool}.title", request.title)
         st.info(tr("ui.approval.waiting", tool=title), icon=":material/front_hand:")
     placeholder = "ui.approval.input_placeholder" if waiting else "ui.chat.placeholder"
-    prompt = st.chat_input(tr(placeholder), key=keys.CHAT_INPUT_BOX, disabled=waiting is not None)
+    prompt = st.chat_input(
+        tr(placeholder),
+        key=keys.CHAT_INPUT_BOX,
+        disabled=waiting is not None,
+        accept_file="multiple",  # attached to the conversation (``chat_files``)
+    )
     pending = chat_state.take_pending_prompt()
-    message = ((prompt if isinstance(prompt, str) else pending) or "").strip()
+    message = ((prompt.text if prompt is not None else pending) or "").strip()
+    files = list(prompt.files) if prompt is not None else []
+    attached = chat_files.attached_ids(chat_files.conversation_files(services))
     for turn in history:
         call_id = str((turn.pending or {}).get("call_id") or "")
         if decision is not None and turn is waiting and decision.call_id == call_id:
             _decide(services, turn, decision)
         else:
-            _show_turn(services, turn)
-    if message and waiting is not None:
+            _show_turn(services, turn, attached)
+    if (message or files) and waiting is not None:
         st.warning(tr("ui.approval.message_refused"), icon=":material/warning:")
-    elif message:
-        _send(services, agent, message)
-    elif not history:
+        return
+    if files:  # read before the message is answered; a refusal is said, and the turn goes on
+        chat_files.attach(services, agent, files)
+        attached = chat_files.attached_ids(chat_files.conversation_files(services))
+    if message:
+        _send(services, agent, message, attached)
+    elif not history and not files:
         _starters(services, agent)
 
 
@@ -333,7 +346,10 @@ def render() -> None:
         shown = chat_state.thread()
         current = next((c for c in conversations if c.thread.id == shown), None)
         _conversation_actions(services, current)
+        files_box = st.container()  # filled once the files sent with a message are attached
         _chat(services, agent)
+        with files_box:
+            chat_files.panel(services, chat_files.conversation_files(services))
     with st.sidebar:
         _conversation_list(services, services.conversations(LIST_LIMIT))
 

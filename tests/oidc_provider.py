@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from processes import stop
+
 STARTUP_TIMEOUT_S = 60
 
 
@@ -105,9 +107,4 @@ def running_provider(log_path: Path) -> Iterator[OidcProvider]:
             _wait_for_discovery(provider, process)
             yield provider
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            stop(process)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from processes import stop
 
 from agents.template_catalogue import list_templates
 
@@ -185,12 +186,7 @@ def app_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         _wait_healthy(url, process)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
         log.close()
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from oidc_provider import OidcProvider, free_port, running_provider
+from processes import stop
 from test_browser import ROOT, _page, _require_browser, _wait_healthy
 
 from builder_ui.services.single_sign_on import streamlit_launch, write_streamlit_secrets
@@ -86,12 +87,7 @@ def _streamlit(port: int, tmp_path: Path, script: str = "tests/sso_app.py") -> I
             _wait_healthy(url, process)
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            stop(process)
 
 
 @pytest.fixture

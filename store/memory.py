@@ -13,11 +13,13 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from agents.errors import NotFound
 from agents.spec import AgentSpec
 from store.database import utc_now
 from store.memory_accounts import MemoryAccounts
+from store.memory_sharing import MemorySharing
 from store.records import (
     AgentRecord,
     ConversationSummary,
@@ -59,11 +61,12 @@ class _StoredVersion:
     spec_yaml: str
 
 
-class MemoryCatalogue(MemoryAccounts):
+class MemoryCatalogue(MemoryAccounts, MemorySharing):
     """Thread-safe: one lock around every operation, so a save is as atomic as in SQL."""
 
     def __init__(self) -> None:
-        super().__init__()
+        MemoryAccounts.__init__(self)
+        MemorySharing.__init__(self)
         self._lock = threading.RLock()
         self._agents: dict[str, AgentRecord] = {}
         self._versions: dict[str, list[_StoredVersion]] = {}
@@ -145,6 +148,7 @@ class MemoryCatalogue(MemoryAccounts):
             self._threads = {k: v for k, v in self._threads.items() if v.agent_id != agent_id}
             self._runs = {k: v for k, v in self._runs.items() if v.agent_id != agent_id}
             self._previews = {k: v for k, v in self._previews.items() if v != agent_id}
+            self.remove_grants("agent", agent_id)
             self._conversation_bases = {
                 k: v for k, v in self._conversation_bases.items() if k in self._threads
             }
@@ -239,6 +243,16 @@ class MemoryCatalogue(MemoryAccounts):
             found = [r for r in self._runs.values() if agent_id is None or r.agent_id == agent_id]
         found.sort(key=lambda r: (r.created_at, r.id), reverse=True)
         return found[: max(limit, 0)]
+
+    def _change_agent(self, agent_id: str, **changes: Any) -> AgentRecord:
+        with self._lock:
+            changed = replace(self._agent(agent_id), **changes)
+            self._agents[agent_id] = changed
+        return changed
+
+    def delete_account(self, account_id: str) -> None:
+        super().delete_account(account_id)
+        self.remove_grants_to("account", account_id)
 
     def _agent(self, agent_id: str) -> AgentRecord:
         agent = self._agents.get(agent_id)

@@ -180,6 +180,16 @@ MIGRATIONS: list[Migration] = [
             )""",
         ],
     ),
+    (
+        "0007_sharing_and_publishing",
+        [
+            # The version people who use a shared agent get (0: none yet); its creators edit
+            # the draft (the latest version) beside it.
+            "ALTER TABLE agents ADD COLUMN published_version INTEGER NOT NULL DEFAULT 0",
+            # Deprecated by an administrator: still usable with a notice, out of searches.
+            "ALTER TABLE agents ADD COLUMN deprecated INTEGER NOT NULL DEFAULT 0",
+        ],
+    ),
 ]
 
 # Any fixed number: PostgreSQL advisory locks are keyed by a 64-bit integer.

@@ -14,6 +14,7 @@ from typing import Protocol
 from agents.outcomes import Outcome
 from agents.spec import AgentSpec
 from store.accounts import Accounts
+from store.sharing import Sharing
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class AgentRecord:
     latest_version: int
     description: str = ""
     icon: str = ""
+    published_version: int = 0  # what people who use it get; 0: not published yet
+    deprecated: bool = False  # still usable, with a notice; out of the catalogue's search
 
 
 @dataclass(frozen=True)
@@ -82,9 +85,9 @@ class RunRecord:
     created_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
 
 
-class Catalogue(Accounts, Protocol):
-    """People and teams (``store.accounts.Accounts``), agents, their versions, threads and runs.
-    Unscoped: only ``store.workspace`` holds one."""
+class Catalogue(Accounts, Sharing, Protocol):
+    """People and teams (``store.accounts.Accounts``), grants (``store.sharing.Sharing``),
+    agents, their versions, threads and runs. Unscoped: only ``store.workspace`` holds one."""
 
     def create_agent(self, spec: AgentSpec, owner: str, message: str = "") -> VersionRecord:
         """A new agent with version 1."""

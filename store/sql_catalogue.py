@@ -46,19 +46,28 @@ from store.records import (
     VersionRecord,
 )
 from store.sql_accounts import SqlAccounts
-from store.tables import agents, conversation_bases, previews, runs, threads, versions
+from store.sql_sharing import SqlSharing, agent_record
+from store.tables import (
+    agents,
+    conversation_bases,
+    grants,
+    previews,
+    runs,
+    threads,
+    versions,
+)
 
 T = TypeVar("T")
 
 if TYPE_CHECKING:
     from store.sign_in import SignIn
-R = TypeVar("R", AgentRecord, VersionRecord, ThreadRecord, RunRecord)
+R = TypeVar("R", VersionRecord, ThreadRecord, RunRecord)
 
 
 CatalogueBusy = DatabaseBusy  # the name callers of the catalogue know
 
 
-class SqlCatalogue(SqlAccounts):
+class SqlCatalogue(SqlAccounts, SqlSharing):
     """Implements ``store.records.Catalogue``; safe to share between threads and processes."""
 
     def __init__(
@@ -128,13 +137,13 @@ class SqlCatalogue(SqlAccounts):
         return self._write(work)
 
     def get_agent(self, agent_id: str) -> AgentRecord:
-        return self._read(lambda conn: _record(AgentRecord, _agent_row(conn, agent_id)))
+        return self._read(lambda conn: agent_record(_agent_row(conn, agent_id)))
 
     def list_agents(self, owner: str | None = None) -> list[AgentRecord]:
         query = select(agents).order_by(agents.c.updated_at.desc(), agents.c.id.desc())
         if owner is not None:
             query = query.where(agents.c.owner == owner)
-        return self._read(lambda conn: [_record(AgentRecord, row) for row in conn.execute(query)])
+        return self._read(lambda conn: [agent_record(row) for row in conn.execute(query)])
 
     def get_version(self, agent_id: str, number: int | None = None) -> VersionRecord:
         def work(conn: Connection) -> VersionRecord:
@@ -168,6 +177,11 @@ class SqlCatalogue(SqlAccounts):
             _agent_row(conn, agent_id)
             for owned in (runs, threads, previews, versions):
                 conn.execute(delete(owned).where(owned.c.agent_id == agent_id))
+            conn.execute(
+                delete(grants).where(
+                    grants.c.resource_kind == "agent", grants.c.resource_id == agent_id
+                )
+            )
             conn.execute(delete(agents).where(agents.c.id == agent_id))
 
         self._write(work)
@@ -343,7 +357,10 @@ def open_catalogue() -> SqlCatalogue:
 def _values(record: AgentRecord | ThreadRecord | RunRecord) -> dict[str, Any]:
     """A record as a table row: columns are named like the record's fields."""
     row = {f.name: getattr(record, f.name) for f in fields(record)}
-    return {k: stamp(v) if isinstance(v, datetime) else v for k, v in row.items()}
+    return {
+        k: stamp(v) if isinstance(v, datetime) else int(v) if isinstance(v, bool) else v
+        for k, v in row.items()
+    }
 
 
 def _insert_version(conn: Connection, version: VersionRecord, spec_yaml: str) -> None:

@@ -10,7 +10,11 @@ def _table(name: str, columns: str) -> TableClause:
     return table(name, *(column(c) for c in columns.split()))
 
 
-agents = _table("agents", "id name owner description icon created_at updated_at latest_version")
+agents = _table(
+    "agents",
+    "id name owner description icon created_at updated_at latest_version published_version"
+    " deprecated",
+)
 versions = _table("versions", "agent_id number author message created_at spec_yaml")
 threads = _table("threads", "id agent_id owner title created_at")
 previews = _table("preview_threads", "id agent_id owner created_at")

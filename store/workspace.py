@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING
 
 from agents.errors import NotFound, Refused, UserError
 from agents.spec import AgentSpec
+from store.access import agent_access, bases_reached, kb_access, kb_not_found
 from store.accounts import Principal
 from store.config import default_principal
 from store.database import utc_now
 from store.knowledge.folding import fold
-from store.memory import agent_not_found, thread_not_found
+from store.memory import agent_not_found, thread_not_found, version_not_found
 from store.records import (
     AgentRecord,
     Catalogue,
@@ -31,6 +32,7 @@ from store.records import (
     ThreadRecord,
     VersionRecord,
 )
+from store.sharing import Access, OpenAgent
 
 if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma: only on use
     from store.knowledge.embedders import EmbedderInfo
@@ -40,6 +42,7 @@ if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma:
     from store.people import People
     from store.person_data import PersonData, Summary
     from store.secrets import SecretInfo, SecretStore
+    from store.shares import Shares
 
 
 THREAD_TITLE_MAX = 120
@@ -121,6 +124,13 @@ class Workspace:
 
         return People(self, self._catalogue)
 
+    @property
+    def sharing(self) -> Shares:
+        """Sharing the principal's agents and bases, publishing versions (``store.shares``)."""
+        from store.shares import Shares
+
+        return Shares(self, self._catalogue)
+
     # --- agents ----------------------------------------------------------------------------
 
     def create_agent(self, spec: AgentSpec, message: str = "") -> VersionRecord:
@@ -128,22 +138,51 @@ class Workspace:
         return self._catalogue.create_agent(spec, self.principal, message)
 
     def save_agent(self, agent_id: str, spec: AgentSpec, message: str = "") -> VersionRecord:
+        """A new version of the draft: by the owner, or by someone it is shared with to edit
+        (who may not name a knowledge base they do not reach themselves)."""
         self._builder()
-        self.get_agent(agent_id)
+        agent = self._editable(agent_id)
+        if agent.owner != self.principal:
+            self.check_bases(agent_id, spec)
         return self._catalogue.save_version(agent_id, spec, self.principal, message)
 
     def list_agents(self) -> list[AgentRecord]:
+        """The principal's own agents."""
         self.me()
         return self._catalogue.list_agents(owner=self.principal)
 
+    def open_agents(self) -> list[OpenAgent]:
+        """Every agent the principal may use: their own, and those shared with them, their
+        teams or the whole organisation (once published), most recently updated first."""
+        me = self.me()
+        found = []
+        for agent in self._catalogue.open_agents(me.id, me.teams):
+            if agent.access == "edit" and not me.can_build:
+                agent = replace(agent, access="use")  # only builders edit
+            if agent.access != "use" or agent.agent.published_version:
+                found.append(agent)
+        return found
+
+    def agent_access(self, agent_id: str) -> Access:
+        """How far the principal reaches the agent: ``owner``, ``edit`` or ``use``."""
+        return self._access(agent_id)[1]
+
     def get_agent(self, agent_id: str) -> AgentRecord:
-        self.me()
-        try:
-            agent = self._catalogue.get_agent(agent_id)
-        except NotFound:
-            raise agent_not_found(agent_id) from None
-        if agent.owner != self.principal:
-            raise agent_not_found(agent_id)
+        return self._access(agent_id)[0]
+
+    def _access(self, agent_id: str) -> tuple[AgentRecord, Access]:
+        return agent_access(self._catalogue, self.me(), agent_id)
+
+    def _editable(self, agent_id: str) -> AgentRecord:
+        agent, access = self._access(agent_id)
+        if access == "use":
+            raise Refused("share.use_only", name=agent.name)
+        return agent
+
+    def _owned(self, agent_id: str) -> AgentRecord:
+        agent, access = self._access(agent_id)
+        if access != "owner":
+            raise Refused("share.owner_only", name=agent.name)
         return agent
 
     def resolve_agent(self, ref: str) -> AgentRecord:
@@ -154,7 +193,10 @@ class Workspace:
             return self.get_agent(wanted)
         except NotFound:
             pass
-        matches = [a for a in self.list_agents() if a.name.strip().casefold() == wanted.casefold()]
+        wanted_key = wanted.casefold()
+        named = [o for o in self.open_agents() if o.agent.name.strip().casefold() == wanted_key]
+        own = [o.agent for o in named if o.access == "owner"]
+        matches = own or [o.agent for o in named]  # one's own first: shared ones may share a name
         if not matches:
             raise agent_not_found(ref)
         if len(matches) > 1:
@@ -163,18 +205,28 @@ class Workspace:
         return matches[0]
 
     def get_version(self, agent_id: str, number: int | None = None) -> VersionRecord:
-        self.get_agent(agent_id)
+        """The given version, or by default the latest (the draft) for those who edit and the
+        published one for those who use: they reach no other."""
+        agent, access = self._access(agent_id)
+        if access == "use":
+            if number not in (None, agent.published_version):
+                raise version_not_found(agent_id, number or 0)
+            number = agent.published_version
         return self._catalogue.get_version(agent_id, number)
 
     def list_versions(self, agent_id: str) -> list[VersionRecord]:
-        self.get_agent(agent_id)
+        """Every version for those who edit; the published one for those who use."""
+        agent, access = self._access(agent_id)
+        if access == "use":
+            return [self._catalogue.get_version(agent_id, agent.published_version)]
         return self._catalogue.list_versions(agent_id)
 
     def delete_agent(self, agent_id: str, erase: Callable[[list[str]], None] | None = None) -> None:
         """The agent, its versions, runs and conversations. ``erase`` receives the ids of
         every conversation of the agent, previews included, to erase their messages from the
-        checkpointer (``agents.checkpoints.erase_threads``) before the records go."""
-        self.get_agent(agent_id)
+        checkpointer (``agents.checkpoints.erase_threads``) before the records go. The
+        owner's alone."""
+        self._owned(agent_id)
         thread_ids = self._catalogue.conversation_ids(agent_id)
         if erase is not None:
             erase(thread_ids)
@@ -198,7 +250,7 @@ class Workspace:
     def note_preview(self, agent_id: str, thread_id: str) -> None:
         """The editor's preview conversation ``thread_id`` is a conversation with this agent:
         it is erased with it."""
-        self.get_agent(agent_id)
+        self._editable(agent_id)
         self._catalogue.add_preview_thread(agent_id, thread_id, self.principal)
 
     def get_thread(self, thread_id: str) -> ThreadRecord:
@@ -228,7 +280,7 @@ class Workspace:
     def list_runs(self, agent_id: str | None = None, limit: int = 100) -> list[RunRecord]:
         """Runs of one of the principal's agents, or of all of them, newest first."""
         if agent_id is not None:
-            self.get_agent(agent_id)
+            self._owned(agent_id)
             return self._catalogue.list_runs(agent_id, limit)
         found: list[RunRecord] = []
         for agent in self.list_agents():
@@ -259,7 +311,8 @@ class Workspace:
         self._catalogue.delete_thread(thread.id)
 
     # --- knowledge bases -------------------------------------------------------------------
-    # Owner only for now (sharing comes with teams). Someone else's base or document is
+    # The owner's, and those of the people it is shared with (``store.access``): to use (name
+    # it in one's agents) or to edit (its documents). A base someone reaches not at all is
     # reported exactly like a missing one.
 
     @property
@@ -285,36 +338,61 @@ class Workspace:
         return self._knowledge_store.create_kb(name, self.principal, embedder, description)
 
     def list_kbs(self) -> list[KnowledgeBaseRecord]:
-        self.me()
-        return self._knowledge_store.list_kbs(owner=self.principal)
+        """The principal's own bases, then those shared with them."""
+        me = self.me()
+        return bases_reached(self._catalogue, self._knowledge_store, me.id, me.teams)
+
+    def kb_access(self, kb_ref: str) -> Access:
+        """How far the principal reaches the base: ``owner``, ``edit`` or ``use``."""
+        return self._kb(kb_ref)[1]
 
     def get_kb(self, kb_id: str) -> KnowledgeBaseRecord:
-        self.me()
-        try:
-            kb = self._knowledge_store.get_kb(kb_id)
-        except NotFound:
-            kb = None
-        if kb is None or kb.owner != self.principal or kb.thread_id:
-            # A conversation's attached files are that conversation's: no spec names them.
-            raise NotFound("kb.not_found", ref=kb_id)
-        return kb
+        return kb_access(self._catalogue, self._knowledge_store, self.me(), kb_id)[0]
 
     def resolve_kb(self, ref: str) -> KnowledgeBaseRecord:
-        """An id or a name (in any case) to the principal's knowledge base."""
+        """An id or a name (in any case) to a base the principal reaches, their own first."""
+        me = self.me()
+        return self._resolve_kb_for(me.id, me.teams, ref)
+
+    def _resolve_kb_for(
+        self, account_id: str, team_ids: frozenset[str], ref: str
+    ) -> KnowledgeBaseRecord:
         wanted = ref.strip()
-        try:
-            return self.get_kb(wanted)
-        except NotFound:
-            pass
-        bases = self.list_kbs()
-        matches = [k for k in bases if k.name.strip().casefold() == wanted.casefold()]
-        if not matches:  # "procedures-rh" for "Procédures RH", as a spec may spell it
-            matches = [k for k in bases if kb_slug(k.name) == kb_slug(wanted)]
-        if not matches:
-            raise NotFound("kb.not_found", ref=ref)
-        if len(matches) > 1:
-            raise UserError("kb.ambiguous", ref=ref, ids=", ".join(sorted(k.id for k in matches)))
-        return matches[0]
+        bases = bases_reached(self._catalogue, self._knowledge_store, account_id, team_ids)
+        for kb in bases:
+            if kb.id == wanted:
+                return kb
+        for same in (
+            lambda k: k.name.strip().casefold() == wanted.casefold(),
+            # "procedures-rh" for "Procédures RH", as a spec may spell it
+            lambda k: kb_slug(k.name) == kb_slug(wanted),
+        ):
+            matches = [k for k in bases if same(k)]
+            own = [k for k in matches if k.owner == account_id]
+            matches = own or matches
+            if len(matches) > 1:
+                ids = ", ".join(sorted(k.id for k in matches))
+                raise UserError("kb.ambiguous", ref=ref, ids=ids)
+            if matches:
+                return matches[0]
+        raise kb_not_found(ref)
+
+    def _kb(self, kb_ref: str) -> tuple[KnowledgeBaseRecord, Access]:
+        kb = self.resolve_kb(kb_ref)
+        return kb, kb_access(self._catalogue, self._knowledge_store, self.me(), kb.id)[1]
+
+    def _kb_to_edit(self, kb_ref: str) -> KnowledgeBaseRecord:
+        """Its documents are for those who edit it: who uses it gets passages in answers."""
+        kb, access = self._kb(kb_ref)
+        if access == "use":
+            raise Refused("share.kb_use_only", name=kb.name)
+        return kb
+
+    def _kb_owned(self, kb_ref: str) -> KnowledgeBaseRecord:
+        kb, access = self._kb(kb_ref)
+        if access != "owner":
+            raise Refused("share.kb_owner_only", name=kb.name)
+        return kb
 
     def agents_using_kb(self, kb_ref: str) -> list[AgentRecord]:
         """The person's agents whose latest version names the base (by id, name or a spec's
@@ -330,14 +408,16 @@ class Workspace:
         return using
 
     def delete_kb(self, kb_ref: str) -> None:
-        self._knowledge_store.delete_kb(self.resolve_kb(kb_ref).id)
+        kb = self._kb_owned(kb_ref)
+        self._knowledge_store.delete_kb(kb.id)
+        self._catalogue.remove_grants("kb", kb.id)
 
     def kb_embedders(self) -> list[EmbedderInfo]:
         self.me()
         return self._knowledge_store.embedder_choices()
 
     def kb_model_changed(self, kb_ref: str) -> tuple[str, str] | None:
-        return self._knowledge_store.model_changed(self.resolve_kb(kb_ref).id)
+        return self._knowledge_store.model_changed(self._kb_to_edit(kb_ref).id)
 
     def reindex_kb(
         self,
@@ -347,20 +427,20 @@ class Workspace:
     ) -> KnowledgeBaseRecord:
         """Rebuild the base's vectors with ``embedder`` (default: its own), in this thread."""
         self._builder()
-        kb = self.resolve_kb(kb_ref)
+        kb = self._kb_owned(kb_ref)
         return self._knowledge_store.set_embedder(kb.id, embedder or kb.embedder, on_progress)
 
     def add_documents(
         self, kb_ref: str, files: Sequence[tuple[str, bytes]], replace: bool = False
     ) -> list[DocumentRecord]:
         self._builder()
-        return self._knowledge_store.add_documents(self.resolve_kb(kb_ref).id, files, replace)
+        return self._knowledge_store.add_documents(self._kb_to_edit(kb_ref).id, files, replace)
 
     def list_documents(self, kb_ref: str) -> list[DocumentRecord]:
-        return self._knowledge_store.list_documents(self.resolve_kb(kb_ref).id)
+        return self._knowledge_store.list_documents(self._kb_to_edit(kb_ref).id)
 
     def get_document(self, kb_ref: str, doc_id: str) -> DocumentRecord:
-        kb = self.resolve_kb(kb_ref)
+        kb = self._kb_to_edit(kb_ref)
         try:
             document = self._knowledge_store.get_document(doc_id)
         except NotFound:
@@ -383,7 +463,7 @@ class Workspace:
         return self._knowledge_store.settle(timeout)
 
     def kb_erasing(self, kb_ref: str) -> bool:
-        return self._knowledge_store.erasing(self.resolve_kb(kb_ref).id)
+        return self._knowledge_store.erasing(self._kb_to_edit(kb_ref).id)
 
     def wait_for_documents(
         self,
@@ -411,6 +491,57 @@ class Workspace:
         if thread is not None:
             kb_ids.extend(self._conversation_bases(self.get_thread(thread).id))
         return self._knowledge_store.search(kb_ids, query, k=k, min_score=min_score, mode=mode)
+
+    def agent_bases(self, agent_id: str, spec: AgentSpec | None = None) -> list[str]:
+        """The ids of the bases an agent searches, for whoever may use it: the bases its spec
+        names (``spec``: the draft being previewed or a version being run, for those who
+        edit; the published one for those who use), as the agent's owner reaches them.
+        Someone who uses a shared agent gets passages from them in answers, and nothing more
+        (``search_agent_bases``)."""
+        agent, access = self._access(agent_id)
+        if spec is None or access == "use":
+            spec = self.get_version(agent_id).spec
+        elif access == "edit":
+            self.check_bases(agent_id, spec)
+        refs = spec.knowledge.bases if spec.knowledge is not None else []
+        owner = self._owner_teams(agent)
+        return [self._resolve_kb_for(agent.owner, owner, ref).id for ref in refs]
+
+    def check_bases(self, agent_id: str, spec: AgentSpec) -> None:
+        """Someone who edits another person's agent may keep the bases it has and add those
+        they reach themselves (``NotFound`` otherwise): never another base of the owner's."""
+        agent = self.get_agent(agent_id)
+        known: set[str] = set()
+        for version in self._catalogue.list_versions(agent.id):
+            if version.spec.knowledge is not None:
+                known.update(version.spec.knowledge.bases)
+        refs = spec.knowledge.bases if spec.knowledge is not None else []
+        owner = self._owner_teams(agent)
+        for ref in refs:
+            if ref not in known:
+                self.resolve_kb(ref)  # the editor reaches it
+                self._resolve_kb_for(agent.owner, owner, ref)  # and it means the same
+
+    def search_agent_bases(
+        self,
+        agent_id: str,
+        query: str,
+        k: int = 5,
+        min_score: float = 0.0,
+        mode: SearchMode = "hybrid",
+        thread: str | None = None,
+        spec: AgentSpec | None = None,
+    ) -> list[Passage]:
+        """Search the bases of an agent the principal may use (``agent_bases``, with the
+        same ``spec``), and with ``thread`` the files attached to that conversation of
+        theirs."""
+        wanted = self.agent_bases(agent_id, spec)
+        if thread is not None:
+            wanted.extend(self._conversation_bases(self.get_thread(thread).id))
+        return self._knowledge_store.search(wanted, query, k=k, min_score=min_score, mode=mode)
+
+    def _owner_teams(self, agent: AgentRecord) -> frozenset[str]:
+        return frozenset(t.id for t in self._catalogue.account_teams(agent.owner))
 
     # --- files attached to a conversation --------------------------------------------------
     # Read like a knowledge base's documents, into a base of the conversation's own: created

@@ -32,7 +32,10 @@ from builder_ui.services.installation import Installation
 from store.knowledge.service import close_knowledge_stores
 from store.organisation import Organisation
 from store.people import People
+from store.database import utc_now
 from store.records import RunRecord
+from store.sharing import Grant
+from store.shares import Shares
 from store.workspace import Workspace
 
 Outcome = Literal["allowed", "not found", "refused"]
@@ -51,6 +54,7 @@ PRINCIPALS: dict[str, str] = {  # who acts -> as which account
 }
 ROLES = {"carl@example.fr": "creator", "ursula@example.fr": "user", "rita@example.fr": "reviewer"}
 LEAVING = "leon@example.fr"  # a spare account for the administrator's actions
+SPARE = f"user:{LEAVING}"  # whom the owner shares with in the matrix
 PASSWORD = "une phrase de passe assez longue"
 FAQ = b"# Conges\n\nToute demande de conge se fait dans l'outil RH quinze jours avant.\n"
 
@@ -90,6 +94,18 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "Workspace.get_version": OWNER_ONLY,
     "Workspace.list_versions": OWNER_ONLY,
     "Workspace.delete_agent": OWNER_ONLY,
+    "Workspace.open_agents": ANYONE_ACTIVE,
+    "Workspace.agent_access": OWNER_ONLY,
+    # sharing and publishing (each shares with a spare account: the others' rows are unchanged)
+    "Shares.share_agent": OWNER_ONLY,
+    "Shares.unshare_agent": OWNER_ONLY,
+    "Shares.agent_shares": OWNER_ONLY,
+    "Shares.publish": OWNER_ONLY,
+    "Shares.in_organisation": OWNER_ONLY,
+    "Shares.share_kb": OWNER_ONLY,
+    "Shares.unshare_kb": OWNER_ONLY,
+    "Shares.kb_shares": OWNER_ONLY,
+    "Shares.grantee_label": ANYONE_ACTIVE,
     # conversations and runs
     "Workspace.start_thread": OWNER_ONLY,
     "Workspace.note_preview": OWNER_ONLY,
@@ -122,6 +138,10 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "Workspace.wait_for_documents": OWNER_ONLY,
     "Workspace.search": OWNER_ONLY,
     "Workspace.search in a conversation": OWNER_ONLY,
+    "Workspace.kb_access": OWNER_ONLY,
+    "Workspace.agent_bases": OWNER_ONLY,
+    "Workspace.check_bases": OWNER_ONLY,
+    "Workspace.search_agent_bases": OWNER_ONLY,
     # files attached to a conversation: its owner's, whatever their role
     "Workspace.attach_files": OWNER_ONLY,
     "Workspace.conversation_attachments": OWNER_ONLY,
@@ -171,6 +191,7 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
 NOT_OPERATIONS = {
     "Workspace.people": "a namespace: each of its methods is a People row",
     "Workspace.organisation": "a namespace: each of its methods is an Organisation row",
+    "Workspace.sharing": "a namespace: each of its methods is a Shares row",
 }
 
 
@@ -246,6 +267,25 @@ OPS: dict[str, Op] = {
     "Workspace.get_version": lambda ws, t: ws.get_version(t.agent_id, 1),
     "Workspace.list_versions": lambda ws, t: ws.list_versions(t.agent_id),
     "Workspace.delete_agent": lambda ws, t: ws.delete_agent(t.spare_agent),
+    "Workspace.open_agents": lambda ws, t: ws.open_agents(),
+    "Workspace.agent_access": lambda ws, t: ws.agent_access(t.agent_id),
+    "Shares.share_agent": lambda ws, t: ws.sharing.share_agent(t.agent_id, SPARE, "use"),
+    "Shares.unshare_agent": lambda ws, t: (
+        ws.sharing.share_agent(t.agent_id, SPARE, "edit"),
+        ws.sharing.unshare_agent(t.agent_id, SPARE),
+    ),
+    "Shares.agent_shares": lambda ws, t: ws.sharing.agent_shares(t.agent_id),
+    "Shares.publish": lambda ws, t: ws.sharing.publish(t.agent_id),
+    "Shares.in_organisation": lambda ws, t: ws.sharing.in_organisation(t.agent_id),
+    "Shares.share_kb": lambda ws, t: ws.sharing.share_kb(t.kb_id, SPARE, "use"),
+    "Shares.unshare_kb": lambda ws, t: (
+        ws.sharing.share_kb(t.kb_id, SPARE, "edit"),
+        ws.sharing.unshare_kb(t.kb_id, SPARE),
+    ),
+    "Shares.kb_shares": lambda ws, t: ws.sharing.kb_shares(t.kb_id),
+    "Shares.grantee_label": lambda ws, t: ws.sharing.grantee_label(
+        Grant("agent", t.agent_id, "account", LEAVING, "use", OWNER, utc_now())
+    ),
     "Workspace.start_thread": lambda ws, t: ws.start_thread(t.agent_id, "Bonjour"),
     "Workspace.note_preview": lambda ws, t: ws.note_preview(t.agent_id, "preview-matrix"),
     "Workspace.get_thread": lambda ws, t: ws.get_thread(t.thread_id),
@@ -278,6 +318,10 @@ OPS: dict[str, Op] = {
     ),
     "Workspace.search": lambda ws, t: ws.search([t.kb_id], "conge"),
     "Workspace.search in a conversation": lambda ws, t: ws.search([], "conge", thread=t.thread_id),
+    "Workspace.kb_access": lambda ws, t: ws.kb_access(t.kb_id),
+    "Workspace.agent_bases": lambda ws, t: ws.agent_bases(t.agent_id),
+    "Workspace.check_bases": lambda ws, t: ws.check_bases(t.agent_id, spec("Rédacteur RH")),
+    "Workspace.search_agent_bases": lambda ws, t: ws.search_agent_bases(t.agent_id, "conge"),
     "Workspace.attach_files": lambda ws, t: ws.attach_files(t.thread_id, [("note.md", FAQ)]),
     "Workspace.conversation_attachments": lambda ws, t: ws.conversation_attachments(t.thread_id),
     "Workspace.remove_attachment": lambda ws, t: ws.remove_attachment(
@@ -338,7 +382,12 @@ def public_names(cls: type) -> set[str]:
 
 def test_every_public_operation_is_in_the_matrix() -> None:
     listed = {key.split(" ")[0] for key in EXPECTED} | set(NOT_OPERATIONS)
-    public = public_names(Workspace) | public_names(People) | public_names(Organisation)
+    public = (
+        public_names(Workspace)
+        | public_names(People)
+        | public_names(Organisation)
+        | public_names(Shares)
+    )
     assert public - listed == set(), "a public operation without a row in the access matrix"
     assert listed - public == set(), "a row for an operation that no longer exists"
     assert set(OPS) == set(EXPECTED)

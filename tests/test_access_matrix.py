@@ -29,13 +29,13 @@ from people import enrol
 from agents.errors import NotFound, Refused
 from agents.spec import AgentSpec
 from builder_ui.services.installation import Installation
+from store.database import utc_now
 from store.knowledge.service import close_knowledge_stores
 from store.organisation import Organisation
 from store.people import People
-from store.database import utc_now
 from store.records import RunRecord
-from store.sharing import Grant
 from store.shares import Shares
+from store.sharing import Grant
 from store.workspace import Workspace
 
 Outcome = Literal["allowed", "not found", "refused"]

@@ -114,6 +114,15 @@ SERVICES: dict[str, Use] = {
     "tool_context": lambda s, i: s.tool_context(),
     "version": lambda s, i: s.version(i["agent"]),
     "versions": lambda s, i: s.versions(i["agent"]),
+    "open_agents": lambda s, i: s.open_agents(),
+    "access": lambda s, i: s.access(i["agent"]),
+    "share": lambda s, i: s.share(i["agent"], "user:root@example.fr", "use"),
+    "unshare": lambda s, i: s.unshare(i["agent"], "user:root@example.fr"),
+    "shares": lambda s, i: s.shares(i["agent"]),
+    "release": lambda s, i: s.release(i["agent"]),
+    "share_kb": lambda s, i: s.share_kb(i["kb"], "user:root@example.fr", "use"),
+    "unshare_kb": lambda s, i: s.unshare_kb(i["kb"], "user:root@example.fr"),
+    "kb_shares": lambda s, i: s.kb_shares(i["kb"]),
 }
 
 # Public names of ``Services`` that reach nobody's data and run nothing, and why.

@@ -100,28 +100,40 @@ def export_agent(
 
 @agent_app.command("list", help=t("cli.help.list"))
 def list_agents(as_json: AsJson = False) -> None:
-    agents = open_services().list_agents()
+    """The person's own agents and those shared with them (the ``access`` column)."""
+    found = open_services().open_agents()
     if as_json:
         print_json(
             [
                 {
-                    "id": a.id,
-                    "name": a.name,
-                    "description": a.description,
-                    "latest_version": a.latest_version,
-                    "owner": a.owner,
-                    "created_at": a.created_at.isoformat(),
-                    "updated_at": a.updated_at.isoformat(),
+                    "id": o.agent.id,
+                    "name": o.agent.name,
+                    "description": o.agent.description,
+                    "latest_version": o.agent.latest_version,
+                    "published_version": o.agent.published_version,
+                    "owner": o.agent.owner,
+                    "access": o.access,
+                    "created_at": o.agent.created_at.isoformat(),
+                    "updated_at": o.agent.updated_at.isoformat(),
                 }
-                for a in agents
+                for o in found
             ]
         )
         return
-    if not agents:
+    if not found:
         say(t("cli.list.empty"))
         return
-    headers = [t(f"cli.list.col.{c}") for c in ("id", "name", "version", "updated")]
-    rows = [(a.id, a.name, a.latest_version, _when(a.updated_at)) for a in agents]
+    headers = [t(f"cli.list.col.{c}") for c in ("id", "name", "version", "updated", "access")]
+    rows = [
+        (
+            o.agent.id,
+            o.agent.name,
+            o.agent.latest_version if o.access != "use" else o.agent.published_version,
+            _when(o.agent.updated_at),
+            t(f"cli.list.access.{o.access}"),
+        )
+        for o in found
+    ]
     typer.echo(table(headers, rows))
 
 

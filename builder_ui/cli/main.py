@@ -24,6 +24,7 @@ from builder_ui.cli import kb_search as cli_kb_search
 from builder_ui.cli import kb_show as cli_kb_show
 from builder_ui.cli import openapi as cli_openapi
 from builder_ui.cli import run as cli_run
+from builder_ui.cli import sharing as cli_sharing
 from builder_ui.cli import sso as cli_sso
 from builder_ui.cli.agent import agent_app
 from builder_ui.cli.common import AtelierGroup, say
@@ -53,6 +54,18 @@ app.add_typer(kb_app, name="kb")
 kb_app.command("search", help=t("cli.help.kb_search"))(cli_kb_search.search)
 kb_app.command("reindex", help=t("cli.help.kb_reindex"))(cli_kb_reindex.reindex)
 kb_app.command("show", help=t("cli.help.kb_show"))(cli_kb_show.show)
+for group, name, command in (
+    (agent_app, "share", cli_sharing.share),
+    (agent_app, "unshare", cli_sharing.unshare),
+    (agent_app, "shares", cli_sharing.shares),
+    (agent_app, "release", cli_sharing.release),
+    (kb_app, "share", cli_sharing.share_kb),
+    (kb_app, "unshare", cli_sharing.unshare_kb),
+    (kb_app, "shares", cli_sharing.kb_shares),
+):
+    group.command(name, help=t(f"share.cli.help.{name if group is agent_app else 'kb_' + name}"))(
+        command
+    )
 app.add_typer(secret_app, name="secret")
 app.add_typer(admin_app, name="admin")
 admin_app.add_typer(mcp_app, name="mcp")

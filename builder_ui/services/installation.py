@@ -42,6 +42,7 @@ from builder_ui.services.model_access import (
     org_connection,
     usable_models,
 )
+from builder_ui.services.sharing import SharingServices
 from store.admin_settings import (
     MODEL_PROVIDERS,
     installation_secret_resolver,
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
     from store.knowledge.records import DocumentRecord
 
 RUNTIME_CACHE_SIZE = 16
+RuntimeKey = tuple[str, str, str, str]  # spec, model settings, conversation with files, agent
 ATTACH_TIMEOUT_S = 600.0  # how long attaching waits for the files to be read
 ATTACHED = "pieces-jointes"  # what an agent without bases searches, in a conversation with files
 
@@ -108,7 +110,7 @@ class Installation:
 
 
 @dataclass
-class Services(AgentServices):
+class Services(AgentServices, SharingServices):
     """One person's services; the agent methods (check, save, export...) are ``AgentServices``'."""
 
     workspace: Workspace
@@ -118,7 +120,7 @@ class Services(AgentServices):
     retry: RetryPolicy | None = None
     env: Mapping[str, str] | None = None
     _models: dict[str, BaseChatModel] = field(default_factory=dict, repr=False)
-    _runtimes: dict[tuple[str, str, str], AgentRuntime] = field(default_factory=dict, repr=False)
+    _runtimes: dict[RuntimeKey, AgentRuntime] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -196,15 +198,21 @@ class Services(AgentServices):
     # --- conversations ---------------------------------------------------------------------
 
     def runtime(
-        self, spec: AgentSpec, model: str | None = None, thread: str | None = None
+        self,
+        spec: AgentSpec,
+        model: str | None = None,
+        thread: str | None = None,
+        agent_id: str | None = None,
     ) -> AgentRuntime:
         """The compiled agent, kept for the next turns of this session (compiling and checking
         a spec costs more than a whole turn of a fast model). In conversation ``thread``, it
-        also searches the files attached to it (``attachments``), and is kept for it alone."""
+        also searches the files attached to it (``attachments``), and is kept for it alone.
+        A saved agent (``agent_id``) searches its bases as its owner reaches them: someone it
+        is shared with gets passages from them, and nothing more."""
         self.workspace.me()  # a disabled account runs nothing, a kept runtime included
         settings = self.model_settings(spec, model)
         attached = thread if thread is not None and self._reads_attachments(thread) else None
-        key = (spec.to_yaml(), settings.model_dump_json(), attached or "")
+        key = (spec.to_yaml(), settings.model_dump_json(), attached or "", agent_id or "")
         with self._lock:
             cached = self._runtimes.pop(key, None)
         if cached is None:
@@ -222,7 +230,7 @@ class Services(AgentServices):
                 self.checkpointer,
                 model_ref=settings.ref,
                 retry=self.retry,
-                retriever=self.retriever(spec, attached),
+                retriever=self.retriever(spec, attached, agent_id),
                 tool_context=self.tool_context(),
             )
         with self._lock:
@@ -248,7 +256,7 @@ class Services(AgentServices):
         if thread is None:
             # The model first: a wrong model or a missing key must not leave an empty
             # conversation.
-            runtime = self.runtime(record.spec, model)
+            runtime = self.runtime(record.spec, model, agent_id=agent.id)
             thread_id = self.workspace.start_thread(agent.id, title=message[:80]).id
         else:
             existing = self.workspace.get_thread(thread)
@@ -257,7 +265,7 @@ class Services(AgentServices):
             thread_id = existing.id
             if not existing.title.strip():  # started by attaching files: named by its message
                 self.workspace.rename_thread(thread_id, message[:80])
-            runtime = self.runtime(record.spec, model, thread_id)  # with its attached files
+            runtime = self.runtime(record.spec, model, thread_id, agent.id)  # with its files
         for event in runtime.stream(thread_id, message, tokens=tokens):
             if isinstance(event, Finished):
                 self._record(agent.id, record.number, event.result)
@@ -277,7 +285,7 @@ class Services(AgentServices):
         record = self.workspace.get_thread(thread)
         version = self.workspace.get_version(record.agent_id)
         model = model or thread_model(self.checkpointer, record.id)
-        runtime = self.runtime(version.spec, model, record.id)
+        runtime = self.runtime(version.spec, model, record.id, record.agent_id)
         for event in runtime.resume(
             record.id, decision, args=args, comment=comment, by=self.principal, tokens=tokens
         ):
@@ -288,7 +296,7 @@ class Services(AgentServices):
     def pending_approval(self, thread: str) -> dict[str, Any] | None:
         record = self.workspace.get_thread(thread)
         spec = self.workspace.get_version(record.agent_id).spec
-        return self.runtime(spec, "offline").pending_approval(record.id)
+        return self.runtime(spec, "offline", agent_id=record.agent_id).pending_approval(record.id)
 
     def preview_approve(
         self,
@@ -329,7 +337,7 @@ class Services(AgentServices):
         thread_id = self._preview_thread(token)
         if agent_id is not None:
             self.workspace.note_preview(agent_id, thread_id)
-        yield from self.runtime(spec, model).stream(thread_id, message)
+        yield from self.runtime(spec, model, agent_id=agent_id).stream(thread_id, message)
 
     def forget_preview(self, token: str) -> None:
         """Erase the preview conversation of ``token`` (its messages, from every file): the
@@ -408,16 +416,30 @@ class Services(AgentServices):
 
     # --- knowledge -------------------------------------------------------------------------
 
-    def retriever(self, spec: AgentSpec, thread: str | None = None) -> Retriever | None:
+    def retriever(
+        self, spec: AgentSpec, thread: str | None = None, agent_id: str | None = None
+    ) -> Retriever | None:
         """The agent's knowledge, reached through this person's workspace: bases are resolved
-        now, so a base the person cannot see stops the run before it starts. With ``thread``,
-        the files attached to that conversation are searched too, in the same ranking."""
+        now, so a base the person cannot reach stops the run before it starts. With ``thread``,
+        the files attached to that conversation are searched too, in the same ranking. A saved
+        agent's (``agent_id``) are its owner's bases, whoever uses it
+        (``Workspace.search_agent_bases``); an unsaved spec's are the person's own."""
         settings = spec.knowledge or KnowledgeSettings()
         if not settings.bases and thread is None:
             return None
-        bases = [self.workspace.resolve_kb(ref).id for ref in settings.bases]
         workspace = self.workspace
         top_k, min_score = settings.top_k, settings.min_score
+        if agent_id is not None:
+            workspace.agent_bases(agent_id, spec)
+
+            def search_agent(query: str) -> list[Citation]:
+                found = workspace.search_agent_bases(
+                    agent_id, query, k=top_k, min_score=min_score, thread=thread, spec=spec
+                )
+                return [citation_from_passage(p) for p in found]
+
+            return search_agent
+        bases = [workspace.resolve_kb(ref).id for ref in settings.bases]
 
         def search(query: str) -> list[Citation]:
             found = workspace.search(bases, query, k=top_k, min_score=min_score, thread=thread)

@@ -317,3 +317,15 @@ CHAT_DELETE_NO = "chat.delete.no"
 chat_open_key = _per_item("chat.open.")  # resume a conversation of the list
 chat_starter_key = _per_item("chat.starter.")
 chat_attachment_remove_key = _per_item("chat.attachment.remove.")  # a file of the conversation
+
+# "Partager" in the editor (``builder_ui.web.panels.sharing``).
+SHARE_FORM = "share.form"
+SHARE_KIND = "share.kind"  # a person or a team
+SHARE_WHO = "share.who"  # an address or a team's name
+SHARE_CAN = "share.can"  # use | edit
+SHARE_RELEASE = "share.release"
+SHARE_OUTCOME = "share.outcome"  # (kind, message) shown once after an action
+
+
+def share_remove_key(grantee: str) -> str:
+    return f"share.remove.{grantee}"

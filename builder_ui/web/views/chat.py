@@ -333,7 +333,7 @@ def render() -> None:
     services = state.services()
     st.title(tr("ui.chat.title"))
     _notices()
-    agents = services.list_agents()
+    agents = [found.agent for found in services.open_agents()]
     conversations = services.conversations(LIST_LIMIT)
     if not agents and services.workspace.me().can_build:
         st.info(tr("ui.chat.no_agents"), icon=":material/info:")

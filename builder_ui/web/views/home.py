@@ -17,6 +17,7 @@ from builder_ui.web.panels import inert, unsaved
 from builder_ui.web.state import OpenRequest, tr
 
 TEMPLATE_COLUMNS = 3
+CHAT_PAGE = "views/chat.py"
 
 
 def notices() -> None:
@@ -48,6 +49,33 @@ def waiting_draft(services: Services) -> None:
 
 
 # --- my agents -----------------------------------------------------------------------------------
+
+
+def shared_section(services: Services) -> None:
+    """The agents others shared with the person: to edit (the editor) or to use (Discuter)."""
+    shared = [found for found in services.open_agents() if found.access != "owner"]
+    if not shared:
+        return
+    st.header(tr("ui.home.shared_with_me"), divider="gray")
+    for found in shared:
+        agent = found.agent
+        with st.container(border=True):
+            text, actions = st.columns([4, 2], vertical_alignment="center")
+            inert.title(f"{agent.icon or '🤖'} {agent.name}", where=text)
+            if agent.description:
+                inert.markdown(agent.description, where=text)
+            text.caption(tr(f"ui.home.shared.{found.access}", owner=agent.owner))
+            if found.access == "edit" and actions.button(
+                tr("ui.home.open"),
+                key=state.home_open_key(agent.id),
+                help=tr("ui.home.open_help", name=agent.name),
+                icon=":material/edit:",
+            ):
+                unsaved.request_open(services, OpenRequest("agent", agent.id, agent.name))
+            asked = unsaved.pending("agent", agent.id)
+            if asked is not None:
+                unsaved.confirm_box(services, asked)
+            actions.page_link(CHAT_PAGE, label=tr("ui.home.to_chat"), icon=":material/forum:")
 
 
 def agent_card(services: Services, agent: AgentRecord) -> None:
@@ -179,6 +207,7 @@ def main() -> None:
         st.info(tr("ui.home.no_agents"), icon=":material/info:")
     for agent in agents:
         agent_card(services, agent)
+    shared_section(services)
     import_section(services)
 
     st.header(tr("ui.home.templates"), divider="gray")

@@ -1,0 +1,123 @@
+""" "Partager" in the editor: with whom the agent is shared, to use or to edit, and which version
+they get. The owner shares and stops sharing; whoever may edit publishes the draft for them.
+Every action goes through the services (``builder_ui.services.sharing``), which ask the
+workspace: this panel only draws what they answer, and a refusal in words."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from agents.errors import AtelierError
+from builder_ui.services.installation import Services
+from builder_ui.web import state
+from builder_ui.web.models.inert import literal
+from builder_ui.web.state import keys, tr
+
+KINDS = ("user", "team")
+PERMISSIONS = ("use", "edit")
+
+
+def _outcome(kind: str, message: str) -> None:
+    st.session_state[keys.SHARE_OUTCOME] = (kind, message)
+
+
+def _share(services: Services, agent_id: str) -> None:
+    kind = st.session_state.get(keys.SHARE_KIND) or "user"
+    who = (st.session_state.get(keys.SHARE_WHO) or "").strip()
+    can = st.session_state.get(keys.SHARE_CAN) or "use"
+    if not who:
+        _outcome("warning", tr("ui.share.who_missing"))
+        return
+    try:
+        services.share(agent_id, f"{kind}:{who}", can)
+    except AtelierError as exc:
+        _outcome("warning", exc.message(state.language()))
+        return
+    st.session_state[keys.SHARE_WHO] = ""
+    _outcome("success", tr(f"ui.share.done.{can}", who=who))
+
+
+def _unshare(services: Services, agent_id: str, grantee: str, label: str) -> None:
+    try:
+        services.unshare(agent_id, grantee)
+    except AtelierError as exc:
+        _outcome("warning", exc.message(state.language()))
+        return
+    _outcome("success", tr("ui.share.removed", who=label))
+
+
+def _release(services: Services, agent_id: str) -> None:
+    try:
+        record = services.release(agent_id)
+    except AtelierError as exc:
+        _outcome("warning", exc.message(state.language()))
+        return
+    _outcome("success", tr("ui.share.released", number=record.published_version))
+
+
+def render(services: Services, agent_id: str) -> None:
+    agent = services.find_agent(agent_id)
+    access = services.access(agent_id)
+    lines = services.shares(agent_id, state.language())
+    with st.expander(tr("ui.share.title", count=len(lines)), icon=":material/share:"):
+        shown = st.session_state.pop(keys.SHARE_OUTCOME, None)
+        if shown is not None:
+            kind, message = shown
+            (st.success if kind == "success" else st.warning)(literal(message))
+        if agent.published_version:
+            st.caption(
+                tr(
+                    "ui.share.versions",
+                    published=agent.published_version,
+                    latest=agent.latest_version,
+                )
+            )
+        else:
+            st.caption(tr("ui.share.not_published"))
+        if lines and agent.published_version != agent.latest_version:
+            st.button(
+                tr("ui.share.release", number=agent.latest_version),
+                key=keys.SHARE_RELEASE,
+                help=tr("ui.share.release_help"),
+                icon=":material/publish:",
+                on_click=_release,
+                args=(services, agent_id),
+            )
+        if not lines:
+            st.write(tr("ui.share.nobody"))
+        for line in lines:
+            text, action = st.columns([4, 1], vertical_alignment="center")
+            text.markdown(literal(f"{line.label} · {line.permission_label(state.language())}"))
+            if access == "owner" and line.grantee != "organisation":
+                action.button(
+                    tr("ui.share.remove"),
+                    key=keys.share_remove_key(line.grantee),
+                    help=tr("ui.share.remove_help", who=line.label),
+                    on_click=_unshare,
+                    args=(services, agent_id, line.grantee, line.label),
+                )
+        if access != "owner":
+            st.caption(tr("ui.share.owner_shares"))
+            return
+        with st.form(keys.SHARE_FORM, border=False):
+            st.radio(
+                tr("ui.share.kind"),
+                KINDS,
+                format_func=lambda kind: tr(f"ui.share.kind.{kind}"),
+                key=keys.SHARE_KIND,
+                horizontal=True,
+            )
+            st.text_input(tr("ui.share.who"), key=keys.SHARE_WHO, help=tr("ui.share.who_help"))
+            st.radio(
+                tr("ui.share.can"),
+                PERMISSIONS,
+                format_func=lambda can: tr(f"share.permission.{can}"),
+                key=keys.SHARE_CAN,
+                horizontal=True,
+            )
+            st.form_submit_button(
+                tr("ui.share.submit"),
+                icon=":material/share:",
+                on_click=_share,
+                args=(services, agent_id),
+            )

@@ -132,6 +132,14 @@ class Workspace:
         self.get_agent(agent_id)
         return self._catalogue.save_version(agent_id, spec, self.principal, message)
 
+    def save_agent_if_changed(
+        self, agent_id: str, spec: AgentSpec, message: str = ""
+    ) -> tuple[VersionRecord, bool]:
+        """A new version, unless ``spec`` is the latest version's: then that version, False."""
+        self._builder()
+        self.get_agent(agent_id)
+        return self._catalogue.save_version_if_changed(agent_id, spec, self.principal, message)
+
     def list_agents(self) -> list[AgentRecord]:
         self.me()
         return self._catalogue.list_agents(owner=self.principal)

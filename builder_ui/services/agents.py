@@ -20,6 +20,7 @@ from agents.errors import UserError
 from agents.i18n import t
 from agents.spec import AgentSpec
 from agents.validation import check_spec
+from builder_ui.services.agent_versions import AgentVersionServices
 from builder_ui.services.tool_context import checking_context
 from store.drafts import NEW_AGENT, Draft, DraftStore
 from store.records import AgentRecord, VersionRecord
@@ -94,8 +95,9 @@ def spec_text(data: bytes, source: str) -> str:
         raise UserError("file.not_utf8", path=source) from None
 
 
-class AgentServices:
-    """The agent part of ``Services`` (a dataclass that provides these attributes)."""
+class AgentServices(AgentVersionServices):
+    """The agent part of ``Services`` (a dataclass that provides these attributes); comparing
+    and restoring versions is ``AgentVersionServices``'."""
 
     workspace: Workspace
     tools: ToolRegistry

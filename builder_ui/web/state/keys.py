@@ -317,3 +317,8 @@ CHAT_DELETE_NO = "chat.delete.no"
 chat_open_key = _per_item("chat.open.")  # resume a conversation of the list
 chat_starter_key = _per_item("chat.starter.")
 chat_attachment_remove_key = _per_item("chat.attachment.remove.")  # a file of the conversation
+
+# --- the editor's "Versions" section: two versions compared, an old one restored ---------------
+VERSIONS_FIRST = "editor.versions.first"  # the version compared (and restored)
+VERSIONS_SECOND = "editor.versions.second"  # the version it is compared with
+VERSIONS_RESTORE = "editor.versions.restore"  # "Restaurer cette version"

@@ -40,6 +40,12 @@ def freeze_spec(spec: AgentSpec) -> tuple[str, AgentSpec]:
     return text, AgentSpec.from_yaml(text, source="catalogue")
 
 
+def same_spec(a: AgentSpec, b: AgentSpec) -> bool:
+    """Equal as stored: a spec and its YAML round trip compare equal. Saving a spec equal to
+    the latest version's makes no new version."""
+    return a.to_data() == b.to_data()
+
+
 def agent_not_found(agent_id: str) -> NotFound:
     return NotFound("agent.not_found", ref=agent_id)
 
@@ -100,10 +106,24 @@ class MemoryCatalogue(MemoryAccounts, MemorySharing):
     def save_version(
         self, agent_id: str, spec: AgentSpec, author: str, message: str = ""
     ) -> VersionRecord:
+        return self._save_version(agent_id, spec, author, message, if_changed=False)[0]
+
+    def save_version_if_changed(
+        self, agent_id: str, spec: AgentSpec, author: str, message: str = ""
+    ) -> tuple[VersionRecord, bool]:
+        return self._save_version(agent_id, spec, author, message, if_changed=True)
+
+    def _save_version(
+        self, agent_id: str, spec: AgentSpec, author: str, message: str, *, if_changed: bool
+    ) -> tuple[VersionRecord, bool]:
         spec_yaml, stored = freeze_spec(spec)
         now = utc_now()
         with self._lock:
             agent = self._agent(agent_id)
+            if if_changed:
+                current = _version(agent_id, self._versions[agent_id][-1])
+                if same_spec(current.spec, stored):
+                    return current, False
             number = agent.latest_version + 1
             self._versions[agent_id].append(_StoredVersion(number, author, message, now, spec_yaml))
             self._agents[agent_id] = replace(
@@ -114,7 +134,7 @@ class MemoryCatalogue(MemoryAccounts, MemorySharing):
                 updated_at=now,
                 latest_version=number,
             )
-        return VersionRecord(agent_id, number, author, message, now, stored)
+        return VersionRecord(agent_id, number, author, message, now, stored), True
 
     def get_agent(self, agent_id: str) -> AgentRecord:
         with self._lock:

@@ -100,6 +100,14 @@ class Catalogue(Accounts, Sharing, Protocol):
         a number and none is lost."""
         ...
 
+    def save_version_if_changed(
+        self, agent_id: str, spec: AgentSpec, author: str, message: str = ""
+    ) -> tuple[VersionRecord, bool]:
+        """``save_version``, unless ``spec`` equals the latest version's: then nothing is
+        written and that version is returned with False. Decided inside the write
+        transaction, so two identical saves at the same moment make one version."""
+        ...
+
     def get_agent(self, agent_id: str) -> AgentRecord:
         """Raises ``agents.errors.NotFound``."""
         ...

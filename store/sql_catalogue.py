@@ -34,6 +34,7 @@ from store.memory import (
     agent_not_found,
     freeze_spec,
     new_agent_id,
+    same_spec,
     thread_not_found,
     version_not_found,
 )
@@ -112,16 +113,36 @@ class SqlCatalogue(SqlAccounts, SqlSharing):
     def save_version(
         self, agent_id: str, spec: AgentSpec, author: str, message: str = ""
     ) -> VersionRecord:
+        return self._save_version(agent_id, spec, author, message, if_changed=False)[0]
+
+    def save_version_if_changed(
+        self, agent_id: str, spec: AgentSpec, author: str, message: str = ""
+    ) -> tuple[VersionRecord, bool]:
+        return self._save_version(agent_id, spec, author, message, if_changed=True)
+
+    def _save_version(
+        self, agent_id: str, spec: AgentSpec, author: str, message: str, *, if_changed: bool
+    ) -> tuple[VersionRecord, bool]:
         spec_yaml, stored = freeze_spec(spec)
 
-        def work(conn: Connection) -> VersionRecord:
+        def work(conn: Connection) -> tuple[VersionRecord, bool]:
             # Under BEGIN IMMEDIATE (SQLite) or FOR UPDATE (PostgreSQL) nobody else can move
-            # latest_version between this read and the insert below.
+            # latest_version between this read and the insert below, so two identical saves at
+            # the same moment make one version.
             latest = conn.execute(
                 select(agents.c.latest_version).where(agents.c.id == agent_id).with_for_update()
             ).scalar_one_or_none()
             if latest is None:
                 raise agent_not_found(agent_id)
+            if if_changed:
+                row = conn.execute(
+                    select(versions).where(
+                        versions.c.agent_id == agent_id, versions.c.number == latest
+                    )
+                ).one()
+                current = _record(VersionRecord, row)
+                if same_spec(current.spec, stored):
+                    return current, False
             version = VersionRecord(agent_id, latest + 1, author, message, utc_now(), stored)
             _insert_version(conn, version, spec_yaml)
             changes = {
@@ -132,7 +153,7 @@ class SqlCatalogue(SqlAccounts, SqlSharing):
                 "latest_version": version.number,
             }
             conn.execute(update(agents).where(agents.c.id == agent_id).values(changes))
-            return version
+            return version, True
 
         return self._write(work)
 

@@ -146,6 +146,17 @@ class Workspace:
             self.check_bases(agent_id, spec)
         return self._catalogue.save_version(agent_id, spec, self.principal, message)
 
+    def save_agent_if_changed(
+        self, agent_id: str, spec: AgentSpec, message: str = ""
+    ) -> tuple[VersionRecord, bool]:
+        """A new version, unless ``spec`` is the latest version's: then that version, False.
+        Checked as ``save_agent``."""
+        self._builder()
+        agent = self._editable(agent_id)
+        if agent.owner != self.principal:
+            self.check_bases(agent_id, spec)
+        return self._catalogue.save_version_if_changed(agent_id, spec, self.principal, message)
+
     def list_agents(self) -> list[AgentRecord]:
         """The principal's own agents."""
         self.me()

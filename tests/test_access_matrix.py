@@ -87,6 +87,7 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     # agents and versions
     "Workspace.create_agent": BUILDERS,
     "Workspace.save_agent": OWNER_ONLY_BUILDING,
+    "Workspace.save_agent_if_changed": OWNER_ONLY_BUILDING,
     "Workspace.list_agents": ANYONE_ACTIVE,
     "Workspace.get_agent": OWNER_ONLY,
     "Workspace.resolve_agent by id": OWNER_ONLY,
@@ -258,6 +259,9 @@ OPS: dict[str, Op] = {
     "Workspace.require_admin": lambda ws, t: ws.require_admin(),
     "Workspace.create_agent": lambda ws, t: ws.create_agent(spec("Nouveau")),
     "Workspace.save_agent": lambda ws, t: ws.save_agent(
+        t.agent_id, spec(t.agent_name, f"Version {next(_fresh)}")
+    ),
+    "Workspace.save_agent_if_changed": lambda ws, t: ws.save_agent_if_changed(
         t.agent_id, spec(t.agent_name, f"Version {next(_fresh)}")
     ),
     "Workspace.list_agents": lambda ws, t: ws.list_agents(),

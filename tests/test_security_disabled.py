@@ -83,6 +83,8 @@ SERVICES: dict[str, Use] = {
     "delete_conversation": lambda s, i: s.delete_conversation(i["thread"]),
     "conversation_citations": lambda s, i: s.conversation_citations(i["thread"]),
     "create_agent": lambda s, i: s.create_agent(SPEC),
+    "compare_versions": lambda s, i: s.compare_versions(i["agent"], 1, 1),
+    "restore_version": lambda s, i: s.restore_version(i["agent"], 1),
     "delete_agent": lambda s, i: s.delete_agent(i["agent"]),
     "deletion": lambda s, i: s.deletion(i["agent"]),
     "draft": lambda s, i: s.draft(i["agent"]),

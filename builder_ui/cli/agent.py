@@ -11,6 +11,7 @@ import typer
 
 from agents.errors import UserError
 from agents.i18n import t
+from builder_ui.cli import agent_versions as cli_versions
 from builder_ui.cli.common import ask_yes_no, open_services, os_reason, print_json, say, table
 
 agent_app = typer.Typer(help=t("cli.help.agent"), no_args_is_help=True)
@@ -156,6 +157,10 @@ def list_versions(agent: AgentRef, as_json: AsJson = False) -> None:
     headers = [t(f"cli.versions.col.{c}") for c in ("number", "author", "time", "message")]
     rows = [(v.number, v.author, _when(v.created_at), _one_line(v.message)) for v in versions]
     typer.echo(table(headers, rows))
+
+
+agent_app.command("diff", help=t("versions.cli.help.diff"))(cli_versions.diff)
+agent_app.command("restore", help=t("versions.cli.help.restore"))(cli_versions.restore)
 
 
 @agent_app.command("rm", help=t("cli.help.rm"))

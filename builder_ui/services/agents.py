@@ -20,6 +20,7 @@ from agents.errors import UserError
 from agents.i18n import t
 from agents.spec import AgentSpec
 from agents.validation import check_spec
+from builder_ui.services.agent_versions import AgentVersionServices
 from builder_ui.services.tool_context import checking_context
 from store.drafts import NEW_AGENT, Draft, DraftStore
 from store.records import AgentRecord, VersionRecord
@@ -86,11 +87,6 @@ def copy_name(name: str, lang: str | None = None) -> str:
     return text if len(text) <= NAME_LIMIT else text[: NAME_LIMIT - 1].rstrip() + "…"
 
 
-def same_spec(a: AgentSpec, b: AgentSpec) -> bool:
-    """Equal as stored: a spec and its YAML round trip compare equal."""
-    return a.to_data() == b.to_data()
-
-
 def spec_text(data: bytes, source: str) -> str:
     """An uploaded file's text; a file that is not UTF-8 is refused as the CLI refuses it."""
     try:
@@ -99,8 +95,9 @@ def spec_text(data: bytes, source: str) -> str:
         raise UserError("file.not_utf8", path=source) from None
 
 
-class AgentServices:
-    """The agent part of ``Services`` (a dataclass that provides these attributes)."""
+class AgentServices(AgentVersionServices):
+    """The agent part of ``Services`` (a dataclass that provides these attributes); comparing
+    and restoring versions is ``AgentVersionServices``'."""
 
     workspace: Workspace
     tools: ToolRegistry
@@ -136,10 +133,8 @@ class AgentServices:
         spec = self.check(spec)
         if agent_id is None:
             return Saved(self.workspace.create_agent(spec, message), changed=True)
-        latest = self.workspace.get_version(agent_id)
-        if same_spec(spec, latest.spec):
-            return Saved(latest, changed=False)
-        return Saved(self.workspace.save_agent(agent_id, spec, message), changed=True)
+        record, changed = self.workspace.save_agent_if_changed(agent_id, spec, message)
+        return Saved(record, changed)
 
     def find_agent(self, ref: str) -> AgentRecord:
         return self.workspace.resolve_agent(ref)

@@ -329,3 +329,9 @@ SHARE_OUTCOME = "share.outcome"  # (kind, message) shown once after an action
 
 def share_remove_key(grantee: str) -> str:
     return f"share.remove.{grantee}"
+
+
+# --- the editor's "Versions" section: two versions compared, an old one restored ---------------
+VERSIONS_FIRST = "editor.versions.first"  # the version compared (and restored)
+VERSIONS_SECOND = "editor.versions.second"  # the version it is compared with
+VERSIONS_RESTORE = "editor.versions.restore"  # "Restaurer cette version"

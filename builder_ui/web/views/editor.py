@@ -26,7 +26,7 @@ from builder_ui.web.models.knowledge import SEARCH_MODES, base_options, unknown_
 from builder_ui.web.panels import openapi as openapi_panel
 from builder_ui.web.panels import preview as preview_panel
 from builder_ui.web.panels import sharing as sharing_panel
-from builder_ui.web.panels import tool_tester, unsaved
+from builder_ui.web.panels import tool_tester, unsaved, version_compare
 from builder_ui.web.panels.fields import number_field, problem_lines
 from builder_ui.web.panels.forms import FormField, form_fields, render_form
 from builder_ui.web.state import OpenRequest, tr, tr_or
@@ -348,6 +348,7 @@ def versions_panel(services: Services, agent: str, tool_ids: list[str]) -> None:
             asked = unsaved.pending("version", str(record.number))
             if asked is not None:
                 unsaved.confirm_box(services, asked)
+        version_compare.render(services, agent, versions)
 
 
 def export_button(services: Services) -> None:

@@ -54,3 +54,38 @@ class Organisation:
 
     def delete_secret(self, name: str) -> None:
         delete_installation_secret(name, self.by, self._store)
+
+    # --- credentials the agents' tools may use ----------------------------------------------
+    # A team's (for its members) or the organisation's (for everyone), by name: a run uses
+    # the person's own credential first, then one of their teams', then the organisation's
+    # (``Workspace.secret_resolver``); never the agent creator's personal one. Kept apart from
+    # the installation's own (model keys, MCP servers, single sign-on), which no tool reads.
+
+    def set_shared_secret(self, name: str, value: str, team: str | None = None) -> SecretInfo:
+        return self._secrets().set(self._holder(team), name, value)
+
+    def shared_secrets(self, team: str | None = None) -> list[SecretInfo]:
+        """Names and dates only."""
+        return self._secrets().list(self._holder(team))
+
+    def delete_shared_secret(self, name: str, team: str | None = None) -> None:
+        self._secrets().delete(self._holder(team), name)
+
+    def _holder(self, team: str | None) -> str:
+        self._workspace.require_admin()
+        if team is None:
+            return ORGANISATION_CREDENTIALS
+        return team_credentials(self._workspace.people.get_team(team).id)
+
+    def _secrets(self) -> SecretStore:
+        from store.secrets import open_secret_store
+
+        return self._store or open_secret_store()
+
+
+ORGANISATION_CREDENTIALS = "@organisation"  # no login starts with "@"
+
+
+def team_credentials(team_id: str) -> str:
+    """Who holds a team's credentials in the secret store."""
+    return f"@team/{team_id}"

@@ -665,14 +665,23 @@ class Workspace:
         self._secret_store.delete(self.principal, name)
 
     def secret_resolver(self) -> Callable[[str], str]:
-        """For ``ToolContext.secret``: this principal's secrets by name, and nobody else's.
+        """For ``ToolContext.secret``: a credential by name, the principal's own first, then one
+        of their teams' (by team name), then the organisation's; never another person's, the
+        creator of the agent being run included.
         The store is opened on the first call only, so a run without such tools costs
         nothing."""
-        principal = self.principal
+        from store.organisation import ORGANISATION_CREDENTIALS, team_credentials
 
         def resolve(name: str) -> str:
-            self.me()  # a run of an account disabled meanwhile gets no credential
-            return self._secret_store.get(principal, name)
+            me = self.me()  # a run of an account disabled meanwhile gets no credential
+            teams = sorted(self._catalogue.account_teams(me.id), key=lambda t: t.name.casefold())
+            holders = [me.id, *(team_credentials(t.id) for t in teams), ORGANISATION_CREDENTIALS]
+            for holder in holders:  # the person's own, a team's, the organisation's
+                try:
+                    return self._secret_store.get(holder, name)
+                except NotFound:
+                    continue
+            raise NotFound("secret.not_found", name=name)
 
         return resolve
 

@@ -181,6 +181,9 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "Organisation.secrets": ADMINS,
     "Organisation.set_secret": ADMINS,
     "Organisation.delete_secret": ADMINS,
+    "Organisation.set_shared_secret": ADMINS,
+    "Organisation.shared_secrets": ADMINS,
+    "Organisation.delete_shared_secret": ADMINS,
     # a person's data: last, since erasing ends the account the row runs as
     "People.export_person": ADMINS,
     "People.erase_person": ADMINS,
@@ -372,6 +375,14 @@ OPS: dict[str, Op] = {
     "Organisation.delete_secret": lambda ws, t: (
         ws.organisation.set_secret("jeton-commun", "valeur"),  # so that there is one to delete
         ws.organisation.delete_secret("jeton-commun"),
+    ),
+    "Organisation.set_shared_secret": lambda ws, t: ws.organisation.set_shared_secret(
+        "jeton-equipe", "valeur", team=t.team
+    ),
+    "Organisation.shared_secrets": lambda ws, t: ws.organisation.shared_secrets(),
+    "Organisation.delete_shared_secret": lambda ws, t: (
+        ws.organisation.set_shared_secret("jeton-org", "valeur"),
+        ws.organisation.delete_shared_secret("jeton-org"),
     ),
     "People.export_person": lambda ws, t: _people(ws).export_person(LEAVING),
     "People.erase_person": lambda ws, t: _people(ws).erase_person(LEAVING, lambda ids: None),

@@ -39,7 +39,20 @@ SecretName = Annotated[str, typer.Argument(metavar="NAME", help=t("cli.help.secr
 ForInstallation = Annotated[
     bool, typer.Option("--installation", help=t("cli.help.secret_installation"))
 ]
+ForTeam = Annotated[
+    str | None, typer.Option("--team", metavar="TEAM", help=t("share.cli.help.secret_team"))
+]
+ForOrganisation = Annotated[
+    bool, typer.Option("--organisation", help=t("share.cli.help.secret_organisation"))
+]
 AsJson = Annotated[bool, typer.Option("--json", help=t("cli.help.json"))]
+
+
+def _shared(team: str | None, organisation: bool) -> bool:
+    """A credential the agents' tools of a team (or of everyone) may use: an admin's."""
+    if team is not None and organisation:
+        raise UserError("share.cli.team_or_organisation")
+    return team is not None or organisation
 
 
 @contextmanager
@@ -74,12 +87,21 @@ def _organisation() -> Organisation:
 
 
 @secret_app.command("set", help=t("cli.help.secret_set"))
-def set_secret(name: SecretName, installation: ForInstallation = False) -> None:
+def set_secret(
+    name: SecretName,
+    installation: ForInstallation = False,
+    team: ForTeam = None,
+    organisation: ForOrganisation = False,
+) -> None:
     from store.secrets import check_name
 
     check_name(name)  # before asking for the value
+    shared = _shared(team, organisation)
     value = _read_value(name)
-    if installation:
+    if shared:
+        with closing_secrets():
+            info = _organisation().set_shared_secret(name, value, team)
+    elif installation:
         with closing_secrets():
             info = _organisation().set_secret(name, value)
     else:
@@ -114,8 +136,13 @@ def _read_value(name: str) -> str:
 
 
 @secret_app.command("list", help=t("cli.help.secret_list"))
-def list_secrets(as_json: AsJson = False, installation: ForInstallation = False) -> None:
-    infos = _list(installation)
+def list_secrets(
+    as_json: AsJson = False,
+    installation: ForInstallation = False,
+    team: ForTeam = None,
+    organisation: ForOrganisation = False,
+) -> None:
+    infos = _list(installation, team, organisation)
     if as_json:
         print_json([_info_json(info) for info in infos])
         return
@@ -127,7 +154,12 @@ def list_secrets(as_json: AsJson = False, installation: ForInstallation = False)
     typer.echo(table(headers, rows))
 
 
-def _list(installation: bool) -> list[SecretInfo]:
+def _list(
+    installation: bool, team: str | None = None, organisation: bool = False
+) -> list[SecretInfo]:
+    if _shared(team, organisation):
+        with closing_secrets():
+            return _organisation().shared_secrets(team)
     if installation:
         with closing_secrets():
             return _organisation().secrets()
@@ -155,11 +187,13 @@ def remove_secret(
     name: SecretName,
     yes: Annotated[bool, typer.Option("--yes", "-y", help=t("cli.help.yes"))] = False,
     installation: ForInstallation = False,
+    team: ForTeam = None,
+    organisation: ForOrganisation = False,
 ) -> None:
     from store.secrets import check_name
 
     check_name(name)
-    if name not in {i.name for i in _list(installation)}:
+    if name not in {i.name for i in _list(installation, team, organisation)}:
         raise NotFound("secret.not_found", name=name)
     if not yes:
         if not cli_agents.interactive():
@@ -167,7 +201,10 @@ def remove_secret(
         if not ask_yes_no(t("cli.secret.rm.confirm", name=name)):
             say(t("cli.rm.cancelled"))
             raise typer.Exit(1)
-    if installation:
+    if _shared(team, organisation):
+        with closing_secrets():
+            _organisation().delete_shared_secret(name, team)
+    elif installation:
         with closing_secrets():
             _organisation().delete_secret(name)
     else:

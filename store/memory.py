@@ -18,6 +18,7 @@ from agents.errors import NotFound
 from agents.spec import AgentSpec
 from store.database import utc_now
 from store.memory_accounts import MemoryAccounts
+from store.memory_audit import MemoryAudit
 from store.records import (
     AgentRecord,
     ConversationSummary,
@@ -59,11 +60,12 @@ class _StoredVersion:
     spec_yaml: str
 
 
-class MemoryCatalogue(MemoryAccounts):
+class MemoryCatalogue(MemoryAccounts, MemoryAudit):
     """Thread-safe: one lock around every operation, so a save is as atomic as in SQL."""
 
     def __init__(self) -> None:
         super().__init__()
+        MemoryAudit.__init__(self)
         self._lock = threading.RLock()
         self._agents: dict[str, AgentRecord] = {}
         self._versions: dict[str, list[_StoredVersion]] = {}

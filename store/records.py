@@ -14,6 +14,7 @@ from typing import Protocol
 from agents.outcomes import Outcome
 from agents.spec import AgentSpec
 from store.accounts import Accounts
+from store.audit import AuditLog
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class RunRecord:
     created_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
 
 
-class Catalogue(Accounts, Protocol):
+class Catalogue(Accounts, AuditLog, Protocol):
     """People and teams (``store.accounts.Accounts``), agents, their versions, threads and runs.
     Unscoped: only ``store.workspace`` holds one."""
 

@@ -46,6 +46,7 @@ from store.records import (
     VersionRecord,
 )
 from store.sql_accounts import SqlAccounts
+from store.sql_audit import SqlAudit
 from store.tables import agents, conversation_bases, previews, runs, threads, versions
 
 T = TypeVar("T")
@@ -58,7 +59,7 @@ R = TypeVar("R", AgentRecord, VersionRecord, ThreadRecord, RunRecord)
 CatalogueBusy = DatabaseBusy  # the name callers of the catalogue know
 
 
-class SqlCatalogue(SqlAccounts):
+class SqlCatalogue(SqlAccounts, SqlAudit):
     """Implements ``store.records.Catalogue``; safe to share between threads and processes."""
 
     def __init__(

@@ -33,6 +33,7 @@ from store.records import (
 )
 
 if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma: only on use
+    from store.audit_journal import AuditJournal
     from store.knowledge.embedders import EmbedderInfo
     from store.knowledge.records import Chunk, DocumentRecord, KnowledgeBaseRecord, Passage
     from store.knowledge.service import KnowledgeStore, SearchMode
@@ -62,10 +63,12 @@ class Workspace:
         catalogue: Catalogue,
         knowledge: KnowledgeStore | Callable[[], KnowledgeStore] | None = None,
         secrets: SecretStore | Callable[[], SecretStore] | None = None,
+        origin: str = "",  # from where, for the audit log: "web 192.0.2.7", "cli marie"
     ) -> None:
         if not principal.strip():
             raise ValueError("a workspace needs a principal")
         self.principal = principal
+        self.origin = origin
         self._catalogue = catalogue
         self._knowledge_source = knowledge
         self._knowledge: KnowledgeStore | None = None
@@ -121,16 +124,40 @@ class Workspace:
 
         return People(self, self._catalogue)
 
+    @property
+    def audit(self) -> AuditJournal:
+        """The audit log, to read, check and export: an administrator's."""
+        from store.audit_journal import AuditJournal
+
+        return AuditJournal(self, self._catalogue)
+
+    def _audit(
+        self, action: str, target_kind: str = "", target_id: str = "", **details: object
+    ) -> None:
+        """One entry of the audit log for what this principal just did (``store.audit``):
+        names, numbers and roles in ``details``, never a text that was said or written."""
+        from store.audit import new_draft
+
+        self._catalogue.append_audit(
+            new_draft(self.principal, action, target_kind, target_id, self.origin, **details)
+        )
+
     # --- agents ----------------------------------------------------------------------------
 
     def create_agent(self, spec: AgentSpec, message: str = "") -> VersionRecord:
         self._builder()
-        return self._catalogue.create_agent(spec, self.principal, message)
+        version = self._catalogue.create_agent(spec, self.principal, message)
+        self._audit("agent.created", "agent", version.agent_id, name=version.spec.name, version=1)
+        return version
 
     def save_agent(self, agent_id: str, spec: AgentSpec, message: str = "") -> VersionRecord:
         self._builder()
         self.get_agent(agent_id)
-        return self._catalogue.save_version(agent_id, spec, self.principal, message)
+        version = self._catalogue.save_version(agent_id, spec, self.principal, message)
+        self._audit(
+            "agent.saved", "agent", agent_id, name=version.spec.name, version=version.number
+        )
+        return version
 
     def list_agents(self) -> list[AgentRecord]:
         self.me()
@@ -174,12 +201,13 @@ class Workspace:
         """The agent, its versions, runs and conversations. ``erase`` receives the ids of
         every conversation of the agent, previews included, to erase their messages from the
         checkpointer (``agents.checkpoints.erase_threads``) before the records go."""
-        self.get_agent(agent_id)
+        agent = self.get_agent(agent_id)
         thread_ids = self._catalogue.conversation_ids(agent_id)
         if erase is not None:
             erase(thread_ids)
         self._erase_attachments(thread_ids)
         self._catalogue.delete_agent(agent_id)
+        self._audit("agent.deleted", "agent", agent_id, name=agent.name)
 
     # --- conversations and runs ------------------------------------------------------------
 
@@ -257,6 +285,21 @@ class Workspace:
             erase(thread.id)
         self._erase_attachments([thread.id])
         self._catalogue.delete_thread(thread.id)
+        self._audit("conversation.deleted", "conversation", thread.id, agent=thread.agent_id)
+
+    def note_approval(
+        self, thread_id: str, tool: str, decision: str, *, preview: bool = False
+    ) -> None:
+        """The person's decision on a tool call their conversation waited on (in the editor's
+        preview with ``preview``), for the audit log: the tool and the decision, never its
+        arguments or the comment."""
+        if preview:
+            self.require_builder()
+            kind, target, agent = "preview", thread_id, ""
+        else:
+            thread = self.get_thread(thread_id)
+            kind, target, agent = "conversation", thread.id, thread.agent_id
+        self._audit("approval.decided", kind, target, tool=tool, decision=decision, agent=agent)
 
     # --- knowledge bases -------------------------------------------------------------------
     # Owner only for now (sharing comes with teams). Someone else's base or document is
@@ -282,7 +325,9 @@ class Workspace:
         for kb in self.list_kbs():
             if kb.name.strip().casefold() == wanted:
                 raise UserError("kb.name_taken", name=kb.name, id=kb.id)
-        return self._knowledge_store.create_kb(name, self.principal, embedder, description)
+        made = self._knowledge_store.create_kb(name, self.principal, embedder, description)
+        self._audit("kb.created", "kb", made.id, name=made.name)
+        return made
 
     def list_kbs(self) -> list[KnowledgeBaseRecord]:
         self.me()
@@ -330,7 +375,9 @@ class Workspace:
         return using
 
     def delete_kb(self, kb_ref: str) -> None:
-        self._knowledge_store.delete_kb(self.resolve_kb(kb_ref).id)
+        kb = self.resolve_kb(kb_ref)
+        self._knowledge_store.delete_kb(kb.id)
+        self._audit("kb.deleted", "kb", kb.id, name=kb.name)
 
     def kb_embedders(self) -> list[EmbedderInfo]:
         self.me()
@@ -348,13 +395,27 @@ class Workspace:
         """Rebuild the base's vectors with ``embedder`` (default: its own), in this thread."""
         self._builder()
         kb = self.resolve_kb(kb_ref)
-        return self._knowledge_store.set_embedder(kb.id, embedder or kb.embedder, on_progress)
+        done = self._knowledge_store.set_embedder(kb.id, embedder or kb.embedder, on_progress)
+        self._audit("kb.reindexed", "kb", kb.id, name=kb.name, embedder=done.embedder)
+        return done
 
     def add_documents(
         self, kb_ref: str, files: Sequence[tuple[str, bytes]], replace: bool = False
     ) -> list[DocumentRecord]:
         self._builder()
-        return self._knowledge_store.add_documents(self.resolve_kb(kb_ref).id, files, replace)
+        kb = self.resolve_kb(kb_ref)
+        added = self._knowledge_store.add_documents(kb.id, files, replace)
+        names = ", ".join(d.filename for d in added)
+        self._audit(
+            "kb.documents_added",
+            "kb",
+            kb.id,
+            name=kb.name,
+            count=len(added),
+            documents=names if len(names) <= 200 else names[:199] + "…",
+            replace=replace,
+        )
+        return added
 
     def list_documents(self, kb_ref: str) -> list[DocumentRecord]:
         return self._knowledge_store.list_documents(self.resolve_kb(kb_ref).id)
@@ -372,7 +433,15 @@ class Workspace:
     def delete_document(self, kb_ref: str, doc_id: str, wait: bool = True) -> None:
         """``wait=False``: the vectors are erased from Chroma's files in the background (the
         text is gone, and the document unfindable, at once)."""
-        self._knowledge_store.delete_document(self.get_document(kb_ref, doc_id).id, wait)
+        document = self.get_document(kb_ref, doc_id)
+        self._knowledge_store.delete_document(document.id, wait)
+        self._audit(
+            "kb.document_deleted",
+            "kb",
+            document.kb_id,
+            document=document.id,
+            name=document.filename,
+        )
 
     def document_passages(self, kb_ref: str, doc_id: str) -> list[Chunk]:
         return self._knowledge_store.document_passages(self.get_document(kb_ref, doc_id).id)
@@ -511,7 +580,9 @@ class Workspace:
 
     def set_secret(self, name: str, value: str) -> SecretInfo:
         self.me()
-        return self._secret_store.set(self.principal, name, value)
+        info = self._secret_store.set(self.principal, name, value)
+        self._audit("secret.saved", "secret", info.name)  # its name, never its value
+        return info
 
     def list_secrets(self) -> list[SecretInfo]:
         """Names and dates only."""
@@ -521,6 +592,7 @@ class Workspace:
     def delete_secret(self, name: str) -> None:
         self.me()
         self._secret_store.delete(self.principal, name)
+        self._audit("secret.deleted", "secret", name)
 
     def secret_resolver(self) -> Callable[[str], str]:
         """For ``ToolContext.secret``: this principal's secrets by name, and nobody else's.
@@ -541,7 +613,9 @@ class Workspace:
     def export_mine(self) -> PersonData:
         """The principal's data, conversations included, to read for a download."""
         me = self.me()
-        return self._person_data(me.id, conversations=True)
+        data = self._person_data(me.id, conversations=True)
+        self._audit("data.exported", "account", me.id, conversations=True)
+        return data
 
     def erase_mine(self, erase_threads: Callable[[list[str]], None]) -> Summary:
         """Everything of the principal's, then their account: they cannot sign in any more.
@@ -551,7 +625,9 @@ class Workspace:
 
         me = self.me()
         keep_an_admin(self._catalogue, self._catalogue.get_account(me.id))
-        return erase_person_data(self._person_data(me.id), erase_threads)
+        summary = erase_person_data(self._person_data(me.id), erase_threads)
+        self._audit("data.erased", "account", me.id)
+        return summary
 
     def _person_data(self, account_id: str, *, conversations: bool = True) -> PersonData:
         from store.person_data import PersonData

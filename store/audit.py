@@ -291,3 +291,14 @@ def _drain(buffer: io.StringIO) -> str:
     buffer.seek(0)
     buffer.truncate()
     return text
+
+
+def terminal_origin() -> str:
+    """``cli <system user>``: from where a terminal acts, whatever account it acts as."""
+    import getpass
+
+    try:
+        user = getpass.getuser().strip()
+    except (OSError, KeyError, ImportError):  # a container without a password database
+        user = ""
+    return f"cli {user or '?'}"[:MAX_ACTOR]

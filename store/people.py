@@ -7,6 +7,7 @@ through a one-time link), never from the administrator who created it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -277,6 +278,11 @@ def acting_account(catalogue: Catalogue, login: str) -> AccountRecord:
             catalogue.add_account(account)
         except UserError:  # another process enrolled the same person meanwhile
             account = catalogue.get_account(key)
+        else:
+            from store.audit import new_draft, terminal_origin
+
+            first = new_draft(key, "account.created", "account", key, terminal_origin())
+            catalogue.append_audit(replace(first, details={"role": "admin", "via": "system"}))
     if not account.active:
         raise Refused("access.disabled", login=key)
     return account

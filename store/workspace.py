@@ -644,10 +644,11 @@ class Workspace:
 def open_workspace(principal: str | None = None) -> Workspace:
     """The workspace of ``principal`` (default: whom the terminal acts as, see
     ``store.people.acting_account``) over this installation's catalogue."""
+    from store.audit import terminal_origin
     from store.people import acting_account
     from store.sql_catalogue import open_catalogue  # SQLAlchemy only when a SQL store is used
 
     catalogue = open_catalogue()
     if principal is None:
         principal = acting_account(catalogue, default_principal()).id
-    return Workspace(principal, catalogue)
+    return Workspace(principal, catalogue, origin=terminal_origin())

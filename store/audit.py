@@ -7,7 +7,13 @@ conversation, message, document text, password or secret value goes in, and ``ch
 keeps the details to short scalars so that a careless caller cannot pour a text in.
 
 The chain: each entry's ``hash`` is SHA-256 over the canonical JSON of its fields and the
-previous entry's hash, and its ``seq`` is one past the previous one. The catalogue also keeps a
+previous entry's hash, and its ``seq`` is one past the previous one. The fields that say *who*
+(actor, target id, details, origin: an address, an IP, the name of someone's base) enter it
+through a **seal**, SHA-256 over them and a random salt of the entry's own. Erasing a person
+(``erase_from_audit``) blanks those fields and the salt in every entry naming them, keeps the
+seal, and records the erasure as an entry of its own that counts them: the log keeps that
+something happened and when, the person's address is in no file any more, and the chain still
+verifies. A blanked entry that no erasure claims is reported as changed. The catalogue also keeps a
 **head** beside the log (the number of entries and the last hash), written in the same
 transaction as each entry, under the catalogue's write lock (``BEGIN IMMEDIATE`` on SQLite, a row
 lock on PostgreSQL), so the chain stays linear with several processes. ``verify`` recomputes it:
@@ -24,8 +30,9 @@ import csv
 import hashlib
 import io
 import json
+import secrets
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal, Protocol
 
@@ -61,6 +68,9 @@ class AuditEntry:
     origin: str
     prev_hash: str
     hash: str
+    salt: str = ""
+    sealed: str = ""  # the seal of an erased entry's blanked fields
+    erased_by: int = 0  # the ``data.erased`` entry that blanked them, 0 if none
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -74,6 +84,9 @@ class AuditEntry:
             "origin": self.origin,
             "prev_hash": self.prev_hash,
             "hash": self.hash,
+            "salt": self.salt,
+            "sealed": self.sealed,
+            "erased_by": self.erased_by,
         }
 
 
@@ -118,6 +131,13 @@ class AuditLog(Protocol):
 
     def audit_head(self) -> AuditHead: ...
 
+    def erase_from_audit(self, login: str, draft: AuditDraft) -> AuditEntry:
+        """Appends ``draft`` (a ``data.erased`` entry naming nobody) with, in its details, how
+        many entries named ``login`` (``erased_entries``) and their seal
+        (``erased_seal``, see ``erasure_seal``), and blanks those entries
+        (``blank_personal``), in one transaction, leaving their text in no file."""
+        ...
+
 
 # --- the chain ------------------------------------------------------------------------------
 
@@ -128,31 +148,43 @@ def canonical(value: object) -> bytes:
     ).encode("utf-8")
 
 
+def new_salt() -> str:
+    return secrets.token_hex(16)
+
+
+def seal(salt: str, draft: AuditDraft) -> str:
+    """Who and what an entry names, committed: without the salt, not guessable back."""
+    personal = {
+        "salt": salt,
+        "actor": draft.actor,
+        "target_id": draft.target_id,
+        "details": dict(draft.details),
+        "origin": draft.origin,
+    }
+    return hashlib.sha256(canonical(personal)).hexdigest()
+
+
 def entry_hash(
     seq: int,
     at: str,  # store.database.stamp(): ISO-8601 UTC with microseconds
     draft: AuditDraft,
     prev_hash: str,
+    salt: str,
+    sealed: str = "",  # an erased entry's seal, in place of its blanked fields
 ) -> str:
     body = {
         "seq": seq,
         "at": at,
-        "actor": draft.actor,
         "action": draft.action,
         "target_kind": draft.target_kind,
-        "target_id": draft.target_id,
-        "details": dict(draft.details),
-        "origin": draft.origin,
+        "personal": sealed or seal(salt, draft),
         "prev": prev_hash,
     }
     return hashlib.sha256(canonical(body)).hexdigest()
 
 
-def rehash(entry: AuditEntry) -> str:
-    """The hash ``entry`` should carry, from its fields as read back."""
-    from store.database import stamp
-
-    draft = AuditDraft(
+def draft_of(entry: AuditEntry) -> AuditDraft:
+    return AuditDraft(
         entry.actor,
         entry.action,
         entry.target_kind,
@@ -160,7 +192,43 @@ def rehash(entry: AuditEntry) -> str:
         entry.details,
         entry.origin,
     )
-    return entry_hash(entry.seq, stamp(entry.at), draft, entry.prev_hash)
+
+
+def rehash(entry: AuditEntry) -> str:
+    """The hash ``entry`` should carry, from its fields as read back."""
+    from store.database import stamp
+
+    sealed = entry.sealed if entry.erased_by else ""
+    return entry_hash(
+        entry.seq, stamp(entry.at), draft_of(entry), entry.prev_hash, entry.salt, sealed
+    )
+
+
+def names(entry: AuditEntry, login: str) -> bool:
+    """Whether the entry names the person: as actor, target or in a detail."""
+    return (
+        entry.actor == login
+        or entry.target_id == login
+        or any(value == login for value in entry.details.values())
+    )
+
+
+def blank_personal(entry: AuditEntry, erased_by: int) -> AuditEntry:
+    """The entry once its person is erased: what happened and when, sealed, naming nobody."""
+    return replace(
+        entry,
+        actor="",
+        target_id="",
+        details={},
+        origin="",
+        salt="",
+        sealed=seal(entry.salt, draft_of(entry)),
+        erased_by=erased_by,
+    )
+
+
+def erasure_seal(seqs: list[int]) -> str:
+    return hashlib.sha256(canonical(sorted(seqs))).hexdigest()
 
 
 def check_details(details: Mapping[str, object]) -> dict[str, Detail]:
@@ -224,6 +292,7 @@ def verify_chain(log: AuditLog) -> Verdict:
     head = log.audit_head()
     expected_seq, prev, count = 1, GENESIS, 0
     after = 0
+    blanked: dict[int, list[int]] = {}  # erasure entry -> the entries it claims to have blanked
     while True:
         batch = log.audit_range(after, VERIFY_BATCH)
         if not batch:
@@ -235,8 +304,25 @@ def verify_chain(log: AuditLog) -> Verdict:
                 return Verdict(count, head, "changed", entry.seq)
             if entry.prev_hash != prev:
                 return Verdict(count, head, "inserted", entry.seq)
+            if entry.erased_by:
+                if entry.erased_by <= entry.seq:
+                    return Verdict(count, head, "changed", entry.seq)
+                blanked.setdefault(entry.erased_by, []).append(entry.seq)
+            claimed = blanked.pop(entry.seq, [])
+            if entry.action == "data.erased":
+                got = (len(claimed), erasure_seal(claimed) if claimed else "")
+                said = (
+                    entry.details.get("erased_entries", 0),
+                    entry.details.get("erased_seal", ""),
+                )
+                if got != said:
+                    return Verdict(count, head, "changed", claimed[0] if claimed else entry.seq)
+            elif claimed:
+                return Verdict(count, head, "changed", claimed[0])
             prev, expected_seq, count = entry.hash, entry.seq + 1, count + 1
         after = batch[-1].seq
+    if blanked:  # blanked by an erasure that is not in the log
+        return Verdict(count, head, "changed", min(min(seqs) for seqs in blanked.values()))
     if count < head.count:
         return Verdict(count, head, "truncated", count + 1)
     if count > head.count or prev != head.hash:
@@ -259,6 +345,9 @@ CSV_COLUMNS = [
     "origin",
     "prev_hash",
     "hash",
+    "salt",
+    "sealed",
+    "erased_by",
 ]
 
 

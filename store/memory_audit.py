@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
-from store.audit import AuditDraft, AuditEntry, AuditHead, AuditQuery, entry_hash
+from store.audit import (
+    AuditDraft,
+    AuditEntry,
+    AuditHead,
+    AuditQuery,
+    blank_personal,
+    entry_hash,
+    erasure_seal,
+    names,
+    new_salt,
+)
 from store.database import stamp, utc_now
 
 
@@ -18,25 +29,30 @@ class MemoryAudit:
 
     def append_audit(self, draft: AuditDraft) -> AuditEntry:
         with self._audit_lock:
-            head = self._audit_head
-            seq = head.count + 1
-            now = utc_now()
-            digest = entry_hash(seq, stamp(now), draft, head.hash)
-            entry = AuditEntry(
-                seq,
-                now,
-                draft.actor,
-                draft.action,
-                draft.target_kind,
-                draft.target_id,
-                dict(draft.details),
-                draft.origin,
-                head.hash,
-                digest,
-            )
-            self._audit.append(entry)
-            self._audit_head = AuditHead(seq, digest)
-            return entry
+            return self._append(draft)
+
+    def _append(self, draft: AuditDraft) -> AuditEntry:
+        head = self._audit_head
+        seq = head.count + 1
+        now = utc_now()
+        salt = new_salt()
+        digest = entry_hash(seq, stamp(now), draft, head.hash, salt)
+        entry = AuditEntry(
+            seq,
+            now,
+            draft.actor,
+            draft.action,
+            draft.target_kind,
+            draft.target_id,
+            dict(draft.details),
+            draft.origin,
+            head.hash,
+            digest,
+            salt,
+        )
+        self._audit.append(entry)
+        self._audit_head = AuditHead(seq, digest)
+        return entry
 
     def audit_entries(self, query: AuditQuery) -> list[AuditEntry]:
         prefix = query.action.rstrip(".")
@@ -62,3 +78,17 @@ class MemoryAudit:
     def audit_head(self) -> AuditHead:
         with self._audit_lock:
             return self._audit_head
+
+    def erase_from_audit(self, login: str, draft: AuditDraft) -> AuditEntry:
+        with self._audit_lock:
+            named = [i for i, e in enumerate(self._audit) if names(e, login)]
+            seqs = [self._audit[i].seq for i in named]
+            details = {
+                **draft.details,
+                "erased_entries": len(seqs),
+                "erased_seal": erasure_seal(seqs) if seqs else "",
+            }
+            erasure = self._append(replace(draft, details=details))
+            for i in named:
+                self._audit[i] = blank_personal(self._audit[i], erasure.seq)
+            return erasure

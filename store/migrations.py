@@ -195,7 +195,10 @@ MIGRATIONS: list[Migration] = [
                 details TEXT NOT NULL DEFAULT '{}',
                 origin TEXT NOT NULL DEFAULT '',
                 prev_hash TEXT NOT NULL,
-                hash TEXT NOT NULL
+                hash TEXT NOT NULL,
+                salt TEXT NOT NULL DEFAULT '',
+                sealed TEXT NOT NULL DEFAULT '',
+                erased_by INTEGER NOT NULL DEFAULT 0
             )""",
             "CREATE INDEX audit_log_by_actor ON audit_log (actor, seq)",
             "CREATE INDEX audit_log_by_action ON audit_log (action, seq)",

@@ -181,7 +181,7 @@ class People:
         summary = erase_person_data(
             self._person_data(account.id, conversations=True), erase_threads
         )
-        self._audit("data.erased", "account", account.id)
+        self._workspace._erased(account.id, by="administrator")
         return summary
 
     def _person_data(self, account_id: str, *, conversations: bool) -> PersonData:

@@ -9,63 +9,36 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, insert, or_, select, update
 
-from store.audit import AuditDraft, AuditEntry, AuditHead, AuditQuery, entry_hash
+from store.audit import (
+    AuditDraft,
+    AuditEntry,
+    AuditHead,
+    AuditQuery,
+    blank_personal,
+    entry_hash,
+    erasure_seal,
+    names,
+    new_salt,
+)
 from store.database import stamp, utc_now
 from store.tables import audit_head, audit_log
 
 
 class SqlAudit:
-    """Mixed into ``SqlCatalogue``: it provides ``_read`` and ``_write``."""
+    """Mixed into ``SqlCatalogue``: it provides ``_read``, ``_write`` and ``_forget``."""
 
     _read: Callable[[Callable[[Connection], Any]], Any]
     _write: Callable[[Callable[[Connection], Any]], Any]
+    _forget: Callable[[], None]
 
     def append_audit(self, draft: AuditDraft) -> AuditEntry:
-        def work(conn: Connection) -> AuditEntry:
-            head = conn.execute(
-                select(audit_head.c.count, audit_head.c.hash)
-                .where(audit_head.c.id == 1)
-                .with_for_update()
-            ).one()
-            count, previous = head
-            seq = int(count) + 1
-            at = stamp(utc_now())
-            digest = entry_hash(seq, at, draft, previous)
-            row = {
-                "seq": seq,
-                "at": at,
-                "actor": draft.actor,
-                "action": draft.action,
-                "target_kind": draft.target_kind,
-                "target_id": draft.target_id,
-                "details": json.dumps(dict(draft.details), ensure_ascii=False, sort_keys=True),
-                "origin": draft.origin,
-                "prev_hash": previous,
-                "hash": digest,
-            }
-            conn.execute(insert(audit_log).values(row))
-            conn.execute(
-                update(audit_head).where(audit_head.c.id == 1).values(count=seq, hash=digest)
-            )
-            return AuditEntry(
-                seq,
-                datetime.fromisoformat(at),
-                draft.actor,
-                draft.action,
-                draft.target_kind,
-                draft.target_id,
-                dict(draft.details),
-                draft.origin,
-                previous,
-                digest,
-            )
-
-        result: AuditEntry = self._write(work)
+        result: AuditEntry = self._write(lambda conn: _append(conn, draft))
         return result
 
     def audit_entries(self, query: AuditQuery) -> list[AuditEntry]:
@@ -113,6 +86,85 @@ class SqlAudit:
         row = self._read(lambda conn: conn.execute(wanted).first())
         return AuditHead() if row is None else AuditHead(int(row[0]), str(row[1]))
 
+    def erase_from_audit(self, login: str, draft: AuditDraft) -> AuditEntry:
+        quoted = json.dumps(login, ensure_ascii=False)  # as it stands in a details' JSON
+
+        def work(conn: Connection) -> AuditEntry:
+            candidates = select(audit_log).where(
+                or_(
+                    audit_log.c.actor == login,
+                    audit_log.c.target_id == login,
+                    audit_log.c.details.contains(quoted, autoescape=True),
+                )
+            )
+            named = [e for e in map(_entry, conn.execute(candidates)) if names(e, login)]
+            seqs = [e.seq for e in named]
+            details = {
+                **draft.details,
+                "erased_entries": len(seqs),
+                "erased_seal": erasure_seal(seqs) if seqs else "",
+            }
+            erasure = _append(conn, replace(draft, details=details))
+            for entry in named:
+                blank = blank_personal(entry, erasure.seq)
+                conn.execute(
+                    update(audit_log)
+                    .where(audit_log.c.seq == entry.seq)
+                    .values(
+                        actor="",
+                        target_id="",
+                        details="{}",
+                        origin="",
+                        salt="",
+                        sealed=blank.sealed,
+                        erased_by=erasure.seq,
+                    )
+                )
+            return erasure
+
+        result: AuditEntry = self._write(work)
+        self._forget()  # the blanked text out of the write-ahead log too
+        return result
+
+
+def _append(conn: Connection, draft: AuditDraft) -> AuditEntry:
+    head = conn.execute(
+        select(audit_head.c.count, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
+    ).one()
+    count, previous = head
+    seq = int(count) + 1
+    at = stamp(utc_now())
+    salt = new_salt()
+    digest = entry_hash(seq, at, draft, previous, salt)
+    row = {
+        "seq": seq,
+        "at": at,
+        "actor": draft.actor,
+        "action": draft.action,
+        "target_kind": draft.target_kind,
+        "target_id": draft.target_id,
+        "details": json.dumps(dict(draft.details), ensure_ascii=False, sort_keys=True),
+        "origin": draft.origin,
+        "prev_hash": previous,
+        "hash": digest,
+        "salt": salt,
+    }
+    conn.execute(insert(audit_log).values(row))
+    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(count=seq, hash=digest))
+    return AuditEntry(
+        seq,
+        datetime.fromisoformat(at),
+        draft.actor,
+        draft.action,
+        draft.target_kind,
+        draft.target_id,
+        dict(draft.details),
+        draft.origin,
+        previous,
+        digest,
+        salt,
+    )
+
 
 def _entry(row: Row[Any]) -> AuditEntry:
     try:
@@ -136,4 +188,7 @@ def _entry(row: Row[Any]) -> AuditEntry:
         origin=row.origin,
         prev_hash=row.prev_hash,
         hash=row.hash,
+        salt=row.salt,
+        sealed=row.sealed,
+        erased_by=int(row.erased_by or 0),
     )

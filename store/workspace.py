@@ -626,8 +626,18 @@ class Workspace:
         me = self.me()
         keep_an_admin(self._catalogue, self._catalogue.get_account(me.id))
         summary = erase_person_data(self._person_data(me.id), erase_threads)
-        self._audit("data.erased", "account", me.id)
+        self._erased(me.id, by="self")
         return summary
+
+    def _erased(self, login: str, by: str) -> None:
+        """The erasure, in the audit log, and the person out of it: the entries naming them
+        keep what happened and when, not who (``store.audit``). Nor does this one name them."""
+        from store.audit import new_draft
+
+        actor = "" if by == "self" else self.principal
+        origin = "" if by == "self" else self.origin
+        draft = new_draft(actor, "data.erased", "account", "", origin, by=by)
+        self._catalogue.erase_from_audit(login, draft)
 
     def _person_data(self, account_id: str, *, conversations: bool = True) -> PersonData:
         from store.person_data import PersonData

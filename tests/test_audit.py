@@ -25,6 +25,7 @@ from store.audit import (
     GENESIS,
     AuditEntry,
     AuditQuery,
+    blank_personal,
     check_details,
     entry_hash,
     new_draft,
@@ -194,12 +195,12 @@ def test_an_entry_forged_at_the_end_is_found_by_the_head(logged: Path) -> None:
     conn.close()
     at = "2030-01-01T00:00:00.000000+00:00"
     forged = new_draft("mallory", "account.role_changed", "account", "mallory", "", role="admin")
-    digest = entry_hash(7, at, forged, last)
+    digest = entry_hash(7, at, forged, last, "00")
     tampered(
         logged,
         "INSERT INTO audit_log (seq, at, actor, action, target_kind, target_id, details, origin,"
-        f" prev_hash, hash) VALUES (7, '{at}', 'mallory', 'account.role_changed', 'account',"
-        f""" 'mallory', '{{"role": "admin"}}', '', '{last}', '{digest}')""",
+        f" prev_hash, hash, salt) VALUES (7, '{at}', 'mallory', 'account.role_changed',"
+        f""" 'account', 'mallory', '{{"role": "admin"}}', '', '{last}', '{digest}', '00')""",
     )
     assert verdict_of(logged) == ("head", 7)
 
@@ -290,7 +291,6 @@ def test_each_action_is_recorded_with_who_what_and_from_where(
     people.add_member(team.id, "leon@example.fr")
     people.remove_member(team.id, "leon@example.fr")
     people.export_person("leon@example.fr")
-    people.erase_person("leon@example.fr", lambda ids: None)
     organisation = admin.organisation
     organisation.set_secret("cle-mistral", CANARY)
     organisation.update(
@@ -329,7 +329,6 @@ def test_each_action_is_recorded_with_who_what_and_from_where(
         "team.created": (ADMIN, "team", team.id, "cli ada"),
         "team.member_added": (ADMIN, "team", team.id, "cli ada"),
         "team.member_removed": (ADMIN, "team", team.id, "cli ada"),
-        "data.erased": (ADMIN, "account", "leon@example.fr", "cli ada"),
         "admin.secret_saved": (ADMIN, "secret", "cle-mistral", "cli ada"),
         "admin.secret_deleted": (ADMIN, "secret", "cle-mistral", "cli ada"),
         "admin.settings_changed": (ADMIN, "settings", "", "cli ada"),
@@ -467,6 +466,9 @@ def test_the_export_holds_every_field_and_is_recorded(installation: Installation
         "origin",
         "prev_hash",
         "hash",
+        "salt",
+        "sealed",
+        "erased_by",
     }
     csv_lines = "".join(admin.audit.export("csv")).splitlines()
     assert csv_lines[0].startswith("seq,at,actor,action")
@@ -506,3 +508,68 @@ def test_the_cli_refuses_someone_who_is_not_an_administrator() -> None:
     assert refused.exit_code == 2, refused.output
     catalogue = open_catalogue()
     assert all(e.actor != "bob@example.fr" for e in catalogue.audit_range(0, 100))
+
+
+# --- erasing a person: out of the log, the chain still whole ---------------------------------
+
+
+def files_holding(text: str) -> list[str]:
+    home = catalogue_path().parent
+    return sorted(
+        p.name for p in home.rglob("*") if p.is_file() and text.encode() in p.read_bytes()
+    )
+
+
+def test_erasing_a_person_takes_them_out_of_the_log_and_the_chain_still_holds(
+    installation: Installation,
+) -> None:
+    bob = "bob.martin@example.fr"
+    admin = installation.workspace(ADMIN, origin="web 192.0.2.1")
+    admin.people.add_account(bob, role="creator")
+    team = admin.people.add_team("Communication")
+    admin.people.add_member(team.id, bob)
+    with pytest.raises(SignInRefused):
+        installation.front_door_from("web 198.51.100.77").with_password(bob, PASSWORD)
+    mine = installation.workspace(bob, origin="web 198.51.100.77")
+    mine.create_kb(f"Base {CANARY}")
+    admin.people.add_team("Juridique")  # names nobody: untouched
+    before = len(installation._catalogue.audit_range(0, 1000))
+    assert files_holding(bob) and files_holding(CANARY)
+
+    admin.people.erase_person(bob, lambda ids: None)
+
+    log = installation._catalogue.audit_range(0, 1000)
+    assert len(log) == before + 1  # nothing removed: the erasure added its own entry
+    erasure = log[-1]
+    assert (erasure.action, erasure.actor, erasure.target_id) == ("data.erased", ADMIN, "")
+    blanked = [e for e in log if e.erased_by == erasure.seq]
+    assert [e.action for e in blanked] == [
+        "account.created",  # by the administrator, of bob
+        "team.member_added",  # bob, in the details
+        "sign_in.failed",  # bob tried
+        "kb.created",  # bob made it: its name is his
+    ]
+    assert erasure.details["erased_entries"] == 4
+    assert all(e.actor == "" and e.origin == "" and not e.details for e in blanked)
+    assert [e.action for e in log if e.details.get("name") == "Juridique"] == ["team.created"]
+    assert verify_chain(installation._catalogue).ok
+    assert files_holding(bob) == [] and files_holding(CANARY) == []
+    assert files_holding("198.51.100.77") == []
+
+
+def test_an_entry_blanked_outside_an_erasure_is_reported(installation: Installation) -> None:
+    admin = installation.workspace(ADMIN)
+    admin.people.add_team("Communication")
+    admin.people.add_team("RH")
+    admin.people.add_account("bob@example.fr")
+    admin.people.erase_person("bob@example.fr", lambda ids: None)
+    assert verify_chain(installation._catalogue).ok
+    entry = installation._catalogue.audit_range(1, 1)[0]  # who made "RH", hidden as if erased
+    sealed = blank_personal(entry, 4).sealed
+    tampered(
+        catalogue_path(),
+        "UPDATE audit_log SET actor = '', details = '{}', origin = '', salt = '',"
+        f" sealed = '{sealed}', erased_by = 4 WHERE seq = 2",
+    )
+    verdict = verify_chain(installation._catalogue)
+    assert (verdict.problem, verdict.seq) == ("changed", 2)

@@ -317,3 +317,17 @@ CHAT_DELETE_NO = "chat.delete.no"
 chat_open_key = _per_item("chat.open.")  # resume a conversation of the list
 chat_starter_key = _per_item("chat.starter.")
 chat_attachment_remove_key = _per_item("chat.attachment.remove.")  # a file of the conversation
+
+# --- the audit log (the administration's "Journal" tab) ------------------------------------------
+AUDIT_FILTERS = "audit.filters"  # the filters' form
+AUDIT_ACTOR = "audit.actor"
+AUDIT_ACTION = "audit.action"
+AUDIT_TARGET = "audit.target"
+AUDIT_SINCE = "audit.since"
+AUDIT_UNTIL = "audit.until"
+AUDIT_PAGE = "audit.page"  # which page of entries is shown, 0 for the newest
+AUDIT_NEWER = "audit.newer"
+AUDIT_OLDER = "audit.older"
+AUDIT_VERIFY = "audit.verify"
+AUDIT_DOWNLOAD_JSONL = "audit.download.jsonl"
+AUDIT_DOWNLOAD_CSV = "audit.download.csv"

@@ -97,6 +97,37 @@ def test_entries_are_filtered_newest_first_and_paged(catalogue: Catalogue) -> No
     assert [e.seq for e in catalogue.audit_range(6, 10)] == [7, 8]
 
 
+def test_an_erasure_blanks_the_entries_naming_the_person_and_counts_them(
+    catalogue: Catalogue,
+) -> None:
+    append(catalogue, 2)
+    catalogue.append_audit(new_draft("bob@x.fr", "kb.created", "kb", "kb-1", "web ::1", name="B"))
+    catalogue.append_audit(
+        new_draft("alice", "team.member_added", "team", "tm-1", account="bob@x.fr")
+    )
+    catalogue.append_audit(new_draft("alice", "account.disabled", "account", "bob@x.fr"))
+    catalogue.append_audit(new_draft("alice", "team.created", "team", "tm-2", name="bob@x.fr!"))
+    erasure = catalogue.erase_from_audit(
+        "bob@x.fr", new_draft("alice", "data.erased", "account", "", "cli alice", by="x")
+    )
+    assert erasure.seq == 7 and erasure.details["erased_entries"] == 3
+    log = catalogue.audit_range(0, 100)
+    assert [e.seq for e in log if e.erased_by == 7] == [3, 4, 5]
+    assert all(
+        (e.actor, e.target_id, e.origin, dict(e.details), e.salt) == ("", "", "", {}, "")
+        for e in log
+        if e.erased_by
+    )
+    assert [e.action for e in log if e.erased_by] == [
+        "kb.created",
+        "team.member_added",
+        "account.disabled",
+    ]
+    assert log[5].details == {"name": "bob@x.fr!"}  # another value: not the person
+    assert verify_chain(catalogue).ok
+    assert catalogue.audit_entries(AuditQuery(actor="bob@x.fr")) == []
+
+
 def test_details_are_short_values_never_a_text() -> None:
     assert check_details({"name": "Rédacteur", "version": 3, "ok": True}) == {
         "name": "Rédacteur",

@@ -152,7 +152,8 @@ def open_services() -> Services:
     from builder_ui.services.installation import Services
     from store.audit import terminal_origin
 
-    services = Services.open(origin=terminal_origin())  # "cli <system user>" in the audit log
+    services = Services.open()
+    services.workspace.origin = terminal_origin()  # "cli <system user>" in the audit log
     services.retry = RetryPolicy(base_delay_s=retry_base_delay())
     return services
 

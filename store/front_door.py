@@ -20,8 +20,20 @@ if TYPE_CHECKING:
 
 
 class FrontDoor:
-    def __init__(self, catalogue: Catalogue) -> None:
+    """``origin`` says from where people knock (``web 192.0.2.7``), for the audit log: every
+    sign-in, failed or not, is recorded with it (never a password)."""
+
+    def __init__(self, catalogue: Catalogue, origin: str = "") -> None:
         self._catalogue = catalogue
+        self._origin = origin
+
+    def _audit(self, actor: str, action: str, **details: object) -> None:
+        from store.audit import new_draft
+
+        target = actor if action != "sign_in.failed" else ""
+        self._catalogue.append_audit(
+            new_draft(actor, action, "account" if target else "", target, self._origin, **details)
+        )
 
     @property
     def _sign_in(self) -> SignIn:
@@ -38,7 +50,15 @@ class FrontDoor:
 
     def with_password(self, login: str, password: str) -> tuple[str, AccountRecord]:
         """A new session's token and its account; ``SignInRefused`` otherwise."""
-        account_id = self._sign_in.check(login, password)
+        from store.accounts import login_key
+        from store.sign_in import SignInRefused
+
+        try:
+            account_id = self._sign_in.check(login, password)
+        except SignInRefused as exc:
+            self._audit(login_key(login), "sign_in.failed", method="password", reason=exc.key)
+            raise
+        self._audit(account_id, "sign_in.succeeded", method="password")
         return self._sign_in.start_session(account_id), self._catalogue.get_account(account_id)
 
     def session_account(self, token: str, idle: timedelta) -> AccountRecord | None:
@@ -69,6 +89,8 @@ class FrontDoor:
         from store.people import redeem_password_link
 
         account = redeem_password_link(self._catalogue, token, purpose, password)
+        self._audit(account.id, "account.password_set", link=purpose)
+        self._audit(account.id, "sign_in.succeeded", method=purpose)
         return self._sign_in.start_session(account.id), account
 
     def redeem_setup_link(
@@ -77,16 +99,23 @@ class FrontDoor:
         from store.people import redeem_setup_link
 
         account = redeem_setup_link(self._catalogue, token, login, name, password)
+        self._audit(account.id, "account.created", role=account.role, via="setup")
+        self._audit(account.id, "sign_in.succeeded", method="setup")
         return self._sign_in.start_session(account.id), account
 
     def change_password(self, account_id: str, current: str, new: str) -> tuple[str, AccountRecord]:
         """The current password first; every session of the account ends, and a new one
         starts for the person who changed it."""
-        from store.sign_in import check_password
+        from store.sign_in import SignInRefused, check_password
 
         check_password(new)
-        self._sign_in.check(account_id, current)
+        try:
+            self._sign_in.check(account_id, current)
+        except SignInRefused as exc:
+            self._audit(account_id, "sign_in.failed", method="change_password", reason=exc.key)
+            raise
         self._sign_in.set_password(account_id, new)
+        self._audit(account_id, "account.password_changed")
         return self._sign_in.start_session(account_id), self._catalogue.get_account(account_id)
 
     def anyone_can_sign_in(self) -> bool:
@@ -95,7 +124,7 @@ class FrontDoor:
     def outside_accounts(self, origin: Origin) -> OutsideAccounts:
         """Accounts vouched for by an identity provider or a trusted proxy: made at the first
         sign-in (``builder_ui.services.single_sign_on.sign_in_with_sso``)."""
-        return OutsideAccounts(self._catalogue, origin)
+        return OutsideAccounts(self._catalogue, origin, self._origin)
 
     def start_session(self, account_id: str) -> tuple[str, AccountRecord]:
         """A session for an account the provider or the proxy vouched for; refused (like a
@@ -104,7 +133,9 @@ class FrontDoor:
 
         account = self._catalogue.get_account(account_id)
         if not account.active:
+            self._audit(account.id, "sign_in.failed", method=account.origin, reason="disabled")
             raise SignInRefused("sign_in.refused")
+        self._audit(account.id, "sign_in.succeeded", method=account.origin)
         return self._sign_in.start_session(account.id), account
 
 
@@ -112,9 +143,10 @@ class OutsideAccounts:
     """``SsoAccounts`` over the catalogue: the account of an address the provider vouches
     for, and its teams kept in step with the provider's groups."""
 
-    def __init__(self, catalogue: Catalogue, origin: Origin) -> None:
+    def __init__(self, catalogue: Catalogue, origin: Origin, where: str = "") -> None:
         self._catalogue = catalogue
         self._origin = origin
+        self._where = where  # for the audit log
 
     def ensure_account(self, email: str, name: str, role: str) -> AccountRecord:
         from agents.errors import UserError
@@ -134,6 +166,19 @@ class OutsideAccounts:
             self._catalogue.add_account(account)
         except UserError:  # made by another sign-in meanwhile
             return self._catalogue.get_account(login)
+        from store.audit import new_draft
+
+        self._catalogue.append_audit(
+            new_draft(
+                login,
+                "account.created",
+                "account",
+                login,
+                self._where,
+                role=account.role,
+                via=self._origin,
+            )
+        )
         return account
 
     def set_teams(self, email: str, teams: Collection[str], managed: Collection[str]) -> None:

@@ -19,6 +19,7 @@ from agents.errors import NotFound
 from agents.spec import AgentSpec
 from store.database import utc_now
 from store.memory_accounts import MemoryAccounts
+from store.memory_audit import MemoryAudit
 from store.memory_sharing import MemorySharing
 from store.records import (
     AgentRecord,
@@ -67,12 +68,13 @@ class _StoredVersion:
     spec_yaml: str
 
 
-class MemoryCatalogue(MemoryAccounts, MemorySharing):
+class MemoryCatalogue(MemoryAccounts, MemorySharing, MemoryAudit):
     """Thread-safe: one lock around every operation, so a save is as atomic as in SQL."""
 
     def __init__(self) -> None:
         MemoryAccounts.__init__(self)
         MemorySharing.__init__(self)
+        MemoryAudit.__init__(self)
         self._lock = threading.RLock()
         self._agents: dict[str, AgentRecord] = {}
         self._versions: dict[str, list[_StoredVersion]] = {}

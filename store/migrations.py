@@ -190,6 +190,39 @@ MIGRATIONS: list[Migration] = [
             "ALTER TABLE agents ADD COLUMN deprecated INTEGER NOT NULL DEFAULT 0",
         ],
     ),
+    (
+        "0009_audit_log",
+        [
+            # Append-only and hash-chained (store.audit): who did what, when, from where;
+            # never what was said. ``seq`` numbers the entries from 1 without gaps.
+            """CREATE TABLE audit_log (
+                seq INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target_kind TEXT NOT NULL DEFAULT '',
+                target_id TEXT NOT NULL DEFAULT '',
+                details TEXT NOT NULL DEFAULT '{}',
+                origin TEXT NOT NULL DEFAULT '',
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL,
+                salt TEXT NOT NULL DEFAULT '',
+                sealed TEXT NOT NULL DEFAULT '',
+                erased_by INTEGER NOT NULL DEFAULT 0
+            )""",
+            "CREATE INDEX audit_log_by_actor ON audit_log (actor, seq)",
+            "CREATE INDEX audit_log_by_action ON audit_log (action, seq)",
+            "CREATE INDEX audit_log_by_target ON audit_log (target_kind, target_id, seq)",
+            "CREATE INDEX audit_log_by_time ON audit_log (at)",
+            # The head, written with each entry: removing the last entries shows.
+            """CREATE TABLE audit_head (
+                id INTEGER PRIMARY KEY,
+                count INTEGER NOT NULL,
+                hash TEXT NOT NULL
+            )""",
+            "INSERT INTO audit_head (id, count, hash) VALUES (1, 0, '" + "0" * 64 + "')",
+        ],
+    ),
 ]
 
 # Any fixed number: PostgreSQL advisory locks are keyed by a 64-bit integer.

@@ -41,8 +41,18 @@ class Organisation:
         return load_admin_settings(self._store)
 
     def update(self, change: Callable[[AdminSettings], AdminSettings]) -> AdminSettings:
-        """Read, change and write in one transaction (``update_admin_settings``)."""
-        return update_admin_settings(change, self.by, self._store)
+        """Read, change and write in one transaction (``update_admin_settings``); what
+        changed goes to the audit log (the sections, and the models added or removed)."""
+        seen: list[AdminSettings] = []
+
+        def noted(current: AdminSettings) -> AdminSettings:
+            seen.append(current)
+            return change(current)
+
+        after = update_admin_settings(noted, self.by, self._store)
+        if seen:
+            note_settings_change(self._workspace, seen[-1], after)
+        return after
 
     def secrets(self) -> list[SecretInfo]:
         """The organisation's credentials: names and dates only."""
@@ -50,10 +60,13 @@ class Organisation:
         return list_installation_secrets(self._store)
 
     def set_secret(self, name: str, value: str) -> SecretInfo:
-        return set_installation_secret(name, value, self.by, self._store)
+        info = set_installation_secret(name, value, self.by, self._store)
+        self._workspace._audit("admin.secret_saved", "secret", info.name)  # never its value
+        return info
 
     def delete_secret(self, name: str) -> None:
         delete_installation_secret(name, self.by, self._store)
+        self._workspace._audit("admin.secret_deleted", "secret", name)
 
     # --- credentials the agents' tools may use ----------------------------------------------
     # A team's (for its members) or the organisation's (for everyone), by name: a run uses
@@ -62,7 +75,9 @@ class Organisation:
     # the installation's own (model keys, MCP servers, single sign-on), which no tool reads.
 
     def set_shared_secret(self, name: str, value: str, team: str | None = None) -> SecretInfo:
-        return self._secrets().set(self._holder(team), name, value)
+        info = self._secrets().set(self._holder(team), name, value)
+        self._workspace._audit("admin.secret_saved", "secret", name, team=team or "")
+        return info
 
     def shared_secrets(self, team: str | None = None) -> list[SecretInfo]:
         """Names and dates only."""
@@ -70,6 +85,7 @@ class Organisation:
 
     def delete_shared_secret(self, name: str, team: str | None = None) -> None:
         self._secrets().delete(self._holder(team), name)
+        self._workspace._audit("admin.secret_deleted", "secret", name, team=team or "")
 
     def _holder(self, team: str | None) -> str:
         self._workspace.require_admin()
@@ -89,3 +105,22 @@ ORGANISATION_CREDENTIALS = "@organisation"  # no login starts with "@"
 def team_credentials(team_id: str) -> str:
     """Who holds a team's credentials in the secret store."""
     return f"@team/{team_id}"
+
+
+def note_settings_change(workspace: Workspace, before: AdminSettings, after: AdminSettings) -> None:
+    """One entry naming the sections that changed, and one per model added or removed."""
+    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    sections = sorted(key for key in new if old.get(key) != new.get(key))
+    if not sections:
+        return
+    workspace._audit("admin.settings_changed", "settings", "", sections=", ".join(sections))
+    was = {m.id: m for m in before.models}
+    now = {m.id: m for m in after.models}
+    for model_id in sorted(now.keys() - was.keys()):
+        model = now[model_id]
+        workspace._audit("admin.model_added", "model", model_id, model=model.ref)
+    for model_id in sorted(was.keys() - now.keys()):
+        workspace._audit("admin.model_removed", "model", model_id, model=was[model_id].ref)
+    for model_id in sorted(now.keys() & was.keys()):
+        if now[model_id] != was[model_id]:
+            workspace._audit("admin.model_changed", "model", model_id, model=now[model_id].ref)

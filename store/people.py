@@ -7,6 +7,7 @@ through a one-time link), never from the administrator who created it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +62,11 @@ class People:
             updated_at=now,
         )
         self._catalogue.add_account(account)
+        self._audit("account.created", "account", account.id, role=account.role, via=origin)
         return account
+
+    def _audit(self, action: str, target_kind: str, target_id: str, **details: object) -> None:
+        self._workspace._audit(action, target_kind, target_id, **details)
 
     def list_accounts(self) -> list[AccountRecord]:
         self._workspace.require_admin()
@@ -77,7 +82,9 @@ class People:
         account = self._catalogue.get_account(_key(login))
         if account.role == "admin" and wanted != "admin":
             self._keep_an_admin(account, me.id)
-        return self._catalogue.update_account(account.id, role=wanted)
+        changed = self._catalogue.update_account(account.id, role=wanted)
+        self._audit("account.role_changed", "account", account.id, before=account.role, role=wanted)
+        return changed
 
     def disable(self, login: str) -> AccountRecord:
         """At once, on every path: the workspace checks the account on each operation, and
@@ -90,12 +97,15 @@ class People:
         sign_in = getattr(self._catalogue, "sign_in", None)
         if sign_in is not None:
             sign_in.end_sessions(account.id)
+        self._audit("account.disabled", "account", account.id)
         return changed
 
     def enable(self, login: str) -> AccountRecord:
         self._workspace.require_admin()
         account = self._catalogue.get_account(_key(login))
-        return self._catalogue.update_account(account.id, active=True)
+        changed = self._catalogue.update_account(account.id, active=True)
+        self._audit("account.enabled", "account", account.id)
+        return changed
 
     def _keep_an_admin(self, account: AccountRecord, me: str) -> None:
         if self._catalogue.count_active_admins() <= 1:
@@ -107,13 +117,17 @@ class People:
         """A link, valid once and for ``days``, where the person chooses their password."""
         self._workspace.require_admin()
         account = self._catalogue.get_account(_key(login))
-        return self._sign_in.create_link(account.id, "invitation", timedelta(days=days))
+        link = self._sign_in.create_link(account.id, "invitation", timedelta(days=days))
+        self._audit("account.invited", "account", account.id, days=days)  # never the link
+        return link
 
     def reset_link(self, login: str, hours: int = RESET_HOURS) -> SignInLink:
         """A new password is chosen through this link; the old one keeps working until then."""
         self._workspace.require_admin()
         account = self._catalogue.get_account(_key(login))
-        return self._sign_in.create_link(account.id, "reset", timedelta(hours=hours))
+        link = self._sign_in.create_link(account.id, "reset", timedelta(hours=hours))
+        self._audit("account.reset_link", "account", account.id, hours=hours)
+        return link
 
     def set_password(self, login: str, password: str) -> None:
         """One's own password, or (an administrator) anyone's, typed by its owner at the
@@ -124,6 +138,7 @@ class People:
             self._workspace.require_admin()
         account = self._catalogue.get_account(key)
         self._sign_in.set_password(account.id, password)
+        self._audit("account.password_set", "account", account.id)
 
     def setup_link(self, hours: int = RESET_HOURS) -> SignInLink | None:
         """A one-time link to create the first administrator who signs in on the web, while
@@ -131,7 +146,9 @@ class People:
         self._workspace.require_admin()
         if self._sign_in.admins_with_password() > 0:
             return None
-        return self._sign_in.create_link("", "setup", timedelta(hours=hours))
+        link = self._sign_in.create_link("", "setup", timedelta(hours=hours))
+        self._audit("account.setup_link", "installation", "", hours=hours)
+        return link
 
     def with_password(self) -> set[str]:
         """The accounts that can sign in with a password."""
@@ -149,7 +166,9 @@ class People:
         those themselves), for an administrator to hand over or keep."""
         me = self._workspace.require_admin()
         account = self._catalogue.get_account(_key(login))
-        return self._person_data(account.id, conversations=account.id == me.id)
+        data = self._person_data(account.id, conversations=account.id == me.id)
+        self._audit("data.exported", "account", account.id, conversations=account.id == me.id)
+        return data
 
     def erase_person(self, login: str, erase_threads: Callable[[list[str]], None]) -> Summary:
         """Everything of the person's, then their account (``store.person_data``); refused for
@@ -159,7 +178,11 @@ class People:
         self._workspace.require_admin()
         account = self._catalogue.get_account(_key(login))
         keep_an_admin(self._catalogue, account)
-        return erase_person_data(self._person_data(account.id, conversations=True), erase_threads)
+        summary = erase_person_data(
+            self._person_data(account.id, conversations=True), erase_threads
+        )
+        self._workspace._erased(account.id, by="administrator")
+        return summary
 
     def _person_data(self, account_id: str, *, conversations: bool) -> PersonData:
         from store.person_data import PersonData
@@ -179,6 +202,7 @@ class People:
         self._workspace.require_admin()
         team = TeamRecord(new_team_id(), check_team_name(name), utc_now())
         self._catalogue.add_team(team)
+        self._audit("team.created", "team", team.id, name=team.name)
         return team
 
     def list_teams(self) -> list[TeamRecord]:
@@ -193,12 +217,14 @@ class People:
         self._workspace.require_admin()
         team = self._catalogue.get_team(team_ref)
         self._catalogue.add_member(team.id, _key(login))
+        self._audit("team.member_added", "team", team.id, name=team.name, account=_key(login))
         return self._catalogue.get_team(team.id)
 
     def remove_member(self, team_ref: str, login: str) -> TeamRecord:
         self._workspace.require_admin()
         team = self._catalogue.get_team(team_ref)
         self._catalogue.remove_member(team.id, _key(login))
+        self._audit("team.member_removed", "team", team.id, name=team.name, account=_key(login))
         return self._catalogue.get_team(team.id)
 
     def team_members(self, team_ref: str) -> list[AccountRecord]:
@@ -252,6 +278,11 @@ def acting_account(catalogue: Catalogue, login: str) -> AccountRecord:
             catalogue.add_account(account)
         except UserError:  # another process enrolled the same person meanwhile
             account = catalogue.get_account(key)
+        else:
+            from store.audit import new_draft, terminal_origin
+
+            first = new_draft(key, "account.created", "account", key, terminal_origin())
+            catalogue.append_audit(replace(first, details={"role": "admin", "via": "system"}))
     if not account.active:
         raise Refused("access.disabled", login=key)
     return account

@@ -49,6 +49,9 @@ class Shares:
         self._catalogue.set_grant(grant)
         if not agent.published_version:
             self._catalogue.set_published_version(agent.id, agent.latest_version)
+        self._workspace._audit(
+            "agent.shared", "agent", agent.id, grantee=f"{kind}:{grantee_id}", can=grant.permission
+        )
         return grant
 
     def unshare_agent(self, agent_id: str, grantee: str) -> None:
@@ -56,6 +59,7 @@ class Shares:
         kind, grantee_id = self._grantee(grantee)
         if not self._catalogue.remove_grant("agent", agent.id, kind, grantee_id):
             raise NotFound("share.not_shared", name=agent.name, grantee=grantee)
+        self._workspace._audit("agent.unshared", "agent", agent.id, grantee=f"{kind}:{grantee_id}")
 
     def agent_shares(self, agent_id: str) -> list[Grant]:
         """Who else reaches the agent: for those who may edit it."""
@@ -68,7 +72,11 @@ class Shares:
         agent = self._workspace._editable(agent_id)
         if self.in_organisation(agent.id):
             raise Refused("share.needs_review", name=agent.name)
-        return self._catalogue.set_published_version(agent.id, number or agent.latest_version)
+        published = self._catalogue.set_published_version(agent.id, number or agent.latest_version)
+        self._workspace._audit(
+            "agent.released", "agent", agent.id, version=published.published_version
+        )
+        return published
 
     def in_organisation(self, agent_id: str) -> bool:
         """Whether the whole organisation reaches the agent."""
@@ -85,6 +93,9 @@ class Shares:
             "kb", kb.id, kind, grantee_id, check_permission(permission), kb.owner, utc_now()
         )
         self._catalogue.set_grant(grant)
+        self._workspace._audit(
+            "kb.shared", "kb", kb.id, grantee=f"{kind}:{grantee_id}", can=grant.permission
+        )
         return grant
 
     def unshare_kb(self, kb_ref: str, grantee: str) -> None:
@@ -92,6 +103,7 @@ class Shares:
         kind, grantee_id = self._grantee(grantee)
         if not self._catalogue.remove_grant("kb", kb.id, kind, grantee_id):
             raise NotFound("share.not_shared", name=kb.name, grantee=grantee)
+        self._workspace._audit("kb.unshared", "kb", kb.id, grantee=f"{kind}:{grantee_id}")
 
     def kb_shares(self, kb_ref: str) -> list[Grant]:
         kb = self._workspace._kb_to_edit(kb_ref)

@@ -37,3 +37,8 @@ sign_in_links = _table(
 sign_in_failures = _table("sign_in_failures", "login failures last_failure_at")
 browser_sessions = _table("browser_sessions", "token_hash account_id created_at last_seen_at")
 conversation_bases = _table("conversation_bases", "thread_id kb_id")
+audit_log = _table(
+    "audit_log",
+    "seq at actor action target_kind target_id details origin prev_hash hash salt sealed erased_by",
+)
+audit_head = _table("audit_head", "id count hash")

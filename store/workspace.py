@@ -35,6 +35,7 @@ from store.records import (
 from store.sharing import Access, OpenAgent
 
 if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma: only on use
+    from store.audit_journal import AuditJournal
     from store.knowledge.embedders import EmbedderInfo
     from store.knowledge.records import Chunk, DocumentRecord, KnowledgeBaseRecord, Passage
     from store.knowledge.service import KnowledgeStore, SearchMode
@@ -65,10 +66,12 @@ class Workspace:
         catalogue: Catalogue,
         knowledge: KnowledgeStore | Callable[[], KnowledgeStore] | None = None,
         secrets: SecretStore | Callable[[], SecretStore] | None = None,
+        origin: str = "",  # from where, for the audit log: "web 192.0.2.7", "cli marie"
     ) -> None:
         if not principal.strip():
             raise ValueError("a workspace needs a principal")
         self.principal = principal
+        self.origin = origin
         self._catalogue = catalogue
         self._knowledge_source = knowledge
         self._knowledge: KnowledgeStore | None = None
@@ -131,11 +134,31 @@ class Workspace:
 
         return Shares(self, self._catalogue)
 
+    @property
+    def audit(self) -> AuditJournal:
+        """The audit log, to read, check and export: an administrator's."""
+        from store.audit_journal import AuditJournal
+
+        return AuditJournal(self, self._catalogue)
+
+    def _audit(
+        self, action: str, target_kind: str = "", target_id: str = "", **details: object
+    ) -> None:
+        """One entry of the audit log for what this principal just did (``store.audit``):
+        names, numbers and roles in ``details``, never a text that was said or written."""
+        from store.audit import new_draft
+
+        self._catalogue.append_audit(
+            new_draft(self.principal, action, target_kind, target_id, self.origin, **details)
+        )
+
     # --- agents ----------------------------------------------------------------------------
 
     def create_agent(self, spec: AgentSpec, message: str = "") -> VersionRecord:
         self._builder()
-        return self._catalogue.create_agent(spec, self.principal, message)
+        version = self._catalogue.create_agent(spec, self.principal, message)
+        self._audit("agent.created", "agent", version.agent_id, name=version.spec.name, version=1)
+        return version
 
     def save_agent(self, agent_id: str, spec: AgentSpec, message: str = "") -> VersionRecord:
         """A new version of the draft: by the owner, or by someone it is shared with to edit
@@ -144,7 +167,11 @@ class Workspace:
         agent = self._editable(agent_id)
         if agent.owner != self.principal:
             self.check_bases(agent_id, spec)
-        return self._catalogue.save_version(agent_id, spec, self.principal, message)
+        version = self._catalogue.save_version(agent_id, spec, self.principal, message)
+        self._audit(
+            "agent.saved", "agent", agent_id, name=version.spec.name, version=version.number
+        )
+        return version
 
     def save_agent_if_changed(
         self, agent_id: str, spec: AgentSpec, message: str = ""
@@ -155,7 +182,14 @@ class Workspace:
         agent = self._editable(agent_id)
         if agent.owner != self.principal:
             self.check_bases(agent_id, spec)
-        return self._catalogue.save_version_if_changed(agent_id, spec, self.principal, message)
+        version, changed = self._catalogue.save_version_if_changed(
+            agent_id, spec, self.principal, message
+        )
+        if changed:
+            self._audit(
+                "agent.saved", "agent", agent_id, name=version.spec.name, version=version.number
+            )
+        return version, changed
 
     def list_agents(self) -> list[AgentRecord]:
         """The principal's own agents."""
@@ -237,12 +271,13 @@ class Workspace:
         every conversation of the agent, previews included, to erase their messages from the
         checkpointer (``agents.checkpoints.erase_threads``) before the records go. The
         owner's alone."""
-        self._owned(agent_id)
+        agent = self._owned(agent_id)
         thread_ids = self._catalogue.conversation_ids(agent_id)
         if erase is not None:
             erase(thread_ids)
         self._erase_attachments(thread_ids)
         self._catalogue.delete_agent(agent_id)
+        self._audit("agent.deleted", "agent", agent_id, name=agent.name)
 
     # --- conversations and runs ------------------------------------------------------------
 
@@ -320,6 +355,21 @@ class Workspace:
             erase(thread.id)
         self._erase_attachments([thread.id])
         self._catalogue.delete_thread(thread.id)
+        self._audit("conversation.deleted", "conversation", thread.id, agent=thread.agent_id)
+
+    def note_approval(
+        self, thread_id: str, tool: str, decision: str, *, preview: bool = False
+    ) -> None:
+        """The person's decision on a tool call their conversation waited on (in the editor's
+        preview with ``preview``), for the audit log: the tool and the decision, never its
+        arguments or the comment."""
+        if preview:
+            self.require_builder()
+            kind, target, agent = "preview", thread_id, ""
+        else:
+            thread = self.get_thread(thread_id)
+            kind, target, agent = "conversation", thread.id, thread.agent_id
+        self._audit("approval.decided", kind, target, tool=tool, decision=decision, agent=agent)
 
     # --- knowledge bases -------------------------------------------------------------------
     # The owner's, and those of the people it is shared with (``store.access``): to use (name
@@ -346,7 +396,9 @@ class Workspace:
         for kb in self.list_kbs():
             if kb.name.strip().casefold() == wanted:
                 raise UserError("kb.name_taken", name=kb.name, id=kb.id)
-        return self._knowledge_store.create_kb(name, self.principal, embedder, description)
+        made = self._knowledge_store.create_kb(name, self.principal, embedder, description)
+        self._audit("kb.created", "kb", made.id, name=made.name)
+        return made
 
     def list_kbs(self) -> list[KnowledgeBaseRecord]:
         """The principal's own bases, then those shared with them."""
@@ -422,6 +474,7 @@ class Workspace:
         kb = self._kb_owned(kb_ref)
         self._knowledge_store.delete_kb(kb.id)
         self._catalogue.remove_grants("kb", kb.id)
+        self._audit("kb.deleted", "kb", kb.id, name=kb.name)
 
     def kb_embedders(self) -> list[EmbedderInfo]:
         self.me()
@@ -439,13 +492,27 @@ class Workspace:
         """Rebuild the base's vectors with ``embedder`` (default: its own), in this thread."""
         self._builder()
         kb = self._kb_owned(kb_ref)
-        return self._knowledge_store.set_embedder(kb.id, embedder or kb.embedder, on_progress)
+        done = self._knowledge_store.set_embedder(kb.id, embedder or kb.embedder, on_progress)
+        self._audit("kb.reindexed", "kb", kb.id, name=kb.name, embedder=done.embedder)
+        return done
 
     def add_documents(
         self, kb_ref: str, files: Sequence[tuple[str, bytes]], replace: bool = False
     ) -> list[DocumentRecord]:
         self._builder()
-        return self._knowledge_store.add_documents(self._kb_to_edit(kb_ref).id, files, replace)
+        kb = self._kb_to_edit(kb_ref)
+        added = self._knowledge_store.add_documents(kb.id, files, replace)
+        names = ", ".join(d.filename for d in added)
+        self._audit(
+            "kb.documents_added",
+            "kb",
+            kb.id,
+            name=kb.name,
+            count=len(added),
+            documents=names if len(names) <= 200 else names[:199] + "…",
+            replace=replace,
+        )
+        return added
 
     def list_documents(self, kb_ref: str) -> list[DocumentRecord]:
         return self._knowledge_store.list_documents(self._kb_to_edit(kb_ref).id)
@@ -463,7 +530,15 @@ class Workspace:
     def delete_document(self, kb_ref: str, doc_id: str, wait: bool = True) -> None:
         """``wait=False``: the vectors are erased from Chroma's files in the background (the
         text is gone, and the document unfindable, at once)."""
-        self._knowledge_store.delete_document(self.get_document(kb_ref, doc_id).id, wait)
+        document = self.get_document(kb_ref, doc_id)
+        self._knowledge_store.delete_document(document.id, wait)
+        self._audit(
+            "kb.document_deleted",
+            "kb",
+            document.kb_id,
+            document=document.id,
+            name=document.filename,
+        )
 
     def document_passages(self, kb_ref: str, doc_id: str) -> list[Chunk]:
         return self._knowledge_store.document_passages(self.get_document(kb_ref, doc_id).id)
@@ -653,7 +728,9 @@ class Workspace:
 
     def set_secret(self, name: str, value: str) -> SecretInfo:
         self.me()
-        return self._secret_store.set(self.principal, name, value)
+        info = self._secret_store.set(self.principal, name, value)
+        self._audit("secret.saved", "secret", info.name)  # its name, never its value
+        return info
 
     def list_secrets(self) -> list[SecretInfo]:
         """Names and dates only."""
@@ -663,6 +740,7 @@ class Workspace:
     def delete_secret(self, name: str) -> None:
         self.me()
         self._secret_store.delete(self.principal, name)
+        self._audit("secret.deleted", "secret", name)
 
     def secret_resolver(self) -> Callable[[str], str]:
         """For ``ToolContext.secret``: a credential by name, the principal's own first, then one
@@ -692,7 +770,9 @@ class Workspace:
     def export_mine(self) -> PersonData:
         """The principal's data, conversations included, to read for a download."""
         me = self.me()
-        return self._person_data(me.id, conversations=True)
+        data = self._person_data(me.id, conversations=True)
+        self._audit("data.exported", "account", me.id, conversations=True)
+        return data
 
     def erase_mine(self, erase_threads: Callable[[list[str]], None]) -> Summary:
         """Everything of the principal's, then their account: they cannot sign in any more.
@@ -702,7 +782,19 @@ class Workspace:
 
         me = self.me()
         keep_an_admin(self._catalogue, self._catalogue.get_account(me.id))
-        return erase_person_data(self._person_data(me.id), erase_threads)
+        summary = erase_person_data(self._person_data(me.id), erase_threads)
+        self._erased(me.id, by="self")
+        return summary
+
+    def _erased(self, login: str, by: str) -> None:
+        """The erasure, in the audit log, and the person out of it: the entries naming them
+        keep what happened and when, not who (``store.audit``). Nor does this one name them."""
+        from store.audit import new_draft
+
+        actor = "" if by == "self" else self.principal
+        origin = "" if by == "self" else self.origin
+        draft = new_draft(actor, "data.erased", "account", "", origin, by=by)
+        self._catalogue.erase_from_audit(login, draft)
 
     def _person_data(self, account_id: str, *, conversations: bool = True) -> PersonData:
         from store.person_data import PersonData
@@ -719,10 +811,11 @@ class Workspace:
 def open_workspace(principal: str | None = None) -> Workspace:
     """The workspace of ``principal`` (default: whom the terminal acts as, see
     ``store.people.acting_account``) over this installation's catalogue."""
+    from store.audit import terminal_origin
     from store.people import acting_account
     from store.sql_catalogue import open_catalogue  # SQLAlchemy only when a SQL store is used
 
     catalogue = open_catalogue()
     if principal is None:
         principal = acting_account(catalogue, default_principal()).id
-    return Workspace(principal, catalogue)
+    return Workspace(principal, catalogue, origin=terminal_origin())

@@ -29,6 +29,7 @@ from people import enrol
 from agents.errors import NotFound, Refused
 from agents.spec import AgentSpec
 from builder_ui.services.installation import Installation
+from store.audit_journal import AuditJournal
 from store.database import utc_now
 from store.knowledge.service import close_knowledge_stores
 from store.organisation import Organisation
@@ -116,6 +117,8 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "Workspace.rename_thread": OWNER_ONLY,
     "Workspace.delete_thread": OWNER_ONLY,
     "Workspace.record_run": OWNER_ONLY,
+    "Workspace.note_approval": OWNER_ONLY,
+    "Workspace.note_approval in a preview": BUILDERS,
     "Workspace.list_runs of an agent": OWNER_ONLY,
     "Workspace.list_runs of all one's agents": ANYONE_ACTIVE,
     # knowledge bases and documents
@@ -184,6 +187,10 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "Organisation.set_shared_secret": ADMINS,
     "Organisation.shared_secrets": ADMINS,
     "Organisation.delete_shared_secret": ADMINS,
+    # the audit log: read, checked and exported by administrators only
+    "AuditJournal.entries": ADMINS,
+    "AuditJournal.verify": ADMINS,
+    "AuditJournal.export": ADMINS,
     # a person's data: last, since erasing ends the account the row runs as
     "People.export_person": ADMINS,
     "People.erase_person": ADMINS,
@@ -196,6 +203,7 @@ NOT_OPERATIONS = {
     "Workspace.people": "a namespace: each of its methods is a People row",
     "Workspace.organisation": "a namespace: each of its methods is an Organisation row",
     "Workspace.sharing": "a namespace: each of its methods is a Shares row",
+    "Workspace.audit": "a namespace: each of its methods is an AuditJournal row",
 }
 
 
@@ -301,6 +309,10 @@ OPS: dict[str, Op] = {
     "Workspace.rename_thread": lambda ws, t: ws.rename_thread(t.thread_id, "Nouveau titre"),
     "Workspace.delete_thread": lambda ws, t: ws.delete_thread(t.spare_thread),
     "Workspace.record_run": lambda ws, t: ws.record_run(a_run(t)),
+    "Workspace.note_approval": lambda ws, t: ws.note_approval(t.thread_id, "web_fetch", "approve"),
+    "Workspace.note_approval in a preview": lambda ws, t: ws.note_approval(
+        "preview-matrix", "web_fetch", "approve", preview=True
+    ),
     "Workspace.list_runs of an agent": lambda ws, t: ws.list_runs(t.agent_id),
     "Workspace.list_runs of all one's agents": lambda ws, t: ws.list_runs(),
     "Workspace.create_kb": lambda ws, t: ws.create_kb("Nouvelle base"),
@@ -384,6 +396,9 @@ OPS: dict[str, Op] = {
         ws.organisation.set_shared_secret("jeton-org", "valeur"),
         ws.organisation.delete_shared_secret("jeton-org"),
     ),
+    "AuditJournal.entries": lambda ws, t: ws.audit.entries(action="agent"),
+    "AuditJournal.verify": lambda ws, t: ws.audit.verify(),
+    "AuditJournal.export": lambda ws, t: list(ws.audit.export("csv")),
     "People.export_person": lambda ws, t: _people(ws).export_person(LEAVING),
     "People.erase_person": lambda ws, t: _people(ws).erase_person(LEAVING, lambda ids: None),
     "Workspace.export_mine": lambda ws, t: ws.export_mine(),
@@ -403,6 +418,7 @@ def test_every_public_operation_is_in_the_matrix() -> None:
         | public_names(Organisation)
         | public_names(Shares)
     )
+    public |= public_names(AuditJournal)
     assert public - listed == set(), "a public operation without a row in the access matrix"
     assert listed - public == set(), "a row for an operation that no longer exists"
     assert set(OPS) == set(EXPECTED)

@@ -111,6 +111,7 @@ def test_admin_page_is_in_the_navigation_with_its_sections() -> None:
         "Recherche web",
         "Serveurs MCP",
         "Modèles",
+        "Journal",
     ]
 
 

@@ -150,8 +150,10 @@ def open_services() -> Services:
     """This person's services over the embedded defaults under ``ATELIER_HOME``."""
     from agents.retry import RetryPolicy
     from builder_ui.services.installation import Services
+    from store.audit import terminal_origin
 
     services = Services.open()
+    services.workspace.origin = terminal_origin()  # "cli <system user>" in the audit log
     services.retry = RetryPolicy(base_delay_s=retry_base_delay())
     return services
 

@@ -27,6 +27,7 @@ from builder_ui.cli import run as cli_run
 from builder_ui.cli import sharing as cli_sharing
 from builder_ui.cli import sso as cli_sso
 from builder_ui.cli.agent import agent_app
+from builder_ui.cli.audit import audit_app
 from builder_ui.cli.common import AtelierGroup, say
 from builder_ui.cli.kb import kb_app
 from builder_ui.cli.mcp import mcp_app
@@ -77,6 +78,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(team_app, name="team")
 app.add_typer(me_app, name="me")
 app.add_typer(model_app, name="model")
+app.add_typer(audit_app, name="audit")
 app.command("run", help=t("cli.help.run"))(cli_run.run)
 app.command("chat", help=t("cli.help.chat"))(cli_run.chat)
 app.command("approve", help=t("cli.help.approve"))(cli_approve.approve)

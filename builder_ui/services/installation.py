@@ -98,8 +98,9 @@ class Installation:
             checkpointer=sqlite_checkpointer(threads_path()),
         )
 
-    def workspace(self, principal: str) -> Workspace:
-        return Workspace(principal, self._catalogue)
+    def workspace(self, principal: str, origin: str = "") -> Workspace:
+        """``origin``: from where the person acts, for the audit log (``web 192.0.2.7``)."""
+        return Workspace(principal, self._catalogue, origin=origin)
 
     @property
     def front_door(self) -> FrontDoor:
@@ -107,6 +108,13 @@ class Installation:
         from store.front_door import FrontDoor
 
         return FrontDoor(self._catalogue)
+
+    def front_door_from(self, origin: str) -> FrontDoor:
+        """The front door, for someone knocking from ``origin`` (the audit log's "from
+        where")."""
+        from store.front_door import FrontDoor
+
+        return FrontDoor(self._catalogue, origin)
 
 
 @dataclass
@@ -124,7 +132,9 @@ class Services(AgentServices, SharingServices):
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def open(cls, principal: str | None = None, shared: Installation | None = None) -> Services:
+    def open(
+        cls, principal: str | None = None, shared: Installation | None = None, origin: str = ""
+    ) -> Services:
         """One person's services over this installation (opened from ``ATELIER_HOME`` unless
         an already open one is given: the builder shares one between its sessions).
         ``principal`` is an account id; without one, whom the terminal acts as."""
@@ -134,7 +144,7 @@ class Services(AgentServices, SharingServices):
 
             principal = shared.front_door.terminal_account(default_principal()).id
         return cls(
-            workspace=shared.workspace(principal),
+            workspace=shared.workspace(principal, origin),
             tools=shared.tools,
             providers=shared.providers,
             checkpointer=shared.checkpointer,
@@ -286,9 +296,11 @@ class Services(AgentServices, SharingServices):
         version = self.workspace.get_version(record.agent_id)
         model = model or thread_model(self.checkpointer, record.id)
         runtime = self.runtime(version.spec, model, record.id, record.agent_id)
+        note = self._decision_note(record.id, runtime, decision)
         for event in runtime.resume(
             record.id, decision, args=args, comment=comment, by=self.principal, tokens=tokens
         ):
+            note()  # the decision was taken: the run goes on with it
             if isinstance(event, Finished):
                 self._record(record.agent_id, version.number, event.result)
             yield event
@@ -310,9 +322,29 @@ class Services(AgentServices, SharingServices):
     ) -> Iterator[RunEvent]:
         thread_id = self._preview_thread(token)
         model = model or thread_model(self.checkpointer, thread_id)
-        yield from self.runtime(spec, model).resume(
+        runtime = self.runtime(spec, model)
+        note = self._decision_note(thread_id, runtime, decision, preview=True)
+        for event in runtime.resume(
             thread_id, decision, args=args, comment=comment, by=self.principal
-        )
+        ):
+            note()
+            yield event
+
+    def _decision_note(
+        self, thread_id: str, runtime: AgentRuntime, decision: str, *, preview: bool = False
+    ) -> Callable[[], None]:
+        """Records the decision in the audit log (the tool and the decision, never the call's
+        arguments nor the comment) once, when the run goes on with it."""
+        pending = runtime.pending_approval(thread_id)
+        tool = str((pending or {}).get("tool") or "")
+        done: list[bool] = []
+
+        def note() -> None:
+            if pending is not None and not done:
+                done.append(True)
+                self.workspace.note_approval(thread_id, tool[:200], decision[:40], preview=preview)
+
+        return note
 
     def run(self, ref: str, message: str, **kwargs: Any) -> RunResult:
         for event in self.chat(ref, message, tokens=False, **kwargs):

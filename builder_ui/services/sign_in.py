@@ -40,9 +40,12 @@ class Session:
     account: AccountRecord
 
 
-def with_password(installation: Installation, login: str, password: str) -> Session:
-    """``SignInRefused`` for a wrong pair, a disabled account or a guesser's wait."""
-    return Session(*installation.front_door.with_password(login, password))
+def with_password(
+    installation: Installation, login: str, password: str, origin: str = ""
+) -> Session:
+    """``SignInRefused`` for a wrong pair, a disabled account or a guesser's wait. ``origin``
+    (from where: ``web 192.0.2.7``) goes to the audit log with the attempt."""
+    return Session(*installation.front_door_from(origin).with_password(login, password))
 
 
 def link_account(installation: Installation, token: str, purpose: LinkPurpose) -> str | None:
@@ -51,15 +54,22 @@ def link_account(installation: Installation, token: str, purpose: LinkPurpose) -
 
 
 def with_password_link(
-    installation: Installation, token: str, purpose: LinkPurpose, password: str
+    installation: Installation, token: str, purpose: LinkPurpose, password: str, origin: str = ""
 ) -> Session:
-    return Session(*installation.front_door.redeem_password_link(token, purpose, password))
+    door = installation.front_door_from(origin)
+    return Session(*door.redeem_password_link(token, purpose, password))
 
 
 def with_setup_link(
-    installation: Installation, token: str, login: str, name: str, password: str
+    installation: Installation,
+    token: str,
+    login: str,
+    name: str,
+    password: str,
+    origin: str = "",
 ) -> Session:
-    return Session(*installation.front_door.redeem_setup_link(token, login, name, password))
+    door = installation.front_door_from(origin)
+    return Session(*door.redeem_setup_link(token, login, name, password))
 
 
 def session_account(installation: Installation, token: str) -> AccountRecord | None:
@@ -75,26 +85,29 @@ def anyone_can_sign_in(installation: Installation) -> bool:
     return installation.front_door.anyone_can_sign_in()
 
 
-def change_password(installation: Installation, account_id: str, current: str, new: str) -> Session:
-    return Session(*installation.front_door.change_password(account_id, current, new))
+def change_password(
+    installation: Installation, account_id: str, current: str, new: str, origin: str = ""
+) -> Session:
+    door = installation.front_door_from(origin)
+    return Session(*door.change_password(account_id, current, new))
 
 
-def with_provider(installation: Installation, identity: SsoIdentity) -> Session:
+def with_provider(installation: Installation, identity: SsoIdentity, origin: str = "") -> Session:
     """Someone an identity provider vouches for (``st.user``): their account is made at the
     first sign-in with the configured role, its teams follow their groups; ``SsoRefused`` for a
     disabled account."""
     from builder_ui.services.single_sign_on import sign_in_with_sso
 
     settings = saved_admin_settings().sso.oidc
-    door = installation.front_door
+    door = installation.front_door_from(origin)
     account = sign_in_with_sso(identity, door.outside_accounts("sso"), settings)
     assert isinstance(account, AccountRecord)
     return Session(*door.start_session(account.id))
 
 
-def with_proxy(installation: Installation, email: str) -> Session:
+def with_proxy(installation: Installation, email: str, origin: str = "") -> Session:
     """Someone a trusted reverse proxy names (only from the addresses an administrator
     listed): made at the first visit as a ``user``; a disabled account is refused."""
-    door = installation.front_door
+    door = installation.front_door_from(origin)
     account = door.outside_accounts("proxy").ensure_account(email, "", "user")
     return Session(*door.start_session(account.id))

@@ -698,7 +698,9 @@ def _open_services() -> Services:
     account_id = st.session_state.get(SIGNED_IN_AS)
     if not account_id:
         raise RuntimeError("a page asked for services before anyone signed in")
-    return Services.open(str(account_id), shared=installation())
+    from builder_ui.web.state.identity import origin
+
+    return Services.open(str(account_id), shared=installation(), origin=origin())
 
 
 _SERVICES = Slot(SERVICES, _open_services)

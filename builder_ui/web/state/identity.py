@@ -76,17 +76,27 @@ def _vouched_for(installation: Installation) -> AccountRecord | None:
     try:
         email = proxy_identity(settings.trusted_header)
         if email is not None:
-            session = signing.with_proxy(installation, email)
+            session = signing.with_proxy(installation, email, origin())
         else:
             identity = provider_identity(settings.oidc)
             if identity is None:
                 return None
-            session = signing.with_provider(installation, identity)
+            session = signing.with_provider(installation, identity, origin())
     except UserError as exc:
         st.session_state[SIGN_IN_REFUSAL] = exc.message(language())
         return None
     start(session)
     return session.account
+
+
+def origin() -> str:
+    """From where this browser session acts, for the audit log: ``web <address>`` (the
+    address Streamlit sees: behind a reverse proxy, the proxy's)."""
+    try:
+        address = st.context.ip_address
+    except Exception:
+        address = None
+    return f"web {address}" if address else "web"
 
 
 def take_refusal() -> str | None:

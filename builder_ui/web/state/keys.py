@@ -335,3 +335,18 @@ def share_remove_key(grantee: str) -> str:
 VERSIONS_FIRST = "editor.versions.first"  # the version compared (and restored)
 VERSIONS_SECOND = "editor.versions.second"  # the version it is compared with
 VERSIONS_RESTORE = "editor.versions.restore"  # "Restaurer cette version"
+
+
+# --- the audit log (the administration's "Journal" tab) ------------------------------------------
+AUDIT_FILTERS = "audit.filters"  # the filters' form
+AUDIT_ACTOR = "audit.actor"
+AUDIT_ACTION = "audit.action"
+AUDIT_TARGET = "audit.target"
+AUDIT_SINCE = "audit.since"
+AUDIT_UNTIL = "audit.until"
+AUDIT_PAGE = "audit.page"  # which page of entries is shown, 0 for the newest
+AUDIT_NEWER = "audit.newer"
+AUDIT_OLDER = "audit.older"
+AUDIT_VERIFY = "audit.verify"
+AUDIT_DOWNLOAD_JSONL = "audit.download.jsonl"
+AUDIT_DOWNLOAD_CSV = "audit.download.csv"

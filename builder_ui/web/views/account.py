@@ -56,7 +56,9 @@ def _password(me: Principal) -> None:
             st.error(tr("ui.sign_in.mismatch"), icon=":material/error:")
             return
         try:
-            session = signing.change_password(state.installation(), me.id, current, new)
+            session = signing.change_password(
+                state.installation(), me.id, current, new, identity.origin()
+            )
         except UserError as exc:
             st.error(exc.message(state.language()), icon=":material/error:")
             return

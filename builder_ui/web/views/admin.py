@@ -15,6 +15,7 @@ import streamlit as st
 
 from builder_ui.web import state
 from builder_ui.web.panels.admin_section import show_flashes
+from builder_ui.web.panels.audit import audit_section
 from builder_ui.web.panels.mcp_servers import mcp_section
 from builder_ui.web.panels.models import models_section
 from builder_ui.web.panels.network import egress_section, search_section
@@ -33,12 +34,13 @@ def main() -> None:
     except InvalidSettings as exc:
         st.error(exc.message(state.language()), icon=":material/error:")
         settings = AdminSettings()
-    network, search, mcp, models = st.tabs(
+    network, search, mcp, models, journal = st.tabs(
         [
             tr("ui.admin.tab.network"),
             tr("ui.admin.tab.search"),
             tr("ui.admin.tab.mcp"),
             tr("ui.models.tab"),
+            tr("ui.audit.tab"),
         ]
     )
     with network:
@@ -49,6 +51,8 @@ def main() -> None:
         mcp_section(services, settings, resets)
     with models:
         models_section(services, settings, resets)
+    with journal:
+        audit_section(services)
 
 
 main()

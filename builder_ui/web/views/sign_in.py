@@ -58,7 +58,9 @@ def _setup_form(token: str) -> None:
             st.error(tr("ui.sign_in.mismatch"), icon=":material/error:")
             return
         try:
-            session = signing.with_setup_link(state.installation(), token, login, name, password)
+            session = signing.with_setup_link(
+                state.installation(), token, login, name, password, identity.origin()
+            )
         except UserError as exc:
             st.error(exc.message(state.language()), icon=":material/error:")
             return
@@ -81,7 +83,9 @@ def _password_link_form(purpose: LinkPurpose, token: str) -> None:
             st.error(tr("ui.sign_in.mismatch"), icon=":material/error:")
             return
         try:
-            session = signing.with_password_link(state.installation(), token, purpose, password)
+            session = signing.with_password_link(
+                state.installation(), token, purpose, password, identity.origin()
+            )
         except UserError as exc:
             st.error(exc.message(state.language()), icon=":material/error:")
             return
@@ -100,7 +104,7 @@ def _password_form() -> None:
         sent = st.form_submit_button(tr("ui.sign_in.button"), type="primary")
     if sent:
         try:
-            session = signing.with_password(installation, login, password)
+            session = signing.with_password(installation, login, password, identity.origin())
         except UserError as exc:
             st.error(exc.message(state.language()), icon=":material/error:")
             return

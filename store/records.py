@@ -14,6 +14,7 @@ from typing import Protocol
 from agents.outcomes import Outcome
 from agents.spec import AgentSpec
 from store.accounts import Accounts
+from store.review_records import Reviewing
 from store.sharing import Sharing
 
 
@@ -85,7 +86,7 @@ class RunRecord:
     created_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
 
 
-class Catalogue(Accounts, Sharing, Protocol):
+class Catalogue(Accounts, Sharing, Reviewing, Protocol):
     """People and teams (``store.accounts.Accounts``), grants (``store.sharing.Sharing``),
     agents, their versions, threads and runs. Unscoped: only ``store.workspace`` holds one."""
 

@@ -37,3 +37,8 @@ sign_in_links = _table(
 sign_in_failures = _table("sign_in_failures", "login failures last_failure_at")
 browser_sessions = _table("browser_sessions", "token_hash account_id created_at last_seen_at")
 conversation_bases = _table("conversation_bases", "thread_id kb_id")
+publication_requests = _table(
+    "publication_requests",
+    "id agent_id version requested_by message status reviewer comment created_at decided_at",
+)
+notifications = _table("notifications", "id account_id kind parameters created_at read_at")

@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma:
     from store.organisation import Organisation
     from store.people import People
     from store.person_data import PersonData, Summary
+    from store.reviews import Reviews
     from store.secrets import SecretInfo, SecretStore
     from store.shares import Shares
 
@@ -130,6 +131,13 @@ class Workspace:
         from store.shares import Shares
 
         return Shares(self, self._catalogue)
+
+    @property
+    def reviews(self) -> Reviews:
+        """Publication requests, their review, notifications (``store.reviews``)."""
+        from store.reviews import Reviews
+
+        return Reviews(self, self._catalogue)
 
     # --- agents ----------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from agents.spec import AgentSpec
 from store.database import utc_now
 from store.memory_accounts import MemoryAccounts
 from store.memory_audit import MemoryAudit
+from store.memory_reviews import MemoryReviews
 from store.memory_sharing import MemorySharing
 from store.records import (
     AgentRecord,
@@ -68,13 +69,14 @@ class _StoredVersion:
     spec_yaml: str
 
 
-class MemoryCatalogue(MemoryAccounts, MemorySharing, MemoryAudit):
+class MemoryCatalogue(MemoryAccounts, MemorySharing, MemoryAudit, MemoryReviews):
     """Thread-safe: one lock around every operation, so a save is as atomic as in SQL."""
 
     def __init__(self) -> None:
         MemoryAccounts.__init__(self)
         MemorySharing.__init__(self)
         MemoryAudit.__init__(self)
+        MemoryReviews.__init__(self)
         self._lock = threading.RLock()
         self._agents: dict[str, AgentRecord] = {}
         self._versions: dict[str, list[_StoredVersion]] = {}
@@ -171,6 +173,7 @@ class MemoryCatalogue(MemoryAccounts, MemorySharing, MemoryAudit):
             self._runs = {k: v for k, v in self._runs.items() if v.agent_id != agent_id}
             self._previews = {k: v for k, v in self._previews.items() if v != agent_id}
             self.remove_grants("agent", agent_id)
+            self._forget_reviews_of_agent(agent_id)
             self._conversation_bases = {
                 k: v for k, v in self._conversation_bases.items() if k in self._threads
             }
@@ -275,6 +278,7 @@ class MemoryCatalogue(MemoryAccounts, MemorySharing, MemoryAudit):
     def delete_account(self, account_id: str) -> None:
         super().delete_account(account_id)
         self.remove_grants_to("account", account_id)
+        self._forget_notifications_of(account_id)
 
     def _agent(self, agent_id: str) -> AgentRecord:
         agent = self._agents.get(agent_id)

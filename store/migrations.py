@@ -223,6 +223,39 @@ MIGRATIONS: list[Migration] = [
             "INSERT INTO audit_head (id, count, hash) VALUES (1, 0, '" + "0" * 64 + "')",
         ],
     ),
+    (
+        "0010_publication_reviews",
+        [
+            # Requests that an agent's version be published to the whole organisation, and
+            # their review; at most one pending per agent.
+            """CREATE TABLE publication_requests (
+                id TEXT PRIMARY KEY,
+                agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+                version INTEGER NOT NULL,
+                requested_by TEXT NOT NULL,
+                message TEXT NOT NULL DEFAULT '',
+                status TEXT NOT NULL,
+                reviewer TEXT NOT NULL DEFAULT '',
+                comment TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL,
+                decided_at TEXT
+            )""",
+            "CREATE INDEX publication_requests_by_status"
+            " ON publication_requests (status, created_at)",
+            "CREATE UNIQUE INDEX publication_requests_one_pending"
+            " ON publication_requests (agent_id) WHERE status = 'pending'",
+            # What a person is told (a review's outcome), until they have read it.
+            """CREATE TABLE notifications (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+                kind TEXT NOT NULL,
+                parameters TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                read_at TEXT
+            )""",
+            "CREATE INDEX notifications_by_account ON notifications (account_id, created_at)",
+        ],
+    ),
 ]
 
 # Any fixed number: PostgreSQL advisory locks are keyed by a 64-bit integer.

@@ -15,6 +15,7 @@ from agents.outcomes import Outcome
 from agents.spec import AgentSpec
 from store.accounts import Accounts
 from store.audit import AuditLog
+from store.review_records import Reviewing
 from store.sharing import Sharing
 
 
@@ -86,10 +87,10 @@ class RunRecord:
     created_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
 
 
-class Catalogue(Accounts, Sharing, AuditLog, Protocol):
+class Catalogue(Accounts, Sharing, AuditLog, Reviewing, Protocol):
     """People and teams (``store.accounts.Accounts``), grants (``store.sharing.Sharing``), the
-    audit log (``store.audit.AuditLog``), agents, their versions, threads and runs. Unscoped:
-    only ``store.workspace`` holds one."""
+    audit log (``store.audit.AuditLog``), publication reviews (``store.review_records``),
+    agents, their versions, threads and runs. Unscoped: only ``store.workspace`` holds one."""
 
     def create_agent(self, spec: AgentSpec, owner: str, message: str = "") -> VersionRecord:
         """A new agent with version 1."""

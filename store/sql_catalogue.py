@@ -48,6 +48,7 @@ from store.records import (
 )
 from store.sql_accounts import SqlAccounts
 from store.sql_audit import SqlAudit
+from store.sql_reviews import SqlReviews
 from store.sql_sharing import SqlSharing, agent_record
 from store.tables import (
     agents,
@@ -69,7 +70,7 @@ R = TypeVar("R", VersionRecord, ThreadRecord, RunRecord)
 CatalogueBusy = DatabaseBusy  # the name callers of the catalogue know
 
 
-class SqlCatalogue(SqlAccounts, SqlSharing, SqlAudit):
+class SqlCatalogue(SqlAccounts, SqlSharing, SqlAudit, SqlReviews):
     """Implements ``store.records.Catalogue``; safe to share between threads and processes."""
 
     def __init__(

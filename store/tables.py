@@ -42,3 +42,8 @@ audit_log = _table(
     "seq at actor action target_kind target_id details origin prev_hash hash salt sealed erased_by",
 )
 audit_head = _table("audit_head", "id count hash")
+publication_requests = _table(
+    "publication_requests",
+    "id agent_id version requested_by message status reviewer comment created_at decided_at",
+)
+notifications = _table("notifications", "id account_id kind parameters created_at read_at")

@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma:
     from store.organisation import Organisation
     from store.people import People
     from store.person_data import PersonData, Summary
+    from store.reviews import Reviews
     from store.secrets import SecretInfo, SecretStore
     from store.shares import Shares
 
@@ -151,6 +152,13 @@ class Workspace:
         self._catalogue.append_audit(
             new_draft(self.principal, action, target_kind, target_id, self.origin, **details)
         )
+
+    @property
+    def reviews(self) -> Reviews:
+        """Publication requests, their review, notifications (``store.reviews``)."""
+        from store.reviews import Reviews
+
+        return Reviews(self, self._catalogue)
 
     # --- agents ----------------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from store.knowledge.service import close_knowledge_stores
 from store.organisation import Organisation
 from store.people import People
 from store.records import RunRecord
+from store.reviews import Reviews
 from store.shares import Shares
 from store.sharing import Grant
 from store.workspace import Workspace
@@ -79,6 +80,7 @@ OWNER_ONLY_BUILDING = cells(A, N, R, N, N)  # ... when it builds: a user is refu
 ANYONE_ACTIVE = cells(A, A, A, A, A)  # one's own lists and settings
 BUILDERS = cells(A, A, R, A, A)  # creating something new
 ADMINS = cells(R, R, R, R, A)  # the administrator's actions
+REVIEWERS = cells(R, R, R, A, A)  # reviewing publication requests
 
 EXPECTED: dict[str, dict[str, Outcome]] = {
     # who acts
@@ -191,6 +193,21 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "AuditJournal.entries": ADMINS,
     "AuditJournal.verify": ADMINS,
     "AuditJournal.export": ADMINS,
+    # review before the organisation sees an agent (each asks as the owner first where a
+    # request must wait; those that publish come late: the agent is then everyone's)
+    "Reviews.request_publication": OWNER_ONLY_BUILDING,
+    "Reviews.withdraw": OWNER_ONLY_BUILDING,
+    "Reviews.pending_request": OWNER_ONLY,
+    "Reviews.queue": REVIEWERS,
+    "Reviews.waiting": REVIEWERS,
+    "Reviews.review": REVIEWERS,
+    "Reviews.reject": REVIEWERS,
+    "Reviews.approve": REVIEWERS,
+    "Reviews.set_deprecated": ADMINS,
+    "Reviews.unpublish": ADMINS,
+    "Reviews.notifications": ANYONE_ACTIVE,
+    "Reviews.unread": ANYONE_ACTIVE,
+    "Reviews.mark_read": ANYONE_ACTIVE,
     # a person's data: last, since erasing ends the account the row runs as
     "People.export_person": ADMINS,
     "People.erase_person": ADMINS,
@@ -204,6 +221,7 @@ NOT_OPERATIONS = {
     "Workspace.organisation": "a namespace: each of its methods is an Organisation row",
     "Workspace.sharing": "a namespace: each of its methods is a Shares row",
     "Workspace.audit": "a namespace: each of its methods is an AuditJournal row",
+    "Workspace.reviews": "a namespace: each of its methods is a Reviews row",
 }
 
 
@@ -260,6 +278,19 @@ def a_run(t: Things) -> RunRecord:
 
 def _people(ws: Workspace) -> People:
     return ws.people
+
+
+def _asked(ws: Workspace, t: Things) -> None:
+    """A new version of the owner's agent waits for review (asked by the owner herself)."""
+    olga = Workspace(OWNER, ws._catalogue)
+    olga.save_agent(t.agent_id, spec(t.agent_name, f"Version {next(_fresh)}"))
+    olga.reviews.request_publication(t.agent_id, "Pour toute l'organisation")
+
+
+def _in_organisation(ws: Workspace, t: Things) -> None:
+    """The owner's agent published to the organisation (approved by another administrator)."""
+    _asked(ws, t)
+    Workspace("root@example.fr", ws._catalogue).reviews.approve(t.agent_id)
 
 
 Op = Callable[[Workspace, Things], object]
@@ -399,6 +430,25 @@ OPS: dict[str, Op] = {
     "AuditJournal.entries": lambda ws, t: ws.audit.entries(action="agent"),
     "AuditJournal.verify": lambda ws, t: ws.audit.verify(),
     "AuditJournal.export": lambda ws, t: list(ws.audit.export("csv")),
+    "Reviews.request_publication": lambda ws, t: ws.reviews.request_publication(t.agent_id),
+    "Reviews.withdraw": lambda ws, t: (
+        ws.reviews.request_publication(t.agent_id),
+        ws.reviews.withdraw(t.agent_id),
+    ),
+    "Reviews.pending_request": lambda ws, t: ws.reviews.pending_request(t.agent_id),
+    "Reviews.queue": lambda ws, t: (_asked(ws, t), ws.reviews.queue()),
+    "Reviews.waiting": lambda ws, t: ws.reviews.waiting(),
+    "Reviews.review": lambda ws, t: (_asked(ws, t), ws.reviews.review(t.agent_id)),
+    "Reviews.reject": lambda ws, t: (_asked(ws, t), ws.reviews.reject(t.agent_id, "Précisez")),
+    "Reviews.approve": lambda ws, t: (_asked(ws, t), ws.reviews.approve(t.agent_id)),
+    "Reviews.set_deprecated": lambda ws, t: (
+        _in_organisation(ws, t),
+        ws.reviews.set_deprecated(t.agent_id),
+    ),
+    "Reviews.unpublish": lambda ws, t: (_in_organisation(ws, t), ws.reviews.unpublish(t.agent_id)),
+    "Reviews.notifications": lambda ws, t: ws.reviews.notifications(),
+    "Reviews.unread": lambda ws, t: ws.reviews.unread(),
+    "Reviews.mark_read": lambda ws, t: ws.reviews.mark_read(),
     "People.export_person": lambda ws, t: _people(ws).export_person(LEAVING),
     "People.erase_person": lambda ws, t: _people(ws).erase_person(LEAVING, lambda ids: None),
     "Workspace.export_mine": lambda ws, t: ws.export_mine(),
@@ -417,6 +467,7 @@ def test_every_public_operation_is_in_the_matrix() -> None:
         | public_names(People)
         | public_names(Organisation)
         | public_names(Shares)
+        | public_names(Reviews)
     )
     public |= public_names(AuditJournal)
     assert public - listed == set(), "a public operation without a row in the access matrix"

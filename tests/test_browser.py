@@ -455,11 +455,12 @@ def test_images_in_answers_and_descriptions_are_not_fetched(
 
 # --- accessibility: axe-core on every page, in both languages --------------------------------
 
-PAGES = ("home", "editor", "chat", "knowledge", "admin", "people", "account")
+PAGES = ("home", "editor", "chat", "knowledge", "review", "admin", "people", "account")
 HEADINGS = {
     "chat": "ui.chat.title",
     "knowledge": "ui.kb.title",
     "admin": "ui.nav.admin",
+    "review": "ui.review.title",
     "people": "ui.people.title",
     "account": "ui.account.title",
 }

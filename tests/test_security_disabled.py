@@ -196,6 +196,9 @@ COMMANDS = {
     "tool run": ["tool", "run", "calculator", "--args", '{"expression": "2+2"}'],
     "user list": ["user", "list"],
     "team list": ["team", "list"],
+    "review list": ["review", "list"],
+    "agent publish": ["agent", "publish", "Prudent"],
+    "me notifications": ["me", "notifications"],
 }
 
 

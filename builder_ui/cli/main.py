@@ -23,6 +23,7 @@ from builder_ui.cli import kb_reindex as cli_kb_reindex
 from builder_ui.cli import kb_search as cli_kb_search
 from builder_ui.cli import kb_show as cli_kb_show
 from builder_ui.cli import openapi as cli_openapi
+from builder_ui.cli import review as cli_review
 from builder_ui.cli import run as cli_run
 from builder_ui.cli import sharing as cli_sharing
 from builder_ui.cli import sso as cli_sso
@@ -82,6 +83,11 @@ app.add_typer(audit_app, name="audit")
 app.command("run", help=t("cli.help.run"))(cli_run.run)
 app.command("chat", help=t("cli.help.chat"))(cli_run.chat)
 app.command("approve", help=t("cli.help.approve"))(cli_approve.approve)
+app.add_typer(cli_review.review_app, name="review")
+agent_app.command("publish", help=t("cli.help.publish"))(cli_review.publish)
+agent_app.command("unpublish", help=t("cli.help.unpublish"))(cli_review.unpublish)
+agent_app.command("deprecate", help=t("cli.help.deprecate"))(cli_review.deprecate)
+me_app.command("notifications", help=t("cli.help.notifications"))(cli_review.notifications)
 
 
 def _version() -> str:

@@ -43,6 +43,18 @@ def _page(view: str, key: str, icon: str, url_path: str, default: bool = False) 
     return st.Page(view, title=tr(key), icon=icon, url_path=url_path, default=default)
 
 
+def review_page() -> Any:
+    """À relire, with how many requests wait in its title."""
+    waiting = state.services().workspace.reviews.waiting()
+    key = "ui.nav.review_count" if waiting else "ui.nav.review"
+    return st.Page(
+        "views/review.py",
+        title=tr(key, count=waiting),
+        icon=":material/rate_review:",
+        url_path="relire",
+    )
+
+
 if account is None:
     pages = [_page("views/sign_in.py", "ui.nav.sign_in", ":material/login:", "connexion", True)]
 else:
@@ -65,6 +77,8 @@ else:
                 "connaissances",
             ),
         ]
+    if account.role in ("reviewer", "admin"):
+        pages.append(review_page())
     if account.role == "admin":
         pages.append(
             _page(

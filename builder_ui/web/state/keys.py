@@ -350,3 +350,33 @@ AUDIT_OLDER = "audit.older"
 AUDIT_VERIFY = "audit.verify"
 AUDIT_DOWNLOAD_JSONL = "audit.download.jsonl"
 AUDIT_DOWNLOAD_CSV = "audit.download.csv"
+
+
+# "À relire" (``views/review.py``) and the notifications on the home page
+# (``panels.notifications``): widgets keyed by the agent they act on.
+REVIEW_FLASH = "review.flash"  # [(kind, message)] shown once at the top of the page
+REVIEW_PREFIX = "review."
+NOTIFICATIONS_SHOWN = "home.notifications"  # the notifications read this session, kept shown
+NOTIFICATIONS_CLOSE = "home.notifications_close"
+PUBLICATION_MESSAGE = "editor.publication_message"
+PUBLICATION_ASK = "editor.publication_ask"
+
+
+def review_comment_key(agent_id: str) -> str:
+    return f"{REVIEW_PREFIX}comment.{agent_id}"
+
+
+def review_approve_key(agent_id: str) -> str:
+    return f"{REVIEW_PREFIX}approve.{agent_id}"
+
+
+def review_reject_key(agent_id: str) -> str:
+    return f"{REVIEW_PREFIX}reject.{agent_id}"
+
+
+def review_unpublish_key(agent_id: str) -> str:
+    return f"{REVIEW_PREFIX}unpublish.{agent_id}"
+
+
+def review_deprecate_key(agent_id: str) -> str:
+    return f"{REVIEW_PREFIX}deprecate.{agent_id}"

@@ -28,7 +28,7 @@ from builder_ui.web.models.conversation import (
 )
 from builder_ui.web.models.inert import literal
 from builder_ui.web.models.transcript import ChatTurn
-from builder_ui.web.panels import chat_files, inert
+from builder_ui.web.panels import chat_files, inert, publication
 from builder_ui.web.panels.preview import (
     GONE_ERROR,
     PENDING_ERROR,
@@ -343,6 +343,7 @@ def render() -> None:
     else:
         agent = _pick_agent(agents)
         _agent_header(agent)
+        publication.deprecated_notice(agent)
         shown = chat_state.thread()
         current = next((c for c in conversations if c.thread.id == shown), None)
         _conversation_actions(services, current)

@@ -25,8 +25,8 @@ from builder_ui.web.models.inert import literal
 from builder_ui.web.models.knowledge import SEARCH_MODES, base_options, unknown_refs
 from builder_ui.web.panels import openapi as openapi_panel
 from builder_ui.web.panels import preview as preview_panel
+from builder_ui.web.panels import publication, tool_tester, unsaved, version_compare
 from builder_ui.web.panels import sharing as sharing_panel
-from builder_ui.web.panels import tool_tester, unsaved, version_compare
 from builder_ui.web.panels.fields import number_field, problem_lines
 from builder_ui.web.panels.forms import FormField, form_fields, render_form
 from builder_ui.web.state import OpenRequest, tr, tr_or
@@ -440,6 +440,7 @@ def main() -> None:
         if agent is not None:
             versions_panel(services, agent, tool_ids)
             sharing_panel.render(services, agent)
+            publication.publication_box(services, agent)
     with right:
         preview_panel.render(services, values)
 

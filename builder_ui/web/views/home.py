@@ -13,7 +13,7 @@ from builder_ui.services.installation import Services
 from builder_ui.web import state
 from builder_ui.web.models.agent_files import FileProblem, file_problems
 from builder_ui.web.models.editor import blank_values
-from builder_ui.web.panels import inert, unsaved
+from builder_ui.web.panels import inert, publication, unsaved
 from builder_ui.web.state import OpenRequest, tr
 
 TEMPLATE_COLUMNS = 3
@@ -198,6 +198,7 @@ def main() -> None:
     st.title(tr("ui.home.title"))
     st.write(tr("ui.home.intro"))
     notices()
+    publication.notifications(services)
     waiting_draft(services)
     new_agent_button(services)
 

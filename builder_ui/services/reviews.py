@@ -1,0 +1,85 @@
+"""What the reviewer reads, and what a person is told: the services of "À relire" and of the
+notifications, over ``Workspace.reviews``. The CLI and the builder both call these, so they
+show the same thing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from agents.errors import UserError
+from agents.i18n import t
+from builder_ui.services.review_compare import FieldChange, compare
+
+if TYPE_CHECKING:
+    from builder_ui.services.installation import Services
+    from store.review_records import Notification
+    from store.reviews import PendingReview
+
+
+@dataclass(frozen=True)
+class ToolLine:
+    """A tool the version enables, with what its calls do, in the reader's language."""
+
+    id: str
+    title: str
+    effects: list[str]
+    approval: str
+
+
+@dataclass(frozen=True)
+class ReviewSheet:
+    pending: PendingReview
+    changes: list[FieldChange]
+    tools: list[ToolLine]
+    model: str
+
+    @property
+    def agent_id(self) -> str:
+        return self.pending.agent.id
+
+
+def review_sheets(services: Services, lang: str | None = None) -> list[ReviewSheet]:
+    """The waiting requests, oldest first (reviewers and administrators)."""
+    return [_sheet(services, pending, lang) for pending in services.workspace.reviews.queue()]
+
+
+def review_sheet(services: Services, ref: str, lang: str | None = None) -> ReviewSheet:
+    return _sheet(services, services.workspace.reviews.review(ref), lang)
+
+
+def notification_text(notification: Notification, lang: str | None = None) -> str:
+    return t(f"notification.{notification.kind}", lang, **notification.parameters).strip()
+
+
+def _sheet(services: Services, pending: PendingReview, lang: str | None) -> ReviewSheet:
+    spec = pending.requested.spec
+    previous = pending.published.spec if pending.published is not None else None
+    tools = []
+    for use in spec.tools:
+        effects: tuple[str, ...]
+        try:
+            definition = services.tools.get(use.id)
+        except UserError:  # a tool this installation no longer has
+            title, effects = use.id, ("undeclared",)
+        else:
+            effects = definition.declared_effects
+            title = _translated(f"tool.{use.id}.title", lang) or definition.title
+        tools.append(
+            ToolLine(
+                use.id,
+                title,
+                [t(f"tool.effect.{effect}", lang) for effect in effects],
+                t(f"review.approval.{use.approval}", lang),
+            )
+        )
+    if spec.model is not None:
+        model = f"{spec.model.provider}:{spec.model.name}".rstrip(":")
+    else:
+        model = t("review.model_default", lang)
+    return ReviewSheet(pending, compare(previous, spec, lang), tools, model)
+
+
+def _translated(key: str, lang: str | None) -> str:
+    text = t(key, lang)
+    return "" if text == key else text

@@ -18,6 +18,7 @@ from agents.errors import NotFound
 from agents.spec import AgentSpec
 from store.database import utc_now
 from store.memory_accounts import MemoryAccounts
+from store.memory_usage import MemoryUsage
 from store.records import (
     AgentRecord,
     ConversationSummary,
@@ -59,11 +60,12 @@ class _StoredVersion:
     spec_yaml: str
 
 
-class MemoryCatalogue(MemoryAccounts):
+class MemoryCatalogue(MemoryAccounts, MemoryUsage):
     """Thread-safe: one lock around every operation, so a save is as atomic as in SQL."""
 
     def __init__(self) -> None:
-        super().__init__()
+        MemoryAccounts.__init__(self)
+        MemoryUsage.__init__(self)
         self._lock = threading.RLock()
         self._agents: dict[str, AgentRecord] = {}
         self._versions: dict[str, list[_StoredVersion]] = {}
@@ -231,6 +233,16 @@ class MemoryCatalogue(MemoryAccounts):
         with self._lock:
             self._agent(run.agent_id)
             self._runs[run.id] = run
+            self.add_usage(
+                agent_id=run.agent_id,
+                team=run.team,
+                principal=run.principal,
+                model=run.model,
+                input_tokens=run.input_tokens,
+                output_tokens=run.output_tokens,
+                cost=run.cost,
+                at=run.created_at,
+            )
 
     def list_runs(self, agent_id: str | None = None, limit: int = 100) -> list[RunRecord]:
         with self._lock:

@@ -14,6 +14,7 @@ from typing import Protocol
 from agents.outcomes import Outcome
 from agents.spec import AgentSpec
 from store.accounts import Accounts
+from store.usage_records import UsageLedger
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,11 @@ class RunRecord:
     tool_calls: int = 0
     error: str = ""
     created_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
+    team: str = ""  # the team id it counts for (``store.usage_records``), "" for none
+    cost: float = 0.0  # euros, from the model's prices when it ran
 
 
-class Catalogue(Accounts, Protocol):
+class Catalogue(Accounts, UsageLedger, Protocol):
     """People and teams (``store.accounts.Accounts``), agents, their versions, threads and runs.
     Unscoped: only ``store.workspace`` holds one."""
 
@@ -164,7 +167,9 @@ class Catalogue(Accounts, Protocol):
         """The attachment bases of those of the conversations that have one, by thread id."""
         ...
 
-    def record_run(self, run: RunRecord) -> None: ...
+    def record_run(self, run: RunRecord) -> None:
+        """The run, and what it spent added to the usage totals, in one transaction."""
+        ...
 
     def list_runs(self, agent_id: str | None = None, limit: int = 100) -> list[RunRecord]:
         """Newest first."""

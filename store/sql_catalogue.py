@@ -46,6 +46,7 @@ from store.records import (
     VersionRecord,
 )
 from store.sql_accounts import SqlAccounts
+from store.sql_usage import SqlUsage, add_usage
 from store.tables import agents, conversation_bases, previews, runs, threads, versions
 
 T = TypeVar("T")
@@ -58,7 +59,7 @@ R = TypeVar("R", AgentRecord, VersionRecord, ThreadRecord, RunRecord)
 CatalogueBusy = DatabaseBusy  # the name callers of the catalogue know
 
 
-class SqlCatalogue(SqlAccounts):
+class SqlCatalogue(SqlAccounts, SqlUsage):
     """Implements ``store.records.Catalogue``; safe to share between threads and processes."""
 
     def __init__(
@@ -321,6 +322,7 @@ class SqlCatalogue(SqlAccounts):
         def work(conn: Connection) -> None:
             _agent_row(conn, run.agent_id)
             conn.execute(insert(runs).values(_values(run)))
+            add_usage(conn, **_spent(run))
 
         self._write(work)
 
@@ -344,6 +346,20 @@ def _values(record: AgentRecord | ThreadRecord | RunRecord) -> dict[str, Any]:
     """A record as a table row: columns are named like the record's fields."""
     row = {f.name: getattr(record, f.name) for f in fields(record)}
     return {k: stamp(v) if isinstance(v, datetime) else v for k, v in row.items()}
+
+
+def _spent(run: RunRecord) -> dict[str, Any]:
+    """What ``add_usage`` needs of a run."""
+    return {
+        "agent_id": run.agent_id,
+        "team": run.team,
+        "principal": run.principal,
+        "model": run.model,
+        "input_tokens": run.input_tokens,
+        "output_tokens": run.output_tokens,
+        "cost": run.cost,
+        "at": run.created_at,
+    }
 
 
 def _insert_version(conn: Connection, version: VersionRecord, spec_yaml: str) -> None:

@@ -17,7 +17,7 @@ previews = _table("preview_threads", "id agent_id owner created_at")
 runs = _table(
     "runs",
     "id agent_id version thread_id principal model outcome input_tokens output_tokens"
-    " latency_ms tool_calls error created_at",
+    " latency_ms tool_calls error created_at team cost",
 )
 accounts = _table("accounts", "id name role active origin created_at updated_at")
 teams = _table("teams", "id name name_key created_at")
@@ -33,3 +33,8 @@ sign_in_links = _table(
 sign_in_failures = _table("sign_in_failures", "login failures last_failure_at")
 browser_sessions = _table("browser_sessions", "token_hash account_id created_at last_seen_at")
 conversation_bases = _table("conversation_bases", "thread_id kb_id")
+usage_totals = _table(
+    "usage_totals", "period dimension key runs input_tokens output_tokens cost people"
+)
+usage_people = _table("usage_people", "period dimension key principal")
+quotas = _table("quotas", "subject_kind subject_id unit monthly_limit set_by updated_at")

@@ -33,6 +33,7 @@ from store.knowledge.service import close_knowledge_stores
 from store.organisation import Organisation
 from store.people import People
 from store.records import RunRecord
+from store.usage import Usage
 from store.workspace import Workspace
 
 Outcome = Literal["allowed", "not found", "refused"]
@@ -160,6 +161,16 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "Organisation.secrets": ADMINS,
     "Organisation.set_secret": ADMINS,
     "Organisation.delete_secret": ADMINS,
+    # usage, cost and quotas: the installation's for an administrator, one's own agents' for
+    # a builder, one's own for everyone
+    "Usage.organisation": ADMINS,
+    "Usage.my_agents": BUILDERS,
+    "Usage.mine": ANYONE_ACTIVE,
+    "Usage.quota_state": ANYONE_ACTIVE,
+    "Usage.check_quota": ANYONE_ACTIVE,
+    "Usage.list_quotas": ADMINS,
+    "Usage.set_quota": ADMINS,
+    "Usage.remove_quota": ADMINS,
     # a person's data: last, since erasing ends the account the row runs as
     "People.export_person": ADMINS,
     "People.erase_person": ADMINS,
@@ -171,6 +182,7 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
 NOT_OPERATIONS = {
     "Workspace.people": "a namespace: each of its methods is a People row",
     "Workspace.organisation": "a namespace: each of its methods is an Organisation row",
+    "Workspace.usage": "a namespace: each of its methods is a Usage row",
 }
 
 
@@ -325,6 +337,17 @@ OPS: dict[str, Op] = {
         ws.organisation.set_secret("jeton-commun", "valeur"),  # so that there is one to delete
         ws.organisation.delete_secret("jeton-commun"),
     ),
+    "Usage.organisation": lambda ws, t: ws.usage.organisation(by="team"),
+    "Usage.my_agents": lambda ws, t: ws.usage.my_agents(),
+    "Usage.mine": lambda ws, t: ws.usage.mine(),
+    "Usage.quota_state": lambda ws, t: ws.usage.quota_state(),
+    "Usage.check_quota": lambda ws, t: ws.usage.check_quota(),
+    "Usage.list_quotas": lambda ws, t: ws.usage.list_quotas(),
+    "Usage.set_quota": lambda ws, t: ws.usage.set_quota("team", t.team, "tokens", 10**9),
+    "Usage.remove_quota": lambda ws, t: (
+        ws.usage.set_quota("person", LEAVING, "euros", 5),  # so that there is one to remove
+        ws.usage.remove_quota("person", LEAVING),
+    ),
     "People.export_person": lambda ws, t: _people(ws).export_person(LEAVING),
     "People.erase_person": lambda ws, t: _people(ws).erase_person(LEAVING, lambda ids: None),
     "Workspace.export_mine": lambda ws, t: ws.export_mine(),
@@ -339,6 +362,7 @@ def public_names(cls: type) -> set[str]:
 def test_every_public_operation_is_in_the_matrix() -> None:
     listed = {key.split(" ")[0] for key in EXPECTED} | set(NOT_OPERATIONS)
     public = public_names(Workspace) | public_names(People) | public_names(Organisation)
+    public |= public_names(Usage)
     assert public - listed == set(), "a public operation without a row in the access matrix"
     assert listed - public == set(), "a row for an operation that no longer exists"
     assert set(OPS) == set(EXPECTED)

@@ -243,6 +243,7 @@ class Services(AgentServices):
         """One turn with a saved agent, in a new or an existing conversation of this person."""
         if not message.strip():
             raise UserError("run.empty_message")
+        self.workspace.usage.check_quota()  # over a monthly quota: no model is called
         agent = self.find_agent(ref)
         record = self.workspace.get_version(agent.id, version)
         if thread is None:
@@ -274,6 +275,7 @@ class Services(AgentServices):
         tokens: bool = True,
     ) -> Iterator[RunEvent]:
         """A person's answer to the tool call a conversation waits on; the run continues."""
+        self.workspace.usage.check_quota()
         record = self.workspace.get_thread(thread)
         version = self.workspace.get_version(record.agent_id)
         model = model or thread_model(self.checkpointer, record.id)
@@ -300,6 +302,7 @@ class Services(AgentServices):
         comment: str = "",
         model: str | None = None,
     ) -> Iterator[RunEvent]:
+        self.workspace.usage.check_quota()
         thread_id = self._preview_thread(token)
         model = model or thread_model(self.checkpointer, thread_id)
         yield from self.runtime(spec, model).resume(
@@ -326,6 +329,7 @@ class Services(AgentServices):
         saved agent's ``agent_id``, the preview is erased with the agent."""
         if not message.strip():
             raise UserError("run.empty_message")
+        self.workspace.usage.check_quota()
         thread_id = self._preview_thread(token)
         if agent_id is not None:
             self.workspace.note_preview(agent_id, thread_id)
@@ -389,6 +393,8 @@ class Services(AgentServices):
     def _record(self, agent_id: str, version: int, result: RunResult) -> None:
         import secrets
 
+        from builder_ui.services.usage import run_cost
+
         self.workspace.record_run(
             RunRecord(
                 id="run-" + secrets.token_hex(6),
@@ -403,6 +409,7 @@ class Services(AgentServices):
                 latency_ms=result.latency_ms,
                 tool_calls=len(result.tool_calls),
                 error=result.error,
+                cost=run_cost(result.model, result.input_tokens, result.output_tokens),
             )
         )
 

@@ -185,6 +185,8 @@ COMMANDS = {
     "tool run": ["tool", "run", "calculator", "--args", '{"expression": "2+2"}'],
     "user list": ["user", "list"],
     "team list": ["team", "list"],
+    "usage": ["usage"],
+    "quota mine": ["quota", "mine"],
 }
 
 

@@ -25,6 +25,7 @@ from builder_ui.cli import kb_show as cli_kb_show
 from builder_ui.cli import openapi as cli_openapi
 from builder_ui.cli import run as cli_run
 from builder_ui.cli import sso as cli_sso
+from builder_ui.cli import usage as cli_usage
 from builder_ui.cli.agent import agent_app
 from builder_ui.cli.common import AtelierGroup, say
 from builder_ui.cli.kb import kb_app
@@ -67,6 +68,8 @@ app.add_typer(model_app, name="model")
 app.command("run", help=t("cli.help.run"))(cli_run.run)
 app.command("chat", help=t("cli.help.chat"))(cli_run.chat)
 app.command("approve", help=t("cli.help.approve"))(cli_approve.approve)
+app.command("usage", help=t("cli.help.usage"))(cli_usage.usage)
+app.add_typer(cli_usage.quota_app, name="quota")
 
 
 def _version() -> str:

@@ -131,6 +131,18 @@ def euros(amount: float) -> str:
     return f"{amount:.2f}"
 
 
+def recent_months(count: int = 12) -> list[str]:
+    """The current month (UTC) and the ``count - 1`` before it, newest first."""
+    from store.usage import current_month
+
+    year, month = (int(part) for part in current_month().split("-"))
+    found = []
+    for _ in range(count):
+        found.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return found
+
+
 # --- quotas ------------------------------------------------------------------------------------
 
 

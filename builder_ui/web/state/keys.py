@@ -317,3 +317,14 @@ CHAT_DELETE_NO = "chat.delete.no"
 chat_open_key = _per_item("chat.open.")  # resume a conversation of the list
 chat_starter_key = _per_item("chat.starter.")
 chat_attachment_remove_key = _per_item("chat.attachment.remove.")  # a file of the conversation
+
+# --- the usage page ("Utilisation") -------------------------------------------------------------
+USAGE_MONTH = "usage.month"  # the month shown, YYYY-MM
+USAGE_BY = "usage.by"  # what an administrator breaks the month down by
+USAGE_QUOTA_KIND = "usage.quota.kind"  # "person" or "team"
+USAGE_QUOTA_WHO = "usage.quota.who"
+USAGE_QUOTA_UNIT = "usage.quota.unit"  # "tokens" or "euros"
+USAGE_QUOTA_LIMIT = "usage.quota.limit"
+USAGE_QUOTA_PICK = "usage.quota.pick"  # the quota to remove
+USAGE_QUOTA_SAVE = "usage.quota.save"
+USAGE_QUOTA_REMOVE = "usage.quota.remove"

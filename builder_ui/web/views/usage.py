@@ -72,7 +72,7 @@ def _days(found: UsageReport) -> None:
     st.caption(tr("ui.usage.days_chart"))
     st.bar_chart(frame, y=tr("ui.usage.col.tokens"), height=240)
     st.caption(tr("ui.usage.cost_chart"))
-    st.line_chart(frame, y=tr("ui.usage.col.cost_eur"), height=200)
+    st.bar_chart(frame, y=tr("ui.usage.col.cost_eur"), height=200)  # a line chart fails axe
     st.dataframe(frame, width="stretch")
 
 

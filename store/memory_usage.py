@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from store.usage_records import (
@@ -31,6 +31,7 @@ class _Spent:
     input_tokens: int
     output_tokens: int
     cost: float
+    erased: bool = False  # the person was erased: counted in no list of people any more
 
 
 class MemoryUsage:
@@ -71,6 +72,8 @@ class MemoryUsage:
         groups: dict[tuple[str, str], list[_Spent]] = {}
         with self._usage_lock:
             for spent in self._ledger:
+                if spent.erased and dimension == "person":
+                    continue
                 key = spent.keys[dimension]
                 if wanted is not None and key not in wanted:
                     continue
@@ -99,7 +102,9 @@ class MemoryUsage:
                 {
                     s.principal
                     for s in self._ledger
-                    if s.keys[dimension] in keys and any(p in periods for p in s.periods)
+                    if not s.erased
+                    and s.keys[dimension] in keys
+                    and any(p in periods for p in s.periods)
                 }
             )
 
@@ -127,3 +132,14 @@ class MemoryUsage:
             for key in gone:
                 del self._quotas[key]
         return len(gone)
+
+    def forget_usage_of(self, account_id: str) -> None:
+        """As in SQL: the person's own totals go, and they are named in no count of people to
+        come; the people already counted in a total stay counted (a number, nobody's name)."""
+        with self._usage_lock:
+            ghost = f"\0erased-{len(self._ledger)}-{id(self)}"
+            self._ledger = [
+                replace(s, principal=ghost, erased=True) if s.principal == account_id else s
+                for s in self._ledger
+            ]
+        self.delete_quota("person", account_id)

@@ -79,6 +79,7 @@ class SqlUsage:
 
     _read: Callable[[Callable[[Connection], Any]], Any]
     _write: Callable[[Callable[[Connection], Any]], Any]
+    _forget: Callable[[], None]  # empties the write-ahead log after an erasure
 
     def usage_totals(
         self, periods: Sequence[str], dimension: Dimension, keys: Sequence[str] | None = None
@@ -161,6 +162,23 @@ class SqlUsage:
         if unit is not None:
             query = query.where(quotas.c.unit == unit)
         return int(self._write(lambda conn: conn.execute(query).rowcount))
+
+    def forget_usage_of(self, account_id: str) -> None:
+        def work(conn: Connection) -> None:
+            conn.execute(
+                delete(usage_totals).where(
+                    usage_totals.c.dimension == "person", usage_totals.c.key == account_id
+                )
+            )
+            conn.execute(delete(usage_people).where(usage_people.c.principal == account_id))
+            conn.execute(
+                delete(quotas).where(
+                    quotas.c.subject_kind == "person", quotas.c.subject_id == account_id
+                )
+            )
+
+        self._write(work)
+        self._forget()
 
 
 def _quota(row: Any) -> QuotaRecord:

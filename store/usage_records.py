@@ -96,6 +96,12 @@ class UsageLedger(Protocol):
         """Removes the subject's quota in ``unit`` (both units: None); returns how many."""
         ...
 
+    def forget_usage_of(self, account_id: str) -> None:
+        """A person erased: their own totals, their quotas and every trace of who they are in
+        the counts of distinct people go, leaving them in no file. What they spent stays in
+        the totals of the agents, teams, models and the whole installation, as numbers."""
+        ...
+
 
 def month_of(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m")
@@ -120,5 +126,9 @@ def days_of(month: str) -> list[str]:
 
 
 def run_keys(agent_id: str, team: str, principal: str, model: str) -> dict[Dimension, str]:
-    """The key of one run under each dimension."""
+    """The key of one run under each dimension. A scripted model is named by a file of the
+    person's machine: its usage is kept as ``scripted``, so that no path (which may name a
+    person) outlives the run in the totals."""
+    if model.startswith("scripted:"):
+        model = "scripted"
     return {"all": "", "agent": agent_id, "team": team, "person": principal, "model": model}

@@ -301,3 +301,14 @@ def test_months_are_checked(catalogue: Catalogue) -> None:
             usage.organisation(bad)
     with pytest.raises(UserError, match="répartir"):
         usage_service.report(Workspace(ADA, catalogue), by="couleur")
+
+
+def test_erasing_a_person_erases_her_usage_lines_and_quotas(catalogue: Catalogue) -> None:
+    world(catalogue)
+    admin = Workspace(ADA, catalogue)
+    admin.usage.set_quota("person", URSULA, "tokens", 10)
+    admin.people.erase_person(URSULA, lambda ids: None)
+    people = [line.key for line in admin.usage.organisation(by="person").lines]
+    assert URSULA not in people and OLGA in people
+    assert admin.usage.organisation().total.runs == 4  # what was spent stays spent
+    assert admin.usage.list_quotas() == []

@@ -169,3 +169,23 @@ def test_month_helpers() -> None:
     assert next_month("2026-12").isoformat() == "2027-01-01"
     assert len(days_of("2026-02")) == 28 and len(days_of("2028-02")) == 29
     assert days_of("2026-06")[0] == "2026-06-01" and days_of("2026-06")[-1] == "2026-06-30"
+
+
+def test_forgetting_a_person_keeps_the_spending_but_not_the_name(catalogue: Catalogue) -> None:
+    a = agent(catalogue)
+    spend(catalogue, a, "alice", cost=1.0)
+    spend(catalogue, a, "bob", cost=2.0)
+    catalogue.set_quota(quota("person", "alice", "tokens", 10))
+    catalogue.set_quota(quota("team", "tm-com", "tokens", 10))
+    catalogue.forget_usage_of("alice")
+    assert [u.key for u in catalogue.usage_totals(["2026-06"], "person")] == ["bob"]
+    [whole] = catalogue.usage_totals(["2026-06"], "all")
+    assert (whole.runs, whole.people, whole.cost) == (2, 2, pytest.approx(3.0))
+    assert catalogue.count_people(["2026-06"], "agent", [a]) == 1  # bob: alice is named nowhere
+    assert [q.subject_id for q in catalogue.list_quotas()] == ["tm-com"]
+
+
+def test_a_scripted_models_file_is_named_nowhere_in_the_totals(catalogue: Catalogue) -> None:
+    a = agent(catalogue)
+    spend(catalogue, a, "alice", model="scripted:/home/alice/réponses-de-alice.yaml")
+    assert [u.key for u in catalogue.usage_totals(["2026-06"], "model")] == ["scripted"]

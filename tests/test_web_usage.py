@@ -5,11 +5,13 @@ own use and where she stands against her quotas."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from people import enrol
 from streamlit.testing.v1 import AppTest
 from web_driver import open_app
 
-from agents.spec import AgentSpec
+from agents.spec import AgentSpec, ModelSettings
 from builder_ui.web.state import keys
 from store.records import RunRecord
 from store.sql_catalogue import open_catalogue
@@ -138,3 +140,24 @@ def test_a_creator_sees_her_agents_and_a_user_her_own_use() -> None:
     assert metrics(at)["Jetons"] == "100"
     [quota] = table(at, 1)
     assert (quota["Pour"], quota["Nom"], quota["État"]) == ("équipe", "Communication", "atteint")
+
+
+def test_over_quota_the_chat_page_says_so_and_no_model_answers(tmp_path: Path) -> None:
+    """A quota of 0 tokens: the message says which quota and when it resets; the scripted
+    model's answer never appears."""
+    script = tmp_path / "replies.yaml"
+    script.write_text("- text: Réponse du modèle.\n", "utf-8")
+    catalogue = open_catalogue()
+    enrol(catalogue, "alice", role="admin")
+    spec = AgentSpec(name="Rédacteur", model=ModelSettings(provider="scripted", name=str(script)))
+    alice = Workspace("alice", catalogue)
+    alice.create_agent(spec)
+    alice.usage.set_quota("person", "alice", "tokens", 0)
+    catalogue.close()
+    at = open_app()
+    at.switch_page("views/chat.py").run()
+    at.chat_input(key=keys.CHAT_INPUT_BOX).set_value("Bonjour").run()
+    assert not at.exception, at.exception
+    shown = "\n".join(str(m.value) for m in at.markdown) + "\n".join(str(e.value) for e in at.error)
+    assert "Votre quota mensuel est atteint" in shown and "repart de zéro le" in shown
+    assert "Réponse du modèle" not in shown

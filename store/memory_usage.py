@@ -10,6 +10,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any, Literal
 
 from store.usage_records import (
     Dimension,
@@ -107,6 +108,11 @@ class MemoryUsage:
                     and any(p in periods for p in s.periods)
                 }
             )
+
+    def names_of(self, dimension: Literal["agent", "team"]) -> dict[str, str]:
+        catalogue: Any = self  # a MemoryCatalogue: its agents and teams are its own
+        found = catalogue.list_agents() if dimension == "agent" else catalogue.list_teams()
+        return {item.id: item.name for item in found}
 
     def set_quota(self, quota: QuotaRecord) -> None:
         with self._usage_lock:

@@ -208,6 +208,8 @@ MIGRATIONS: list[Migration] = [
                 principal TEXT NOT NULL,
                 PRIMARY KEY (period, dimension, key, principal)
             )""",
+            # The names a breakdown by agent shows, read from the index alone.
+            "CREATE INDEX agents_names ON agents (id, name)",
             # Monthly limits set by an administrator, on a person or a team, in tokens or euros.
             """CREATE TABLE quotas (
                 subject_kind TEXT NOT NULL,

@@ -268,10 +268,8 @@ class Usage:
         """Agents' and teams' names by id (what no longer exists has none)."""
         if not keys:
             return {}
-        if by == "agent":
-            return {a.id: a.name for a in self._catalogue.list_agents()}
-        if by == "team":
-            return {t.id: t.name for t in self._catalogue.list_teams()}
+        if by == "agent" or by == "team":
+            return self._catalogue.names_of(by)
         return {key: key for key in keys}
 
     @staticmethod

@@ -78,6 +78,10 @@ class UsageLedger(Protocol):
         ``periods`` (``person`` is not a dimension this counts)."""
         ...
 
+    def names_of(self, dimension: Literal["agent", "team"]) -> dict[str, str]:
+        """Every agent's (or team's) name by id: the labels of a breakdown, in one read."""
+        ...
+
     def set_quota(self, quota: QuotaRecord) -> None:
         """Adds or replaces the quota of that subject in that unit."""
         ...

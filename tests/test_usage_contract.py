@@ -189,3 +189,12 @@ def test_a_scripted_models_file_is_named_nowhere_in_the_totals(catalogue: Catalo
     a = agent(catalogue)
     spend(catalogue, a, "alice", model="scripted:/home/alice/réponses-de-alice.yaml")
     assert [u.key for u in catalogue.usage_totals(["2026-06"], "model")] == ["scripted"]
+
+
+def test_names_of_agents_and_teams(catalogue: Catalogue) -> None:
+    from store.accounts import TeamRecord
+
+    a = agent(catalogue, "Rédacteur RH")
+    catalogue.add_team(TeamRecord("tm-com", "Communication", JUNE))
+    assert catalogue.names_of("agent") == {a: "Rédacteur RH"}
+    assert catalogue.names_of("team") == {"tm-com": "Communication"}

@@ -78,6 +78,7 @@ bench: install-dev
 	$(BIN)/python bench/runtime.py
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/organisation.py
+	$(BIN)/python bench/usage.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -22,6 +22,7 @@ from store.memory_accounts import MemoryAccounts
 from store.memory_audit import MemoryAudit
 from store.memory_reviews import MemoryReviews
 from store.memory_sharing import MemorySharing
+from store.memory_usage import MemoryUsage
 from store.records import (
     AgentRecord,
     ConversationSummary,
@@ -69,7 +70,7 @@ class _StoredVersion:
     spec_yaml: str
 
 
-class MemoryCatalogue(MemoryAccounts, MemorySharing, MemoryAudit, MemoryReviews):
+class MemoryCatalogue(MemoryAccounts, MemorySharing, MemoryAudit, MemoryReviews, MemoryUsage):
     """Thread-safe: one lock around every operation, so a save is as atomic as in SQL."""
 
     def __init__(self) -> None:
@@ -77,6 +78,7 @@ class MemoryCatalogue(MemoryAccounts, MemorySharing, MemoryAudit, MemoryReviews)
         MemorySharing.__init__(self)
         MemoryAudit.__init__(self)
         MemoryReviews.__init__(self)
+        MemoryUsage.__init__(self)
         self._lock = threading.RLock()
         self._agents: dict[str, AgentRecord] = {}
         self._versions: dict[str, list[_StoredVersion]] = {}
@@ -260,6 +262,16 @@ class MemoryCatalogue(MemoryAccounts, MemorySharing, MemoryAudit, MemoryReviews)
         with self._lock:
             self._agent(run.agent_id)
             self._runs[run.id] = run
+            self.add_usage(
+                agent_id=run.agent_id,
+                team=run.team,
+                principal=run.principal,
+                model=run.model,
+                input_tokens=run.input_tokens,
+                output_tokens=run.output_tokens,
+                cost=run.cost,
+                at=run.created_at,
+            )
 
     def list_runs(self, agent_id: str | None = None, limit: int = 100) -> list[RunRecord]:
         with self._lock:

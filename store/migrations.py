@@ -191,6 +191,48 @@ MIGRATIONS: list[Migration] = [
         ],
     ),
     (
+        "0008_usage_and_quotas",
+        [
+            # What a run cost (euros, from the model's prices when it ran) and the team it
+            # counts for (the person's first team by name then, "" without one).
+            "ALTER TABLE runs ADD COLUMN team TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE runs ADD COLUMN cost DOUBLE PRECISION NOT NULL DEFAULT 0",
+            # Running totals per month or day, per dimension (all, agent, team, person,
+            # model) and key, added to in the run's own transaction (store.usage_records).
+            """CREATE TABLE usage_totals (
+                period TEXT NOT NULL,
+                dimension TEXT NOT NULL,
+                key TEXT NOT NULL,
+                runs INTEGER NOT NULL DEFAULT 0,
+                input_tokens INTEGER NOT NULL DEFAULT 0,
+                output_tokens INTEGER NOT NULL DEFAULT 0,
+                cost DOUBLE PRECISION NOT NULL DEFAULT 0,
+                people INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (period, dimension, key)
+            )""",
+            # Who ran something per period, dimension and key: distinct people, counted once.
+            """CREATE TABLE usage_people (
+                period TEXT NOT NULL,
+                dimension TEXT NOT NULL,
+                key TEXT NOT NULL,
+                principal TEXT NOT NULL,
+                PRIMARY KEY (period, dimension, key, principal)
+            )""",
+            # The names a breakdown by agent shows, read from the index alone.
+            "CREATE INDEX agents_names ON agents (id, name)",
+            # Monthly limits set by an administrator, on a person or a team, in tokens or euros.
+            """CREATE TABLE quotas (
+                subject_kind TEXT NOT NULL,
+                subject_id TEXT NOT NULL,
+                unit TEXT NOT NULL,
+                monthly_limit DOUBLE PRECISION NOT NULL,
+                set_by TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (subject_kind, subject_id, unit)
+            )""",
+        ],
+    ),
+    (
         "0009_audit_log",
         [
             # Append-only and hash-chained (store.audit): who did what, when, from where;

@@ -200,6 +200,7 @@ def erase_person_data(person: PersonData, erase_threads: EraseThreads) -> Summar
     shutil.rmtree(files.root / principal_folder(account_id), ignore_errors=True)
     DraftStore(account_id).delete_all()
     person._secrets().delete_all(account_id)
+    catalogue.forget_usage_of(account_id)  # their own totals and quotas; the spending stays
     catalogue.delete_account(account_id)
     return summary
 

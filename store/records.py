@@ -17,6 +17,7 @@ from store.accounts import Accounts
 from store.audit import AuditLog
 from store.review_records import Reviewing
 from store.sharing import Sharing
+from store.usage_records import UsageLedger
 
 
 @dataclass(frozen=True)
@@ -85,12 +86,15 @@ class RunRecord:
     tool_calls: int = 0
     error: str = ""
     created_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
+    team: str = ""  # the team id it counts for (``store.usage_records``), "" for none
+    cost: float = 0.0  # euros, from the model's prices when it ran
 
 
-class Catalogue(Accounts, Sharing, AuditLog, Reviewing, Protocol):
+class Catalogue(Accounts, Sharing, AuditLog, Reviewing, UsageLedger, Protocol):
     """People and teams (``store.accounts.Accounts``), grants (``store.sharing.Sharing``), the
-    audit log (``store.audit.AuditLog``), publication reviews (``store.review_records``),
-    agents, their versions, threads and runs. Unscoped: only ``store.workspace`` holds one."""
+    audit log (``store.audit.AuditLog``), publication reviews (``store.review_records``), usage
+    and quotas (``store.usage_records``), agents, their versions, threads and runs. Unscoped:
+    only ``store.workspace`` holds one."""
 
     def create_agent(self, spec: AgentSpec, owner: str, message: str = "") -> VersionRecord:
         """A new agent with version 1."""
@@ -178,7 +182,9 @@ class Catalogue(Accounts, Sharing, AuditLog, Reviewing, Protocol):
         """The attachment bases of those of the conversations that have one, by thread id."""
         ...
 
-    def record_run(self, run: RunRecord) -> None: ...
+    def record_run(self, run: RunRecord) -> None:
+        """The run, and what it spent added to the usage totals, in one transaction."""
+        ...
 
     def list_runs(self, agent_id: str | None = None, limit: int = 100) -> list[RunRecord]:
         """Newest first."""

@@ -50,6 +50,7 @@ from store.sql_accounts import SqlAccounts
 from store.sql_audit import SqlAudit
 from store.sql_reviews import SqlReviews
 from store.sql_sharing import SqlSharing, agent_record
+from store.sql_usage import SqlUsage, add_usage
 from store.tables import (
     agents,
     conversation_bases,
@@ -70,7 +71,7 @@ R = TypeVar("R", VersionRecord, ThreadRecord, RunRecord)
 CatalogueBusy = DatabaseBusy  # the name callers of the catalogue know
 
 
-class SqlCatalogue(SqlAccounts, SqlSharing, SqlAudit, SqlReviews):
+class SqlCatalogue(SqlAccounts, SqlSharing, SqlAudit, SqlReviews, SqlUsage):
     """Implements ``store.records.Catalogue``; safe to share between threads and processes."""
 
     def __init__(
@@ -358,6 +359,7 @@ class SqlCatalogue(SqlAccounts, SqlSharing, SqlAudit, SqlReviews):
         def work(conn: Connection) -> None:
             _agent_row(conn, run.agent_id)
             conn.execute(insert(runs).values(_values(run)))
+            add_usage(conn, **_spent(run))
 
         self._write(work)
 
@@ -383,6 +385,20 @@ def _values(record: AgentRecord | ThreadRecord | RunRecord) -> dict[str, Any]:
     return {
         k: stamp(v) if isinstance(v, datetime) else int(v) if isinstance(v, bool) else v
         for k, v in row.items()
+    }
+
+
+def _spent(run: RunRecord) -> dict[str, Any]:
+    """What ``add_usage`` needs of a run."""
+    return {
+        "agent_id": run.agent_id,
+        "team": run.team,
+        "principal": run.principal,
+        "model": run.model,
+        "input_tokens": run.input_tokens,
+        "output_tokens": run.output_tokens,
+        "cost": run.cost,
+        "at": run.created_at,
     }
 
 

@@ -21,7 +21,7 @@ previews = _table("preview_threads", "id agent_id owner created_at")
 runs = _table(
     "runs",
     "id agent_id version thread_id principal model outcome input_tokens output_tokens"
-    " latency_ms tool_calls error created_at",
+    " latency_ms tool_calls error created_at team cost",
 )
 accounts = _table("accounts", "id name role active origin created_at updated_at")
 teams = _table("teams", "id name name_key created_at")
@@ -47,3 +47,8 @@ publication_requests = _table(
     "id agent_id version requested_by message status reviewer comment created_at decided_at",
 )
 notifications = _table("notifications", "id account_id kind parameters created_at read_at")
+usage_totals = _table(
+    "usage_totals", "period dimension key runs input_tokens output_tokens cost people"
+)
+usage_people = _table("usage_people", "period dimension key principal")
+quotas = _table("quotas", "subject_kind subject_id unit monthly_limit set_by updated_at")

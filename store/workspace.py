@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma:
     from store.reviews import Reviews
     from store.secrets import SecretInfo, SecretStore
     from store.shares import Shares
+    from store.usage import Usage
 
 
 THREAD_TITLE_MAX = 120
@@ -149,6 +150,14 @@ class Workspace(KnowledgeRooms):
         from store.reviews import Reviews
 
         return Reviews(self, self._catalogue)
+
+    @property
+    def usage(self) -> Usage:
+        """Usage, cost and quotas: everything for an administrator, one's own agents' counts
+        for a creator, one's own spending and quotas for everyone."""
+        from store.usage import Usage
+
+        return Usage(self, self._catalogue)
 
     # --- agents ----------------------------------------------------------------------------
 
@@ -319,7 +328,10 @@ class Workspace(KnowledgeRooms):
             thread = self.get_thread(run.thread_id)
             if thread.agent_id != run.agent_id:
                 raise thread_not_found(run.thread_id)
-        self._catalogue.record_run(replace(run, principal=self.principal))
+        from store.usage import run_team
+
+        team = run_team(self._catalogue, self.principal)
+        self._catalogue.record_run(replace(run, principal=self.principal, team=team))
 
     def list_runs(self, agent_id: str | None = None, limit: int = 100) -> list[RunRecord]:
         """Runs of one of the principal's agents, or of all of them, newest first."""

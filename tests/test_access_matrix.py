@@ -38,6 +38,7 @@ from store.records import RunRecord
 from store.reviews import Reviews
 from store.shares import Shares
 from store.sharing import Grant
+from store.usage import Usage
 from store.workspace import Workspace
 
 Outcome = Literal["allowed", "not found", "refused"]
@@ -208,6 +209,16 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "Reviews.notifications": ANYONE_ACTIVE,
     "Reviews.unread": ANYONE_ACTIVE,
     "Reviews.mark_read": ANYONE_ACTIVE,
+    # usage, cost and quotas: the installation's for an administrator, one's own agents' for
+    # a builder, one's own for everyone
+    "Usage.organisation": ADMINS,
+    "Usage.my_agents": BUILDERS,
+    "Usage.mine": ANYONE_ACTIVE,
+    "Usage.quota_state": ANYONE_ACTIVE,
+    "Usage.check_quota": ANYONE_ACTIVE,
+    "Usage.list_quotas": ADMINS,
+    "Usage.set_quota": ADMINS,
+    "Usage.remove_quota": ADMINS,
     # a person's data: last, since erasing ends the account the row runs as
     "People.export_person": ADMINS,
     "People.erase_person": ADMINS,
@@ -222,6 +233,7 @@ NOT_OPERATIONS = {
     "Workspace.sharing": "a namespace: each of its methods is a Shares row",
     "Workspace.audit": "a namespace: each of its methods is an AuditJournal row",
     "Workspace.reviews": "a namespace: each of its methods is a Reviews row",
+    "Workspace.usage": "a namespace: each of its methods is a Usage row",
 }
 
 
@@ -449,6 +461,17 @@ OPS: dict[str, Op] = {
     "Reviews.notifications": lambda ws, t: ws.reviews.notifications(),
     "Reviews.unread": lambda ws, t: ws.reviews.unread(),
     "Reviews.mark_read": lambda ws, t: ws.reviews.mark_read(),
+    "Usage.organisation": lambda ws, t: ws.usage.organisation(by="team"),
+    "Usage.my_agents": lambda ws, t: ws.usage.my_agents(),
+    "Usage.mine": lambda ws, t: ws.usage.mine(),
+    "Usage.quota_state": lambda ws, t: ws.usage.quota_state(),
+    "Usage.check_quota": lambda ws, t: ws.usage.check_quota(),
+    "Usage.list_quotas": lambda ws, t: ws.usage.list_quotas(),
+    "Usage.set_quota": lambda ws, t: ws.usage.set_quota("team", t.team, "tokens", 10**9),
+    "Usage.remove_quota": lambda ws, t: (
+        ws.usage.set_quota("person", LEAVING, "euros", 5),  # so that there is one to remove
+        ws.usage.remove_quota("person", LEAVING),
+    ),
     "People.export_person": lambda ws, t: _people(ws).export_person(LEAVING),
     "People.erase_person": lambda ws, t: _people(ws).erase_person(LEAVING, lambda ids: None),
     "Workspace.export_mine": lambda ws, t: ws.export_mine(),
@@ -470,6 +493,7 @@ def test_every_public_operation_is_in_the_matrix() -> None:
         | public_names(Reviews)
     )
     public |= public_names(AuditJournal)
+    public |= public_names(Usage)
     assert public - listed == set(), "a public operation without a row in the access matrix"
     assert listed - public == set(), "a row for an operation that no longer exists"
     assert set(OPS) == set(EXPECTED)

@@ -455,13 +455,14 @@ def test_images_in_answers_and_descriptions_are_not_fetched(
 
 # --- accessibility: axe-core on every page, in both languages --------------------------------
 
-PAGES = ("home", "editor", "chat", "knowledge", "review", "admin", "people", "account")
+PAGES = ("home", "editor", "chat", "knowledge", "review", "admin", "people", "usage", "account")
 HEADINGS = {
     "chat": "ui.chat.title",
     "knowledge": "ui.kb.title",
     "admin": "ui.nav.admin",
     "review": "ui.review.title",
     "people": "ui.people.title",
+    "usage": "ui.usage.title",
     "account": "ui.account.title",
 }
 BLOCKING = ("serious", "critical")
@@ -499,6 +500,24 @@ def _axe_violations(page: Page) -> list[str]:
     ]
 
 
+def _record_some_runs(home: Path) -> None:
+    """Two runs of an agent of the administrator's, so that the usage page has charts."""
+    from agents.spec import AgentSpec
+    from store.records import RunRecord
+    from store.sql_catalogue import SqlCatalogue
+    from store.workspace import Workspace
+
+    catalogue = SqlCatalogue(home / "catalogue.sqlite3")
+    try:
+        camille = Workspace("camille@example.fr", catalogue)
+        agent = camille.create_agent(AgentSpec(name="Rédacteur")).agent_id
+        for n in range(2):
+            run = RunRecord(f"run-a11y-{n}", agent, 1, "", "", "offline", "ok", 120, 30)
+            camille.record_run(run)
+    finally:
+        catalogue.close()
+
+
 def _people_page_in_use(page: Page, lang: str) -> dict[str, list[str]]:
     """The people page with what its actions show: an invitation link, a team with a member."""
     from playwright.sync_api import expect
@@ -533,7 +552,9 @@ def _people_page_in_use(page: Page, lang: str) -> dict[str, list[str]]:
     [({"ATELIER_LANG": "fr"}, "fr"), ({"ATELIER_LANG": "en"}, "en")],
     indirect=["app_url"],
 )
-def test_every_page_is_accessible_in_both_languages(app_url: str, lang: str) -> None:
+def test_every_page_is_accessible_in_both_languages(
+    app_url: str, lang: str, tmp_path: Path
+) -> None:
     """No serious or critical axe-core violation; the document says its language; Streamlit's
     own English accessible names are given in the person's language."""
     from playwright.sync_api import expect
@@ -542,6 +563,7 @@ def test_every_page_is_accessible_in_both_languages(app_url: str, lang: str) -> 
 
     if not AXE.is_file():
         pytest.skip(f"axe-core is absent ({AXE}): run `make axe-deps` (needs npm)")
+    _record_some_runs(tmp_path / "home")  # the usage page then draws its charts
     problems: dict[str, list[str]] = {}
     with _page(1280, 1400, lang) as page:
         page.goto(app_url)

@@ -199,6 +199,8 @@ COMMANDS = {
     "review list": ["review", "list"],
     "agent publish": ["agent", "publish", "Prudent"],
     "me notifications": ["me", "notifications"],
+    "usage": ["usage"],
+    "quota mine": ["quota", "mine"],
 }
 
 

@@ -27,6 +27,7 @@ from builder_ui.cli import review as cli_review
 from builder_ui.cli import run as cli_run
 from builder_ui.cli import sharing as cli_sharing
 from builder_ui.cli import sso as cli_sso
+from builder_ui.cli import usage as cli_usage
 from builder_ui.cli.agent import agent_app
 from builder_ui.cli.audit import audit_app
 from builder_ui.cli.common import AtelierGroup, say
@@ -88,6 +89,8 @@ agent_app.command("publish", help=t("cli.help.publish"))(cli_review.publish)
 agent_app.command("unpublish", help=t("cli.help.unpublish"))(cli_review.unpublish)
 agent_app.command("deprecate", help=t("cli.help.deprecate"))(cli_review.deprecate)
 me_app.command("notifications", help=t("cli.help.notifications"))(cli_review.notifications)
+app.command("usage", help=t("cli.help.usage"))(cli_usage.usage)
+app.add_typer(cli_usage.quota_app, name="quota")
 
 
 def _version() -> str:

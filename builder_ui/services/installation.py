@@ -261,6 +261,7 @@ class Services(AgentServices, SharingServices):
         """One turn with a saved agent, in a new or an existing conversation of this person."""
         if not message.strip():
             raise UserError("run.empty_message")
+        self.workspace.usage.check_quota()  # over a monthly quota: no model is called
         agent = self.find_agent(ref)
         record = self.workspace.get_version(agent.id, version)
         if thread is None:
@@ -292,6 +293,7 @@ class Services(AgentServices, SharingServices):
         tokens: bool = True,
     ) -> Iterator[RunEvent]:
         """A person's answer to the tool call a conversation waits on; the run continues."""
+        self.workspace.usage.check_quota()
         record = self.workspace.get_thread(thread)
         version = self.workspace.get_version(record.agent_id)
         model = model or thread_model(self.checkpointer, record.id)
@@ -320,6 +322,7 @@ class Services(AgentServices, SharingServices):
         comment: str = "",
         model: str | None = None,
     ) -> Iterator[RunEvent]:
+        self.workspace.usage.check_quota()
         thread_id = self._preview_thread(token)
         model = model or thread_model(self.checkpointer, thread_id)
         runtime = self.runtime(spec, model)
@@ -366,6 +369,7 @@ class Services(AgentServices, SharingServices):
         saved agent's ``agent_id``, the preview is erased with the agent."""
         if not message.strip():
             raise UserError("run.empty_message")
+        self.workspace.usage.check_quota()
         thread_id = self._preview_thread(token)
         if agent_id is not None:
             self.workspace.note_preview(agent_id, thread_id)
@@ -429,6 +433,8 @@ class Services(AgentServices, SharingServices):
     def _record(self, agent_id: str, version: int, result: RunResult) -> None:
         import secrets
 
+        from builder_ui.services.usage import run_cost
+
         self.workspace.record_run(
             RunRecord(
                 id="run-" + secrets.token_hex(6),
@@ -443,6 +449,7 @@ class Services(AgentServices, SharingServices):
                 latency_ms=result.latency_ms,
                 tool_calls=len(result.tool_calls),
                 error=result.error,
+                cost=run_cost(result.model, result.input_tokens, result.output_tokens),
             )
         )
 

@@ -89,6 +89,8 @@ else:
             )
         )
         pages.append(_page("views/people.py", "ui.nav.people", ":material/group:", "personnes"))
+    # everyone: an administrator the installation's, a creator her agents', a user her own
+    pages.append(_page("views/usage.py", "ui.nav.usage", ":material/monitoring:", "utilisation"))
     pages.append(_page("views/account.py", "ui.nav.account", ":material/person:", "compte"))
     with st.sidebar:
         who = literal(account.label)

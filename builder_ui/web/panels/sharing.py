@@ -59,7 +59,7 @@ def render(services: Services, agent_id: str) -> None:
     agent = services.find_agent(agent_id)
     access = services.access(agent_id)
     lines = services.shares(agent_id, state.language())
-    with st.expander(tr("ui.share.title", count=len(lines)), icon=":material/share:"):
+    with st.expander(tr("ui.share.title"), icon=":material/share:"):
         shown = st.session_state.pop(keys.SHARE_OUTCOME, None)
         if shown is not None:
             kind, message = shown

@@ -380,3 +380,15 @@ def review_unpublish_key(agent_id: str) -> str:
 
 def review_deprecate_key(agent_id: str) -> str:
     return f"{REVIEW_PREFIX}deprecate.{agent_id}"
+
+
+# --- the usage page ("Utilisation") -------------------------------------------------------------
+USAGE_MONTH = "usage.month"  # the month shown, YYYY-MM
+USAGE_BY = "usage.by"  # what an administrator breaks the month down by
+USAGE_QUOTA_KIND = "usage.quota.kind"  # "person" or "team"
+USAGE_QUOTA_WHO = "usage.quota.who"
+USAGE_QUOTA_UNIT = "usage.quota.unit"  # "tokens" or "euros"
+USAGE_QUOTA_LIMIT = "usage.quota.limit"
+USAGE_QUOTA_PICK = "usage.quota.pick"  # the quota to remove
+USAGE_QUOTA_SAVE = "usage.quota.save"
+USAGE_QUOTA_REMOVE = "usage.quota.remove"

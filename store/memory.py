@@ -19,6 +19,7 @@ from agents.errors import NotFound
 from agents.spec import AgentSpec
 from store.database import utc_now
 from store.memory_accounts import MemoryAccounts
+from store.memory_catalogue_index import MemoryCatalogueIndex
 from store.memory_sharing import MemorySharing
 from store.records import (
     AgentRecord,
@@ -61,12 +62,13 @@ class _StoredVersion:
     spec_yaml: str
 
 
-class MemoryCatalogue(MemoryAccounts, MemorySharing):
+class MemoryCatalogue(MemoryAccounts, MemorySharing, MemoryCatalogueIndex):
     """Thread-safe: one lock around every operation, so a save is as atomic as in SQL."""
 
     def __init__(self) -> None:
         MemoryAccounts.__init__(self)
         MemorySharing.__init__(self)
+        MemoryCatalogueIndex.__init__(self)
         self._lock = threading.RLock()
         self._agents: dict[str, AgentRecord] = {}
         self._versions: dict[str, list[_StoredVersion]] = {}
@@ -149,6 +151,7 @@ class MemoryCatalogue(MemoryAccounts, MemorySharing):
             self._runs = {k: v for k, v in self._runs.items() if v.agent_id != agent_id}
             self._previews = {k: v for k, v in self._previews.items() if v != agent_id}
             self.remove_grants("agent", agent_id)
+            self._forget_agent_index(agent_id)
             self._conversation_bases = {
                 k: v for k, v in self._conversation_bases.items() if k in self._threads
             }

@@ -14,6 +14,7 @@ from typing import Protocol
 from agents.outcomes import Outcome
 from agents.spec import AgentSpec
 from store.accounts import Accounts
+from store.catalogue_index import CatalogueIndex
 from store.sharing import Sharing
 
 
@@ -85,9 +86,10 @@ class RunRecord:
     created_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
 
 
-class Catalogue(Accounts, Sharing, Protocol):
+class Catalogue(Accounts, Sharing, CatalogueIndex, Protocol):
     """People and teams (``store.accounts.Accounts``), grants (``store.sharing.Sharing``),
-    agents, their versions, threads and runs. Unscoped: only ``store.workspace`` holds one."""
+    the catalogue page's facts, lineage and feedback (``store.catalogue_index``), agents,
+    their versions, threads and runs. Unscoped: only ``store.workspace`` holds one."""
 
     def create_agent(self, spec: AgentSpec, owner: str, message: str = "") -> VersionRecord:
         """A new agent with version 1."""

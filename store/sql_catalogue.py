@@ -46,6 +46,7 @@ from store.records import (
     VersionRecord,
 )
 from store.sql_accounts import SqlAccounts
+from store.sql_catalogue_index import SqlCatalogueIndex
 from store.sql_sharing import SqlSharing, agent_record
 from store.tables import (
     agents,
@@ -67,7 +68,7 @@ R = TypeVar("R", VersionRecord, ThreadRecord, RunRecord)
 CatalogueBusy = DatabaseBusy  # the name callers of the catalogue know
 
 
-class SqlCatalogue(SqlAccounts, SqlSharing):
+class SqlCatalogue(SqlAccounts, SqlSharing, SqlCatalogueIndex):
     """Implements ``store.records.Catalogue``; safe to share between threads and processes."""
 
     def __init__(

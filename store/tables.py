@@ -37,3 +37,10 @@ sign_in_links = _table(
 sign_in_failures = _table("sign_in_failures", "login failures last_failure_at")
 browser_sessions = _table("browser_sessions", "token_hash account_id created_at last_seen_at")
 conversation_bases = _table("conversation_bases", "thread_id kb_id")
+version_facts = _table(
+    "version_facts", "agent_id number category category_key model uses_documents uses_tools"
+)
+lineage = _table("lineage", "agent_id forked_from forked_version forked_name created_at")
+feedback = _table(
+    "feedback", "id agent_id version thread_id author rating comment exchange created_at"
+)

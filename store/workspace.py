@@ -35,6 +35,8 @@ from store.records import (
 from store.sharing import Access, OpenAgent
 
 if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma: only on use
+    from store.agent_catalogue import AgentCatalogue
+    from store.feedback import Feedback
     from store.knowledge.embedders import EmbedderInfo
     from store.knowledge.records import Chunk, DocumentRecord, KnowledgeBaseRecord, Passage
     from store.knowledge.service import KnowledgeStore, SearchMode
@@ -130,6 +132,21 @@ class Workspace:
         from store.shares import Shares
 
         return Shares(self, self._catalogue)
+
+    @property
+    def catalogue(self) -> AgentCatalogue:
+        """Finding agents others made, and forking one (``store.agent_catalogue``)."""
+        from store.agent_catalogue import AgentCatalogue
+
+        return AgentCatalogue(self, self._catalogue)
+
+    @property
+    def feedback(self) -> Feedback:
+        """Thumbs up or down on answers, and reading those on one's agents
+        (``store.feedback``)."""
+        from store.feedback import Feedback
+
+        return Feedback(self, self._catalogue)
 
     # --- agents ----------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ import typer
 
 from agents.i18n import t
 from builder_ui.cli import approve as cli_approve
+from builder_ui.cli import catalogue as cli_catalogue
 from builder_ui.cli import kb_reindex as cli_kb_reindex
 from builder_ui.cli import kb_search as cli_kb_search
 from builder_ui.cli import kb_show as cli_kb_show
@@ -67,6 +68,9 @@ app.add_typer(model_app, name="model")
 app.command("run", help=t("cli.help.run"))(cli_run.run)
 app.command("chat", help=t("cli.help.chat"))(cli_run.chat)
 app.command("approve", help=t("cli.help.approve"))(cli_approve.approve)
+app.add_typer(cli_catalogue.catalogue_app, name="catalogue")
+agent_app.command("fork", help=t("cli.agent.fork.help"))(cli_catalogue.fork)
+agent_app.command("feedback", help=t("cli.agent.feedback.help"))(cli_catalogue.feedback)
 
 
 def _version() -> str:

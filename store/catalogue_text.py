@@ -21,8 +21,10 @@ SHORTEST_STEM = 3
 
 def stem(word: str) -> str:
     """A folded word without its plural and its final mute ``e``: "journaux" -> "journal",
-    "reponses" -> "repons", "conges" -> "cong"."""
-    if len(word) > 4 and word.endswith("aux"):
+    "reseaux" -> "reseau", "reponses" -> "repons", "conges" -> "cong"."""
+    if word.endswith("eaux"):  # "reseaux" -> "reseau", not "reseal"
+        word = word[:-1]
+    elif len(word) > 4 and word.endswith("aux"):
         word = word[:-3] + "al"
     elif len(word) > SHORTEST_STEM and word[-1] in "sx":
         word = word[:-1]

@@ -78,10 +78,13 @@ def test_accents_plurals_and_words_being_typed_are_found(catalogue: Catalogue) -
     make(catalogue, OLGA, name="Revue de presse", description="Lit les journaux du matin")
     make(catalogue, OLGA, name="Assistant", description="Rédige une réponse aux usagers")
     make(catalogue, OLGA, name="Calcul", category="Comptabilité")
+    make(catalogue, OLGA, name="Posts", description="Un post par réseau social")
+    assert search(catalogue, URSULA, "réseaux sociaux") == ["Posts"]
     assert search(catalogue, URSULA, "congés") == ["Congé"]
     assert search(catalogue, URSULA, "CONGE") == ["Congé"]
     assert search(catalogue, URSULA, "journal") == ["Revue de presse"]
     assert search(catalogue, URSULA, "journaux") == ["Revue de presse"]
+    assert search(catalogue, URSULA, "matins") == ["Revue de presse"]
     assert search(catalogue, URSULA, "réponses") == ["Assistant"]
     assert search(catalogue, URSULA, "reponse usager") == ["Assistant"]
     assert search(catalogue, URSULA, "compta") == ["Calcul"]  # the category, being typed
@@ -90,6 +93,7 @@ def test_accents_plurals_and_words_being_typed_are_found(catalogue: Catalogue) -
         "Assistant",
         "Calcul",
         "Congé",
+        "Posts",
         "Revue de presse",
     ]
 

@@ -317,3 +317,26 @@ CHAT_DELETE_NO = "chat.delete.no"
 chat_open_key = _per_item("chat.open.")  # resume a conversation of the list
 chat_starter_key = _per_item("chat.starter.")
 chat_attachment_remove_key = _per_item("chat.attachment.remove.")  # a file of the conversation
+
+# The catalogue page ("Catalogue") and what it hands to the chat page.
+CATALOGUE_TEXT = "catalogue.text"
+CATALOGUE_SORT = "catalogue.sort"
+CATALOGUE_TEAM = "catalogue.team"
+CATALOGUE_CATEGORY = "catalogue.category"
+CATALOGUE_DOCUMENTS = "catalogue.documents"
+CATALOGUE_TOOLS = "catalogue.tools"
+CATALOGUE_FLASH = "catalogue.flash"  # [(kind, message)] shown once, after a rerun
+CHAT_OPEN_AGENT = "chat.open_agent"  # set by "Utiliser": the chat page opens on that agent
+FEEDBACK_PREFIX = "chat.feedback."  # the thumbs of each answer, keyed by conversation and turn
+
+
+def catalogue_use_key(agent_id: str) -> str:
+    return f"catalogue.use.{agent_id}"
+
+
+def catalogue_fork_key(agent_id: str) -> str:
+    return f"catalogue.fork.{agent_id}"
+
+
+def feedback_key(thread_id: str, index: int, part: str) -> str:
+    return f"{FEEDBACK_PREFIX}{thread_id}.{index}.{part}"

@@ -10,6 +10,7 @@ file), or start a new one. Drawing a turn is the editor's preview's (``panels.pr
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Collection, Iterator
 
@@ -28,7 +29,7 @@ from builder_ui.web.models.conversation import (
 )
 from builder_ui.web.models.inert import literal
 from builder_ui.web.models.transcript import ChatTurn
-from builder_ui.web.panels import chat_files, inert
+from builder_ui.web.panels import chat_files, feedback, inert
 from builder_ui.web.panels.preview import (
     GONE_ERROR,
     PENDING_ERROR,
@@ -140,6 +141,15 @@ def _decide(services: Services, turn: ChatTurn, decision: Decision) -> None:
             _failed(turn, exc)
             _resync(services)
     st.rerun()
+
+
+def _feedback(services: Services, agent: AgentRecord, history: list[ChatTurn], index: int) -> None:
+    """The thumbs under a finished answer of a saved conversation."""
+    turn, thread = history[index], chat_state.thread()
+    if turn.role != "assistant" or turn.awaiting or thread is None or not turn.text:
+        return
+    asked = history[index - 1].text if index and history[index - 1].role == "user" else ""
+    feedback.control(services, agent.id, thread, index, asked, turn.text)
 
 
 def _awaiting(history: list[ChatTurn]) -> ChatTurn | None:
@@ -280,12 +290,13 @@ def _chat(services: Services, agent: AgentRecord) -> None:
     message = ((prompt.text if prompt is not None else pending) or "").strip()
     files = list(prompt.files) if prompt is not None else []
     attached = chat_files.attached_ids(chat_files.conversation_files(services))
-    for turn in history:
+    for index, turn in enumerate(history):
         call_id = str((turn.pending or {}).get("call_id") or "")
         if decision is not None and turn is waiting and decision.call_id == call_id:
             _decide(services, turn, decision)
         else:
             _show_turn(services, turn, attached)
+            _feedback(services, agent, history, index)
     if (message or files) and waiting is not None:
         st.warning(tr("ui.approval.message_refused"), icon=":material/warning:")
         return
@@ -334,6 +345,14 @@ def render() -> None:
     st.title(tr("ui.chat.title"))
     _notices()
     agents = services.list_agents()
+    opening = st.session_state.pop(keys.CHAT_OPEN_AGENT, None)  # "Utiliser" in the catalogue
+    if opening:
+        chat_state.new_conversation()
+        chat_state.choose_agent(opening)
+    chosen = chat_state.agent_id()
+    if chosen and all(a.id != chosen for a in agents):  # one opened from the catalogue
+        with contextlib.suppress(AtelierError):
+            agents = [*agents, services.find_agent(chosen)]
     conversations = services.conversations(LIST_LIMIT)
     if not agents and services.workspace.me().can_build:
         st.info(tr("ui.chat.no_agents"), icon=":material/info:")

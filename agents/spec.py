@@ -120,6 +120,12 @@ class AgentSpec(Strict):
     name: str = Field(min_length=1, max_length=80)
     description: str = Field(default="", max_length=500)
     icon: str = Field(default="🤖", max_length=16)
+    category: str = Field(
+        default="",
+        max_length=40,
+        description="A short word or two the catalogue files the agent under, e.g. "
+        "Communication, RH, Juridique; free text, searched and offered as a filter.",
+    )
     instructions: str = Field(default="", max_length=20_000)
     conversation_starters: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
         default_factory=list, max_length=8

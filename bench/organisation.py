@@ -10,13 +10,20 @@ then the product's own code answers what every page asks, for people picked at r
   to some roles or teams, and the environment's),
 - one permission check (``Workspace.get_agent`` on one's own agent, and on someone else's, which
   must look missing),
+- the agents open to a person (``Workspace.open_agents``: own, shared with them or their teams,
+  published to the organisation),
+- a catalogue search (``Workspace.catalogue.search``: a word, then a word and a category),
+  over 10,000 agents of which 60 % are published to the organisation and 20 % shared with a
+  team, 1,000,000 recorded runs (a year of them) and 100,000 feedbacks; and, once, the grouped
+  count of the last 30 days of runs that the cards' "uses" figure is kept from
+  (``recent_uses_refresh``, target 500 ms: it runs at most every few minutes),
 
 each beside the same call on an empty installation (one person, a few agents), in the same run.
 Every call goes through ``Workspace(principal)``, which re-reads the account and its teams.
-Target: p95 <= 50 ms at full size.
+Target: p95 <= 50 ms at full size, 100 ms for a catalogue search.
 
     python bench/organisation.py [--accounts N] [--teams N] [--agents N] [--conversations N]
-                                 [--samples N] [--json]
+                                 [--runs N] [--samples N] [--json]
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +46,35 @@ from sqlalchemy import insert
 from agents.spec import AgentSpec
 from store.database import stamp, utc_now
 from store.sql_catalogue import SqlCatalogue
-from store.tables import accounts, agents, team_members, teams, threads, versions
+from store.tables import (
+    accounts,
+    agents,
+    feedback,
+    grants,
+    runs,
+    team_members,
+    teams,
+    threads,
+    version_facts,
+    versions,
+)
 from store.workspace import Workspace
 
 TARGET_P95_MS = 50.0
+TARGETS_MS = {"catalogue_search": 100.0, "catalogue_search_filtered": 100.0}
+REFRESH_TARGET_MS = 500.0
+WORDS = [
+    ("Congés", "Poser ses jours de congé et suivre ses absences"),
+    ("Revue de presse", "Lit les journaux du matin et résume"),
+    ("Réponses aux usagers", "Rédige une réponse aux avis des usagers"),
+    ("Rédacteur SEO", "Mots-clés, titres et meta descriptions"),
+    ("FAQ interne", "Répond aux questions à partir des procédures"),
+    ("Assistant RH", "Annonces d'emploi et premier tri des candidatures"),
+    ("Community manager", "Un post par réseau social dans le ton de la marque"),
+    ("Comptabilité", "Notes de frais et factures"),
+]
+CATEGORIES = ["Communication", "Ressources humaines", "Juridique", "Documentation", ""]
+SEARCHES = ["congés", "journal", "réponses", "seo", "procédure", "candidature", "post", "frais"]
 BATCH = 5_000
 SPEC_YAML = AgentSpec(name="Agent", instructions="Réponds en français.").to_yaml()
 
@@ -53,7 +86,12 @@ def _bulk(catalogue: SqlCatalogue, table: Any, rows: list[dict[str, Any]]) -> No
 
 
 def populate(
-    catalogue: SqlCatalogue, n_accounts: int, n_teams: int, n_agents: int, n_threads: int
+    catalogue: SqlCatalogue,
+    n_accounts: int,
+    n_teams: int,
+    n_agents: int,
+    n_threads: int,
+    n_runs: int = 0,
 ) -> list[str]:
     """Returns the logins; the first one is an administrator, a fifth of them build agents."""
     rng = random.Random(7)
@@ -99,16 +137,18 @@ def populate(
         owners.append(owner)
         when = stamp(now.replace(microsecond=i % 1_000_000))
         agent_id = f"ag-{i:08d}"
+        name, description = WORDS[i % len(WORDS)]
         agent_rows.append(
             {
                 "id": agent_id,
-                "name": f"Agent {i}",
+                "name": f"{name} {i}",
                 "owner": owner,
-                "description": "",
+                "description": description,
                 "icon": "",
                 "created_at": when,
                 "updated_at": when,
                 "latest_version": 1,
+                "published_version": 1,
             }
         )
         version_rows.append(
@@ -123,6 +163,7 @@ def populate(
         )
     _bulk(catalogue, agents, agent_rows)
     _bulk(catalogue, versions, version_rows)
+    _share(catalogue, rng, owners, team_ids, n_agents, n_runs, logins)
     thread_rows = []
     for i in range(n_threads):
         agent = rng.randrange(n_agents)
@@ -139,6 +180,97 @@ def populate(
         )
     _bulk(catalogue, threads, thread_rows)
     return logins
+
+
+def _share(
+    catalogue: SqlCatalogue,
+    rng: random.Random,
+    owners: list[str],
+    team_ids: list[str],
+    n_agents: int,
+    n_runs: int,
+    logins: list[str],
+) -> None:
+    """60 % of the agents published to the organisation, 20 % shared with a team, the rest
+    private; the facts of their versions; a year of runs; feedback on a tenth of the runs."""
+    now = utc_now()
+    grant_rows, fact_rows = [], []
+    for i in range(n_agents):
+        agent_id = f"ag-{i:08d}"
+        kind = i % 5
+        if kind < 3:
+            grantee = ("organisation", "*")
+        elif kind == 3:
+            grantee = ("team", rng.choice(team_ids))
+        else:
+            grantee = None
+        if grantee is not None:
+            grant_rows.append(
+                {
+                    "resource_kind": "agent",
+                    "resource_id": agent_id,
+                    "grantee_kind": grantee[0],
+                    "grantee_id": grantee[1],
+                    "permission": "use",
+                    "granted_by": owners[i],
+                    "created_at": stamp(now),
+                }
+            )
+        category = CATEGORIES[i % len(CATEGORIES)]
+        fact_rows.append(
+            {
+                "agent_id": agent_id,
+                "number": 1,
+                "category": category,
+                "category_key": category.lower(),
+                "model": "",
+                "uses_documents": i % 2,
+                "uses_tools": i % 3 == 0,
+            }
+        )
+    _bulk(catalogue, grants, grant_rows)
+    _bulk(catalogue, version_facts, fact_rows)
+    run_rows, feedback_rows = [], []
+    for i in range(n_runs):
+        agent = f"ag-{rng.randrange(n_agents):08d}"
+        when = stamp(now - timedelta(seconds=rng.randrange(365 * 86_400)))
+        person = rng.choice(logins)
+        run_rows.append(
+            {
+                "id": f"run-{i:010d}",
+                "agent_id": agent,
+                "version": 1,
+                "thread_id": "",
+                "principal": person,
+                "model": "offline",
+                "outcome": "ok",
+                "input_tokens": 100,
+                "output_tokens": 200,
+                "latency_ms": 10.0,
+                "tool_calls": 0,
+                "error": "",
+                "created_at": when,
+            }
+        )
+        if i % 10 == 0:
+            feedback_rows.append(
+                {
+                    "id": f"fb-{i:010d}",
+                    "agent_id": agent,
+                    "version": 1,
+                    "thread_id": "",
+                    "author": person,
+                    "rating": "up" if rng.random() < 0.7 else "down",
+                    "comment": "",
+                    "exchange": "",
+                    "created_at": when,
+                }
+            )
+        if len(run_rows) >= BATCH * 10:
+            _bulk(catalogue, runs, run_rows)
+            run_rows = []
+    _bulk(catalogue, runs, run_rows)
+    _bulk(catalogue, feedback, feedback_rows)
 
 
 def _time(call: Callable[[], object], samples: int) -> dict[str, float]:
@@ -188,7 +320,34 @@ def measure(
 
     results["check_own_agent"] = _time(own, samples)
     results["check_someone_elses_agent"] = _time(others, samples)
+
+    def anyone() -> str:
+        return rng.choice(people)
+
+    results["open_agents"] = _time(lambda: Workspace(anyone(), catalogue).open_agents(), samples)
+    Workspace(people[0], catalogue).catalogue.search("")  # what a first visitor pays, once
+
+    def search() -> None:
+        Workspace(anyone(), catalogue).catalogue.search(rng.choice(SEARCHES))
+
+    def filtered() -> None:
+        from store.agent_catalogue import Filters
+
+        wanted = Filters(category=rng.choice(CATEGORIES[:-1]))
+        Workspace(anyone(), catalogue).catalogue.search(rng.choice(SEARCHES), wanted, "rating")
+
+    results["catalogue_search"] = _time(search, samples)
+    results["catalogue_search_filtered"] = _time(filtered, samples)
     return results
+
+
+def _refresh(catalogue: SqlCatalogue) -> dict[str, float]:
+    """The grouped count of the last 30 days of runs the cards' "uses" are kept from."""
+    from store.catalogue_index import window_start
+    from store.sql_catalogue_index import count_recent_runs
+
+    since = window_start(30)
+    return _time(lambda: catalogue._read(lambda conn: count_recent_runs(conn, since)), 5)
 
 
 def _model_choices(catalogue: SqlCatalogue, person: str) -> object:
@@ -232,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--teams", type=int, default=500)
     parser.add_argument("--agents", type=int, default=10_000)
     parser.add_argument("--conversations", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=1_000_000)
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -244,8 +404,11 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["ATELIER_HOME"] = tmp  # the organisation's models are read from here
         _organisation_models(MODELS)
         for label, sizes in (
-            ("empty", (2, 1, 6, 20)),
-            ("organisation", (args.accounts, args.teams, args.agents, args.conversations)),
+            ("empty", (2, 1, 6, 20, 10)),
+            (
+                "organisation",
+                (args.accounts, args.teams, args.agents, args.conversations, args.runs),
+            ),
         ):
             catalogue = SqlCatalogue(Path(tmp) / f"{label}.sqlite3")
             start = time.perf_counter()
@@ -253,25 +416,38 @@ def main(argv: list[str] | None = None) -> int:
             filled_s = time.perf_counter() - start
             report[label] = {
                 "sizes": dict(
-                    zip(("accounts", "teams", "agents", "conversations"), sizes, strict=True)
+                    zip(
+                        ("accounts", "teams", "agents", "conversations", "runs"),
+                        sizes,
+                        strict=True,
+                    )
                 ),
                 "fill_s": round(filled_s, 1),
                 "calls": measure(catalogue, people, args.samples),
+                "recent_uses_refresh": _refresh(catalogue),
             }
             catalogue.close()
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         _print(report)
-    worst = max(c["p95_ms"] for c in report["organisation"]["calls"].values())
-    return 0 if worst <= TARGET_P95_MS else 1
+    calls = report["organisation"]["calls"]
+    over = [n for n, c in calls.items() if c["p95_ms"] > TARGETS_MS.get(n, TARGET_P95_MS)]
+    over += [
+        "recent_uses_refresh"
+        for _ in [0]
+        if report["organisation"]["recent_uses_refresh"]["p95_ms"] > REFRESH_TARGET_MS
+    ]
+    report["over_target"] = over
+    return 0 if not over else 1
 
 
 def _print(report: dict[str, Any]) -> None:
     sizes = report["organisation"]["sizes"]
     print(
         f"organisation: {sizes['accounts']:,} accounts, {sizes['teams']:,} teams, "
-        f"{sizes['agents']:,} agents, {sizes['conversations']:,} conversations "
+        f"{sizes['agents']:,} agents, {sizes['conversations']:,} conversations, "
+        f"{sizes['runs']:,} runs "
         f"(filled in {report['organisation']['fill_s']} s)"
     )
     print(f"{'call':<28}{'empty p50':>11}{'p95':>9}{'organisation p50':>19}{'p95':>9}")
@@ -281,7 +457,12 @@ def _print(report: dict[str, Any]) -> None:
             f"{name:<28}{empty['p50_ms']:>9.2f}ms{empty['p95_ms']:>7.2f}ms"
             f"{full['p50_ms']:>17.2f}ms{full['p95_ms']:>7.2f}ms"
         )
-    print(f"target: p95 <= {report['target_p95_ms']:.0f} ms at full size")
+    refresh = report["organisation"]["recent_uses_refresh"]
+    print(f"{'recent_uses_refresh (once)':<28}{'':>20}{refresh['p50_ms']:>17.2f}ms")
+    print(
+        f"target: p95 <= {report['target_p95_ms']:.0f} ms at full size, "
+        f"{TARGETS_MS['catalogue_search']:.0f} ms for a catalogue search"
+    )
 
 
 _TOOLS: Any = None

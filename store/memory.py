@@ -20,6 +20,7 @@ from agents.spec import AgentSpec
 from store.database import utc_now
 from store.memory_accounts import MemoryAccounts
 from store.memory_audit import MemoryAudit
+from store.memory_catalogue_index import MemoryCatalogueIndex
 from store.memory_reviews import MemoryReviews
 from store.memory_sharing import MemorySharing
 from store.memory_usage import MemoryUsage
@@ -70,7 +71,9 @@ class _StoredVersion:
     spec_yaml: str
 
 
-class MemoryCatalogue(MemoryAccounts, MemorySharing, MemoryAudit, MemoryReviews, MemoryUsage):
+class MemoryCatalogue(
+    MemoryAccounts, MemorySharing, MemoryAudit, MemoryReviews, MemoryUsage, MemoryCatalogueIndex
+):
     """Thread-safe: one lock around every operation, so a save is as atomic as in SQL."""
 
     def __init__(self) -> None:
@@ -79,6 +82,7 @@ class MemoryCatalogue(MemoryAccounts, MemorySharing, MemoryAudit, MemoryReviews,
         MemoryAudit.__init__(self)
         MemoryReviews.__init__(self)
         MemoryUsage.__init__(self)
+        MemoryCatalogueIndex.__init__(self)
         self._lock = threading.RLock()
         self._agents: dict[str, AgentRecord] = {}
         self._versions: dict[str, list[_StoredVersion]] = {}
@@ -176,6 +180,7 @@ class MemoryCatalogue(MemoryAccounts, MemorySharing, MemoryAudit, MemoryReviews,
             self._previews = {k: v for k, v in self._previews.items() if v != agent_id}
             self.remove_grants("agent", agent_id)
             self._forget_reviews_of_agent(agent_id)
+            self._forget_agent_index(agent_id)
             self._conversation_bases = {
                 k: v for k, v in self._conversation_bases.items() if k in self._threads
             }

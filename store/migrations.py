@@ -298,6 +298,48 @@ MIGRATIONS: list[Migration] = [
             "CREATE INDEX notifications_by_account ON notifications (account_id, created_at)",
         ],
     ),
+    (
+        "0011_catalogue_and_feedback",
+        [
+            # What the catalogue's cards and filters need of a version, read once from its
+            # spec (versions are immutable: a row never goes stale); filled as versions are
+            # first listed (``store.sql_catalogue_index``).
+            """CREATE TABLE version_facts (
+                agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+                number INTEGER NOT NULL,
+                category TEXT NOT NULL DEFAULT '',
+                category_key TEXT NOT NULL DEFAULT '',
+                model TEXT NOT NULL DEFAULT '',
+                uses_documents INTEGER NOT NULL DEFAULT 0,
+                uses_tools INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (agent_id, number)
+            )""",
+            # A fork's lineage: the agent and version it was copied from, and that agent's
+            # name then (the original may be renamed or deleted since: no foreign key).
+            """CREATE TABLE lineage (
+                agent_id TEXT PRIMARY KEY REFERENCES agents (id) ON DELETE CASCADE,
+                forked_from TEXT NOT NULL,
+                forked_version INTEGER NOT NULL,
+                forked_name TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX lineage_by_original ON lineage (forked_from)",
+            # Thumbs up or down on an answer; the exchange only when its author gave it.
+            """CREATE TABLE feedback (
+                id TEXT PRIMARY KEY,
+                agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+                version INTEGER NOT NULL,
+                thread_id TEXT NOT NULL DEFAULT '',
+                author TEXT NOT NULL,
+                rating TEXT NOT NULL,
+                comment TEXT NOT NULL DEFAULT '',
+                exchange TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX feedback_by_agent ON feedback (agent_id, rating, created_at)",
+            "CREATE INDEX feedback_by_author ON feedback (author)",
+        ],
+    ),
 ]
 
 # Any fixed number: PostgreSQL advisory locks are keyed by a 64-bit integer.

@@ -201,6 +201,7 @@ def erase_person_data(person: PersonData, erase_threads: EraseThreads) -> Summar
     DraftStore(account_id).delete_all()
     person._secrets().delete_all(account_id)
     catalogue.forget_usage_of(account_id)  # their own totals and quotas; the spending stays
+    catalogue.erase_feedback_of(account_id)  # their thumbs, comments and exchanges given
     catalogue.delete_account(account_id)
     return summary
 

@@ -15,6 +15,7 @@ from agents.outcomes import Outcome
 from agents.spec import AgentSpec
 from store.accounts import Accounts
 from store.audit import AuditLog
+from store.catalogue_index import CatalogueIndex
 from store.review_records import Reviewing
 from store.sharing import Sharing
 from store.usage_records import UsageLedger
@@ -90,11 +91,12 @@ class RunRecord:
     cost: float = 0.0  # euros, from the model's prices when it ran
 
 
-class Catalogue(Accounts, Sharing, AuditLog, Reviewing, UsageLedger, Protocol):
+class Catalogue(Accounts, Sharing, AuditLog, Reviewing, UsageLedger, CatalogueIndex, Protocol):
     """People and teams (``store.accounts.Accounts``), grants (``store.sharing.Sharing``), the
     audit log (``store.audit.AuditLog``), publication reviews (``store.review_records``), usage
-    and quotas (``store.usage_records``), agents, their versions, threads and runs. Unscoped:
-    only ``store.workspace`` holds one."""
+    and quotas (``store.usage_records``), the catalogue page's facts, lineage and feedback
+    (``store.catalogue_index``), agents, their versions, threads and runs. Unscoped: only
+    ``store.workspace`` holds one."""
 
     def create_agent(self, spec: AgentSpec, owner: str, message: str = "") -> VersionRecord:
         """A new agent with version 1."""

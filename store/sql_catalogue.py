@@ -48,6 +48,7 @@ from store.records import (
 )
 from store.sql_accounts import SqlAccounts
 from store.sql_audit import SqlAudit
+from store.sql_catalogue_index import SqlCatalogueIndex
 from store.sql_reviews import SqlReviews
 from store.sql_sharing import SqlSharing, agent_record
 from store.sql_usage import SqlUsage, add_usage
@@ -71,7 +72,7 @@ R = TypeVar("R", VersionRecord, ThreadRecord, RunRecord)
 CatalogueBusy = DatabaseBusy  # the name callers of the catalogue know
 
 
-class SqlCatalogue(SqlAccounts, SqlSharing, SqlAudit, SqlReviews, SqlUsage):
+class SqlCatalogue(SqlAccounts, SqlSharing, SqlAudit, SqlReviews, SqlUsage, SqlCatalogueIndex):
     """Implements ``store.records.Catalogue``; safe to share between threads and processes."""
 
     def __init__(

@@ -52,3 +52,10 @@ usage_totals = _table(
 )
 usage_people = _table("usage_people", "period dimension key principal")
 quotas = _table("quotas", "subject_kind subject_id unit monthly_limit set_by updated_at")
+version_facts = _table(
+    "version_facts", "agent_id number category category_key model uses_documents uses_tools"
+)
+lineage = _table("lineage", "agent_id forked_from forked_version forked_name created_at")
+feedback = _table(
+    "feedback", "id agent_id version thread_id author rating comment exchange created_at"
+)

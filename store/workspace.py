@@ -33,7 +33,9 @@ from store.sharing import Access, OpenAgent
 from store.workspace_knowledge import KnowledgeRooms
 
 if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma: only on use
+    from store.agent_catalogue import AgentCatalogue
     from store.audit_journal import AuditJournal
+    from store.feedback import Feedback
     from store.knowledge.service import KnowledgeStore
     from store.organisation import Organisation
     from store.people import People
@@ -158,6 +160,21 @@ class Workspace(KnowledgeRooms):
         from store.usage import Usage
 
         return Usage(self, self._catalogue)
+
+    @property
+    def catalogue(self) -> AgentCatalogue:
+        """Finding agents others made, and forking one (``store.agent_catalogue``)."""
+        from store.agent_catalogue import AgentCatalogue
+
+        return AgentCatalogue(self, self._catalogue)
+
+    @property
+    def feedback(self) -> Feedback:
+        """Thumbs up or down on answers, and reading those on one's agents
+        (``store.feedback``)."""
+        from store.feedback import Feedback
+
+        return Feedback(self, self._catalogue)
 
     # --- agents ----------------------------------------------------------------------------
 

@@ -29,8 +29,10 @@ from people import enrol
 from agents.errors import NotFound, Refused
 from agents.spec import AgentSpec
 from builder_ui.services.installation import Installation
+from store.agent_catalogue import AgentCatalogue
 from store.audit_journal import AuditJournal
 from store.database import utc_now
+from store.feedback import Feedback
 from store.knowledge.service import close_knowledge_stores
 from store.organisation import Organisation
 from store.people import People
@@ -111,6 +113,15 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "Shares.unshare_kb": OWNER_ONLY,
     "Shares.kb_shares": OWNER_ONLY,
     "Shares.grantee_label": ANYONE_ACTIVE,
+    # the catalogue and feedback (the owner's agent is private: nobody else finds or rates it)
+    "AgentCatalogue.search": ANYONE_ACTIVE,
+    "AgentCatalogue.facets": ANYONE_ACTIVE,
+    "AgentCatalogue.card": OWNER_ONLY,
+    "AgentCatalogue.lineage": OWNER_ONLY,
+    "AgentCatalogue.fork": OWNER_ONLY_BUILDING,
+    "Feedback.give": OWNER_ONLY,
+    "Feedback.on_agent": OWNER_ONLY,
+    "Feedback.totals": OWNER_ONLY,
     # conversations and runs
     "Workspace.start_thread": OWNER_ONLY,
     "Workspace.note_preview": OWNER_ONLY,
@@ -234,6 +245,8 @@ NOT_OPERATIONS = {
     "Workspace.audit": "a namespace: each of its methods is an AuditJournal row",
     "Workspace.reviews": "a namespace: each of its methods is a Reviews row",
     "Workspace.usage": "a namespace: each of its methods is a Usage row",
+    "Workspace.catalogue": "a namespace: each of its methods is an AgentCatalogue row",
+    "Workspace.feedback": "a namespace: each of its methods is a Feedback row",
 }
 
 
@@ -344,6 +357,14 @@ OPS: dict[str, Op] = {
     "Shares.grantee_label": lambda ws, t: ws.sharing.grantee_label(
         Grant("agent", t.agent_id, "account", LEAVING, "use", OWNER, utc_now())
     ),
+    "AgentCatalogue.search": lambda ws, t: ws.catalogue.search("rédacteur"),
+    "AgentCatalogue.facets": lambda ws, t: ws.catalogue.facets(),
+    "AgentCatalogue.card": lambda ws, t: ws.catalogue.card(t.agent_id),
+    "AgentCatalogue.lineage": lambda ws, t: ws.catalogue.lineage(t.agent_id),
+    "AgentCatalogue.fork": lambda ws, t: ws.catalogue.fork(t.agent_id, "Copie du rédacteur"),
+    "Feedback.give": lambda ws, t: ws.feedback.give(t.agent_id, t.thread_id, "up", "Bien"),
+    "Feedback.on_agent": lambda ws, t: ws.feedback.on_agent(t.agent_id),
+    "Feedback.totals": lambda ws, t: ws.feedback.totals(t.agent_id),
     "Workspace.start_thread": lambda ws, t: ws.start_thread(t.agent_id, "Bonjour"),
     "Workspace.note_preview": lambda ws, t: ws.note_preview(t.agent_id, "preview-matrix"),
     "Workspace.get_thread": lambda ws, t: ws.get_thread(t.thread_id),
@@ -491,6 +512,8 @@ def test_every_public_operation_is_in_the_matrix() -> None:
         | public_names(Organisation)
         | public_names(Shares)
         | public_names(Reviews)
+        | public_names(AgentCatalogue)
+        | public_names(Feedback)
     )
     public |= public_names(AuditJournal)
     public |= public_names(Usage)

@@ -20,13 +20,22 @@ def test_the_bench_fills_a_catalogue_and_times_every_call(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     sizes = ["--accounts", "40", "--teams", "4", "--agents", "30", "--conversations", "200"]
+    sizes += ["--runs", "300"]
     code = main([*sizes, "--samples", "5", "--json"])
     report = json.loads(capsys.readouterr().out)
     assert code == 0
     assert report["organisation"]["sizes"]["accounts"] == 40
     calls = report["organisation"]["calls"]
-    assert {"list_agents", "model_choices", "check_own_agent", "check_someone_elses_agent"} <= set(
-        calls
-    )
+    assert {
+        "list_agents",
+        "model_choices",
+        "check_own_agent",
+        "check_someone_elses_agent",
+        "open_agents",
+        "catalogue_search",
+        "catalogue_search_filtered",
+    } <= set(calls)
+    assert report["organisation"]["sizes"]["runs"] == 300
+    assert report["organisation"]["recent_uses_refresh"]["p95_ms"] > 0
     assert all(c["p95_ms"] >= c["p50_ms"] > 0 for c in calls.values())
     assert set(report["empty"]["calls"]) == set(calls)

@@ -159,9 +159,10 @@ class AgentServices(AgentVersionServices):
         """A new agent, ``Copie de NAME``, from the latest version of ``ref``."""
         agent = self.find_agent(ref)
         record = self.workspace.get_version(agent.id)
-        spec = record.spec.model_copy(update={"name": copy_name(record.spec.name, lang)})
         message = t("agents.copied_from", lang, name=agent.name, version=record.number)
-        return self.workspace.create_agent(spec, message)
+        name = copy_name(record.spec.name, lang)
+        # a fork: its lineage is kept, and bases the person does not reach are left out
+        return self.workspace.catalogue.fork(agent.id, name, message).version
 
     def deletion(self, ref: str) -> Erasure:
         """What ``delete_agent(ref)`` would erase."""

@@ -35,6 +35,7 @@ from agents.runtime import AgentRuntime, Finished, RunEvent, RunResult, thread_m
 from agents.spec import AgentSpec, KnowledgeSettings, ModelSettings
 from agents.validation import check_spec
 from builder_ui.services.agents import AgentServices
+from builder_ui.services.catalogue import CatalogueServices
 from builder_ui.services.model_access import (
     UsableModel,
     find_org_model,
@@ -118,7 +119,7 @@ class Installation:
 
 
 @dataclass
-class Services(AgentServices, SharingServices):
+class Services(AgentServices, SharingServices, CatalogueServices):
     """One person's services; the agent methods (check, save, export...) are ``AgentServices``'."""
 
     workspace: Workspace

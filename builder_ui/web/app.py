@@ -67,6 +67,9 @@ else:
     pages.append(
         _page("views/chat.py", "ui.nav.chat", ":material/forum:", "discuter", default=not builds)
     )
+    pages.append(  # everyone's door to what others made
+        _page("views/catalogue.py", "ui.nav.catalogue", ":material/storefront:", "catalogue")
+    )
     if builds:
         pages += [
             _page("views/editor.py", "ui.nav.editor", ":material/edit_note:", "editeur"),

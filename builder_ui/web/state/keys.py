@@ -392,3 +392,27 @@ USAGE_QUOTA_LIMIT = "usage.quota.limit"
 USAGE_QUOTA_PICK = "usage.quota.pick"  # the quota to remove
 USAGE_QUOTA_SAVE = "usage.quota.save"
 USAGE_QUOTA_REMOVE = "usage.quota.remove"
+
+
+# The catalogue page ("Catalogue") and what it hands to the chat page.
+CATALOGUE_TEXT = "catalogue.text"
+CATALOGUE_SORT = "catalogue.sort"
+CATALOGUE_TEAM = "catalogue.team"
+CATALOGUE_CATEGORY = "catalogue.category"
+CATALOGUE_DOCUMENTS = "catalogue.documents"
+CATALOGUE_TOOLS = "catalogue.tools"
+CATALOGUE_FLASH = "catalogue.flash"  # [(kind, message)] shown once, after a rerun
+CHAT_OPEN_AGENT = "chat.open_agent"  # set by "Utiliser": the chat page opens on that agent
+FEEDBACK_PREFIX = "chat.feedback."  # the thumbs of each answer, keyed by conversation and turn
+
+
+def catalogue_use_key(agent_id: str) -> str:
+    return f"catalogue.use.{agent_id}"
+
+
+def catalogue_fork_key(agent_id: str) -> str:
+    return f"catalogue.fork.{agent_id}"
+
+
+def feedback_key(thread_id: str, index: int, part: str) -> str:
+    return f"{FEEDBACK_PREFIX}{thread_id}.{index}.{part}"

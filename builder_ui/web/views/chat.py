@@ -28,7 +28,7 @@ from builder_ui.web.models.conversation import (
 )
 from builder_ui.web.models.inert import literal
 from builder_ui.web.models.transcript import ChatTurn
-from builder_ui.web.panels import chat_files, inert, publication
+from builder_ui.web.panels import chat_files, feedback, inert, publication
 from builder_ui.web.panels.preview import (
     GONE_ERROR,
     PENDING_ERROR,
@@ -140,6 +140,15 @@ def _decide(services: Services, turn: ChatTurn, decision: Decision) -> None:
             _failed(turn, exc)
             _resync(services)
     st.rerun()
+
+
+def _feedback(services: Services, agent: AgentRecord, history: list[ChatTurn], index: int) -> None:
+    """The thumbs under a finished answer of a saved conversation."""
+    turn, thread = history[index], chat_state.thread()
+    if turn.role != "assistant" or turn.awaiting or thread is None or not turn.text:
+        return
+    asked = history[index - 1].text if index and history[index - 1].role == "user" else ""
+    feedback.control(services, agent.id, thread, index, asked, turn.text)
 
 
 def _awaiting(history: list[ChatTurn]) -> ChatTurn | None:
@@ -280,12 +289,13 @@ def _chat(services: Services, agent: AgentRecord) -> None:
     message = ((prompt.text if prompt is not None else pending) or "").strip()
     files = list(prompt.files) if prompt is not None else []
     attached = chat_files.attached_ids(chat_files.conversation_files(services))
-    for turn in history:
+    for index, turn in enumerate(history):
         call_id = str((turn.pending or {}).get("call_id") or "")
         if decision is not None and turn is waiting and decision.call_id == call_id:
             _decide(services, turn, decision)
         else:
             _show_turn(services, turn, attached)
+            _feedback(services, agent, history, index)
     if (message or files) and waiting is not None:
         st.warning(tr("ui.approval.message_refused"), icon=":material/warning:")
         return
@@ -334,6 +344,10 @@ def render() -> None:
     st.title(tr("ui.chat.title"))
     _notices()
     agents = [found.agent for found in services.open_agents()]
+    opening = st.session_state.pop(keys.CHAT_OPEN_AGENT, None)  # "Utiliser" in the catalogue
+    if opening:
+        chat_state.new_conversation()
+        chat_state.choose_agent(opening)
     conversations = services.conversations(LIST_LIMIT)
     if not agents and services.workspace.me().can_build:
         st.info(tr("ui.chat.no_agents"), icon=":material/info:")

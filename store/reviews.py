@@ -18,7 +18,7 @@ one principal.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from agents.errors import NotFound, Refused, UserError
@@ -45,7 +45,8 @@ MAX_MESSAGE = 2000
 @dataclass(frozen=True)
 class PendingReview:
     """A waiting request as a reviewer reads it: the agent, the version asked for, the one
-    people get now (``None``: none yet), and the names of the knowledge bases it searches."""
+    people get now (``None``: none yet), the names of the knowledge bases it searches, and
+    the name of each base either version names (``base_names``, for the comparison)."""
 
     request: PublicationRequest
     agent: AgentRecord
@@ -53,6 +54,7 @@ class PendingReview:
     published: VersionRecord | None
     bases: list[str]
     in_organisation: bool
+    base_names: dict[str, str] = field(default_factory=dict)
 
 
 class Reviews:
@@ -239,28 +241,31 @@ class Reviews:
         published = None
         if agent.published_version:
             published = self._catalogue.get_version(agent.id, agent.published_version)
+        names = self._base_names(agent, [v for v in (requested, published) if v is not None])
+        requested_refs = _bases_of(requested)
         return PendingReview(
             request=request,
             agent=agent,
             requested=requested,
             published=published,
-            bases=self._base_names(agent, requested),
+            bases=[names[ref] for ref in requested_refs],
             in_organisation=self._in_organisation(agent.id),
+            base_names=names,
         )
 
-    def _base_names(self, agent: AgentRecord, version: VersionRecord) -> list[str]:
-        """The bases the version names, as its owner reaches them (their names); a name the
-        owner no longer reaches is shown as the spec writes it."""
-        refs = version.spec.knowledge.bases if version.spec.knowledge is not None else []
+    def _base_names(self, agent: AgentRecord, versions: list[VersionRecord]) -> dict[str, str]:
+        """The name of each base the versions name, as their owner reaches it; a base the
+        owner no longer reaches keeps the name the spec writes."""
+        refs = list(dict.fromkeys(ref for version in versions for ref in _bases_of(version)))
         if not refs:
-            return []
+            return {}
         teams = frozenset(t.id for t in self._catalogue.account_teams(agent.owner))
-        names = []
+        names = {}
         for ref in refs:
             try:
-                names.append(self._workspace._resolve_kb_for(agent.owner, teams, ref).name)
+                names[ref] = self._workspace._resolve_kb_for(agent.owner, teams, ref).name
             except UserError:
-                names.append(ref)
+                names[ref] = ref
         return names
 
     def _in_organisation(self, agent_id: str) -> bool:
@@ -283,3 +288,8 @@ class Reviews:
                 self._catalogue.add_notification(
                     Notification(new_notification_id(), account_id, kind, utc_now(), parameters)
                 )
+
+
+def _bases_of(version: VersionRecord) -> list[str]:
+    knowledge = version.spec.knowledge
+    return list(knowledge.bases) if knowledge is not None else []

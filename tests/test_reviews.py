@@ -14,7 +14,9 @@ from people import enrol
 from agents.errors import NotFound, Refused, UserError
 from agents.i18n import t
 from agents.spec import AgentSpec, KnowledgeSettings, ToolUse
-from builder_ui.services.installation import Installation
+from agents.spec_diff import diff_text
+from builder_ui.services.installation import Installation, Services
+from builder_ui.services.reviews import review_sheet
 from store.knowledge.service import close_knowledge_stores
 from store.records import Catalogue
 from store.workspace import Workspace
@@ -97,6 +99,38 @@ def test_a_request_waits_in_the_reviewers_queue_with_what_they_need(
     assert rita.reviews.review("rédacteur rh").request.id == request.id  # by name, any case
     with pytest.raises(NotFound):  # the waiting request opens the review page, nothing else
         rita.get_agent(agent)
+
+    # what changes, in the reader's words: a first publication against an empty agent
+    sheet = review_sheet(Services.open(RITA, shared=installation), agent, "fr")
+    changes = {change.field: change for change in sheet.changes}
+    assert set(changes) == {"description", "instructions", "knowledge.bases", "tools.calculator"}
+    assert changes["knowledge.bases"].label == "Bases de connaissances"
+    assert changes["knowledge.bases"].after == "Procédures RH"  # the base's name, not its ref
+    assert changes["tools.calculator"].label == "Outils › Calculatrice"
+    assert diff_text(changes["instructions"].lines) == "+ Réponds sur les congés."
+
+
+def test_the_reviewer_reads_what_changes_since_the_published_version(
+    installation: Installation, world: World
+) -> None:
+    olga = world.ws(OLGA)
+    olga.save_agent(world.agent_id, spec("Version 1", tools=[ToolUse(id="calculator")]))
+    olga.reviews.request_publication(world.agent_id)
+    world.ws(RITA).reviews.approve(world.agent_id)
+    asking = [ToolUse(id="calculator", approval="always_ask")]
+    olga.save_agent(world.agent_id, spec("Version 1\nCite tes sources.", tools=asking))
+    olga.reviews.request_publication(world.agent_id)
+
+    for lang, label, after in (
+        ("fr", "Outils › Calculatrice › Validation avant utilisation", "Toujours demander"),
+        ("en", "Tools › Calculator › Approval before use", "Always ask"),
+    ):
+        sheet = review_sheet(Services.open(RITA, shared=installation), world.agent_id, lang)
+        assert [c.field for c in sheet.changes] == ["instructions", "tools.calculator.approval"]
+        approval = sheet.changes[1]
+        assert (approval.label, approval.after) == (label, after)
+        assert "tools." not in approval.label
+        assert diff_text(sheet.changes[0].lines) == "  Version 1\n+ Cite tes sources."
 
 
 def test_asking_again_replaces_the_waiting_request(world: World) -> None:

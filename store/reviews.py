@@ -81,7 +81,13 @@ class Reviews:
             created_at=utc_now(),
         )
         self._catalogue.add_publication_request(request)
-        # audit: review.requested (agent, version)
+        self._workspace._audit(  # never the message: whether there was one
+            "review.requested",
+            "agent",
+            agent.id,
+            version=request.version,
+            with_message=bool(request.message),
+        )
         return request
 
     def withdraw(self, agent_id: str) -> PublicationRequest:
@@ -95,7 +101,7 @@ class Reviews:
         done = self._catalogue.decide_publication_request(
             waiting.id, "withdrawn", me.id, "", utc_now()
         )
-        # audit: review.withdrawn
+        self._workspace._audit("review.withdrawn", "agent", agent.id, version=done.version)
         return done
 
     def pending_request(self, agent_id: str) -> PublicationRequest | None:
@@ -134,7 +140,13 @@ class Reviews:
         done = self._catalogue.approve_publication(
             request.id, me.id, comment.strip()[:MAX_MESSAGE], utc_now()
         )
-        # audit: review.approved (agent, version, reviewer)
+        self._workspace._audit(  # never the comment: whether there was one
+            "review.approved",
+            "agent",
+            agent.id,
+            version=done.version,
+            with_comment=bool(done.comment),
+        )
         self._tell(done, agent, "review.approved")
         return done
 
@@ -150,7 +162,9 @@ class Reviews:
         done = self._catalogue.decide_publication_request(
             request.id, "rejected", me.id, comment, utc_now()
         )
-        # audit: review.rejected (agent, version, reviewer)
+        self._workspace._audit(
+            "review.rejected", "agent", agent.id, version=done.version, with_comment=True
+        )
         self._tell(done, agent, "review.rejected")
         return done
 
@@ -168,7 +182,9 @@ class Reviews:
         removed = self._catalogue.remove_grant("agent", agent.id, "organisation", ORGANISATION)
         if not removed:
             raise agent_not_found(agent_id)
-        # audit: review.unpublished
+        self._workspace._audit(
+            "review.unpublished", "agent", agent.id, version=agent.published_version or 0
+        )
         notice = Notification(
             new_notification_id(),
             agent.owner,
@@ -184,8 +200,10 @@ class Reviews:
         notice; out of the catalogue's search), or no longer."""
         self._workspace.require_admin()
         agent = self._workspace.get_agent(agent_id)
-        # audit: agent.deprecated / agent.undeprecated
-        return self._catalogue.set_deprecated(agent.id, deprecated)
+        marked = self._catalogue.set_deprecated(agent.id, deprecated)
+        action = "agent.deprecated" if deprecated else "agent.undeprecated"
+        self._workspace._audit(action, "agent", agent.id, name=agent.name)
+        return marked
 
     # --- being told --------------------------------------------------------------------------
 

@@ -5,6 +5,8 @@ new review while everyone keeps the published one; administrators unpublish and 
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,6 +19,8 @@ from agents.spec import AgentSpec, KnowledgeSettings, ToolUse
 from agents.spec_diff import diff_text
 from builder_ui.services.installation import Installation, Services
 from builder_ui.services.reviews import review_sheet
+from store.audit import verify_chain
+from store.config import catalogue_path
 from store.knowledge.service import close_knowledge_stores
 from store.records import Catalogue
 from store.workspace import Workspace
@@ -27,6 +31,7 @@ CARL = "carl@example.fr"  # a creator nothing is shared with
 URSULA = "ursula@example.fr"  # a user, in no team of Olga's
 RITA = "rita@example.fr"  # a reviewer
 ADA = "ada@example.fr"  # an administrator
+CANARY = "Tournesol-7f3a"  # written in a request's message and a reviewer's comment
 FAQ = b"# Conges\n\nToute demande de conge se fait dans l'outil RH quinze jours avant.\n"
 
 
@@ -285,3 +290,48 @@ def test_withdrawing_a_request(world: World) -> None:
     olga.reviews.request_publication(world.agent_id)
     assert olga.reviews.withdraw(world.agent_id).status == "withdrawn"
     assert world.ws(RITA).reviews.queue() == []
+
+
+def test_each_step_of_a_review_is_in_the_audit_log_without_what_was_written(
+    world: World,
+) -> None:
+    olga, rita, ada = world.ws(OLGA), world.ws(RITA), world.ws(ADA)
+    agent = world.agent_id
+    olga.reviews.request_publication(agent, f"Premier essai {CANARY}")
+    olga.reviews.withdraw(agent)
+    olga.reviews.request_publication(agent, f"Relisez {CANARY}")
+    rita.reviews.reject(agent, f"Citez vos sources, {CANARY}")
+    olga.reviews.request_publication(agent)
+    rita.reviews.approve(agent, f"Parfait {CANARY}")
+    ada.reviews.set_deprecated(agent)
+    ada.reviews.set_deprecated(agent, False)
+    ada.reviews.unpublish(agent)
+
+    def logged(action: str) -> list[tuple[str, str, str, dict[str, object]]]:
+        found = ada.audit.entries(action=action, limit=100)
+        return [(e.actor, e.target_kind, e.target_id, dict(e.details)) for e in reversed(found)]
+
+    assert logged("review.requested") == [
+        (OLGA, "agent", agent, {"version": 1, "with_message": True}),
+        (OLGA, "agent", agent, {"version": 1, "with_message": True}),
+        (OLGA, "agent", agent, {"version": 1, "with_message": False}),
+    ]
+    assert logged("review.withdrawn") == [(OLGA, "agent", agent, {"version": 1})]
+    assert logged("review.rejected") == [
+        (RITA, "agent", agent, {"version": 1, "with_comment": True})
+    ]
+    assert logged("review.approved") == [
+        (RITA, "agent", agent, {"version": 1, "with_comment": True})
+    ]
+    assert logged("agent.deprecated") == [(ADA, "agent", agent, {"name": "Rédacteur RH"})]
+    assert logged("agent.undeprecated") == [(ADA, "agent", agent, {"name": "Rédacteur RH"})]
+    assert logged("review.unpublished") == [(ADA, "agent", agent, {"version": 1})]
+    assert verify_chain(world.catalogue).ok
+
+    # nothing anyone wrote (a message, a comment) is in the log, as stored in the file
+    with sqlite3.connect(catalogue_path()) as conn:
+        rows = conn.execute("SELECT * FROM audit_log").fetchall()
+    conn.close()
+    assert len(rows) >= 9
+    assert CANARY not in json.dumps(rows, ensure_ascii=False)
+    assert world.catalogue.list_publication_requests("rejected", agent)[0].comment.endswith(CANARY)

@@ -18,7 +18,7 @@ one principal.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from agents.errors import NotFound, Refused, UserError
@@ -45,7 +45,8 @@ MAX_MESSAGE = 2000
 @dataclass(frozen=True)
 class PendingReview:
     """A waiting request as a reviewer reads it: the agent, the version asked for, the one
-    people get now (``None``: none yet), and the names of the knowledge bases it searches."""
+    people get now (``None``: none yet), the names of the knowledge bases it searches, and
+    the name of each base either version names (``base_names``, for the comparison)."""
 
     request: PublicationRequest
     agent: AgentRecord
@@ -53,6 +54,7 @@ class PendingReview:
     published: VersionRecord | None
     bases: list[str]
     in_organisation: bool
+    base_names: dict[str, str] = field(default_factory=dict)
 
 
 class Reviews:
@@ -79,7 +81,13 @@ class Reviews:
             created_at=utc_now(),
         )
         self._catalogue.add_publication_request(request)
-        # audit: review.requested (agent, version)
+        self._workspace._audit(  # never the message: whether there was one
+            "review.requested",
+            "agent",
+            agent.id,
+            version=request.version,
+            with_message=bool(request.message),
+        )
         return request
 
     def withdraw(self, agent_id: str) -> PublicationRequest:
@@ -93,7 +101,7 @@ class Reviews:
         done = self._catalogue.decide_publication_request(
             waiting.id, "withdrawn", me.id, "", utc_now()
         )
-        # audit: review.withdrawn
+        self._workspace._audit("review.withdrawn", "agent", agent.id, version=done.version)
         return done
 
     def pending_request(self, agent_id: str) -> PublicationRequest | None:
@@ -132,7 +140,13 @@ class Reviews:
         done = self._catalogue.approve_publication(
             request.id, me.id, comment.strip()[:MAX_MESSAGE], utc_now()
         )
-        # audit: review.approved (agent, version, reviewer)
+        self._workspace._audit(  # never the comment: whether there was one
+            "review.approved",
+            "agent",
+            agent.id,
+            version=done.version,
+            with_comment=bool(done.comment),
+        )
         self._tell(done, agent, "review.approved")
         return done
 
@@ -148,7 +162,9 @@ class Reviews:
         done = self._catalogue.decide_publication_request(
             request.id, "rejected", me.id, comment, utc_now()
         )
-        # audit: review.rejected (agent, version, reviewer)
+        self._workspace._audit(
+            "review.rejected", "agent", agent.id, version=done.version, with_comment=True
+        )
         self._tell(done, agent, "review.rejected")
         return done
 
@@ -166,7 +182,9 @@ class Reviews:
         removed = self._catalogue.remove_grant("agent", agent.id, "organisation", ORGANISATION)
         if not removed:
             raise agent_not_found(agent_id)
-        # audit: review.unpublished
+        self._workspace._audit(
+            "review.unpublished", "agent", agent.id, version=agent.published_version or 0
+        )
         notice = Notification(
             new_notification_id(),
             agent.owner,
@@ -182,8 +200,10 @@ class Reviews:
         notice; out of the catalogue's search), or no longer."""
         self._workspace.require_admin()
         agent = self._workspace.get_agent(agent_id)
-        # audit: agent.deprecated / agent.undeprecated
-        return self._catalogue.set_deprecated(agent.id, deprecated)
+        marked = self._catalogue.set_deprecated(agent.id, deprecated)
+        action = "agent.deprecated" if deprecated else "agent.undeprecated"
+        self._workspace._audit(action, "agent", agent.id, name=agent.name)
+        return marked
 
     # --- being told --------------------------------------------------------------------------
 
@@ -239,28 +259,31 @@ class Reviews:
         published = None
         if agent.published_version:
             published = self._catalogue.get_version(agent.id, agent.published_version)
+        names = self._base_names(agent, [v for v in (requested, published) if v is not None])
+        requested_refs = _bases_of(requested)
         return PendingReview(
             request=request,
             agent=agent,
             requested=requested,
             published=published,
-            bases=self._base_names(agent, requested),
+            bases=[names[ref] for ref in requested_refs],
             in_organisation=self._in_organisation(agent.id),
+            base_names=names,
         )
 
-    def _base_names(self, agent: AgentRecord, version: VersionRecord) -> list[str]:
-        """The bases the version names, as its owner reaches them (their names); a name the
-        owner no longer reaches is shown as the spec writes it."""
-        refs = version.spec.knowledge.bases if version.spec.knowledge is not None else []
+    def _base_names(self, agent: AgentRecord, versions: list[VersionRecord]) -> dict[str, str]:
+        """The name of each base the versions name, as their owner reaches it; a base the
+        owner no longer reaches keeps the name the spec writes."""
+        refs = list(dict.fromkeys(ref for version in versions for ref in _bases_of(version)))
         if not refs:
-            return []
+            return {}
         teams = frozenset(t.id for t in self._catalogue.account_teams(agent.owner))
-        names = []
+        names = {}
         for ref in refs:
             try:
-                names.append(self._workspace._resolve_kb_for(agent.owner, teams, ref).name)
+                names[ref] = self._workspace._resolve_kb_for(agent.owner, teams, ref).name
             except UserError:
-                names.append(ref)
+                names[ref] = ref
         return names
 
     def _in_organisation(self, agent_id: str) -> bool:
@@ -283,3 +306,8 @@ class Reviews:
                 self._catalogue.add_notification(
                     Notification(new_notification_id(), account_id, kind, utc_now(), parameters)
                 )
+
+
+def _bases_of(version: VersionRecord) -> list[str]:
+    knowledge = version.spec.knowledge
+    return list(knowledge.bases) if knowledge is not None else []

@@ -57,9 +57,18 @@ def test_publish_review_approve_and_the_creator_is_told(tmp_path: Path) -> None:
     ]
     assert listed[0]["tools"][0]["id"] == "calculator"
     assert "Calcule" in listed[0]["tools"][0]["effects"][0]
+    changes = {change["field"]: change for change in listed[0]["changes"]}
+    assert set(changes) == {"description", "instructions", "tools.calculator"}  # first: all set
+    assert set(changes["instructions"]) == {"field", "label", "before", "after", "diff"}
+    assert changes["instructions"]["diff"] == ["+ Réponds poliment.", "+ Cite le règlement."]
+    assert changes["tools.calculator"]["label"] == "Outils › Calculatrice"
+    assert (changes["tools.calculator"]["before"], changes["tools.calculator"]["diff"]) == (
+        "non utilisé",
+        [],
+    )
     shown = ok("--as", RITA, "review", "show", "rédacteur rh").stdout
     assert "Première publication" in shown and "Rédacteur RH" in shown
-    assert "Auteur : olga@example.fr" in shown and "+Cite le règlement." in shown
+    assert "Auteur : olga@example.fr" in shown and "+ Cite le règlement." in shown
 
     done = ok("--as", RITA, "review", "approve", agent, "--comment", "Très clair")
     assert "est publié pour toute l'organisation" in done.stderr
@@ -106,15 +115,21 @@ def test_a_new_version_goes_through_a_new_request(tmp_path: Path) -> None:
     again = atelier("--as", OLGA, "agent", "publish", agent)
     assert again.exit_code == 2 and "déjà publiée" in again.stderr
     path = tmp_path / "v2.yaml"
-    path.write_text(AGENT.replace("Cite le règlement.", "Cite l'article."), encoding="utf-8")
+    v2 = AGENT.replace("Cite le règlement.", "Cite l'article.")
+    path.write_text(v2 + "    approval: always_ask\n", encoding="utf-8")
     ok("--as", OLGA, "agent", "import", str(path), "--agent", agent)
     ok("--as", OLGA, "agent", "publish", agent, "-m", "v2")
     replaced = ok("--as", OLGA, "agent", "publish", agent, "-m", "v2 bis")
     assert "remplace la demande" in replaced.stderr
     shown = ok("--as", RITA, "review", "show", agent).stdout
     assert "Comparée à la version publiée 1" in shown
-    assert "-Cite le règlement." in shown and "+Cite l'article." in shown
-    assert len(json.loads(ok("--as", RITA, "review", "list", "--json").stdout)) == 1
+    assert "- Cite le règlement." in shown and "+ Cite l'article." in shown
+    assert "Outils › Calculatrice › Validation avant utilisation" in shown
+    assert "publiée : Selon l'outil" in shown and "demandée : Toujours demander" in shown
+    assert "tools." not in shown  # labels, never field paths
+    assert "« + » marque une ligne ajoutée" in shown
+    [listed] = json.loads(ok("--as", RITA, "review", "list", "--json").stdout)
+    assert [c["field"] for c in listed["changes"]] == ["instructions", "tools.calculator.approval"]
 
 
 def test_administrators_unpublish_and_deprecate(tmp_path: Path) -> None:

@@ -5,6 +5,8 @@ new review while everyone keeps the published one; administrators unpublish and 
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -14,7 +16,11 @@ from people import enrol
 from agents.errors import NotFound, Refused, UserError
 from agents.i18n import t
 from agents.spec import AgentSpec, KnowledgeSettings, ToolUse
-from builder_ui.services.installation import Installation
+from agents.spec_diff import diff_text
+from builder_ui.services.installation import Installation, Services
+from builder_ui.services.reviews import review_sheet
+from store.audit import verify_chain
+from store.config import catalogue_path
 from store.knowledge.service import close_knowledge_stores
 from store.records import Catalogue
 from store.workspace import Workspace
@@ -25,6 +31,7 @@ CARL = "carl@example.fr"  # a creator nothing is shared with
 URSULA = "ursula@example.fr"  # a user, in no team of Olga's
 RITA = "rita@example.fr"  # a reviewer
 ADA = "ada@example.fr"  # an administrator
+CANARY = "Tournesol-7f3a"  # written in a request's message and a reviewer's comment
 FAQ = b"# Conges\n\nToute demande de conge se fait dans l'outil RH quinze jours avant.\n"
 
 
@@ -97,6 +104,38 @@ def test_a_request_waits_in_the_reviewers_queue_with_what_they_need(
     assert rita.reviews.review("rédacteur rh").request.id == request.id  # by name, any case
     with pytest.raises(NotFound):  # the waiting request opens the review page, nothing else
         rita.get_agent(agent)
+
+    # what changes, in the reader's words: a first publication against an empty agent
+    sheet = review_sheet(Services.open(RITA, shared=installation), agent, "fr")
+    changes = {change.field: change for change in sheet.changes}
+    assert set(changes) == {"description", "instructions", "knowledge.bases", "tools.calculator"}
+    assert changes["knowledge.bases"].label == "Bases de connaissances"
+    assert changes["knowledge.bases"].after == "Procédures RH"  # the base's name, not its ref
+    assert changes["tools.calculator"].label == "Outils › Calculatrice"
+    assert diff_text(changes["instructions"].lines) == "+ Réponds sur les congés."
+
+
+def test_the_reviewer_reads_what_changes_since_the_published_version(
+    installation: Installation, world: World
+) -> None:
+    olga = world.ws(OLGA)
+    olga.save_agent(world.agent_id, spec("Version 1", tools=[ToolUse(id="calculator")]))
+    olga.reviews.request_publication(world.agent_id)
+    world.ws(RITA).reviews.approve(world.agent_id)
+    asking = [ToolUse(id="calculator", approval="always_ask")]
+    olga.save_agent(world.agent_id, spec("Version 1\nCite tes sources.", tools=asking))
+    olga.reviews.request_publication(world.agent_id)
+
+    for lang, label, after in (
+        ("fr", "Outils › Calculatrice › Validation avant utilisation", "Toujours demander"),
+        ("en", "Tools › Calculator › Approval before use", "Always ask"),
+    ):
+        sheet = review_sheet(Services.open(RITA, shared=installation), world.agent_id, lang)
+        assert [c.field for c in sheet.changes] == ["instructions", "tools.calculator.approval"]
+        approval = sheet.changes[1]
+        assert (approval.label, approval.after) == (label, after)
+        assert "tools." not in approval.label
+        assert diff_text(sheet.changes[0].lines) == "  Version 1\n+ Cite tes sources."
 
 
 def test_asking_again_replaces_the_waiting_request(world: World) -> None:
@@ -251,3 +290,48 @@ def test_withdrawing_a_request(world: World) -> None:
     olga.reviews.request_publication(world.agent_id)
     assert olga.reviews.withdraw(world.agent_id).status == "withdrawn"
     assert world.ws(RITA).reviews.queue() == []
+
+
+def test_each_step_of_a_review_is_in_the_audit_log_without_what_was_written(
+    world: World,
+) -> None:
+    olga, rita, ada = world.ws(OLGA), world.ws(RITA), world.ws(ADA)
+    agent = world.agent_id
+    olga.reviews.request_publication(agent, f"Premier essai {CANARY}")
+    olga.reviews.withdraw(agent)
+    olga.reviews.request_publication(agent, f"Relisez {CANARY}")
+    rita.reviews.reject(agent, f"Citez vos sources, {CANARY}")
+    olga.reviews.request_publication(agent)
+    rita.reviews.approve(agent, f"Parfait {CANARY}")
+    ada.reviews.set_deprecated(agent)
+    ada.reviews.set_deprecated(agent, False)
+    ada.reviews.unpublish(agent)
+
+    def logged(action: str) -> list[tuple[str, str, str, dict[str, object]]]:
+        found = ada.audit.entries(action=action, limit=100)
+        return [(e.actor, e.target_kind, e.target_id, dict(e.details)) for e in reversed(found)]
+
+    assert logged("review.requested") == [
+        (OLGA, "agent", agent, {"version": 1, "with_message": True}),
+        (OLGA, "agent", agent, {"version": 1, "with_message": True}),
+        (OLGA, "agent", agent, {"version": 1, "with_message": False}),
+    ]
+    assert logged("review.withdrawn") == [(OLGA, "agent", agent, {"version": 1})]
+    assert logged("review.rejected") == [
+        (RITA, "agent", agent, {"version": 1, "with_comment": True})
+    ]
+    assert logged("review.approved") == [
+        (RITA, "agent", agent, {"version": 1, "with_comment": True})
+    ]
+    assert logged("agent.deprecated") == [(ADA, "agent", agent, {"name": "Rédacteur RH"})]
+    assert logged("agent.undeprecated") == [(ADA, "agent", agent, {"name": "Rédacteur RH"})]
+    assert logged("review.unpublished") == [(ADA, "agent", agent, {"version": 1})]
+    assert verify_chain(world.catalogue).ok
+
+    # nothing anyone wrote (a message, a comment) is in the log, as stored in the file
+    with sqlite3.connect(catalogue_path()) as conn:
+        rows = conn.execute("SELECT * FROM audit_log").fetchall()
+    conn.close()
+    assert len(rows) >= 9
+    assert CANARY not in json.dumps(rows, ensure_ascii=False)
+    assert world.catalogue.list_publication_requests("rejected", agent)[0].comment.endswith(CANARY)

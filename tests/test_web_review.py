@@ -56,7 +56,7 @@ def test_a_reviewer_reads_and_publishes_a_request() -> None:
     text = page_text(at)
     assert "Rédacteur RH" in text and "Prêt pour toute la maison" in text
     assert "olga@example.fr" in text and "Première publication" in text
-    assert "+Cite le règlement." in text
+    assert "+ Cite le règlement." in text
     assert "Calcule" in text  # what the calculator's calls do
     at.button(key=keys.review_approve_key(agent)).click()
     at = at.run()
@@ -65,6 +65,28 @@ def test_a_reviewer_reads_and_publishes_a_request() -> None:
     assert "Aucune demande n'attend" in page_text(at)
     carl = Workspace(CARL, open_catalogue())
     assert agent in {o.agent.id for o in carl.open_agents()}
+
+
+def test_a_new_version_is_compared_with_the_published_one_in_the_readers_words() -> None:
+    agent = asked()
+    review_page().button(key=keys.review_approve_key(agent)).click().run()
+    olga = Workspace(OLGA, open_catalogue())
+    spec = olga.get_version(agent).spec.model_copy(
+        update={
+            "instructions": "Réponds poliment.\nCite l'article exact.",
+            "tools": [ToolUse(id="calculator", approval="always_ask")],
+        }
+    )
+    olga.save_agent(agent, spec)
+    olga.reviews.request_publication(agent)
+    text = page_text(review_page())
+    assert "Par rapport à la version publiée 1" in text
+    assert "- Cite le règlement.\n+ Cite l'article exact." in text
+    assert "« + » marque une ligne ajoutée" in text  # the signs, said in words
+    assert "Outils › Calculatrice › Validation avant utilisation" in text
+    assert "Version publiée 1" in text and "Version demandée 2" in text
+    assert "Toujours demander" in text
+    assert "tools." not in text and "instructions:" not in text  # labels, never field paths
 
 
 def test_sending_back_needs_a_comment_and_the_creator_reads_it_on_her_home_page() -> None:

@@ -20,6 +20,7 @@ from agents.i18n import t
 from builder_ui.cli.common import open_services, print_json, say, table
 
 if TYPE_CHECKING:
+    from agents.spec_diff import FieldChange
     from builder_ui.services.reviews import ReviewSheet
 
 review_app = typer.Typer(help=t("cli.help.review"), no_args_is_help=True)
@@ -29,6 +30,7 @@ AsJson = Annotated[bool, typer.Option("--json", help=t("cli.help.json"))]
 Comment = Annotated[
     str, typer.Option("--comment", "-c", metavar="TEXT", help=t("cli.help.review_comment"))
 ]
+INDENT = "    "
 
 
 # --- asking, unpublishing, deprecating (``atelier agent …``) ------------------------------------
@@ -131,13 +133,30 @@ def show(agent: AgentRef, as_json: AsJson = False) -> None:
         lines.append(f"  - {tool.title} ({tool.id}) : {' '.join(tool.effects)} {tool.approval}")
     lines.append(t("cli.review.changes") if sheet.changes else t("cli.review.no_changes"))
     for change in sheet.changes:
-        if change.diff:
-            lines.append(f"  {change.field}:")
-            lines.extend(f"    {line}" for line in change.diff)
-        else:
-            before, after = _one_line(change.before), _one_line(change.after)
-            lines.append(f"  {change.field}: {before} -> {after}")
+        lines.append(f"  {change.label}")
+        lines.extend(_change_lines(change))
+    if any(change.lines for change in sheet.changes):
+        lines += ["", t("versions.diff_legend")]
     typer.echo("\n".join(lines))
+
+
+def _change_lines(change: FieldChange) -> list[str]:
+    """The instructions as a line diff, each line after its sign; any other field as its
+    two values, each after the version it is in."""
+    from agents.spec_diff import diff_text
+
+    if change.lines:
+        return [INDENT + line for line in diff_text(change.lines).splitlines()]
+    out = []
+    for key, value in (
+        ("cli.review.value.published", change.before),
+        ("cli.review.value.requested", change.after),
+    ):
+        head = t(key)
+        first, *more = value.splitlines() or [""]
+        out.append(f"{INDENT}{head} {first}")
+        out += [f"{INDENT}{' ' * len(head)} {line}" for line in more]
+    return out
 
 
 @review_app.command("approve", help=t("cli.help.review_approve"))
@@ -212,10 +231,21 @@ def _as_data(sheet: ReviewSheet) -> dict[str, Any]:
             {"id": x.id, "title": x.title, "effects": x.effects, "approval": x.approval}
             for x in sheet.tools
         ],
-        "changes": [
-            {"field": c.field, "before": c.before, "after": c.after, "diff": c.diff}
-            for c in sheet.changes
-        ],
+        "changes": [_change_data(change) for change in sheet.changes],
+    }
+
+
+def _change_data(change: FieldChange) -> dict[str, Any]:
+    """One change for machines: the stable field id, its label, both values as a person
+    reads them, and (the instructions only) the line diff, each line after its sign."""
+    from agents.spec_diff import diff_text
+
+    return {
+        "field": change.field,
+        "label": change.label,
+        "before": change.before,
+        "after": change.after,
+        "diff": diff_text(change.lines).splitlines() if change.lines else [],
     }
 
 

@@ -1,6 +1,11 @@
 """What the reviewer reads, and what a person is told: the services of "À relire" and of the
 notifications, over ``Workspace.reviews``. The CLI and the builder both call these, so they
-show the same thing."""
+show the same thing.
+
+What changes is the editor's comparison of two versions (``agents.spec_diff``), in the
+reader's words: the requested version against the published one, or, for a first
+publication, against an empty agent of the same name, so that every field the requested
+version sets is listed."""
 
 from __future__ import annotations
 
@@ -9,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from agents.errors import UserError
 from agents.i18n import t
-from builder_ui.services.review_compare import FieldChange, compare
+from agents.spec import AgentSpec
+from agents.spec_diff import FieldChange, diff_specs
 
 if TYPE_CHECKING:
     from builder_ui.services.installation import Services
@@ -77,7 +83,18 @@ def _sheet(services: Services, pending: PendingReview, lang: str | None) -> Revi
         model = f"{spec.model.provider}:{spec.model.name}".rstrip(":")
     else:
         model = t("review.model_default", lang)
-    return ReviewSheet(pending, compare(previous, spec, lang), tools, model)
+    changes = diff_specs(
+        previous if previous is not None else AgentSpec(name=spec.name),
+        spec,
+        lang,
+        tool_title=lambda tool_id: _tool_title(services, tool_id),
+        base_name=lambda ref: pending.base_names.get(ref, ref),
+    )
+    return ReviewSheet(pending, changes, tools, model)
+
+
+def _tool_title(services: Services, tool_id: str) -> str:
+    return services.tools.get(tool_id).title if tool_id in services.tools else tool_id
 
 
 def _translated(key: str, lang: str | None) -> str:

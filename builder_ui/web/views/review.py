@@ -16,6 +16,7 @@ from builder_ui.services.reviews import ReviewSheet, review_sheets
 from builder_ui.web import state
 from builder_ui.web.models.inert import literal
 from builder_ui.web.panels import inert
+from builder_ui.web.panels.version_compare import instructions_diff
 from builder_ui.web.state import keys, tr
 
 
@@ -42,33 +43,31 @@ def _act(action: Any, done: str) -> None:
     st.rerun()
 
 
-def _value(value: Any) -> str:
-    if value is None or value == "" or value == []:
-        return tr("ui.review.empty_value")
-    return literal(" ".join(str(value).split()))
-
-
 def _changes(sheet: ReviewSheet) -> None:
+    """Each changed field under its label, in the reader's words: the instructions as a line
+    diff whose signs a legend explains, any other field as its two values side by side."""
     published = sheet.pending.published
     if published is None:
         st.caption(tr("ui.review.first"))
+        before = tr("ui.review.column.nothing")
     else:
         st.caption(tr("ui.review.against", version=published.number))
+        before = tr("ui.review.column.published", version=published.number)
+    after = tr("ui.review.column.requested", version=sheet.pending.requested.number)
     if not sheet.changes:
         st.write(tr("ui.review.no_changes"))
     for change in sheet.changes:
-        label = tr_field(change.field)
-        if change.diff:
-            st.markdown(f"**{label}**")
-            st.code("\n".join(change.diff), language="diff")
-        else:
-            before, after = _value(change.before), _value(change.after)
-            st.markdown(f"**{label}** : {before} → {after}")
-
-
-def tr_field(field: str) -> str:
-    text = tr(f"ui.review.field.{field}")
-    return field if text == f"ui.review.field.{field}" else text
+        with st.container(border=True):
+            st.markdown(f"**{literal(change.label)}**")
+            if change.lines:
+                instructions_diff(change)
+                continue
+            columns = st.columns(2)
+            for column, head, value in zip(
+                columns, (before, after), (change.before, change.after), strict=True
+            ):
+                column.caption(head)
+                column.markdown(literal(value))
 
 
 def _what_it_uses(sheet: ReviewSheet) -> None:

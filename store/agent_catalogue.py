@@ -215,7 +215,9 @@ class AgentCatalogue:
         self._catalogue.set_lineage(
             Lineage(made.agent_id, agent.id, version.number, agent.name, utc_now())
         )
-        # audit: agent.forked (made.agent_id from agent.id v{version.number})
+        self._workspace._audit(
+            "agent.forked", "agent", made.agent_id, agent=agent.id, from_version=version.number
+        )
         return Fork(made, dropped)
 
     def _reachable_bases(

@@ -65,7 +65,9 @@ class Feedback:
             created_at=utc_now(),
         )
         self._catalogue.add_feedback(record)
-        # audit: feedback.given (agent.id, rating; never the comment or the exchange)
+        self._workspace._audit(  # never the comment or the exchange
+            "feedback.given", "agent", agent.id, rating=chosen, version=version
+        )
         return record
 
     def on_agent(self, agent_id: str, limit: int = LIST_LIMIT) -> list[FeedbackRecord]:

@@ -16,11 +16,62 @@ import streamlit as st
 from agents.errors import UserError
 from builder_ui.services.installation import Services
 from builder_ui.web import state
-from builder_ui.web.state import keys, tr
+from builder_ui.web.state import keys, tr, tr_or
 from store.audit import AuditEntry
 from store.audit_journal import AuditJournal
 
 PAGE_SIZE = 50
+ACTIONS = (  # what the filter offers, in the person's words (agents/locales/*/audit_actions.yaml)
+    "sign_in.succeeded",
+    "sign_in.failed",
+    "account.created",
+    "account.disabled",
+    "account.enabled",
+    "account.invited",
+    "account.password_set",
+    "account.password_changed",
+    "account.reset_link",
+    "account.role_changed",
+    "account.setup_link",
+    "team.created",
+    "team.member_added",
+    "team.member_removed",
+    "agent.created",
+    "agent.saved",
+    "agent.deleted",
+    "agent.shared",
+    "agent.unshared",
+    "agent.released",
+    "agent.forked",
+    "agent.deprecated",
+    "agent.undeprecated",
+    "review.requested",
+    "review.withdrawn",
+    "review.approved",
+    "review.rejected",
+    "review.unpublished",
+    "feedback.given",
+    "kb.created",
+    "kb.deleted",
+    "kb.documents_added",
+    "kb.document_deleted",
+    "kb.reindexed",
+    "kb.shared",
+    "kb.unshared",
+    "conversation.deleted",
+    "approval.decided",
+    "secret.saved",
+    "secret.deleted",
+    "admin.secret_saved",
+    "admin.secret_deleted",
+    "admin.settings_changed",
+    "admin.model_added",
+    "admin.model_removed",
+    "admin.model_changed",
+    "data.exported",
+    "data.erased",
+    "audit.exported",
+)
 
 
 def _moment(day: object, *, end: bool = False) -> datetime | None:
@@ -36,13 +87,24 @@ def _rows(entries: list[AuditEntry]) -> list[dict[str, object]]:
             tr(col + "seq"): e.seq,
             tr(col + "at"): e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
             tr(col + "actor"): e.actor,
-            tr(col + "action"): e.action,
-            tr(col + "target"): f"{e.target_kind}:{e.target_id}" if e.target_id else e.target_kind,
+            tr(col + "action"): tr_or(f"audit.action.{e.action}", e.action),
+            tr(col + "target"): " ".join(
+                part
+                for part in (tr_or(f"audit.target.{e.target_kind}", e.target_kind), e.target_id)
+                if part
+            ),
             tr(col + "origin"): e.origin,
-            tr(col + "details"): ", ".join(f"{k}={v}" for k, v in sorted(e.details.items())),
+            tr(col + "details"): " · ".join(
+                f"{tr_or(f'audit.detail.{k}', k)} : {v}" for k, v in sorted(e.details.items())
+            ),
         }
         for e in entries
     ]
+
+
+def _target(entry: AuditEntry) -> str:
+    kind = tr_or(f"audit.target.{entry.target_kind}", entry.target_kind)
+    return " ".join(part for part in (kind, entry.target_id) if part)
 
 
 def _turn(step: int) -> None:
@@ -63,7 +125,14 @@ def audit_section(services: Services) -> None:
     with st.form(keys.AUDIT_FILTERS, border=False):
         left, middle, right = st.columns(3)
         actor = left.text_input(tr("ui.audit.actor"), key=keys.AUDIT_ACTOR)
-        action = middle.text_input(tr("ui.audit.action"), key=keys.AUDIT_ACTION)
+        action = middle.selectbox(
+            tr("ui.audit.action"),
+            ("", *ACTIONS),
+            format_func=lambda code: (
+                tr_or(f"audit.action.{code}", code) if code else tr("ui.audit.every_action")
+            ),
+            key=keys.AUDIT_ACTION,
+        )
         target = right.text_input(tr("ui.audit.target"), key=keys.AUDIT_TARGET)
         start, end = st.columns(2)
         since = start.date_input(tr("ui.audit.since"), value=None, key=keys.AUDIT_SINCE)

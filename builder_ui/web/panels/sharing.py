@@ -59,8 +59,9 @@ def render(services: Services, agent_id: str) -> None:
     agent = services.find_agent(agent_id)
     access = services.access(agent_id)
     lines = services.shares(agent_id, state.language())
-    with st.expander(tr("ui.share.title"), icon=":material/share:"):
-        shown = st.session_state.pop(keys.SHARE_OUTCOME, None)
+    shown = st.session_state.pop(keys.SHARE_OUTCOME, None)
+    # Open again after an action: the page is drawn anew and its outcome is shown inside.
+    with st.expander(tr("ui.share.title"), icon=":material/share:", expanded=shown is not None):
         if shown is not None:
             kind, message = shown
             (st.success if kind == "success" else st.warning)(literal(message))

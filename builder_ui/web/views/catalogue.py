@@ -36,7 +36,6 @@ def _fork(services: Services, card: Card) -> None:
         flashes.append(
             ("warning", tr("catalogue.dropped_bases", names=", ".join(made.dropped_bases)))
         )
-    # audit: agent.forked is the store's to write (store.agent_catalogue.fork)
 
 
 def _filters(services: Services) -> tuple[str, Filters, str]:

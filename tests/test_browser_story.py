@@ -119,6 +119,11 @@ def test_the_story_of_a_shared_then_published_agent(app_url: str, tmp_path: Path
         chat.fill("Un communiqué sur la nouvelle médiathèque, s'il te plaît.")
         chat.press("Enter")
         expect(karim.get_by_text("Aucun modèle de langage n", exact=False).first).to_be_visible()
+        # ...and says it helped: a thumb up and a comment, the conversation kept to himself.
+        karim.get_by_role("radio", name=t("ui.a11y.thumbs_up", "fr")).click()
+        karim.get_by_label(t("ui.feedback.comment", "fr")).fill("Très utile pour la médiathèque.")
+        karim.get_by_role("button", name=t("ui.feedback.send", "fr")).click()
+        expect(karim.get_by_text(t("ui.feedback.sent", "fr"))).to_be_visible()
 
         # Oscar, outside the team, sees nothing of it.
         oscar = person(chromium, app_url, OSCAR)
@@ -147,6 +152,14 @@ def test_the_story_of_a_shared_then_published_agent(app_url: str, tmp_path: Path
         expect(oscar.get_by_placeholder(t("ui.chat.placeholder", "fr"))).to_be_visible()
         expect(oscar.get_by_text(AGENT).first).to_be_visible()
 
+        # He finds it in the catalogue, in his own words, and makes his own copy of it.
+        go(oscar, "ui.nav.catalogue")
+        oscar.get_by_label(t("ui.catalogue.search", "fr"), exact=True).fill("communiqué")
+        oscar.get_by_label(t("ui.catalogue.search", "fr"), exact=True).press("Enter")
+        expect(oscar.get_by_text(AGENT).first).to_be_visible()
+        oscar.get_by_role("button", name=t("ui.catalogue.fork", "fr")).first.click()
+        expect(oscar.get_by_text("est maintenant dans vos agents", exact=False)).to_be_visible()
+
         # Claire is told; Camille reads each step in the audit log.
         claire.reload()
         go(claire, "ui.nav.home")
@@ -154,7 +167,23 @@ def test_the_story_of_a_shared_then_published_agent(app_url: str, tmp_path: Path
         camille = person(chromium, app_url, CAMILLE)
         go(camille, "ui.nav.admin")
         camille.get_by_role("tab", name=t("ui.audit.tab", "fr")).click()
-        for action in ("agent.created", "agent.shared", "review.requested", "review.approved"):
+        for action in ("agent.forked", "review.approved"):  # the newest, on the first page
             label = t(f"audit.action.{action}", "fr")
-            expect(camille.get_by_role("gridcell", name=label).first).to_be_attached()
+            expect(camille.get_by_text(label, exact=True).first).to_be_attached()
         camille.screenshot(path=str(ARTIFACTS / "story-audit.png"), full_page=True)
+    # Each step is in the log, by whom it was done, and the chain holds.
+    catalogue = SqlCatalogue(tmp_path / "home" / "catalogue.sqlite3")
+    try:
+        entries = [(e.actor, e.action) for e in catalogue.audit_range(0, 10_000)]
+        for step in (
+            (CLAIRE, "agent.created"),
+            (CLAIRE, "agent.shared"),
+            (KARIM, "feedback.given"),
+            (CLAIRE, "review.requested"),
+            (RITA, "review.approved"),
+            (OSCAR, "agent.forked"),
+        ):
+            assert step in entries, step
+        assert [a for _, a in entries if a.startswith("sign_in")].count("sign_in.succeeded") >= 5
+    finally:
+        catalogue.close()

@@ -51,6 +51,11 @@ STREAMLIT_WORDS = {
     "Copy to clipboard": "ui.a11y.copy",
     "Fullscreen": "ui.a11y.fullscreen",
     "Close fullscreen": "ui.a11y.close_fullscreen",
+    "Feedback rating": "ui.a11y.feedback_rating",  # st.feedback under each answer
+    "Thumbs up": "ui.a11y.thumbs_up",
+    "Thumbs down": "ui.a11y.thumbs_down",
+    "Chat message from user": "ui.a11y.message_from_person",
+    "Chat message from assistant": "ui.a11y.message_from_assistant",
 }
 # Streamlit's words with a part that varies: a regular expression -> the message, whose
 # parameter ``{x}`` receives the part.

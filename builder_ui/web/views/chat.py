@@ -115,6 +115,7 @@ def _send(
     history.extend([user, turn])
     if turn.awaiting:
         st.rerun()  # the card, and the chat input waiting for it
+    _feedback(services, agent, history, len(history) - 1)  # under the answer just given
 
 
 def _decide(services: Services, turn: ChatTurn, decision: Decision) -> None:

@@ -340,6 +340,21 @@ MIGRATIONS: list[Migration] = [
             "CREATE INDEX feedback_by_author ON feedback (author)",
         ],
     ),
+    (
+        "0012_catalogue_generation",
+        [
+            # A counter per part of what catalogue searches and "agents open to me" lists read,
+            # moved in the same transaction as every change to it ('agents': agents, versions,
+            # grants, publication, deprecation, lineage; 'feedback': thumbs): each process keeps
+            # those answers while the counters stand still (``store.catalogue_cache``).
+            """CREATE TABLE catalogue_generation (
+                part TEXT PRIMARY KEY,
+                generation INTEGER NOT NULL
+            )""",
+            "INSERT INTO catalogue_generation (part, generation) VALUES ('agents', 0)",
+            "INSERT INTO catalogue_generation (part, generation) VALUES ('feedback', 0)",
+        ],
+    ),
 ]
 
 # Any fixed number: PostgreSQL advisory locks are keyed by a 64-bit integer.

@@ -63,6 +63,7 @@ from store.workspace import Workspace
 TARGET_P95_MS = 50.0
 TARGETS_MS = {"catalogue_search": 100.0, "catalogue_search_filtered": 100.0}
 REFRESH_TARGET_MS = 500.0
+CHANGE_SAMPLES = 20  # first calls after a change, each after its own change
 WORDS = [
     ("Congés", "Poser ses jours de congé et suivre ses absences"),
     ("Revue de presse", "Lit les journaux du matin et résume"),
@@ -279,9 +280,14 @@ def _logins(catalogue: SqlCatalogue) -> list[str]:
     return catalogue._read(lambda conn: list(conn.execute(query).scalars()))
 
 
-def _time(call: Callable[[], object], samples: int) -> dict[str, float]:
+def _time(
+    call: Callable[[], object], samples: int, before: Callable[[], object] | None = None
+) -> dict[str, float]:
+    """p50 and p95 of ``call`` (``before`` runs ahead of each, untimed)."""
     durations = []
     for _ in range(samples):
+        if before is not None:
+            before()
         start = time.perf_counter()
         call()
         durations.append((time.perf_counter() - start) * 1000)
@@ -331,7 +337,6 @@ def measure(
         return rng.choice(people)
 
     results["open_agents"] = _time(lambda: Workspace(anyone(), catalogue).open_agents(), samples)
-    Workspace(people[0], catalogue).catalogue.search("")  # what a first visitor pays, once
 
     def search() -> None:
         Workspace(anyone(), catalogue).catalogue.search(rng.choice(SEARCHES))
@@ -345,6 +350,45 @@ def measure(
     results["catalogue_search"] = _time(search, samples)
     results["catalogue_search_filtered"] = _time(filtered, samples)
     return results
+
+
+def after_change(
+    catalogue: SqlCatalogue, people: list[str], samples: int
+) -> dict[str, dict[str, float]]:
+    """The first call after a change, which pays for reading the catalogue again: a grant
+    set or removed (the whole agents part is read again, as after any agent created, saved,
+    deleted, shared, published, deprecated or forked), or a feedback given (only the ratings
+    are). One such call per change and per process; the calls after it are warm again."""
+    from store.catalogue_index import FeedbackRecord
+    from store.sharing import Grant
+
+    rng = random.Random(13)
+    agent_ids = [a.id for a in catalogue.list_agents()]
+    counter = iter(range(10**9))
+
+    def share() -> None:
+        agent, person = rng.choice(agent_ids), rng.choice(people)
+        if not catalogue.remove_grant("agent", agent, "account", person):
+            catalogue.set_grant(Grant("agent", agent, "account", person, "use", "bench", utc_now()))
+
+    def thumbs() -> None:
+        agent = rng.choice(agent_ids)
+        record = FeedbackRecord(
+            f"fb-bench-{next(counter)}", agent, 1, "", rng.choice(people), "up", "", "", utc_now()
+        )
+        catalogue.add_feedback(record)
+
+    def open_agents() -> None:
+        Workspace(rng.choice(people), catalogue).open_agents()
+
+    def search() -> None:
+        Workspace(rng.choice(people), catalogue).catalogue.search(rng.choice(SEARCHES))
+
+    return {
+        "open_agents_after_share": _time(open_agents, samples, before=share),
+        "search_after_share": _time(search, samples, before=share),
+        "search_after_thumb": _time(search, samples, before=thumbs),
+    }
 
 
 def _refresh(catalogue: SqlCatalogue) -> dict[str, float]:
@@ -440,23 +484,53 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 ),
                 "fill_s": round(filled_s, 1),
-                "calls": measure(catalogue, people, args.samples),
+                **_calls(catalogue, people, args.samples),
                 "recent_uses_refresh": _refresh(catalogue),
             }
             catalogue.close()
+    report["over_target"] = over_target(report["organisation"])
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         _print(report)
-    calls = report["organisation"]["calls"]
-    over = [n for n, c in calls.items() if c["p95_ms"] > TARGETS_MS.get(n, TARGET_P95_MS)]
-    over += [
-        "recent_uses_refresh"
-        for _ in [0]
-        if report["organisation"]["recent_uses_refresh"]["p95_ms"] > REFRESH_TARGET_MS
+    return 0 if not report["over_target"] else 1
+
+
+def _calls(catalogue: SqlCatalogue, people: list[str], samples: int) -> dict[str, Any]:
+    """The warm calls, then what reading the catalogue into this process's cache costs: on
+    the first search after opening it, and on the first call after each change."""
+    from store.catalogue_cache import catalogue_cache
+
+    cache = catalogue_cache(catalogue)
+    first = _time(lambda: Workspace(people[0], catalogue).catalogue.search(""), 1)
+    built = cache.rebuilds
+    calls = measure(catalogue, people, samples)
+    warm_rebuilds = cache.rebuilds - built
+    changes = after_change(catalogue, people, max(3, min(samples, CHANGE_SAMPLES)))
+    return {
+        "calls": calls,
+        "rebuilds": {
+            "during_warm_calls": warm_rebuilds,
+            "first_search_of_process": first,
+            **changes,
+        },
+    }
+
+
+def over_target(measured: dict[str, Any]) -> list[str]:
+    """The warm calls, and the refresh of recent uses, whose p95 is over their target; the
+    first calls after opening and after a change have none (each is paid once per process
+    and change), but a warm call that had to read the catalogue again is over."""
+    over = [
+        name
+        for name, timed in measured["calls"].items()
+        if timed["p95_ms"] > TARGETS_MS.get(name, TARGET_P95_MS)
     ]
-    report["over_target"] = over
-    return 0 if not over else 1
+    if measured["recent_uses_refresh"]["p95_ms"] > REFRESH_TARGET_MS:
+        over.append("recent_uses_refresh")
+    if measured["rebuilds"]["during_warm_calls"]:
+        over.append("rebuilds_during_warm_calls")
+    return over
 
 
 def _print(report: dict[str, Any]) -> None:
@@ -477,9 +551,26 @@ def _print(report: dict[str, Any]) -> None:
     refresh = report["organisation"]["recent_uses_refresh"]
     print(f"{'recent_uses_refresh (once)':<28}{'':>20}{refresh['p50_ms']:>17.2f}ms")
     print(
-        f"target: p95 <= {report['target_p95_ms']:.0f} ms at full size, "
-        f"{TARGETS_MS['catalogue_search']:.0f} ms for a catalogue search"
+        "reading the catalogue into the process's cache (no target: once per process, then "
+        "once per change and per process, on the next call):"
     )
+    for name, full in report["organisation"]["rebuilds"].items():
+        if name == "during_warm_calls":
+            continue
+        empty = report["empty"]["rebuilds"][name]
+        print(
+            f"  {name:<26}{empty['p50_ms']:>9.2f}ms{empty['p95_ms']:>7.2f}ms"
+            f"{full['p50_ms']:>17.2f}ms{full['p95_ms']:>7.2f}ms"
+        )
+    warm = report["organisation"]["rebuilds"]["during_warm_calls"]
+    print(f"  rebuilds during the warm calls above: {warm}")
+    print(
+        f"target: p95 <= {report['target_p95_ms']:.0f} ms at full size, "
+        f"{TARGETS_MS['catalogue_search']:.0f} ms for a catalogue search, "
+        f"{REFRESH_TARGET_MS:.0f} ms for the refresh of recent uses"
+    )
+    over = report["over_target"]
+    print(f"over target: {', '.join(over) if over else 'none'}")
 
 
 _TOOLS: Any = None

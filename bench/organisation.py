@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -355,16 +356,17 @@ def measure(
 def after_change(
     catalogue: SqlCatalogue, people: list[str], samples: int
 ) -> dict[str, dict[str, float]]:
-    """The first call after a change, which pays for reading the catalogue again: a grant
-    set or removed (the whole agents part is read again, as after any agent created, saved,
-    deleted, shared, published, deprecated or forked), or a feedback given (only the ratings
-    are). One such call per change and per process; the calls after it are warm again."""
+    """The first call after a change, which reads it into the process's cache: a grant set or
+    removed (that agent is read again, as after any agent created, saved, deleted, shared,
+    published, deprecated or forked), or a feedback given (that agent's ratings are). One such
+    call per change and per process; the calls after it are warm again. A change about many
+    agents at once (an account deleted, a person's feedback erased), or a process more than
+    ``CHANGES_KEPT`` changes behind, reads everything, as ``first_search_of_process``."""
     from store.catalogue_index import FeedbackRecord
     from store.sharing import Grant
 
     rng = random.Random(13)
     agent_ids = [a.id for a in catalogue.list_agents()]
-    counter = iter(range(10**9))
 
     def share() -> None:
         agent, person = rng.choice(agent_ids), rng.choice(people)
@@ -374,7 +376,15 @@ def after_change(
     def thumbs() -> None:
         agent = rng.choice(agent_ids)
         record = FeedbackRecord(
-            f"fb-bench-{next(counter)}", agent, 1, "", rng.choice(people), "up", "", "", utc_now()
+            f"fb-bench-{secrets.token_hex(8)}",
+            agent,
+            1,
+            "",
+            rng.choice(people),
+            "up",
+            "",
+            "",
+            utc_now(),
         )
         catalogue.add_feedback(record)
 
@@ -503,9 +513,9 @@ def _calls(catalogue: SqlCatalogue, people: list[str], samples: int) -> dict[str
 
     cache = catalogue_cache(catalogue)
     first = _time(lambda: Workspace(people[0], catalogue).catalogue.search(""), 1)
-    built = cache.rebuilds
+    built = cache.rebuilds + cache.updates
     calls = measure(catalogue, people, samples)
-    warm_rebuilds = cache.rebuilds - built
+    warm_rebuilds = cache.rebuilds + cache.updates - built
     changes = after_change(catalogue, people, max(3, min(samples, CHANGE_SAMPLES)))
     return {
         "calls": calls,
@@ -551,8 +561,8 @@ def _print(report: dict[str, Any]) -> None:
     refresh = report["organisation"]["recent_uses_refresh"]
     print(f"{'recent_uses_refresh (once)':<28}{'':>20}{refresh['p50_ms']:>17.2f}ms")
     print(
-        "reading the catalogue into the process's cache (no target: once per process, then "
-        "once per change and per process, on the next call):"
+        "reading into the process's cache (no target: everything on the first search of a "
+        "process; then, on the next call after a change, the agent it was about):"
     )
     for name, full in report["organisation"]["rebuilds"].items():
         if name == "during_warm_calls":
@@ -563,7 +573,7 @@ def _print(report: dict[str, Any]) -> None:
             f"{full['p50_ms']:>17.2f}ms{full['p95_ms']:>7.2f}ms"
         )
     warm = report["organisation"]["rebuilds"]["during_warm_calls"]
-    print(f"  rebuilds during the warm calls above: {warm}")
+    print(f"  reads into the cache during the warm calls above: {warm}")
     print(
         f"target: p95 <= {report['target_p95_ms']:.0f} ms at full size, "
         f"{TARGETS_MS['catalogue_search']:.0f} ms for a catalogue search, "

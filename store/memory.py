@@ -119,7 +119,7 @@ class MemoryCatalogue(
                 icon=stored.icon,
             )
             self._versions[agent_id] = [_StoredVersion(1, owner, message, now, spec_yaml)]
-            self._moved()
+            self._moved(agent_id)
         return VersionRecord(agent_id, 1, owner, message, now, stored)
 
     def save_version(
@@ -153,7 +153,7 @@ class MemoryCatalogue(
                 updated_at=now,
                 latest_version=number,
             )
-            self._moved()
+            self._moved(agent_id)
         return VersionRecord(agent_id, number, author, message, now, stored), True
 
     def get_agent(self, agent_id: str) -> AgentRecord:
@@ -194,8 +194,8 @@ class MemoryCatalogue(
             self._conversation_bases = {
                 k: v for k, v in self._conversation_bases.items() if k in self._threads
             }
-            self._moved("agents")
-            self._moved("feedback")  # its feedback went with it
+            self._moved(agent_id, "agents")
+            self._moved(agent_id, "feedback")  # its feedback went with it
 
     def add_preview_thread(self, agent_id: str, thread_id: str, owner: str) -> None:
         with self._lock:
@@ -302,7 +302,7 @@ class MemoryCatalogue(
         with self._lock:
             changed = replace(self._agent(agent_id), **changes)
             self._agents[agent_id] = changed
-            self._moved()
+            self._moved(agent_id)
         return changed
 
     def delete_account(self, account_id: str) -> None:

@@ -44,7 +44,7 @@ class MemoryCatalogueIndex:
             self, resource_kind: ResourceKind, account_id: str, team_ids: Collection[str]
         ) -> dict[str, Permission]: ...
         def list_grants(self, resource_kind: ResourceKind, resource_id: str) -> list[Grant]: ...
-        def _moved(self, part: str = "agents") -> None: ...
+        def _moved(self, agent_id: str, part: str = "agents") -> None: ...
 
     def catalogue_entries(
         self, account_id: str, team_ids: Collection[str], owner_team: str | None = None
@@ -84,7 +84,7 @@ class MemoryCatalogueIndex:
         with self._index_lock:
             if lineage.agent_id not in self._lineage:
                 self._lineage[lineage.agent_id] = lineage
-                self._moved("agents")
+                self._moved(lineage.agent_id)
 
     def get_lineage(self, agent_id: str) -> Lineage | None:
         with self._index_lock:
@@ -109,7 +109,7 @@ class MemoryCatalogueIndex:
         self.get_agent(record.agent_id)
         with self._index_lock:
             self._feedback[record.id] = record
-            self._moved("feedback")
+            self._moved(record.agent_id, "feedback")
 
     def list_feedback(self, agent_id: str, limit: int = 200) -> list[FeedbackRecord]:
         with self._index_lock:
@@ -131,7 +131,7 @@ class MemoryCatalogueIndex:
             for key in gone:
                 del self._feedback[key]
             if gone:
-                self._moved("feedback")
+                self._moved("*", "feedback")
         return len(gone)
 
     def _all_lineage(self) -> dict[str, Lineage]:

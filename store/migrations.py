@@ -353,6 +353,14 @@ MIGRATIONS: list[Migration] = [
             )""",
             "INSERT INTO catalogue_generation (part, generation) VALUES ('agents', 0)",
             "INSERT INTO catalogue_generation (part, generation) VALUES ('feedback', 0)",
+            # Which agent each move was about ('*': many), so that a process reads again only
+            # those; the oldest rows are pruned (a process that far behind reads everything).
+            """CREATE TABLE catalogue_changes (
+                part TEXT NOT NULL,
+                generation INTEGER NOT NULL,
+                agent_id TEXT NOT NULL,
+                PRIMARY KEY (part, generation)
+            )""",
         ],
     ),
 ]

@@ -17,6 +17,7 @@ from store.accounts import (
     team_key,
     team_not_found,
 )
+from store.catalogue_cache import ANY
 from store.database import stamp, utc_now
 from store.sql_catalogue_cache import moved
 from store.tables import (
@@ -126,7 +127,7 @@ class SqlAccounts:
                     grants.c.grantee_kind == "account", grants.c.grantee_id == account_id
                 )
             )
-            moved(conn)  # the grants to the account went with it
+            moved(conn, ANY)  # the grants to the account went with it
             conn.execute(delete(accounts).where(accounts.c.id == account_id))
 
         self._write(work)

@@ -120,7 +120,7 @@ class SqlCatalogue(
         def work(conn: Connection) -> None:
             conn.execute(insert(agents).values(_values(agent)))
             _insert_version(conn, version, spec_yaml)
-            moved(conn)
+            moved(conn, agent.id)
 
         self._write(work)
         return version
@@ -168,7 +168,7 @@ class SqlCatalogue(
                 "latest_version": version.number,
             }
             conn.execute(update(agents).where(agents.c.id == agent_id).values(changes))
-            moved(conn)
+            moved(conn, agent_id)
             return version, True
 
         return self._write(work)
@@ -220,8 +220,8 @@ class SqlCatalogue(
                 )
             )
             conn.execute(delete(agents).where(agents.c.id == agent_id))
-            moved(conn, AGENTS)
-            moved(conn, FEEDBACK)  # its feedback goes with it
+            moved(conn, agent_id, AGENTS)
+            moved(conn, agent_id, FEEDBACK)  # its feedback goes with it
 
         self._write(work)
         self._db.forget()

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, text
 
 from agents.spec import AgentSpec
-from store.catalogue_cache import AGENTS, FEEDBACK
+from store.catalogue_cache import ANY, FEEDBACK
 from store.catalogue_index import (
     RECENT_DAYS,
     CatalogueEntry,
@@ -206,7 +206,7 @@ class SqlCatalogueIndex:
             known = select(lineage.c.agent_id).where(lineage.c.agent_id == lineage_.agent_id)
             if conn.execute(known).first() is None:
                 conn.execute(insert(lineage).values(row))
-                moved(conn, AGENTS)
+                moved(conn, lineage_.agent_id)
 
         self._write(work)
 
@@ -262,7 +262,7 @@ class SqlCatalogueIndex:
             if conn.execute(there).first() is None:
                 raise agent_not_found(record.agent_id)
             conn.execute(insert(feedback).values(row))
-            moved(conn, FEEDBACK)
+            moved(conn, record.agent_id, FEEDBACK)
 
         self._write(work)
 
@@ -295,7 +295,7 @@ class SqlCatalogueIndex:
         def work(conn: Connection) -> int:
             count = int(conn.execute(delete(feedback).where(where)).rowcount)
             if count:
-                moved(conn, FEEDBACK)
+                moved(conn, ANY, FEEDBACK)
             return count
 
         gone = int(self._write(work))

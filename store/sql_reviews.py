@@ -96,7 +96,7 @@ class SqlReviews:
                         created_at=stamp(at),
                     )
                 )
-            moved(conn)
+            moved(conn, agent_id)
             return decided
 
         return self._write(work)
@@ -134,7 +134,7 @@ class SqlReviews:
             change = update(agents).where(agents.c.id == agent_id)
             if not conn.execute(change.values(deprecated=1 if deprecated else 0)).rowcount:
                 raise agent_not_found(agent_id)
-            moved(conn)
+            moved(conn, agent_id)
             return agent_record(conn.execute(select(agents).where(agents.c.id == agent_id)).one())
 
         return self._write(work)

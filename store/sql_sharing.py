@@ -49,7 +49,8 @@ class SqlSharing:
                     "created_at": stamp(grant.created_at),
                 }
                 conn.execute(insert(grants).values(row))
-            moved(conn)
+            if grant.resource_kind == "agent":
+                moved(conn, grant.resource_id)
 
         self._write(work)
 
@@ -60,8 +61,8 @@ class SqlSharing:
 
         def work(conn: Connection) -> bool:
             gone = bool(conn.execute(delete(grants).where(key)).rowcount)
-            if gone:
-                moved(conn)
+            if gone and resource_kind == "agent":
+                moved(conn, resource_id)
             return gone
 
         return bool(self._write(work))
@@ -70,8 +71,8 @@ class SqlSharing:
         where = and_(grants.c.resource_kind == resource_kind, grants.c.resource_id == resource_id)
 
         def work(conn: Connection) -> None:
-            if conn.execute(delete(grants).where(where)).rowcount:
-                moved(conn)
+            if conn.execute(delete(grants).where(where)).rowcount and resource_kind == "agent":
+                moved(conn, resource_id)
 
         self._write(work)
 
@@ -150,7 +151,7 @@ class SqlSharing:
             conn.execute(
                 update(agents).where(agents.c.id == agent_id).values(published_version=number)
             )
-            moved(conn)
+            moved(conn, agent_id)
             row = conn.execute(select(agents).where(agents.c.id == agent_id)).one()
             return agent_record(row)
 

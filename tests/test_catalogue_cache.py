@@ -20,7 +20,8 @@ from people import enrol
 from agents.errors import NotFound
 from agents.spec import AgentSpec
 from store.accounts import TeamRecord
-from store.catalogue_cache import catalogue_cache
+from store.catalogue_cache import View, catalogue_cache
+from store.catalogue_index import FeedbackRecord, Lineage
 from store.database import utc_now
 from store.memory import MemoryCatalogue
 from store.records import Catalogue, RunRecord
@@ -206,8 +207,6 @@ def test_nothing_is_read_again_while_nothing_changed(world: World) -> None:
 
 
 def test_a_refused_change_moves_no_counter(world: World) -> None:
-    from store.catalogue_index import Lineage
-
     before = world.writer.catalogue_generation()
     with pytest.raises(NotFound):
         world.writer.set_lineage(Lineage("ag-missing", "ag-other", 1, "X", utc_now()))
@@ -218,33 +217,75 @@ def test_a_refused_change_moves_no_counter(world: World) -> None:
 
 
 def test_the_cache_answers_as_the_catalogue_does(world: World) -> None:
-    """On a random catalogue, the kept answers equal the backend's own queries."""
+    """On a random catalogue changed a step at a time, with the cache asked between steps
+    (so that it reads only the agents changed), its answers equal the backend's own queries
+    and those of a cache that reads everything."""
     rng = random.Random(5)
     people = [OLGA, CARL, URSULA, RITA]
-    agents = []
-    for i in range(30):
-        owner = rng.choice([OLGA, CARL])
-        agent = world.make(f"Agent {i} " + rng.choice(["congés", "presse", "frais"]), owner, False)
-        agents.append((agent, owner))
-        if rng.random() < 0.8:
-            world.writer.set_published_version(agent, 1)
-        for _ in range(rng.randrange(3)):
-            grantee = rng.choice(
-                [("organisation", ORGANISATION), ("team", "tm-com"), ("account", URSULA)]
-                + [("account", p) for p in people]
-            )
-            permission = rng.choice(["use", "edit"])
-            grant = Grant("agent", agent, grantee[0], grantee[1], permission, owner, utc_now())  # type: ignore[arg-type]
-            world.writer.set_grant(grant)
-        if rng.random() < 0.1:
-            world.writer.set_deprecated(agent, True)
-    view = catalogue_cache(world.reader).view()
+    grantees = [("organisation", ORGANISATION), ("team", "tm-com")]
+    grantees += [("account", p) for p in people]
+    words = ["congés", "presse", "frais", "journaux", "procédure"]
+    cache = catalogue_cache(world.reader)
+    agents: list[tuple[str, str]] = []
+    for step in range(120):
+        choice = rng.random()
+        if choice < 0.25 or not agents:
+            owner = rng.choice([OLGA, CARL])
+            name = f"Agent {step} {rng.choice(words)}"
+            agents.append((world.make(name, owner, everyone=rng.random() < 0.5), owner))
+        else:
+            agent, owner = rng.choice(agents)
+            if choice < 0.45:
+                kind, grantee = rng.choice(grantees)
+                permission = rng.choice(["use", "edit"])
+                world.writer.set_grant(
+                    Grant("agent", agent, kind, grantee, permission, owner, utc_now())  # type: ignore[arg-type]
+                )
+            elif choice < 0.55:
+                kind, grantee = rng.choice(grantees)
+                world.writer.remove_grant("agent", agent, kind, grantee)
+            elif choice < 0.65:
+                spec = AgentSpec(name=f"Renommé {step} {rng.choice(words)}", instructions="R.")
+                world.writer.save_version(agent, spec, owner)
+            elif choice < 0.72:
+                world.writer.set_published_version(agent, 1 if rng.random() < 0.7 else 0)
+            elif choice < 0.8:
+                world.writer.set_deprecated(agent, rng.random() < 0.5)
+            elif choice < 0.88:
+                made = world.make(f"Copie {step}", CARL, everyone=rng.random() < 0.5)
+                agents.append((made, CARL))
+                world.writer.set_lineage(Lineage(made, agent, 1, "Original", utc_now()))
+            elif choice < 0.94:
+                world.writer.delete_agent(agent)
+                agents.remove((agent, owner))
+            else:
+                world.writer.add_feedback(
+                    FeedbackRecord(f"fb-{step}", agent, 1, "", CARL, "up", "", "", utc_now())
+                )
+        if step % 3 == 0:
+            _same_answers(world, cache.view(), people)
+    assert cache.rebuilds == 1 and cache.updates > 10  # read once, then only what changed
+    _same_answers(world, cache.view(), people)
+
+
+def _same_answers(world: World, view: View, people: list[str]) -> None:
+    from store.catalogue_cache import _Kept
+
+    snapshot = world.reader.agents_snapshot()
+    whole = _Kept().updated(snapshot, [a.id for a in snapshot.agents])
+    assert view.ratings == world.reader.ratings()
+    assert view.forks == world.reader.fork_counts() == whole.forks
     for person in people:
         teams = frozenset(t.id for t in world.reader.account_teams(person))
-        assert view.open_agents(person, teams) == world.reader.open_agents(person, teams)
-        expected = world.reader.catalogue_entries(person, teams)
-        found = view.entries(person, teams)
-        assert sorted(found, key=lambda e: e.agent.id) == sorted(expected, key=lambda e: e.agent.id)
+        expected = world.reader.open_agents(person, teams)
+        assert view.open_agents(person, teams) == expected == whole.open_agents(person, teams)
+        listed = sorted(world.reader.catalogue_entries(person, teams), key=lambda e: e.agent.id)
+        for wanted in [(), ("cong",), ("renomm", "frai"), ("journal",)]:
+            found = sorted(view.entries(person, teams, wanted), key=lambda e: e.agent.id)
+            again = sorted(whole.entries(person, teams, wanted, None), key=lambda e: e.agent.id)
+            assert found == again
+            if not wanted:
+                assert found == listed
 
 
 def test_sessions_of_one_process_share_one_cache_and_see_each_change(world: World) -> None:
@@ -266,3 +307,32 @@ def test_sessions_of_one_process_share_one_cache_and_see_each_change(world: Worl
         thread.join()
     assert answers == [["Notes de frais"]] * 8
     assert catalogue_cache(world.reader) is catalogue_cache(world.reader)
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_a_cache_too_far_behind_reads_everything_again(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which agents changed is remembered for the last moves only; a process further behind
+    than that cannot know them, and reads everything."""
+    import store.memory_catalogue_cache
+    import store.sql_catalogue_cache
+
+    monkeypatch.setattr(store.memory_catalogue_cache, "CHANGES_KEPT", 5)
+    monkeypatch.setattr(store.sql_catalogue_cache, "CHANGES_KEPT", 5)
+    monkeypatch.setattr(store.sql_catalogue_cache, "_PRUNE_EVERY", 1)
+    catalogue: Catalogue = (
+        MemoryCatalogue() if backend == "memory" else SqlCatalogue(tmp_path / "c.sqlite3")
+    )
+    enrol(catalogue, OLGA, CARL)
+    world = World(catalogue, catalogue)
+    agents = [world.make(f"Agent {i}", everyone=False) for i in range(8)]
+    cache = catalogue_cache(catalogue)
+    assert world.open_to(CARL) == {}
+    before = catalogue.catalogue_generation().agents
+    for agent in agents:
+        world.ws(OLGA).sharing.share_agent(agent, f"user:{CARL}", "use")
+    assert catalogue.catalogue_changes("agents", before) is None
+    assert catalogue.catalogue_changes("agents", before + 14) is not None
+    assert len(world.open_to(CARL)) == 8
+    assert cache.rebuilds == 2

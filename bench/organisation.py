@@ -22,6 +22,14 @@ each beside the same call on an empty installation (one person, a few agents), i
 Every call goes through ``Workspace(principal)``, which re-reads the account and its teams.
 Target: p95 <= 50 ms at full size, 100 ms for a catalogue search.
 
+Searches and "agents open to me" are answered from the process's cache (``store.catalogue_cache``):
+the bench also times what filling it costs, with no target: the first search of the process
+(everything is read), and the first call after a change (a share, a thumb: that agent is read
+again), each of which happens once per change and per process. ``over_target`` (in the JSON and
+the last line; exit code 1) names every warm call over its target, and the warm calls if any
+of them had to read the catalogue again. ``--reuse PATH`` keeps the filled catalogue in a file,
+to measure again without filling it.
+
     python bench/organisation.py [--accounts N] [--teams N] [--agents N] [--conversations N]
                                  [--runs N] [--samples N] [--json] [--reuse PATH]
 """

@@ -22,8 +22,16 @@ each beside the same call on an empty installation (one person, a few agents), i
 Every call goes through ``Workspace(principal)``, which re-reads the account and its teams.
 Target: p95 <= 50 ms at full size, 100 ms for a catalogue search.
 
+Searches and "agents open to me" are answered from the process's cache (``store.catalogue_cache``):
+the bench also times what filling it costs, with no target: the first search of the process
+(everything is read), and the first call after a change (a share, a thumb: that agent is read
+again), each of which happens once per change and per process. ``over_target`` (in the JSON and
+the last line; exit code 1) names every warm call over its target, and the warm calls if any
+of them had to read the catalogue again. ``--reuse PATH`` keeps the filled catalogue in a file,
+to measure again without filling it.
+
     python bench/organisation.py [--accounts N] [--teams N] [--agents N] [--conversations N]
-                                 [--runs N] [--samples N] [--json]
+                                 [--runs N] [--samples N] [--json] [--reuse PATH]
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ import argparse
 import json
 import os
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -41,7 +50,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from agents.spec import AgentSpec
 from store.database import stamp, utc_now
@@ -63,6 +72,7 @@ from store.workspace import Workspace
 TARGET_P95_MS = 50.0
 TARGETS_MS = {"catalogue_search": 100.0, "catalogue_search_filtered": 100.0}
 REFRESH_TARGET_MS = 500.0
+CHANGE_SAMPLES = 20  # first calls after a change, each after its own change
 WORDS = [
     ("Congés", "Poser ses jours de congé et suivre ses absences"),
     ("Revue de presse", "Lit les journaux du matin et résume"),
@@ -273,9 +283,20 @@ def _share(
     _bulk(catalogue, feedback, feedback_rows)
 
 
-def _time(call: Callable[[], object], samples: int) -> dict[str, float]:
+def _logins(catalogue: SqlCatalogue) -> list[str]:
+    """The accounts of a catalogue filled by an earlier run, in the order ``populate`` gave."""
+    query = select(accounts.c.id).order_by(accounts.c.id)
+    return catalogue._read(lambda conn: list(conn.execute(query).scalars()))
+
+
+def _time(
+    call: Callable[[], object], samples: int, before: Callable[[], object] | None = None
+) -> dict[str, float]:
+    """p50 and p95 of ``call`` (``before`` runs ahead of each, untimed)."""
     durations = []
     for _ in range(samples):
+        if before is not None:
+            before()
         start = time.perf_counter()
         call()
         durations.append((time.perf_counter() - start) * 1000)
@@ -325,7 +346,6 @@ def measure(
         return rng.choice(people)
 
     results["open_agents"] = _time(lambda: Workspace(anyone(), catalogue).open_agents(), samples)
-    Workspace(people[0], catalogue).catalogue.search("")  # what a first visitor pays, once
 
     def search() -> None:
         Workspace(anyone(), catalogue).catalogue.search(rng.choice(SEARCHES))
@@ -339,6 +359,54 @@ def measure(
     results["catalogue_search"] = _time(search, samples)
     results["catalogue_search_filtered"] = _time(filtered, samples)
     return results
+
+
+def after_change(
+    catalogue: SqlCatalogue, people: list[str], samples: int
+) -> dict[str, dict[str, float]]:
+    """The first call after a change, which reads it into the process's cache: a grant set or
+    removed (that agent is read again, as after any agent created, saved, deleted, shared,
+    published, deprecated or forked), or a feedback given (that agent's ratings are). One such
+    call per change and per process; the calls after it are warm again. A change about many
+    agents at once (an account deleted, a person's feedback erased), or a process more than
+    ``CHANGES_KEPT`` changes behind, reads everything, as ``first_search_of_process``."""
+    from store.catalogue_index import FeedbackRecord
+    from store.sharing import Grant
+
+    rng = random.Random(13)
+    agent_ids = [a.id for a in catalogue.list_agents()]
+
+    def share() -> None:
+        agent, person = rng.choice(agent_ids), rng.choice(people)
+        if not catalogue.remove_grant("agent", agent, "account", person):
+            catalogue.set_grant(Grant("agent", agent, "account", person, "use", "bench", utc_now()))
+
+    def thumbs() -> None:
+        agent = rng.choice(agent_ids)
+        record = FeedbackRecord(
+            f"fb-bench-{secrets.token_hex(8)}",
+            agent,
+            1,
+            "",
+            rng.choice(people),
+            "up",
+            "",
+            "",
+            utc_now(),
+        )
+        catalogue.add_feedback(record)
+
+    def open_agents() -> None:
+        Workspace(rng.choice(people), catalogue).open_agents()
+
+    def search() -> None:
+        Workspace(rng.choice(people), catalogue).catalogue.search(rng.choice(SEARCHES))
+
+    return {
+        "open_agents_after_share": _time(open_agents, samples, before=share),
+        "search_after_share": _time(search, samples, before=share),
+        "search_after_thumb": _time(search, samples, before=thumbs),
+    }
 
 
 def _refresh(catalogue: SqlCatalogue) -> dict[str, float]:
@@ -394,6 +462,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1_000_000)
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        metavar="PATH",
+        help="keep the organisation's catalogue in PATH: filled there when missing, reused as "
+        "it is otherwise (the sizes given must be those it was filled with)",
+    )
     args = parser.parse_args(argv)
     from agents.models.registry import default_registry as default_providers
     from tools.registry import default_registry as default_tools
@@ -410,10 +485,14 @@ def main(argv: list[str] | None = None) -> int:
                 (args.accounts, args.teams, args.agents, args.conversations, args.runs),
             ),
         ):
-            catalogue = SqlCatalogue(Path(tmp) / f"{label}.sqlite3")
+            path = Path(tmp) / f"{label}.sqlite3"
+            reused = label == "organisation" and args.reuse is not None and args.reuse.exists()
+            if label == "organisation" and args.reuse is not None:
+                path = args.reuse
+            catalogue = SqlCatalogue(path)
             start = time.perf_counter()
-            people = populate(catalogue, *sizes)
-            filled_s = time.perf_counter() - start
+            people = _logins(catalogue) if reused else populate(catalogue, *sizes)
+            filled_s = 0.0 if reused else time.perf_counter() - start
             report[label] = {
                 "sizes": dict(
                     zip(
@@ -423,23 +502,53 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 ),
                 "fill_s": round(filled_s, 1),
-                "calls": measure(catalogue, people, args.samples),
+                **_calls(catalogue, people, args.samples),
                 "recent_uses_refresh": _refresh(catalogue),
             }
             catalogue.close()
+    report["over_target"] = over_target(report["organisation"])
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         _print(report)
-    calls = report["organisation"]["calls"]
-    over = [n for n, c in calls.items() if c["p95_ms"] > TARGETS_MS.get(n, TARGET_P95_MS)]
-    over += [
-        "recent_uses_refresh"
-        for _ in [0]
-        if report["organisation"]["recent_uses_refresh"]["p95_ms"] > REFRESH_TARGET_MS
+    return 0 if not report["over_target"] else 1
+
+
+def _calls(catalogue: SqlCatalogue, people: list[str], samples: int) -> dict[str, Any]:
+    """The warm calls, then what reading the catalogue into this process's cache costs: on
+    the first search after opening it, and on the first call after each change."""
+    from store.catalogue_cache import catalogue_cache
+
+    cache = catalogue_cache(catalogue)
+    first = _time(lambda: Workspace(people[0], catalogue).catalogue.search(""), 1)
+    built = cache.rebuilds + cache.updates
+    calls = measure(catalogue, people, samples)
+    warm_rebuilds = cache.rebuilds + cache.updates - built
+    changes = after_change(catalogue, people, max(3, min(samples, CHANGE_SAMPLES)))
+    return {
+        "calls": calls,
+        "rebuilds": {
+            "during_warm_calls": warm_rebuilds,
+            "first_search_of_process": first,
+            **changes,
+        },
+    }
+
+
+def over_target(measured: dict[str, Any]) -> list[str]:
+    """The warm calls, and the refresh of recent uses, whose p95 is over their target; the
+    first calls after opening and after a change have none (each is paid once per process
+    and change), but a warm call that had to read the catalogue again is over."""
+    over = [
+        name
+        for name, timed in measured["calls"].items()
+        if timed["p95_ms"] > TARGETS_MS.get(name, TARGET_P95_MS)
     ]
-    report["over_target"] = over
-    return 0 if not over else 1
+    if measured["recent_uses_refresh"]["p95_ms"] > REFRESH_TARGET_MS:
+        over.append("recent_uses_refresh")
+    if measured["rebuilds"]["during_warm_calls"]:
+        over.append("rebuilds_during_warm_calls")
+    return over
 
 
 def _print(report: dict[str, Any]) -> None:
@@ -460,9 +569,26 @@ def _print(report: dict[str, Any]) -> None:
     refresh = report["organisation"]["recent_uses_refresh"]
     print(f"{'recent_uses_refresh (once)':<28}{'':>20}{refresh['p50_ms']:>17.2f}ms")
     print(
-        f"target: p95 <= {report['target_p95_ms']:.0f} ms at full size, "
-        f"{TARGETS_MS['catalogue_search']:.0f} ms for a catalogue search"
+        "reading into the process's cache (no target: everything on the first search of a "
+        "process; then, on the next call after a change, the agent it was about):"
     )
+    for name, full in report["organisation"]["rebuilds"].items():
+        if name == "during_warm_calls":
+            continue
+        empty = report["empty"]["rebuilds"][name]
+        print(
+            f"  {name:<26}{empty['p50_ms']:>9.2f}ms{empty['p95_ms']:>7.2f}ms"
+            f"{full['p50_ms']:>17.2f}ms{full['p95_ms']:>7.2f}ms"
+        )
+    warm = report["organisation"]["rebuilds"]["during_warm_calls"]
+    print(f"  reads into the cache during the warm calls above: {warm}")
+    print(
+        f"target: p95 <= {report['target_p95_ms']:.0f} ms at full size, "
+        f"{TARGETS_MS['catalogue_search']:.0f} ms for a catalogue search, "
+        f"{REFRESH_TARGET_MS:.0f} ms for the refresh of recent uses"
+    )
+    over = report["over_target"]
+    print(f"over target: {', '.join(over) if over else 'none'}")
 
 
 _TOOLS: Any = None

@@ -11,15 +11,15 @@ one principal as ``Workspace.catalogue``; every method asks the workspace first.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from agents.errors import NotFound, UserError
+from store.catalogue_cache import catalogue_cache
 from store.catalogue_index import CatalogueEntry, Lineage, Owner, VersionFacts, category_key
-from store.catalogue_text import matches, terms
+from store.catalogue_text import terms
 from store.database import utc_now
 
 if TYPE_CHECKING:
@@ -30,7 +30,6 @@ Sort = Literal["popularity", "recent", "rating"]
 SORTS: tuple[Sort, ...] = ("popularity", "recent", "rating")
 SEARCH_LIMIT = 50
 MAX_LIMIT = 500
-_TERMS_KEPT = 50_000  # words of agents kept between searches, in this process
 
 
 @dataclass(frozen=True)
@@ -94,24 +93,6 @@ class Fork:
     dropped_bases: list[str]
 
 
-_terms_lock = threading.Lock()
-_terms: dict[tuple[str, str, int], tuple[str, ...]] = {}
-
-
-def _entry_terms(entry: CatalogueEntry) -> tuple[str, ...]:
-    agent = entry.agent
-    key = (agent.id, agent.updated_at.isoformat(), agent.published_version)
-    with _terms_lock:
-        found = _terms.get(key)
-    if found is None:
-        found = terms(f"{agent.name} {agent.description} {entry.facts.category}")
-        with _terms_lock:
-            if len(_terms) >= _TERMS_KEPT:
-                _terms.clear()
-            _terms[key] = found
-    return found
-
-
 class AgentCatalogue:
     def __init__(self, workspace: Workspace, catalogue: Catalogue) -> None:
         self._workspace = workspace
@@ -127,23 +108,25 @@ class AgentCatalogue:
         limit: int = SEARCH_LIMIT,
     ) -> list[Card]:
         """The agents the person may find that match every word of ``text`` (in their name,
-        description or category) and the filters, best first by ``sort``."""
+        description or category) and the filters, best first by ``sort``. From this
+        process's kept answers (``store.catalogue_cache``), never stale."""
         me = self._workspace.me()
         if sort not in SORTS:
             raise UserError("catalogue.bad_sort", sort=sort, sorts=", ".join(SORTS))
         filters = filters or Filters()
-        owner_team = None
+        owners: Collection[str] | None = None
         if filters.team.strip():
             try:
                 owner_team = self._catalogue.get_team(filters.team.strip()).id
             except NotFound:
                 return []
-        entries = self._catalogue.catalogue_entries(me.id, me.teams, owner_team)
-        wanted = terms(text)
-        entries = [e for e in entries if _kept(e, filters) and matches(wanted, _entry_terms(e))]
+            owners = {a.id for a in self._catalogue.team_members(owner_team)}
+        view = catalogue_cache(self._catalogue).view()
+        entries = view.entries(me.id, me.teams, terms(text), owners)
+        entries = [e for e in entries if _kept(e, filters)]
         uses = self._catalogue.recent_uses()
-        ratings = self._catalogue.ratings()
-        forks = self._catalogue.fork_counts()
+        ratings = view.ratings
+        forks = view.forks
 
         def order(entry: CatalogueEntry) -> tuple[float, ...]:
             agent = entry.agent
@@ -158,13 +141,15 @@ class AgentCatalogue:
 
         entries.sort(key=lambda e: (*order(e), e.agent.name.casefold(), e.agent.id))
         chosen = entries[: max(0, min(limit, MAX_LIMIT))]
-        owners = self._catalogue.owners_of({e.agent.owner for e in chosen})
-        return [self._card(e, owners, uses, ratings, forks) for e in chosen]
+        found = self._catalogue.owners_of({e.agent.owner for e in chosen})
+        return [
+            self._card(e, found, uses, ratings, forks, view.lineage(e.agent.id)) for e in chosen
+        ]
 
     def facets(self) -> Facets:
         """Categories, owners' teams and models of the agents the person may find."""
         me = self._workspace.me()
-        entries = self._catalogue.catalogue_entries(me.id, me.teams)
+        entries = catalogue_cache(self._catalogue).view().entries(me.id, me.teams)
         categories: dict[str, str] = {}
         for entry in entries:
             if entry.facts.category:
@@ -181,12 +166,14 @@ class AgentCatalogue:
         version = self._workspace.get_version(agent.id)
         entry = CatalogueEntry(agent, VersionFacts.of(version.spec))
         owners = self._catalogue.owners_of({agent.owner})
+        view = catalogue_cache(self._catalogue).view()
         card = self._card(
             entry,
             owners,
             self._catalogue.recent_uses(),
-            self._catalogue.ratings(),
-            self._catalogue.fork_counts(),
+            view.ratings,
+            view.forks,
+            view.lineage(agent.id),
         )
         return card if access != "owner" else _with_version(card, version.number)
 
@@ -252,6 +239,7 @@ class AgentCatalogue:
         uses: dict[str, int],
         ratings: dict[str, tuple[int, int]],
         forks: dict[str, int],
+        lineage: Lineage | None,
     ) -> Card:
         agent = entry.agent
         owner = owners.get(agent.owner, Owner(agent.owner, ()))
@@ -273,7 +261,7 @@ class AgentCatalogue:
             thumbs_down=down,
             uses_30_days=uses.get(agent.id, 0),
             forks=forks.get(agent.id, 0),
-            lineage=self._catalogue.get_lineage(agent.id),
+            lineage=lineage,
             updated_at=agent.updated_at,
         )
 

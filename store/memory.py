@@ -20,6 +20,7 @@ from agents.spec import AgentSpec
 from store.database import utc_now
 from store.memory_accounts import MemoryAccounts
 from store.memory_audit import MemoryAudit
+from store.memory_catalogue_cache import MemoryCatalogueCache
 from store.memory_catalogue_index import MemoryCatalogueIndex
 from store.memory_reviews import MemoryReviews
 from store.memory_sharing import MemorySharing
@@ -72,7 +73,13 @@ class _StoredVersion:
 
 
 class MemoryCatalogue(
-    MemoryAccounts, MemorySharing, MemoryAudit, MemoryReviews, MemoryUsage, MemoryCatalogueIndex
+    MemoryAccounts,
+    MemorySharing,
+    MemoryAudit,
+    MemoryReviews,
+    MemoryUsage,
+    MemoryCatalogueIndex,
+    MemoryCatalogueCache,
 ):
     """Thread-safe: one lock around every operation, so a save is as atomic as in SQL."""
 
@@ -83,6 +90,7 @@ class MemoryCatalogue(
         MemoryReviews.__init__(self)
         MemoryUsage.__init__(self)
         MemoryCatalogueIndex.__init__(self)
+        MemoryCatalogueCache.__init__(self)
         self._lock = threading.RLock()
         self._agents: dict[str, AgentRecord] = {}
         self._versions: dict[str, list[_StoredVersion]] = {}
@@ -111,6 +119,7 @@ class MemoryCatalogue(
                 icon=stored.icon,
             )
             self._versions[agent_id] = [_StoredVersion(1, owner, message, now, spec_yaml)]
+            self._moved(agent_id)
         return VersionRecord(agent_id, 1, owner, message, now, stored)
 
     def save_version(
@@ -144,6 +153,7 @@ class MemoryCatalogue(
                 updated_at=now,
                 latest_version=number,
             )
+            self._moved(agent_id)
         return VersionRecord(agent_id, number, author, message, now, stored), True
 
     def get_agent(self, agent_id: str) -> AgentRecord:
@@ -184,6 +194,8 @@ class MemoryCatalogue(
             self._conversation_bases = {
                 k: v for k, v in self._conversation_bases.items() if k in self._threads
             }
+            self._moved(agent_id, "agents")
+            self._moved(agent_id, "feedback")  # its feedback went with it
 
     def add_preview_thread(self, agent_id: str, thread_id: str, owner: str) -> None:
         with self._lock:
@@ -290,6 +302,7 @@ class MemoryCatalogue(
         with self._lock:
             changed = replace(self._agent(agent_id), **changes)
             self._agents[agent_id] = changed
+            self._moved(agent_id)
         return changed
 
     def delete_account(self, account_id: str) -> None:

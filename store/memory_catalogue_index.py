@@ -44,6 +44,7 @@ class MemoryCatalogueIndex:
             self, resource_kind: ResourceKind, account_id: str, team_ids: Collection[str]
         ) -> dict[str, Permission]: ...
         def list_grants(self, resource_kind: ResourceKind, resource_id: str) -> list[Grant]: ...
+        def _moved(self, agent_id: str, part: str = "agents") -> None: ...
 
     def catalogue_entries(
         self, account_id: str, team_ids: Collection[str], owner_team: str | None = None
@@ -81,7 +82,9 @@ class MemoryCatalogueIndex:
     def set_lineage(self, lineage: Lineage) -> None:
         self.get_agent(lineage.agent_id)
         with self._index_lock:
-            self._lineage.setdefault(lineage.agent_id, lineage)
+            if lineage.agent_id not in self._lineage:
+                self._lineage[lineage.agent_id] = lineage
+                self._moved(lineage.agent_id)
 
     def get_lineage(self, agent_id: str) -> Lineage | None:
         with self._index_lock:
@@ -106,6 +109,7 @@ class MemoryCatalogueIndex:
         self.get_agent(record.agent_id)
         with self._index_lock:
             self._feedback[record.id] = record
+            self._moved(record.agent_id, "feedback")
 
     def list_feedback(self, agent_id: str, limit: int = 200) -> list[FeedbackRecord]:
         with self._index_lock:
@@ -126,7 +130,13 @@ class MemoryCatalogueIndex:
             gone = [k for k, f in self._feedback.items() if f.author == author]
             for key in gone:
                 del self._feedback[key]
+            if gone:
+                self._moved("*", "feedback")
         return len(gone)
+
+    def _all_lineage(self) -> dict[str, Lineage]:
+        with self._index_lock:
+            return dict(self._lineage)
 
     def _forget_agent_index(self, agent_id: str) -> None:
         """The agent is being deleted: its lineage and the feedback on it go with it."""

@@ -25,6 +25,7 @@ class MemorySharing:
         def list_agents(self, owner: str | None = None) -> list[AgentRecord]: ...
         def get_version(self, agent_id: str, number: int | None = None) -> VersionRecord: ...
         def _change_agent(self, agent_id: str, **changes: Any) -> AgentRecord: ...
+        def _moved(self, agent_id: str, part: str = "agents") -> None: ...
 
     def set_grant(self, grant: Grant) -> None:
         key = (grant.resource_kind, grant.resource_id, grant.grantee_kind, grant.grantee_id)
@@ -33,23 +34,38 @@ class MemorySharing:
             if known is not None:
                 grant = replace(known, permission=grant.permission, granted_by=grant.granted_by)
             self._grants[key] = grant
+            if grant.resource_kind == "agent":
+                self._moved(grant.resource_id)
 
     def remove_grant(
         self, resource_kind: ResourceKind, resource_id: str, grantee_kind: str, grantee_id: str
     ) -> bool:
         with self._grants_lock:
             key = (resource_kind, resource_id, grantee_kind, grantee_id)
-            return self._grants.pop(key, None) is not None
+            gone = self._grants.pop(key, None) is not None
+            if gone and resource_kind == "agent":
+                self._moved(resource_id)
+            return gone
 
     def remove_grants(self, resource_kind: ResourceKind, resource_id: str) -> None:
         with self._grants_lock:
-            for key in [k for k in self._grants if k[:2] == (resource_kind, resource_id)]:
+            gone = [k for k in self._grants if k[:2] == (resource_kind, resource_id)]
+            for key in gone:
                 del self._grants[key]
+            if gone and resource_kind == "agent":
+                self._moved(resource_id)
 
     def remove_grants_to(self, grantee_kind: str, grantee_id: str) -> None:
         with self._grants_lock:
-            for key in [k for k in self._grants if k[2:] == (grantee_kind, grantee_id)]:
+            gone = [k for k in self._grants if k[2:] == (grantee_kind, grantee_id)]
+            for key in gone:
                 del self._grants[key]
+            if any(k[0] == "agent" for k in gone):
+                self._moved("*")
+
+    def _agent_grants(self) -> list[Grant]:
+        with self._grants_lock:
+            return [g for g in self._grants.values() if g.resource_kind == "agent"]
 
     def list_grants(self, resource_kind: ResourceKind, resource_id: str) -> list[Grant]:
         with self._grants_lock:

@@ -340,6 +340,29 @@ MIGRATIONS: list[Migration] = [
             "CREATE INDEX feedback_by_author ON feedback (author)",
         ],
     ),
+    (
+        "0012_catalogue_generation",
+        [
+            # A counter per part of what catalogue searches and "agents open to me" lists read,
+            # moved in the same transaction as every change to it ('agents': agents, versions,
+            # grants, publication, deprecation, lineage; 'feedback': thumbs): each process keeps
+            # those answers while the counters stand still (``store.catalogue_cache``).
+            """CREATE TABLE catalogue_generation (
+                part TEXT PRIMARY KEY,
+                generation INTEGER NOT NULL
+            )""",
+            "INSERT INTO catalogue_generation (part, generation) VALUES ('agents', 0)",
+            "INSERT INTO catalogue_generation (part, generation) VALUES ('feedback', 0)",
+            # Which agent each move was about ('*': many), so that a process reads again only
+            # those; the oldest rows are pruned (a process that far behind reads everything).
+            """CREATE TABLE catalogue_changes (
+                part TEXT NOT NULL,
+                generation INTEGER NOT NULL,
+                agent_id TEXT NOT NULL,
+                PRIMARY KEY (part, generation)
+            )""",
+        ],
+    ),
 ]
 
 # Any fixed number: PostgreSQL advisory locks are keyed by a 64-bit integer.

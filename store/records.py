@@ -15,6 +15,7 @@ from agents.outcomes import Outcome
 from agents.spec import AgentSpec
 from store.accounts import Accounts
 from store.audit import AuditLog
+from store.catalogue_cache import CatalogueCacheSource
 from store.catalogue_index import CatalogueIndex
 from store.review_records import Reviewing
 from store.sharing import Sharing
@@ -91,11 +92,21 @@ class RunRecord:
     cost: float = 0.0  # euros, from the model's prices when it ran
 
 
-class Catalogue(Accounts, Sharing, AuditLog, Reviewing, UsageLedger, CatalogueIndex, Protocol):
+class Catalogue(
+    Accounts,
+    Sharing,
+    AuditLog,
+    Reviewing,
+    UsageLedger,
+    CatalogueIndex,
+    CatalogueCacheSource,
+    Protocol,
+):
     """People and teams (``store.accounts.Accounts``), grants (``store.sharing.Sharing``), the
     audit log (``store.audit.AuditLog``), publication reviews (``store.review_records``), usage
     and quotas (``store.usage_records``), the catalogue page's facts, lineage and feedback
-    (``store.catalogue_index``), agents, their versions, threads and runs. Unscoped: only
+    (``store.catalogue_index``), the counters and snapshot the catalogue cache reads
+    (``store.catalogue_cache``), agents, their versions, threads and runs. Unscoped: only
     ``store.workspace`` holds one."""
 
     def create_agent(self, spec: AgentSpec, owner: str, message: str = "") -> VersionRecord:

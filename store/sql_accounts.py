@@ -17,7 +17,9 @@ from store.accounts import (
     team_key,
     team_not_found,
 )
+from store.catalogue_cache import ANY
 from store.database import stamp, utc_now
+from store.sql_catalogue_cache import moved
 from store.tables import (
     accounts,
     browser_sessions,
@@ -125,6 +127,7 @@ class SqlAccounts:
                     grants.c.grantee_kind == "account", grants.c.grantee_id == account_id
                 )
             )
+            moved(conn, ANY)  # the grants to the account went with it
             conn.execute(delete(accounts).where(accounts.c.id == account_id))
 
         self._write(work)

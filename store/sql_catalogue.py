@@ -29,6 +29,7 @@ from sqlalchemy import (
 
 from agents.spec import AgentSpec
 from store import config
+from store.catalogue_cache import AGENTS, FEEDBACK
 from store.database import Database, DatabaseBusy, stamp, utc_now
 from store.memory import (
     agent_not_found,
@@ -48,6 +49,7 @@ from store.records import (
 )
 from store.sql_accounts import SqlAccounts
 from store.sql_audit import SqlAudit
+from store.sql_catalogue_cache import SqlCatalogueCache, moved
 from store.sql_catalogue_index import SqlCatalogueIndex
 from store.sql_reviews import SqlReviews
 from store.sql_sharing import SqlSharing, agent_record
@@ -72,7 +74,15 @@ R = TypeVar("R", VersionRecord, ThreadRecord, RunRecord)
 CatalogueBusy = DatabaseBusy  # the name callers of the catalogue know
 
 
-class SqlCatalogue(SqlAccounts, SqlSharing, SqlAudit, SqlReviews, SqlUsage, SqlCatalogueIndex):
+class SqlCatalogue(
+    SqlAccounts,
+    SqlSharing,
+    SqlAudit,
+    SqlReviews,
+    SqlUsage,
+    SqlCatalogueIndex,
+    SqlCatalogueCache,
+):
     """Implements ``store.records.Catalogue``; safe to share between threads and processes."""
 
     def __init__(
@@ -110,6 +120,7 @@ class SqlCatalogue(SqlAccounts, SqlSharing, SqlAudit, SqlReviews, SqlUsage, SqlC
         def work(conn: Connection) -> None:
             conn.execute(insert(agents).values(_values(agent)))
             _insert_version(conn, version, spec_yaml)
+            moved(conn, agent.id)
 
         self._write(work)
         return version
@@ -157,6 +168,7 @@ class SqlCatalogue(SqlAccounts, SqlSharing, SqlAudit, SqlReviews, SqlUsage, SqlC
                 "latest_version": version.number,
             }
             conn.execute(update(agents).where(agents.c.id == agent_id).values(changes))
+            moved(conn, agent_id)
             return version, True
 
         return self._write(work)
@@ -208,6 +220,8 @@ class SqlCatalogue(SqlAccounts, SqlSharing, SqlAudit, SqlReviews, SqlUsage, SqlC
                 )
             )
             conn.execute(delete(agents).where(agents.c.id == agent_id))
+            moved(conn, agent_id, AGENTS)
+            moved(conn, agent_id, FEEDBACK)  # its feedback goes with it
 
         self._write(work)
         self._db.forget()

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, text
 
 from agents.spec import AgentSpec
+from store.catalogue_cache import ANY, FEEDBACK
 from store.catalogue_index import (
     RECENT_DAYS,
     CatalogueEntry,
@@ -33,6 +34,7 @@ from store.catalogue_index import (
 from store.database import stamp
 from store.memory import agent_not_found
 from store.sharing import ORGANISATION
+from store.sql_catalogue_cache import moved
 from store.sql_sharing import agent_record
 from store.tables import (
     accounts,
@@ -204,6 +206,7 @@ class SqlCatalogueIndex:
             known = select(lineage.c.agent_id).where(lineage.c.agent_id == lineage_.agent_id)
             if conn.execute(known).first() is None:
                 conn.execute(insert(lineage).values(row))
+                moved(conn, lineage_.agent_id)
 
         self._write(work)
 
@@ -259,6 +262,7 @@ class SqlCatalogueIndex:
             if conn.execute(there).first() is None:
                 raise agent_not_found(record.agent_id)
             conn.execute(insert(feedback).values(row))
+            moved(conn, record.agent_id, FEEDBACK)
 
         self._write(work)
 
@@ -287,7 +291,14 @@ class SqlCatalogueIndex:
 
     def erase_feedback_of(self, author: str) -> int:
         where = feedback.c.author == author
-        gone = int(self._write(lambda conn: conn.execute(delete(feedback).where(where)).rowcount))
+
+        def work(conn: Connection) -> int:
+            count = int(conn.execute(delete(feedback).where(where)).rowcount)
+            if count:
+                moved(conn, ANY, FEEDBACK)
+            return count
+
+        gone = int(self._write(work))
         if gone:
             forget = getattr(self, "_forget", None)
             if forget is not None:

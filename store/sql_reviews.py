@@ -22,6 +22,7 @@ from store.review_records import (
     request_not_found,
 )
 from store.sharing import ORGANISATION
+from store.sql_catalogue_cache import moved
 from store.sql_sharing import agent_record
 from store.tables import agents, grants, notifications, publication_requests, versions
 
@@ -95,6 +96,7 @@ class SqlReviews:
                         created_at=stamp(at),
                     )
                 )
+            moved(conn, agent_id)
             return decided
 
         return self._write(work)
@@ -132,6 +134,7 @@ class SqlReviews:
             change = update(agents).where(agents.c.id == agent_id)
             if not conn.execute(change.values(deprecated=1 if deprecated else 0)).rowcount:
                 raise agent_not_found(agent_id)
+            moved(conn, agent_id)
             return agent_record(conn.execute(select(agents).where(agents.c.id == agent_id)).one())
 
         return self._write(work)

@@ -19,6 +19,7 @@ from store.sharing import (
     ResourceKind,
     stronger,
 )
+from store.sql_catalogue_cache import moved
 from store.tables import agents, grants, versions
 
 
@@ -48,6 +49,8 @@ class SqlSharing:
                     "created_at": stamp(grant.created_at),
                 }
                 conn.execute(insert(grants).values(row))
+            if grant.resource_kind == "agent":
+                moved(conn, grant.resource_id)
 
         self._write(work)
 
@@ -55,11 +58,23 @@ class SqlSharing:
         self, resource_kind: ResourceKind, resource_id: str, grantee_kind: str, grantee_id: str
     ) -> bool:
         key = _key(resource_kind, resource_id, grantee_kind, grantee_id)
-        return bool(self._write(lambda conn: conn.execute(delete(grants).where(key)).rowcount))
+
+        def work(conn: Connection) -> bool:
+            gone = bool(conn.execute(delete(grants).where(key)).rowcount)
+            if gone and resource_kind == "agent":
+                moved(conn, resource_id)
+            return gone
+
+        return bool(self._write(work))
 
     def remove_grants(self, resource_kind: ResourceKind, resource_id: str) -> None:
         where = and_(grants.c.resource_kind == resource_kind, grants.c.resource_id == resource_id)
-        self._write(lambda conn: conn.execute(delete(grants).where(where)))
+
+        def work(conn: Connection) -> None:
+            if conn.execute(delete(grants).where(where)).rowcount and resource_kind == "agent":
+                moved(conn, resource_id)
+
+        self._write(work)
 
     def list_grants(self, resource_kind: ResourceKind, resource_id: str) -> list[Grant]:
         query = (
@@ -136,6 +151,7 @@ class SqlSharing:
             conn.execute(
                 update(agents).where(agents.c.id == agent_id).values(published_version=number)
             )
+            moved(conn, agent_id)
             row = conn.execute(select(agents).where(agents.c.id == agent_id)).one()
             return agent_record(row)
 

@@ -59,3 +59,5 @@ lineage = _table("lineage", "agent_id forked_from forked_version forked_name cre
 feedback = _table(
     "feedback", "id agent_id version thread_id author rating comment exchange created_at"
 )
+catalogue_generation = _table("catalogue_generation", "part generation")
+catalogue_changes = _table("catalogue_changes", "part generation agent_id")

@@ -222,10 +222,13 @@ class Workspace(KnowledgeRooms):
 
     def open_agents(self) -> list[OpenAgent]:
         """Every agent the principal may use: their own, and those shared with them, their
-        teams or the whole organisation (once published), most recently updated first."""
+        teams or the whole organisation (once published), most recently updated first. From
+        this process's kept answers (``store.catalogue_cache``), never stale."""
+        from store.catalogue_cache import catalogue_cache
+
         me = self.me()
         found = []
-        for agent in self._catalogue.open_agents(me.id, me.teams):
+        for agent in catalogue_cache(self._catalogue).view().open_agents(me.id, me.teams):
             if agent.access == "edit" and not me.can_build:
                 agent = replace(agent, access="use")  # only builders edit
             if agent.access != "use" or agent.agent.published_version:

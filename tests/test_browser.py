@@ -455,9 +455,21 @@ def test_images_in_answers_and_descriptions_are_not_fetched(
 
 # --- accessibility: axe-core on every page, in both languages --------------------------------
 
-PAGES = ("home", "editor", "chat", "knowledge", "review", "admin", "people", "usage", "account")
+PAGES = (
+    "home",
+    "editor",
+    "chat",
+    "catalogue",
+    "knowledge",
+    "review",
+    "admin",
+    "people",
+    "usage",
+    "account",
+)
 HEADINGS = {
     "chat": "ui.chat.title",
+    "catalogue": "ui.catalogue.title",
     "knowledge": "ui.kb.title",
     "admin": "ui.nav.admin",
     "review": "ui.review.title",

@@ -16,10 +16,12 @@ import pytest
 from people import enrol
 from test_browser import (
     ARTIFACTS,
+    AXE,
     CHROMIUM,
     CHROMIUM_ARGS,
     PASSWORD,
     STEP_TIMEOUT_MS,
+    _axe_violations,
     _sign_in,
     app_url,
 )
@@ -91,6 +93,13 @@ def test_the_story_of_a_shared_then_published_agent(app_url: str, tmp_path: Path
     from playwright.sync_api import expect
 
     the_organisation(tmp_path / "home")
+    problems: dict[str, list[str]] = {}
+
+    def axe(page: Page, name: str) -> None:
+        """No serious or critical violation on the pages the story fills (French)."""
+        if AXE.is_file():
+            problems[name] = _axe_violations(page)
+
     with browser() as chromium:
         # Claire builds the agent and shares it with her team.
         claire = person(chromium, app_url, CLAIRE)
@@ -110,6 +119,7 @@ def test_the_story_of_a_shared_then_published_agent(app_url: str, tmp_path: Path
         expect(
             claire.get_by_text(t("ui.share.done.use", "fr", who="Communication"))
         ).to_be_visible()
+        axe(claire, "editor with sharing")
 
         # Karim, her teammate, finds it on Discuter and chats with it.
         karim = person(chromium, app_url, KARIM)
@@ -121,6 +131,7 @@ def test_the_story_of_a_shared_then_published_agent(app_url: str, tmp_path: Path
         expect(karim.get_by_text("Aucun modèle de langage n", exact=False).first).to_be_visible()
         # ...and says it helped: a thumb up and a comment, the conversation kept to himself.
         karim.get_by_role("radio", name=t("ui.a11y.thumbs_up", "fr")).click()
+        axe(karim, "feedback form")
         karim.get_by_label(t("ui.feedback.comment", "fr")).fill("Très utile pour la médiathèque.")
         karim.get_by_role("button", name=t("ui.feedback.send", "fr")).click()
         expect(karim.get_by_text(t("ui.feedback.sent", "fr"))).to_be_visible()
@@ -143,6 +154,7 @@ def test_the_story_of_a_shared_then_published_agent(app_url: str, tmp_path: Path
         go(rita, "ui.nav.review_count", count=1)
         expect(rita.get_by_text(AGENT).first).to_be_visible()
         expect(rita.get_by_text("Prêt pour tous.")).to_be_visible()
+        axe(rita, "review with a request")
         rita.get_by_role("button", name=t("ui.review.approve", "fr")).click()
         expect(rita.get_by_text(t("ui.review.approved", "fr", name=AGENT))).to_be_visible()
 
@@ -157,6 +169,7 @@ def test_the_story_of_a_shared_then_published_agent(app_url: str, tmp_path: Path
         oscar.get_by_label(t("ui.catalogue.search", "fr"), exact=True).fill("communiqué")
         oscar.get_by_label(t("ui.catalogue.search", "fr"), exact=True).press("Enter")
         expect(oscar.get_by_text(AGENT).first).to_be_visible()
+        axe(oscar, "catalogue with a card")
         oscar.get_by_role("button", name=t("ui.catalogue.fork", "fr")).first.click()
         expect(oscar.get_by_text("est maintenant dans vos agents", exact=False)).to_be_visible()
 
@@ -171,6 +184,7 @@ def test_the_story_of_a_shared_then_published_agent(app_url: str, tmp_path: Path
             label = t(f"audit.action.{action}", "fr")
             expect(camille.get_by_text(label, exact=True).first).to_be_attached()
         camille.screenshot(path=str(ARTIFACTS / "story-audit.png"), full_page=True)
+    assert {name: found for name, found in problems.items() if found} == {}
     # Each step is in the log, by whom it was done, and the chain holds.
     catalogue = SqlCatalogue(tmp_path / "home" / "catalogue.sqlite3")
     try:

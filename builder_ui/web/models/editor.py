@@ -28,6 +28,7 @@ EDITED_KEYS = (
     "schema",
     "name",
     "description",
+    "category",
     "icon",
     "instructions",
     "conversation_starters",
@@ -90,6 +91,7 @@ class EditorValues:
     name: str = ""
     icon: str = DEFAULT_ICON
     description: str = ""
+    category: str = ""  # the catalogue's: "Communication", "RH"...
     instructions: str = ""
     starters: str = ""  # one conversation starter per line
     model: str = ""  # a model ref such as ``mistral:mistral-small-latest``; "" = workspace default
@@ -123,6 +125,7 @@ def values_from_spec(spec: AgentSpec, tool_ids: Iterable[str] = ()) -> EditorVal
         name=spec.name,
         icon=spec.icon,
         description=spec.description,
+        category=spec.category,
         instructions=spec.instructions,
         starters="\n".join(spec.conversation_starters),
         model=model.ref if model else "",
@@ -149,6 +152,8 @@ def spec_data(values: EditorValues) -> dict[str, Any]:
         "instructions": values.instructions,
         "conversation_starters": starter_lines(values.starters),
     }
+    if values.category.strip():
+        data["category"] = values.category.strip()
     if values.model:
         chosen = parse_ref(values.model)
         model: dict[str, Any] = {
@@ -195,6 +200,7 @@ FIELD_LABELS = {
     "name": "ui.field.name",
     "icon": "ui.field.icon",
     "description": "ui.field.description",
+    "category": "ui.field.category",
     "instructions": "ui.field.instructions",
     "conversation_starters": "ui.field.starters",
     "model.temperature": "ui.field.temperature",

@@ -457,6 +457,9 @@ from builder_ui.web.state.keys import (
     TRANSCRIPT as TRANSCRIPT,
 )
 from builder_ui.web.state.keys import (
+    W_CATEGORY as W_CATEGORY,
+)
+from builder_ui.web.state.keys import (
     W_DESCRIPTION as W_DESCRIPTION,
 )
 from builder_ui.web.state.keys import (

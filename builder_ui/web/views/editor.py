@@ -23,9 +23,9 @@ from builder_ui.web.models.editor import (
 )
 from builder_ui.web.models.inert import literal
 from builder_ui.web.models.knowledge import SEARCH_MODES, base_options, unknown_refs
+from builder_ui.web.panels import agent_feedback, publication, tool_tester, unsaved, version_compare
 from builder_ui.web.panels import openapi as openapi_panel
 from builder_ui.web.panels import preview as preview_panel
-from builder_ui.web.panels import publication, tool_tester, unsaved, version_compare
 from builder_ui.web.panels import sharing as sharing_panel
 from builder_ui.web.panels.fields import number_field, problem_lines
 from builder_ui.web.panels.forms import FormField, form_fields, render_form
@@ -79,6 +79,12 @@ def identity_fields() -> dict[str, Any]:
         height=68,
         placeholder=tr("ui.field.description.placeholder"),
     )
+    category = st.text_input(
+        tr("ui.field.category"),
+        key=state.W_CATEGORY,
+        max_chars=40,
+        help=tr("ui.field.category.help"),
+    )
     instructions = st.text_area(
         tr("ui.field.instructions"),
         key=state.W_INSTRUCTIONS,
@@ -96,6 +102,7 @@ def identity_fields() -> dict[str, Any]:
         "icon": icon or "",
         "name": name or "",
         "description": description or "",
+        "category": category or "",
         "instructions": instructions or "",
         "starters": starters or "",
     }
@@ -407,6 +414,13 @@ def header(services: Services, values: EditorValues) -> None:
         st.caption(tr("ui.editor.not_saved"))
     else:
         st.caption(tr("ui.editor.editing_version", number=version))
+        origin = services.lineage(agent)
+        if origin is not None:
+            st.caption(
+                literal(
+                    tr("ui.editor.lineage", name=origin.forked_name, version=origin.forked_version)
+                )
+            )
 
 
 def main() -> None:
@@ -441,6 +455,7 @@ def main() -> None:
             versions_panel(services, agent, tool_ids)
             sharing_panel.render(services, agent)
             publication.publication_box(services, agent)
+            agent_feedback.render(services, agent)
     with right:
         preview_panel.render(services, values)
 

@@ -40,6 +40,7 @@ COMPARED: Final = (
     "name",
     "icon",
     "description",
+    "category",
     "instructions",
     "conversation_starters",
     "opening_form",
@@ -180,7 +181,7 @@ def _row(field: str, label: str, before: str, after: str) -> Iterator[FieldChang
 
 
 def _identity(old: AgentSpec, new: AgentSpec, w: _Words) -> Iterator[FieldChange]:
-    for field in ("name", "icon", "description"):
+    for field in ("name", "icon", "description", "category"):
         label = w.t(f"ui.field.{field}")
         yield from _row(field, label, w.value(getattr(old, field)), w.value(getattr(new, field)))
     if old.instructions != new.instructions:

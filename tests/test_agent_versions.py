@@ -58,6 +58,13 @@ EVERY_KIND = [
         "Pour les usagers",
     ),
     (
+        {"category": "Communication"},
+        "category",
+        "Catégorie dans le catalogue",
+        "(vide)",
+        "Communication",
+    ),
+    (
         {"conversation_starters": ["Horaires ?", "Adresse ?"]},
         "conversation_starters",
         "Suggestions de conversation",

@@ -7,6 +7,8 @@ BIN    := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 PORT   ?= 8501
+# The suite runs in this many processes (pytest-xdist); each test has its own data directory.
+TEST_PROCESSES ?= 2
 
 .PHONY: install install-dev run test lint lint-imports bench system-deps axe-deps clean
 
@@ -62,7 +64,7 @@ test: install-dev system-deps axe-deps
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_PROCESSES)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -172,7 +172,11 @@ def test_a_changed_key_is_a_clear_error_and_an_old_key_can_still_decrypt(
     assert store.get("alice", "k") == value
 
 
-@pytest.mark.parametrize("bad", ["not-a-key", "abc,", Fernet.generate_key().decode()[:-4]])
+@pytest.mark.parametrize(
+    "bad",
+    ["not-a-key", "abc,", Fernet.generate_key().decode()[:-4]],
+    ids=["not-a-key", "trailing-comma", "truncated"],  # the same in every test process
+)
 def test_an_invalid_environment_key_says_how_to_make_one(
     store: SecretStore, monkeypatch: pytest.MonkeyPatch, bad: str
 ) -> None:

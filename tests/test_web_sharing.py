@@ -78,3 +78,24 @@ def test_a_creator_shares_from_the_editor_and_her_team_finds_the_agent() -> None
     at.button(key=keys.share_remove_key("team:Communication")).click()
     run(at)
     assert Services.open(KARIM).open_agents() == []
+
+
+def test_a_base_is_shared_from_the_knowledge_page() -> None:
+    open_app(OSCAR, "creator")
+    open_app(CLAIRE, "creator")
+    claire = Services.open(CLAIRE)
+    kb = claire.workspace.create_kb("Procédures")
+    at = run(open_app(CLAIRE, "creator").switch_page("views/knowledge.py"))
+    assert "Cette base n'est partagée avec personne." in texts(at)
+    at = share(at, "user", OSCAR, "use")
+    assert f"Partagé avec `{OSCAR}`, qui peut l'utiliser." in texts(at)
+
+    oscar = run(open_app(OSCAR, "creator").switch_page("views/knowledge.py"))
+    assert [o for o in oscar.selectbox(key=state.KB_PICKER).options] == ["Procédures"]
+    assert any("pour que vous la rattachiez à vos agents" in i.value for i in oscar.info)
+    assert not [b for b in oscar.button if b.key == keys.share_remove_key(f"user:{OSCAR}")]
+
+    claire.share_kb(kb.id, f"user:{OSCAR}", "edit")
+    oscar = run(open_app(OSCAR, "creator").switch_page("views/knowledge.py"))
+    assert "Seul l'auteur de la base choisit avec qui elle est partagée." in texts(oscar)
+    assert not any("rattachiez" in i.value for i in oscar.info)  # its documents are his to see

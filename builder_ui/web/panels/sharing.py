@@ -5,10 +5,13 @@ workspace: this panel only draws what they answer, and a refusal in words."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from agents.errors import AtelierError
 from builder_ui.services.installation import Services
+from builder_ui.services.sharing import ShareLine
 from builder_ui.web import state
 from builder_ui.web.models.inert import literal
 from builder_ui.web.state import keys, tr
@@ -21,7 +24,11 @@ def _outcome(kind: str, message: str) -> None:
     st.session_state[keys.SHARE_OUTCOME] = (kind, message)
 
 
-def _share(services: Services, agent_id: str) -> None:
+Share = Callable[[str, str], object]  # (grantee, permission)
+Unshare = Callable[[str], object]  # (grantee)
+
+
+def _share(share: Share) -> None:
     kind = st.session_state.get(keys.SHARE_KIND) or "user"
     who = (st.session_state.get(keys.SHARE_WHO) or "").strip()
     can = st.session_state.get(keys.SHARE_CAN) or "use"
@@ -29,7 +36,7 @@ def _share(services: Services, agent_id: str) -> None:
         _outcome("warning", tr("ui.share.who_missing"))
         return
     try:
-        services.share(agent_id, f"{kind}:{who}", can)
+        share(f"{kind}:{who}", can)
     except AtelierError as exc:
         _outcome("warning", exc.message(state.language()))
         return
@@ -37,9 +44,9 @@ def _share(services: Services, agent_id: str) -> None:
     _outcome("success", tr(f"ui.share.done.{can}", who=who))
 
 
-def _unshare(services: Services, agent_id: str, grantee: str, label: str) -> None:
+def _unshare(unshare: Unshare, grantee: str, label: str) -> None:
     try:
-        services.unshare(agent_id, grantee)
+        unshare(grantee)
     except AtelierError as exc:
         _outcome("warning", exc.message(state.language()))
         return
@@ -56,15 +63,11 @@ def _release(services: Services, agent_id: str) -> None:
 
 
 def render(services: Services, agent_id: str) -> None:
+    """The agent's "Partage": with whom, to use or to edit, and which version they get."""
     agent = services.find_agent(agent_id)
-    access = services.access(agent_id)
     lines = services.shares(agent_id, state.language())
-    shown = st.session_state.pop(keys.SHARE_OUTCOME, None)
-    # Open again after an action: the page is drawn anew and its outcome is shown inside.
-    with st.expander(tr("ui.share.title"), icon=":material/share:", expanded=shown is not None):
-        if shown is not None:
-            kind, message = shown
-            (st.success if kind == "success" else st.warning)(literal(message))
+
+    def versions() -> None:
         if agent.published_version:
             st.caption(
                 tr(
@@ -84,21 +87,62 @@ def render(services: Services, agent_id: str) -> None:
                 on_click=_release,
                 args=(services, agent_id),
             )
+
+    _box(
+        lines,
+        services.access(agent_id) == "owner",
+        lambda who, can: services.share(agent_id, who, can),
+        lambda who: services.unshare(agent_id, who),
+        versions,
+        "ui.share.nobody",
+        "ui.share.owner_shares",
+    )
+
+
+def render_kb(services: Services, kb_id: str) -> None:
+    """A knowledge base's "Partage": to use it in one's agents, or to edit its documents."""
+    _box(
+        services.kb_shares(kb_id, state.language()),
+        services.workspace.kb_access(kb_id) == "owner",
+        lambda who, can: services.share_kb(kb_id, who, can),
+        lambda who: services.unshare_kb(kb_id, who),
+        lambda: st.caption(tr("ui.share.kb_rights")),
+        "ui.share.kb_nobody",
+        "ui.share.kb_owner_shares",
+    )
+
+
+def _box(
+    lines: list[ShareLine],
+    owner: bool,
+    share: Share,
+    unshare: Unshare,
+    above: Callable[[], object],
+    nobody: str,
+    owner_shares: str,
+) -> None:
+    shown = st.session_state.pop(keys.SHARE_OUTCOME, None)
+    # Open again after an action: the page is drawn anew and its outcome is shown inside.
+    with st.expander(tr("ui.share.title"), icon=":material/share:", expanded=shown is not None):
+        if shown is not None:
+            kind, message = shown
+            (st.success if kind == "success" else st.warning)(literal(message))
+        above()
         if not lines:
-            st.write(tr("ui.share.nobody"))
+            st.write(tr(nobody))
         for line in lines:
             text, action = st.columns([4, 1], vertical_alignment="center")
             text.markdown(literal(f"{line.label} · {line.permission_label(state.language())}"))
-            if access == "owner" and line.grantee != "organisation":
+            if owner and line.grantee != "organisation":
                 action.button(
                     tr("ui.share.remove"),
                     key=keys.share_remove_key(line.grantee),
                     help=tr("ui.share.remove_help", who=line.label),
                     on_click=_unshare,
-                    args=(services, agent_id, line.grantee, line.label),
+                    args=(unshare, line.grantee, line.label),
                 )
-        if access != "owner":
-            st.caption(tr("ui.share.owner_shares"))
+        if not owner:
+            st.caption(tr(owner_shares))
             return
         with st.form(keys.SHARE_FORM, border=False):
             st.radio(
@@ -117,8 +161,5 @@ def render(services: Services, agent_id: str) -> None:
                 horizontal=True,
             )
             st.form_submit_button(
-                tr("ui.share.submit"),
-                icon=":material/share:",
-                on_click=_share,
-                args=(services, agent_id),
+                tr("ui.share.submit"), icon=":material/share:", on_click=_share, args=(share,)
             )

@@ -34,6 +34,7 @@ from builder_ui.web.models.knowledge import (
     summary_line,
 )
 from builder_ui.web.models.transcript import escape_markdown
+from builder_ui.web.panels import sharing as sharing_panel
 from builder_ui.web.state import tr, tr_or
 from store.knowledge.failures import failure_text
 from store.knowledge.records import DocumentRecord, KnowledgeBaseRecord
@@ -362,6 +363,11 @@ def delete_base(services: Services, kb: KnowledgeBaseRecord) -> None:
 
 
 def base_panel(services: Services, kb: KnowledgeBaseRecord) -> None:
+    access = services.workspace.kb_access(kb.id)
+    if access == "use":  # shared to be named in one's agents: its documents are not shown
+        st.header(kb.name, divider="gray")
+        st.info(tr("ui.kb.shared_to_use", owner=kb.owner), icon=":material/share:")
+        return
     documents = services.workspace.list_documents(kb.id)
     summary = summarise(documents)
     st.header(kb.name, divider="gray")
@@ -378,8 +384,10 @@ def base_panel(services: Services, kb: KnowledgeBaseRecord) -> None:
     else:
         document_list(services, kb, documents)
     search(services, kb, summary.ready)
-    reindex(services, kb)
-    delete_base(services, kb)
+    sharing_panel.render_kb(services, kb.id)
+    if access == "owner":
+        reindex(services, kb)
+        delete_base(services, kb)
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from people import enrol
-from pydantic import BaseModel, ConfigDict
+from test_secrets import AuthConfig, CallArgs  # the same authenticated call's shapes
 
 from agents.checkpoints import sqlite_checkpointer
 from agents.errors import Refused
@@ -33,16 +33,6 @@ tools:
   - id: weather_call
     config: {credential: meteo-key}
 """
-
-
-class CallArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    city: str = ""
-
-
-class AuthConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    credential: str
 
 
 def _call(args: CallArgs, config: AuthConfig, context: ToolContext) -> Any:

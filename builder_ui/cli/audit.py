@@ -7,8 +7,6 @@ added, so that a scheduled check can alert.
 
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -17,7 +15,7 @@ import typer
 
 from agents.errors import UserError
 from agents.i18n import t
-from builder_ui.cli.common import fail, os_reason, print_json, say, table
+from builder_ui.cli.common import fail, print_json, say, table, write_new_file
 
 if TYPE_CHECKING:
     from store.audit import AuditEntry
@@ -128,21 +126,5 @@ def export(
         for line in lines:
             typer.echo(line, nl=False)
         return
-    target = output.expanduser()
-    if target.exists():
-        raise UserError("cli.my_data.exists", path=str(output))
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.writelines(lines)
-        os.replace(temporary, target)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise UserError(
-            "cli.my_data.cannot_write", path=str(output), reason=os_reason(exc)
-        ) from exc
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    write_new_file(output, lambda handle: handle.writelines(x.encode("utf-8") for x in lines))
     say(t("cli.audit.exported", path=str(output)))

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -197,3 +198,26 @@ def ask_yes_no(question: str) -> bool:
         if word in NO:
             return False
         typer.echo(t("cli.confirm.again"), err=True)
+
+
+def write_new_file(output: Path, write: Callable[[IO[bytes]], None]) -> Path:
+    """Into a temporary file (0600) beside ``output``, then renamed: never half a file, never
+    another file overwritten. Returns where it went."""
+    target = output.expanduser()
+    if target.exists():
+        raise UserError("cli.my_data.exists", path=str(output))
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise UserError(
+            "cli.my_data.cannot_write", path=str(output), reason=os_reason(exc)
+        ) from exc
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return target

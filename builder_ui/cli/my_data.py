@@ -7,8 +7,6 @@ for a confirmation that says what goes; a script passes ``--yes``.
 
 from __future__ import annotations
 
-import os
-import secrets
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,7 +15,7 @@ import typer
 
 from agents.errors import UserError
 from agents.i18n import t
-from builder_ui.cli.common import ask_yes_no, open_services, os_reason, say
+from builder_ui.cli.common import ask_yes_no, open_services, say, write_new_file
 from builder_ui.cli.people import Login, user_app
 
 if TYPE_CHECKING:
@@ -93,25 +91,8 @@ def _counts(summary: Summary) -> dict[str, Any]:
 
 
 def _write(output: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Into a temporary file beside ``output``, then renamed: never half an export, never
-    another file overwritten."""
-    target = output.expanduser()
-    if target.exists():
-        raise UserError("cli.my_data.exists", path=str(output))
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-        os.replace(temporary, target)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise UserError(
-            "cli.my_data.cannot_write", path=str(output), reason=os_reason(exc)
-        ) from exc
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    """Never half an export, never another file overwritten (``write_new_file``)."""
+    target = write_new_file(output, write)
     say(t("cli.my_data.exported", path=str(output), size=_size(target.stat().st_size)))
 
 

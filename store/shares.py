@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from agents.errors import NotFound, Refused, UserError
 from store.accounts import team_not_found
 from store.database import utc_now
-from store.sharing import ORGANISATION, Grant, GranteeKind, check_permission
+from store.sharing import ORGANISATION, Grant, GranteeKind, ResourceKind, check_permission
 
 if TYPE_CHECKING:
     from store.records import AgentRecord, Catalogue
@@ -36,30 +36,14 @@ class Shares:
     def share_agent(self, agent_id: str, grantee: str, permission: str) -> Grant:
         """``grantee``: ``user:EMAIL`` or ``team:NAME``; ``permission``: ``use`` or ``edit``."""
         agent = self._workspace._owned(agent_id)
-        kind, grantee_id = self._grantee(grantee)
-        grant = Grant(
-            "agent",
-            agent.id,
-            kind,
-            grantee_id,
-            check_permission(permission),
-            agent.owner,
-            utc_now(),
-        )
-        self._catalogue.set_grant(grant)
+        grant = self._grant("agent", agent.id, agent.owner, grantee, permission)
         if not agent.published_version:
             self._catalogue.set_published_version(agent.id, agent.latest_version)
-        self._workspace._audit(
-            "agent.shared", "agent", agent.id, grantee=f"{kind}:{grantee_id}", can=grant.permission
-        )
         return grant
 
     def unshare_agent(self, agent_id: str, grantee: str) -> None:
         agent = self._workspace._owned(agent_id)
-        kind, grantee_id = self._grantee(grantee)
-        if not self._catalogue.remove_grant("agent", agent.id, kind, grantee_id):
-            raise NotFound("share.not_shared", name=agent.name, grantee=grantee)
-        self._workspace._audit("agent.unshared", "agent", agent.id, grantee=f"{kind}:{grantee_id}")
+        self._ungrant("agent", agent.id, agent.name, grantee)
 
     def agent_shares(self, agent_id: str) -> list[Grant]:
         """Who else reaches the agent: for those who may edit it."""
@@ -88,26 +72,48 @@ class Shares:
 
     def share_kb(self, kb_ref: str, grantee: str, permission: str) -> Grant:
         kb = self._workspace._kb_owned(kb_ref)
-        kind, grantee_id = self._grantee(grantee)
-        grant = Grant(
-            "kb", kb.id, kind, grantee_id, check_permission(permission), kb.owner, utc_now()
-        )
-        self._catalogue.set_grant(grant)
-        self._workspace._audit(
-            "kb.shared", "kb", kb.id, grantee=f"{kind}:{grantee_id}", can=grant.permission
-        )
-        return grant
+        return self._grant("kb", kb.id, kb.owner, grantee, permission)
 
     def unshare_kb(self, kb_ref: str, grantee: str) -> None:
         kb = self._workspace._kb_owned(kb_ref)
-        kind, grantee_id = self._grantee(grantee)
-        if not self._catalogue.remove_grant("kb", kb.id, kind, grantee_id):
-            raise NotFound("share.not_shared", name=kb.name, grantee=grantee)
-        self._workspace._audit("kb.unshared", "kb", kb.id, grantee=f"{kind}:{grantee_id}")
+        self._ungrant("kb", kb.id, kb.name, grantee)
 
     def kb_shares(self, kb_ref: str) -> list[Grant]:
         kb = self._workspace._kb_to_edit(kb_ref)
         return self._catalogue.list_grants("kb", kb.id)
+
+    # --- one grant, whatever it gives ----------------------------------------------------------
+
+    def _grant(
+        self, kind: ResourceKind, resource_id: str, owner: str, grantee: str, permission: str
+    ) -> Grant:
+        grantee_kind, grantee_id = self._grantee(grantee)
+        grant = Grant(
+            kind,
+            resource_id,
+            grantee_kind,
+            grantee_id,
+            check_permission(permission),
+            owner,
+            utc_now(),
+        )
+        self._catalogue.set_grant(grant)
+        self._workspace._audit(
+            f"{kind}.shared",
+            kind,
+            resource_id,
+            grantee=f"{grantee_kind}:{grantee_id}",
+            can=grant.permission,
+        )
+        return grant
+
+    def _ungrant(self, kind: ResourceKind, resource_id: str, name: str, grantee: str) -> None:
+        grantee_kind, grantee_id = self._grantee(grantee)
+        if not self._catalogue.remove_grant(kind, resource_id, grantee_kind, grantee_id):
+            raise NotFound("share.not_shared", name=name, grantee=grantee)
+        self._workspace._audit(
+            f"{kind}.unshared", kind, resource_id, grantee=f"{grantee_kind}:{grantee_id}"
+        )
 
     # --- who --------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import logging
 import os
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from secrets import token_hex
 from typing import Any
@@ -323,7 +323,8 @@ def _authenticated_call(args: CallArgs, config: AuthConfig, context: ToolContext
     return {"authenticated": bool(value), "city": args.city}
 
 
-def canary_registry() -> ToolRegistry:
+def canary_registry(run: Callable[..., Any] | None = None) -> ToolRegistry:
+    """The registry with ``weather_call``, an authenticated call (``run``: what it does)."""
     registry = default_registry()
     registry.register(
         ToolDefinition(
@@ -331,7 +332,7 @@ def canary_registry() -> ToolRegistry:
             title="Météo authentifiée",
             description="Donne la météo d'une ville (service authentifié).",
             args_model=CallArgs,
-            run=_authenticated_call,
+            run=run or _authenticated_call,
             config_model=AuthConfig,
             uses_context=True,
         )

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from people import enrol
-from test_secrets import AuthConfig, CallArgs  # the same authenticated call's shapes
+from test_secrets import AuthConfig, CallArgs, canary_registry  # the same call's shapes
 
 from agents.checkpoints import sqlite_checkpointer
 from agents.errors import Refused
@@ -22,7 +22,7 @@ from store import config
 from store.secrets import close_secret_stores
 from store.sql_catalogue import SqlCatalogue, open_catalogue
 from store.workspace import Workspace
-from tools.registry import ToolContext, ToolDefinition, ToolRegistry, default_registry
+from tools.registry import ToolContext
 
 CLAIRE, KARIM, ADA = "claire@exemple.fr", "karim@exemple.fr", "ada@exemple.fr"
 SPEC = """\
@@ -42,22 +42,6 @@ def _call(args: CallArgs, config: AuthConfig, context: ToolContext) -> Any:
     return {"credential": context.secret(config.credential)}
 
 
-def registry() -> ToolRegistry:
-    tools = default_registry()
-    tools.register(
-        ToolDefinition(
-            id="weather_call",
-            title="Météo authentifiée",
-            description="Donne la météo d'une ville (service authentifié).",
-            args_model=CallArgs,
-            run=_call,
-            config_model=AuthConfig,
-            uses_context=True,
-        )
-    )
-    return tools
-
-
 @pytest.fixture
 def catalogue() -> SqlCatalogue:
     catalogue = open_catalogue()
@@ -71,7 +55,7 @@ def catalogue() -> SqlCatalogue:
 def services(catalogue: SqlCatalogue, login: str) -> Services:
     return Services(
         workspace=Workspace(login, catalogue),
-        tools=registry(),
+        tools=canary_registry(_call),
         providers=default_providers(),
         checkpointer=sqlite_checkpointer(config.threads_path()),
     )

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from agents.bounded_yaml import MAX_SPEC_BYTES, YamlLimit, load_bounded
 from agents.errors import InvalidSpec, UserError
@@ -89,13 +96,84 @@ class KnowledgeSettings(Strict):
     )
 
 
+DataClass = Literal["public", "internal", "sensitive"]
+DATA_CLASSES: Final[tuple[DataClass, ...]] = ("public", "internal", "sensitive")
+"""From the least to the most protected: a model that may receive a class may receive those
+before it."""
+
+PiiPolicy = Literal["off", "pseudonymise", "block"]
+HighRiskArea = Literal[
+    "none",
+    "biometrics",
+    "critical_infrastructure",
+    "education",
+    "employment",
+    "public_services",
+    "law_enforcement",
+    "migration",
+    "justice",
+]
+"""The areas of the EU AI Act's Annex III where an AI system is high-risk (``employment``: it
+sorts job applications; ``public_services``: it decides on access to public services and
+benefits). ``none``: the agent is used in none of them."""
+
+
+def class_rank(data_class: str) -> int:
+    """0 for public, 1 internal, 2 sensitive."""
+    return [str(c) for c in DATA_CLASSES].index(data_class)
+
+
 class Guardrails(Strict):
-    data_class: Literal["public", "internal", "sensitive"] = "internal"
-    pii: Literal["off", "pseudonymise"] = "off"
+    data_class: DataClass = Field(
+        default="internal",
+        description="The most protected kind of data the agent handles: public, internal or "
+        "sensitive. Only models allowed that class answer it.",
+    )
+    pii: PiiPolicy = Field(
+        default="off",
+        description="Personal data in what reaches the model: off (sent as is), pseudonymise "
+        "(replaced by placeholders such as <PERSONNE_1>, put back in what the person sees), "
+        "block (a message holding any is refused).",
+    )
+    high_risk_area: HighRiskArea = Field(
+        default="none",
+        description="The EU AI Act Annex III area the agent is used in, if any; a high-risk "
+        "agent cannot be published without human review of its answers.",
+    )
+
+
+OversightMode = Literal["none", "review"]
 
 
 class Oversight(Strict):
-    review_before_send: bool = False
+    """Whether a person approves each answer before it counts (``mode: review``), and who.
+
+    ``oversight: review`` is short for ``{mode: review}``; the first format's
+    ``review_before_send: true`` still loads, as ``mode: review``."""
+
+    mode: OversightMode = "none"
+    reviewers: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Who approves the drafts: people's logins or team:NAME; empty: the person "
+        "who asked.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_forms(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"mode": data}
+        if isinstance(data, dict) and "review_before_send" in data:
+            data = dict(data)
+            legacy = data.pop("review_before_send")
+            if legacy is True and "mode" not in data:
+                data["mode"] = "review"
+        return data
+
+    @property
+    def review(self) -> bool:
+        return self.mode == "review"
 
 
 class FormField(Strict):
@@ -153,6 +231,8 @@ class AgentSpec(Strict):
         """A plain dict with defaults left out, keys in declaration order, ``schema`` first."""
         data = self.model_dump(mode="json", by_alias=True, exclude_defaults=True)
         data = {"schema": self.schema_, **data}
+        if data.get("oversight") == {"mode": "review"}:
+            data["oversight"] = "review"  # the short form people write
         return data
 
     def to_yaml(self) -> str:
@@ -183,6 +263,8 @@ class AgentSpec(Strict):
 
 def spec_json_schema() -> dict[str, Any]:
     schema = AgentSpec.model_json_schema(by_alias=True)
+    # ``oversight: review`` (the short form) is a valid value too.
+    schema["properties"]["oversight"]["anyOf"].insert(1, {"enum": ["none", "review"]})
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://atelier.local/schema/agent-1.json"
     return schema

@@ -315,13 +315,24 @@ def _guardrails(old: AgentSpec, new: AgentSpec, w: _Words) -> Iterator[FieldChan
         w.t(f"versions.pii.{a.pii}"),
         w.t(f"versions.pii.{b.pii}"),
     )
-    review_a = (old.oversight or Oversight()).review_before_send
-    review_b = (new.oversight or Oversight()).review_before_send
     yield from _row(
-        "oversight.review_before_send",
+        "guardrails.high_risk_area",
+        w.t("versions.field.high_risk_area"),
+        w.t(f"versions.high_risk_area.{a.high_risk_area}"),
+        w.t(f"versions.high_risk_area.{b.high_risk_area}"),
+    )
+    review_a, review_b = old.oversight or Oversight(), new.oversight or Oversight()
+    yield from _row(
+        "oversight.mode",
         w.t("versions.field.review_before_send"),
-        w.value(review_a),
-        w.value(review_b),
+        w.value(review_a.review),
+        w.value(review_b.review),
+    )
+    yield from _row(
+        "oversight.reviewers",
+        w.t("versions.field.reviewers"),
+        w.lines(review_a.reviewers),
+        w.lines(review_b.reviewers),
     )
 
 

@@ -21,7 +21,7 @@ NOT_YET_ACTIVE: Final[dict[str, str]] = {
     # field path -> catalogue key of its plain sentence
     "guardrails.pii": "spec_effects.pii",
     "guardrails.data_class": "spec_effects.data_class",
-    "oversight.review_before_send": "spec_effects.review_before_send",
+    "oversight.mode": "spec_effects.review_before_send",
     "workflow": "spec_effects.workflow",
     "tests": "spec_effects.tests",
     "opening_form": "spec_effects.opening_form",
@@ -32,7 +32,7 @@ NOT_YET_ACTIVE: Final[dict[str, str]] = {
 class InactiveField:
     """A field that is set in the spec but does nothing yet."""
 
-    path: str  # for developers and the YAML view: ``oversight.review_before_send``
+    path: str  # for developers and the YAML view: ``oversight.mode``
     key: str  # catalogue key of the sentence people read
 
     def message(self, lang: str | None = None) -> str:
@@ -47,7 +47,7 @@ def is_active(path: str) -> bool:
 def inactive_fields(spec: AgentSpec) -> list[InactiveField]:
     """The fields of ``spec`` that are set but have no effect yet, in the order of
     ``NOT_YET_ACTIVE``. Values that promise nothing are not listed (``pii: "off"``,
-    ``review_before_send: false``, an empty list)."""
+    ``oversight: none``, an empty list)."""
     found: list[InactiveField] = []
     for path, key in NOT_YET_ACTIVE.items():
         if _is_set(spec, path):
@@ -61,6 +61,6 @@ def _is_set(spec: AgentSpec, path: str) -> bool:
     if path == "guardrails.data_class":
         # Any class written down counts: "sensitive" suggests a protection, "public" a sharing.
         return spec.guardrails is not None and "data_class" in spec.guardrails.model_fields_set
-    if path == "oversight.review_before_send":
-        return spec.oversight is not None and spec.oversight.review_before_send
+    if path == "oversight.mode":
+        return spec.oversight is not None and spec.oversight.review
     return bool(getattr(spec, path))  # workflow, tests, opening_form: a non-empty list

@@ -29,7 +29,7 @@ from pydantic import model_validator as model_check
 
 from agents.errors import InvalidValue, UserError
 from agents.i18n import t
-from agents.spec import describe_validation_error
+from agents.spec import DataClass, describe_validation_error
 from store.accounts import ROLES, Role
 from store.secrets import (
     INSTALLATION,
@@ -219,6 +219,11 @@ class OrgModelSettings(BaseModel):
     price_in: float = Field(0.0, ge=0, le=1_000_000)  # euros per million input tokens
     price_out: float = Field(0.0, ge=0, le=1_000_000)  # euros per million output tokens
     self_hosted: bool = False
+    max_data_class: DataClass | None = Field(
+        default=None,
+        description="The most protected class of data the model may receive; unset: "
+        "sensitive for a model on the organisation's own machines, internal otherwise.",
+    )
     roles: list[Role] = Field(default_factory=list)
     teams: Annotated[list[str], AfterValidator(_team_names)] = Field(default_factory=list)
     enabled: bool = True
@@ -243,6 +248,34 @@ class OrgModelSettings(BaseModel):
     def ref(self) -> str:
         return f"{self.provider}:{self.name}"
 
+    @property
+    def data_class(self) -> DataClass:
+        """The most protected class this model may receive."""
+        if self.max_data_class is not None:
+            return self.max_data_class
+        return "sensitive" if self.self_hosted else "internal"
+
+
+class PrivacySettings(BaseModel):
+    """``pseudonymised_may_exceed``: the data classes whose agents may use a model that may
+    not receive them, provided the agent pseudonymises personal data first (its
+    ``guardrails.pii`` is ``pseudonymise``). Empty: never."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pseudonymised_may_exceed: list[DataClass] = Field(default_factory=list)
+
+
+class RetentionSettings(BaseModel):
+    """How many days conversations, drafts (supervised answers and batches) and uploaded
+    files are kept after their last change; None: kept until someone deletes them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    conversations_days: int | None = Field(default=None, ge=1, le=36_500)
+    drafts_days: int | None = Field(default=None, ge=1, le=36_500)
+    uploads_days: int | None = Field(default=None, ge=1, le=36_500)
+
 
 class AdminSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -252,6 +285,8 @@ class AdminSettings(BaseModel):
     mcp_servers: list[McpServerSettings] = Field(default_factory=list)
     models: list[OrgModelSettings] = Field(default_factory=list)
     sso: SsoSettings = Field(default_factory=SsoSettings)  # single sign-on, trusted proxy
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
     @field_validator("mcp_servers")
     @classmethod

@@ -157,7 +157,7 @@ EVERY_KIND = [
     ),
     (
         {"oversight": {"review_before_send": True}},
-        "oversight.review_before_send",
+        "oversight.mode",
         "Relecture humaine avant envoi",
         "non",
         "oui",

@@ -53,8 +53,7 @@ limits:
 guardrails:
   data_class: sensitive
   pii: pseudonymise
-oversight:
-  review_before_send: true
+oversight: review
 tests:
 - message: Bonjour
   expect_contains:
@@ -158,3 +157,25 @@ def test_json_schema_is_published_and_validates_examples() -> None:
 def test_v1_files_keep_loading_without_later_sections() -> None:
     spec = AgentSpec.from_yaml(MINIMAL)
     assert spec.knowledge is None and spec.guardrails is None and spec.workflow is None
+
+
+def test_oversight_short_form_and_first_format_load_as_review() -> None:
+    head = "schema: atelier/agent@1\nname: Relecture\n"
+    short = AgentSpec.from_yaml(head + "oversight: review\n")
+    legacy = AgentSpec.from_yaml(head + "oversight: {review_before_send: true}\n")
+    off = AgentSpec.from_yaml(head + "oversight: {review_before_send: false}\n")
+    assert short.oversight is not None and short.oversight.review
+    assert legacy.oversight is not None and legacy.oversight.review
+    assert off.oversight is not None and not off.oversight.review
+    assert "oversight: review\n" in short.to_yaml()
+    assert AgentSpec.from_yaml(legacy.to_yaml()) == short
+    teams = AgentSpec.from_yaml(head + "oversight: {mode: review, reviewers: [team:Usagers]}\n")
+    assert AgentSpec.from_yaml(teams.to_yaml()) == teams
+
+
+def test_pii_block_and_high_risk_area_are_spec_values() -> None:
+    head = "schema: atelier/agent@1\nname: RH\n"
+    spec = AgentSpec.from_yaml(head + "guardrails: {pii: block, high_risk_area: employment}\n")
+    assert spec.guardrails is not None and spec.guardrails.pii == "block"
+    with pytest.raises(InvalidSpec):
+        AgentSpec.from_yaml(head + "guardrails: {high_risk_area: recrutement}\n")

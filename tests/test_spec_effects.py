@@ -30,7 +30,7 @@ opening_form: [{id: url, label: Adresse, kind: url}]
     assert flagged(spec) == [
         "guardrails.pii",
         "guardrails.data_class",
-        "oversight.review_before_send",
+        "oversight.mode",
         "workflow",
         "tests",
         "opening_form",
@@ -55,4 +55,4 @@ def test_each_field_has_a_plain_sentence_without_its_path(lang: str) -> None:
 
 def test_active_fields_are_not_in_the_list() -> None:
     assert is_active("tools") and is_active("knowledge.min_score")
-    assert not is_active("oversight.review_before_send")
+    assert not is_active("oversight.mode")

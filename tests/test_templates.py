@@ -41,8 +41,8 @@ HUMAN_REVIEWED = {"hr-assistant", "citizen-reply"}
 CLAIMS = {
     r"pseudonymi": "guardrails.pii",
     r"donn[ée]es personnelles (sont|seront) (masqu|retir|prot)": "guardrails.pii",
-    r"approuv": "oversight.review_before_send",
-    r"valid[ée]e? avant (l')?envoi": "oversight.review_before_send",
+    r"approuv": "oversight.mode",
+    r"valid[ée]e? avant (l')?envoi": "oversight.mode",
 }
 # Words that announce a tool or a feature for later: a template speaks of today.
 LATER = r"bient[ôo]t|[àa] venir|existera|existeront|prochainement|coming soon"
@@ -138,8 +138,8 @@ def test_human_review_where_design_requires_it(template_id: str) -> None:
     spec = AgentSpec.load(TEMPLATES_DIR / f"{template_id}.yaml")
     assert "n'envoie rien" in spec.description
     assert re.search(r"relis|relit", spec.description)
-    if is_active("oversight.review_before_send"):  # once it lands, templates ask for it
-        assert spec.oversight is not None and spec.oversight.review_before_send
+    if is_active("oversight.mode"):  # once it lands, templates ask for it
+        assert spec.oversight is not None and spec.oversight.review
 
 
 # --- honesty: a template says only what Atelier does today --------------------------------------

@@ -156,7 +156,7 @@ class Pseudonyms:
     def reveal_data(self, value: Any) -> Any:
         """``reveal`` through the strings of plain data (a tool call's arguments)."""
         if isinstance(value, str):
-            return self._put_back(value)
+            return self.reveal(value)
         if isinstance(value, dict):
             return {k: self.reveal_data(v) for k, v in value.items()}
         if isinstance(value, list):

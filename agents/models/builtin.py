@@ -8,6 +8,7 @@ bounded policy, so that one setting governs how long a person waits.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -97,7 +98,8 @@ def _scripted(s: ModelSettings, env: Mapping[str, str]) -> BaseChatModel:
 
     if not s.name:
         raise UserError("model.scripted.path_required")
-    return ScriptedChatModel(replies=load_script(s.name))
+    record = env.get("ATELIER_SCRIPTED_RECORD")
+    return ScriptedChatModel(replies=load_script(s.name), record=Path(record) if record else None)
 
 
 def _serving(

@@ -5,7 +5,11 @@ A script is a YAML or JSON list, consumed in order, one item per model call::
     - tool_calls: [{name: calculator, args: {expression: "6*7"}}]
     - text: "6 fois 7 font 42."
     - error: rate_limit          # or server_error, timeout, malformed_tool_call
+    - {text: "Bonjour <PERSONNE_1>.", repeat: true}   # given again once the script is over
 
+With a ``record`` file (``ATELIER_SCRIPTED_RECORD`` for the ``scripted:`` provider), every
+call's messages are appended to it as one JSON line: a test checks what reached the model even
+when the model runs in another process (the builder under a real browser).
 It binds tools (``bind_tools`` returns itself), streams text word by word, and reports token
 usage, so it drives the whole runtime the way a real provider would.
 """
@@ -42,6 +46,7 @@ class ScriptedReply(BaseModel):
     text: str = ""
     tool_calls: list[ScriptedToolCall] = Field(default_factory=list)
     error: str | None = Field(default=None, pattern="^(" + "|".join(ERROR_KINDS) + ")$")
+    repeat: bool = False
 
 
 class ScriptedModelError(Exception):
@@ -83,6 +88,7 @@ def load_script(path: str | Path) -> list[ScriptedReply]:
 class ScriptedChatModel(BaseChatModel):
     replies: list[ScriptedReply]
     exhausted_text: str = "(Le script de réponses est épuisé.)"
+    record: Path | None = None
     _position: int = PrivateAttr(default=0)
     _prompts: list[list[BaseMessage]] = PrivateAttr(default_factory=list)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
@@ -108,8 +114,13 @@ class ScriptedChatModel(BaseChatModel):
             self._prompts.append(list(messages))
             i = self._position
             self._position += 1
+            if self.record is not None:
+                line = json.dumps([m.text for m in messages], ensure_ascii=False)
+                with self.record.open("a", encoding="utf-8") as out:
+                    out.write(line + "\n")
         if i >= len(self.replies):
-            return ScriptedReply(text=self.exhausted_text)
+            repeated = [r for r in self.replies if r.repeat]
+            return repeated[-1] if repeated else ScriptedReply(text=self.exhausted_text)
         return self.replies[i]
 
     def _message(self, reply: ScriptedReply, messages: list[BaseMessage]) -> AIMessage:

@@ -169,6 +169,27 @@ class FileStore:
         shutil.rmtree(folder)
         log.info("file %s deleted", file_id)
 
+    def expire(self, before: datetime) -> int:
+        """Delete every person's files made before ``before`` (the retention sweep,
+        ``store.retention``); returns how many went. A damaged file is left alone."""
+        gone = 0
+        folders = sorted(self.root.iterdir()) if self.root.is_dir() else []
+        for folder in (f for f in folders if f.is_dir()):
+            for entry in sorted(folder.iterdir()):
+                if not _ID.match(entry.name) or not entry.is_dir():
+                    continue
+                try:
+                    meta = json.loads((entry / META_FILE).read_text("utf-8"))
+                    made = datetime.fromisoformat(str(meta["created_at"]))
+                except (OSError, ValueError, KeyError, TypeError):
+                    continue
+                if made < before:
+                    shutil.rmtree(entry, ignore_errors=True)
+                    gone += 1
+        if gone:
+            log.info("%d file(s) past their retention deleted", gone)
+        return gone
+
     # --- paths -----------------------------------------------------------------------------
 
     def _folder(self, owner: str, file_id: str) -> Path:

@@ -22,6 +22,7 @@ from store.memory_accounts import MemoryAccounts
 from store.memory_audit import MemoryAudit
 from store.memory_catalogue_cache import MemoryCatalogueCache
 from store.memory_catalogue_index import MemoryCatalogueIndex
+from store.memory_retention import MemoryRetention
 from store.memory_reviews import MemoryReviews
 from store.memory_sharing import MemorySharing
 from store.memory_usage import MemoryUsage
@@ -80,6 +81,7 @@ class MemoryCatalogue(
     MemoryUsage,
     MemoryCatalogueIndex,
     MemoryCatalogueCache,
+    MemoryRetention,
 ):
     """Thread-safe: one lock around every operation, so a save is as atomic as in SQL."""
 

@@ -14,14 +14,20 @@ from typing import TYPE_CHECKING
 
 from store.admin_settings import (
     AdminSettings,
+    RetentionSettings,
     delete_installation_secret,
     list_installation_secrets,
     load_admin_settings,
+    parse_admin_settings,
     set_installation_secret,
     update_admin_settings,
 )
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from store.files import FileStore
+    from store.retention import SweepReport, ThreadEraser
     from store.secrets import SecretInfo, SecretStore
     from store.workspace import Workspace
 
@@ -53,6 +59,47 @@ class Organisation:
         if seen:
             note_settings_change(self._workspace, seen[-1], after)
         return after
+
+    # --- retention (``store.retention``) ------------------------------------------------
+
+    def retention(self) -> RetentionSettings:
+        """How many days conversations, drafts and uploads are kept (None: until deleted)."""
+        return self.settings().retention
+
+    def set_retention(
+        self, conversations: int | None, drafts: int | None, uploads: int | None
+    ) -> RetentionSettings:
+        """Every number at once (None: kept until deleted); the change goes to the audit log
+        with the settings' others, and with its numbers."""
+        days = {"conversations_days": conversations, "drafts_days": drafts, "uploads_days": uploads}
+        before = self.retention()
+
+        def change(current: AdminSettings) -> AdminSettings:
+            whole = current.model_dump()
+            whole["retention"] = days
+            return parse_admin_settings(whole)
+
+        after = self.update(change).retention
+        if after != before:
+            saved = after.model_dump().items()
+            shown = {k.removesuffix("_days"): "—" if v is None else v for k, v in saved}
+            self._workspace._audit("retention.changed", "settings", "", **shown)
+        return after
+
+    def apply_retention(
+        self, eraser: ThreadEraser, now: datetime | None = None, *, files: FileStore | None = None
+    ) -> SweepReport:
+        """Erase now whatever is past its time (``store.retention.sweep``); recorded in the
+        audit log with the counts. ``eraser`` erases conversations from the checkpointer."""
+        from store.retention import expirers, record_sweep, sweep
+
+        rules = self.retention()
+        workspace = self._workspace
+        catalogue = workspace._catalogue
+        kinds = expirers(catalogue, lambda: workspace._knowledge_store, eraser, files)
+        report = sweep(kinds, rules, now)
+        record_sweep(catalogue, report, workspace.principal, workspace.origin)
+        return report
 
     def secrets(self) -> list[SecretInfo]:
         """The organisation's credentials: names and dates only."""

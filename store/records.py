@@ -17,6 +17,7 @@ from store.accounts import Accounts
 from store.audit import AuditLog
 from store.catalogue_cache import CatalogueCacheSource
 from store.catalogue_index import CatalogueIndex
+from store.retention_records import ExpiringThreads
 from store.review_records import Reviewing
 from store.sharing import Sharing
 from store.usage_records import UsageLedger
@@ -100,6 +101,7 @@ class Catalogue(
     UsageLedger,
     CatalogueIndex,
     CatalogueCacheSource,
+    ExpiringThreads,
     Protocol,
 ):
     """People and teams (``store.accounts.Accounts``), grants (``store.sharing.Sharing``), the

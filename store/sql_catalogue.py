@@ -51,6 +51,7 @@ from store.sql_accounts import SqlAccounts
 from store.sql_audit import SqlAudit
 from store.sql_catalogue_cache import SqlCatalogueCache, moved
 from store.sql_catalogue_index import SqlCatalogueIndex
+from store.sql_retention import SqlRetention
 from store.sql_reviews import SqlReviews
 from store.sql_sharing import SqlSharing, agent_record
 from store.sql_usage import SqlUsage, add_usage
@@ -82,6 +83,7 @@ class SqlCatalogue(
     SqlUsage,
     SqlCatalogueIndex,
     SqlCatalogueCache,
+    SqlRetention,
 ):
     """Implements ``store.records.Catalogue``; safe to share between threads and processes."""
 

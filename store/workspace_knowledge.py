@@ -380,15 +380,22 @@ class KnowledgeRooms:
     def _erase_attachments(self, thread_ids: Sequence[str]) -> None:
         """The attachment bases of the conversations, text and vectors: the knowledge store
         is opened only when there is one."""
-        bases = self._catalogue.conversation_bases(thread_ids)
-        if not bases:
-            return
-        knowledge = self._knowledge_store
-        for kb_id in bases.values():
-            busy = [
-                d.id for d in knowledge.list_documents(kb_id) if d.status in ("queued", "indexing")
-            ]
-            if busy:  # a file being read would write its passages after the base is gone
-                knowledge.wait(busy, timeout=ATTACHMENT_WAIT_S)
-            with contextlib.suppress(NotFound):  # gone already: an erasure cut short
-                knowledge.delete_kb(kb_id)
+        erase_attachment_bases(self._catalogue, lambda: self._knowledge_store, thread_ids)
+
+
+def erase_attachment_bases(
+    catalogue: Catalogue, knowledge_source: Callable[[], KnowledgeStore], thread_ids: Sequence[str]
+) -> None:
+    """The attachment bases of the conversations, text and vectors (deleting a conversation,
+    and the retention sweep, ``store.retention``): the knowledge store is opened only when
+    there is one."""
+    bases = catalogue.conversation_bases(thread_ids)
+    if not bases:
+        return
+    knowledge = knowledge_source()
+    for kb_id in bases.values():
+        busy = [d.id for d in knowledge.list_documents(kb_id) if d.status in ("queued", "indexing")]
+        if busy:  # a file being read would write its passages after the base is gone
+            knowledge.wait(busy, timeout=ATTACHMENT_WAIT_S)
+        with contextlib.suppress(NotFound):  # gone already: an erasure cut short
+            knowledge.delete_kb(kb_id)

@@ -26,9 +26,11 @@ from typing import Literal
 import pytest
 from people import enrol
 
+from agents.checkpoints import memory_checkpointer
 from agents.errors import NotFound, Refused
 from agents.spec import AgentSpec
 from builder_ui.services.installation import Installation
+from builder_ui.services.retention import CheckpointEraser
 from store.agent_catalogue import AgentCatalogue
 from store.audit_journal import AuditJournal
 from store.database import utc_now
@@ -201,6 +203,9 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "Organisation.set_shared_secret": ADMINS,
     "Organisation.shared_secrets": ADMINS,
     "Organisation.delete_shared_secret": ADMINS,
+    "Organisation.retention": ADMINS,
+    "Organisation.set_retention": ADMINS,
+    "Organisation.apply_retention": ADMINS,
     # the audit log: read, checked and exported by administrators only
     "AuditJournal.entries": ADMINS,
     "AuditJournal.verify": ADMINS,
@@ -236,6 +241,8 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "Workspace.export_mine": ANYONE_ACTIVE,
     "Workspace.erase_mine": ANYONE_ACTIVE,
 }
+
+_ERASER = CheckpointEraser(memory_checkpointer())  # how swept conversations leave the checkpointer
 
 # Public names that are not operations, and why.
 NOT_OPERATIONS = {
@@ -460,6 +467,9 @@ OPS: dict[str, Op] = {
         ws.organisation.set_shared_secret("jeton-org", "valeur"),
         ws.organisation.delete_shared_secret("jeton-org"),
     ),
+    "Organisation.retention": lambda ws, t: ws.organisation.retention(),
+    "Organisation.set_retention": lambda ws, t: ws.organisation.set_retention(None, None, 36_500),
+    "Organisation.apply_retention": lambda ws, t: ws.organisation.apply_retention(_ERASER),
     "AuditJournal.entries": lambda ws, t: ws.audit.entries(action="agent"),
     "AuditJournal.verify": lambda ws, t: ws.audit.verify(),
     "AuditJournal.export": lambda ws, t: list(ws.audit.export("csv")),

@@ -112,6 +112,7 @@ def test_admin_page_is_in_the_navigation_with_its_sections() -> None:
         "Serveurs MCP",
         "Modèles",
         "Journal",
+        "Conservation des données",
     ]
 
 

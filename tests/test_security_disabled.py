@@ -131,6 +131,9 @@ SERVICES: dict[str, Use] = {
     "share_kb": lambda s, i: s.share_kb(i["kb"], "user:root@example.fr", "use"),
     "unshare_kb": lambda s, i: s.unshare_kb(i["kb"], "user:root@example.fr"),
     "kb_shares": lambda s, i: s.kb_shares(i["kb"]),
+    "retention_rules": lambda s, i: s.retention_rules(),
+    "set_retention": lambda s, i: s.set_retention(90, None, None),
+    "apply_retention": lambda s, i: s.apply_retention(),
 }
 
 # Public names of ``Services`` that reach nobody's data and run nothing, and why.

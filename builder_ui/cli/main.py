@@ -37,6 +37,7 @@ from builder_ui.cli.mcp import mcp_app
 from builder_ui.cli.model import model_app
 from builder_ui.cli.my_data import me_app
 from builder_ui.cli.people import team_app, user_app
+from builder_ui.cli.retention import retention_app
 from builder_ui.cli.secret import admin_app, secret_app
 from builder_ui.cli.tool import tool_app
 
@@ -73,6 +74,7 @@ for group, name, command in (
 app.add_typer(secret_app, name="secret")
 app.add_typer(admin_app, name="admin")
 admin_app.add_typer(mcp_app, name="mcp")
+admin_app.add_typer(retention_app, name="retention")
 admin_app.command("set-sso", help=t("sso.cli.help.set_sso"))(cli_sso.set_sso)
 admin_app.command("set-trusted-header", help=t("sso.cli.help.set_header"))(
     cli_sso.set_trusted_header

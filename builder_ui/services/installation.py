@@ -44,6 +44,7 @@ from builder_ui.services.model_access import (
     org_connection,
     usable_models,
 )
+from builder_ui.services.retention import RetentionServices
 from builder_ui.services.sharing import SharingServices
 from store.admin_settings import (
     MODEL_PROVIDERS,
@@ -118,7 +119,9 @@ class Installation:
 
 
 @dataclass
-class Services(AgentServices, SharingServices, CatalogueServices, KnowledgeServices):
+class Services(
+    AgentServices, SharingServices, CatalogueServices, KnowledgeServices, RetentionServices
+):
     """One person's services; the agent methods (check, save, export...) are ``AgentServices``'."""
 
     workspace: Workspace

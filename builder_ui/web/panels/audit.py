@@ -71,6 +71,8 @@ ACTIONS = (  # what the filter offers, in the person's words (agents/locales/*/a
     "data.exported",
     "data.erased",
     "audit.exported",
+    "retention.changed",
+    "retention.applied",
 )
 
 

@@ -105,6 +105,9 @@ def panel(services: Services, documents: Sequence[DocumentRecord]) -> None:
         st.caption(tr("ui.chat.attach.hint"))
         if thread is None:
             return
+        from builder_ui.web.panels.retention import file_note, rules
+
+        kept = rules(services)
         for document in documents:
             name, remove = st.columns([5, 1], vertical_alignment="center")
             name.markdown(literal(document.filename))
@@ -115,7 +118,8 @@ def panel(services: Services, documents: Sequence[DocumentRecord]) -> None:
             elif document.status == "failed":
                 name.error(refusal(document), icon=":material/error:")
             else:
-                name.caption(tr("ui.chat.attach.ready", size=file_size(document.size, tr)))
+                size = file_size(document.size, tr)
+                name.caption(tr("ui.chat.attach.ready", size=size) + file_note(document, kept))
             remove.button(
                 tr("ui.chat.attach.remove"),
                 key=keys.chat_attachment_remove_key(document.id),

@@ -718,8 +718,13 @@ def installation() -> Installation:
 @st.cache_resource(show_spinner=False)
 def _installation(home: str) -> Installation:
     """Shared by every session of this process (thread-safe, nobody's data); keyed by the data
-    directory so that a test changing ``ATELIER_HOME`` gets its own."""
-    return Installation.open()
+    directory so that a test changing ``ATELIER_HOME`` gets its own. What is past its retention
+    is erased now and every hour (``builder_ui.services.retention``)."""
+    from builder_ui.services.retention import keep_sweeping
+
+    opened = Installation.open()
+    keep_sweeping(opened)
+    return opened
 
 
 def data_dir_key() -> str:

@@ -417,3 +417,11 @@ def catalogue_fork_key(agent_id: str) -> str:
 
 def feedback_key(thread_id: str, index: int, part: str) -> str:
     return f"{FEEDBACK_PREFIX}{thread_id}.{index}.{part}"
+
+
+RETENTION_FORM = "admin.retention"  # the administration's "Conservation des données"
+RETENTION_CONVERSATIONS = "admin.retention.conversations_days"
+RETENTION_DRAFTS = "admin.retention.drafts_days"
+RETENTION_UPLOADS = "admin.retention.uploads_days"
+RETENTION_SAVE = "admin.retention.save"
+RETENTION_APPLY = "admin.retention.apply"

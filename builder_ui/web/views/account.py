@@ -12,6 +12,7 @@ from builder_ui.services import sign_in as signing
 from builder_ui.services.installation import Services
 from builder_ui.web import state
 from builder_ui.web.models.inert import literal
+from builder_ui.web.panels import retention
 from builder_ui.web.panels.admin_section import show_flashes
 from builder_ui.web.panels.credentials import secrets_section
 from builder_ui.web.state import identity, tr
@@ -69,6 +70,7 @@ def _password(me: Principal) -> None:
 def _my_data(services: Services, me: Principal) -> None:
     st.subheader(tr("ui.my_data.title"))
     st.markdown(tr("ui.my_data.intro"))
+    retention.my_data_rules(retention.rules(services))
     lang = state.language()
     st.download_button(
         tr("ui.my_data.download"),

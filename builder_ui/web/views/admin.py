@@ -19,6 +19,7 @@ from builder_ui.web.panels.audit import audit_section
 from builder_ui.web.panels.mcp_servers import mcp_section
 from builder_ui.web.panels.models import models_section
 from builder_ui.web.panels.network import egress_section, search_section
+from builder_ui.web.panels.retention import admin_section as retention_section
 from builder_ui.web.state import tr
 from store.admin_settings import AdminSettings, InvalidSettings
 
@@ -34,13 +35,14 @@ def main() -> None:
     except InvalidSettings as exc:
         st.error(exc.message(state.language()), icon=":material/error:")
         settings = AdminSettings()
-    network, search, mcp, models, journal = st.tabs(
+    network, search, mcp, models, journal, retention = st.tabs(
         [
             tr("ui.admin.tab.network"),
             tr("ui.admin.tab.search"),
             tr("ui.admin.tab.mcp"),
             tr("ui.models.tab"),
             tr("ui.audit.tab"),
+            tr("ui.retention.tab"),
         ]
     )
     with network:
@@ -53,6 +55,8 @@ def main() -> None:
         models_section(services, settings, resets)
     with journal:
         audit_section(services)
+    with retention:
+        retention_section(services, settings, resets)
 
 
 main()

@@ -28,7 +28,7 @@ from builder_ui.web.models.conversation import (
 )
 from builder_ui.web.models.inert import literal
 from builder_ui.web.models.transcript import ChatTurn
-from builder_ui.web.panels import chat_files, feedback, inert, publication
+from builder_ui.web.panels import chat_files, feedback, inert, publication, retention
 from builder_ui.web.panels.preview import (
     GONE_ERROR,
     PENDING_ERROR,
@@ -325,13 +325,15 @@ def _conversation_list(services: Services, conversations: list[ConversationSumma
     if waiting:
         st.caption(tr("ui.chat.waiting_count", count=waiting))
     shown = chat_state.thread()
+    kept = retention.rules(services)
     for summary in conversations:
         paused = summary.last_outcome == WAITING
         st.button(
             literal(conversation_title(summary, tr)),
             key=keys.chat_open_key(summary.thread.id),
             help=activity_line(summary, state.language(), tr)
-            + (f" · {tr('ui.chat.waiting')}" if paused else ""),
+            + (f" · {tr('ui.chat.waiting')}" if paused else "")
+            + retention.list_note(summary, kept),
             icon=":material/front_hand:" if paused else ":material/chat_bubble:",
             type="primary" if summary.thread.id == shown else "secondary",
             on_click=_resume,
@@ -362,6 +364,7 @@ def render() -> None:
         shown = chat_state.thread()
         current = next((c for c in conversations if c.thread.id == shown), None)
         _conversation_actions(services, current)
+        retention.conversation_note(current, retention.rules(services))
         files_box = st.container()  # filled once the files sent with a message are attached
         _chat(services, agent)
         with files_box:

@@ -5,6 +5,7 @@ builder also sweeps on its own every hour (``builder_ui.services.retention``).""
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -72,13 +73,13 @@ def set_rules(
 
 @retention_app.command("apply", help=t("retention.cli.help.apply"))
 def apply(as_json: AsJson = False) -> None:
-    from store.knowledge.service import close_knowledge_stores
-
     with closing_secrets():
         try:
             report = open_services().apply_retention()
         finally:
-            close_knowledge_stores()
+            service = sys.modules.get("store.knowledge.service")
+            if service is not None:  # its ingestion worker stops with the command
+                service.close_knowledge_stores()
     if as_json:
         print_json({"erased": report.counts, "skipped": report.skipped})
         return

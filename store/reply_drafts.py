@@ -220,9 +220,7 @@ class ReplyDrafts:
         return done or self._fresh(draft_id)
 
     def failed(self, draft_id: str, error: str) -> DraftRecord:
-        me, draft = self._visible(draft_id)
-        if draft.requester != me.id:
-            raise draft_not_found(draft_id)
+        self._visible(draft_id)
         done = self._catalogue.change_draft(
             draft_id, ["drafting"], status="failed", error=error[:MAX_REASON]
         )

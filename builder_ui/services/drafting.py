@@ -15,9 +15,10 @@ import logging
 import re
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
-from agents.errors import AtelierError, UserError
+from agents.errors import AtelierError, NotFound, UserError
 from agents.i18n import t
 from builder_ui.services.batch_files import (
     PREVIEW_ROWS,
@@ -121,7 +122,7 @@ class DraftingServices:
             draft = doors.claim(batch_id)
             if draft is None:
                 break
-            self._draft_one(draft, again=False)
+            self._draft_one(draft, again=bool(draft.instruction and draft.draft))
             if progress is not None:
                 progress(doors.batch(batch_id))
         return doors.batch(batch_id)
@@ -140,7 +141,8 @@ class DraftingServices:
                 else draft_prompt(draft)
             )
             result = runtime.run(draft.thread_id, prompt)
-            self._record(draft.agent_id, record.number, result)
+            # Counted in usage like any run; its conversation is drafting's, in no list.
+            self._record(draft.agent_id, record.number, replace(result, thread=""))
         except AtelierError as exc:
             return doors.failed(draft.id, exc.message() if isinstance(exc, UserError) else str(exc))
         except Exception:  # a row's failure must not stop the others
@@ -212,9 +214,14 @@ class DraftingServices:
         return self.workspace.reply_drafts.reject(draft_id, reason)
 
     def send_back_draft(self, draft_id: str, instruction: str) -> DraftRecord:
-        """Sent back with the instruction, and drafted again now."""
+        """Sent back with the instruction, and drafted again now when this person may use the
+        agent; otherwise the batch's next drafting run (its owner's) writes it."""
         doors = self.workspace.reply_drafts
-        doors.send_back(draft_id, instruction)
+        sent = doors.send_back(draft_id, instruction)
+        try:
+            self.workspace.get_version(sent.agent_id, sent.agent_version)
+        except NotFound:
+            return sent
         return self._draft_one(doors.redraft(draft_id), again=True)
 
     # --- out ---------------------------------------------------------------------------------

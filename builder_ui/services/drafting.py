@@ -87,6 +87,11 @@ class DraftingServices:
         table = read_table(file_name, data)
         return Table(table.columns, table.rows[:PREVIEW_ROWS])
 
+    def batch_rows(self, file_name: str, data: bytes) -> int:
+        """How many rows the file holds (besides its header)."""
+        self.workspace.me()
+        return len(read_table(file_name, data).rows)
+
     def start_batch(
         self,
         agent_ref: str,
@@ -175,6 +180,8 @@ class DraftingServices:
         return True
 
     def drafting_now(self, batch_id: str) -> bool:
+        """Whether a thread of this process drafts the person's batch now."""
+        self.workspace.reply_drafts.batch(batch_id)
         with _RUNNING_LOCK:
             return batch_id in _RUNNING
 

@@ -465,6 +465,8 @@ PAGES = (
     "admin",
     "people",
     "usage",
+    "drafts",
+    "oversight",
     "account",
 )
 HEADINGS = {
@@ -475,6 +477,8 @@ HEADINGS = {
     "review": "ui.review.title",
     "people": "ui.people.title",
     "usage": "ui.usage.title",
+    "drafts": "ui.drafts.title",
+    "oversight": "ui.oversight.title",
     "account": "ui.account.title",
 }
 BLOCKING = ("serious", "critical")

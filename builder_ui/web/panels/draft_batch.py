@@ -66,15 +66,35 @@ def new_batch(drafting: Any) -> None:
         hide_index=True,
         width="stretch",
     )
-    _columns_and_start(drafting, agent, upload.name, data, table.columns, nonce)
+    _columns_and_start(drafting, agent, upload.name, data, table.columns, table.rows, nonce)
+
+
+def likely_message(columns: list[str], rows: list[list[str]]) -> str:
+    """The column people most likely want answered: one named like a message, else the one
+    whose first rows hold the longest texts."""
+    for column in columns:
+        if column.strip().casefold() in ("message", "messages", "avis", "texte", "commentaire"):
+            return column
+
+    def length(i: int) -> float:
+        return sum(len(row[i]) for row in rows if i < len(row)) / max(len(rows), 1)
+
+    return columns[max(range(len(columns)), key=length)] if columns else ""
 
 
 def _columns_and_start(
-    drafting: Any, agent: str, name: str, data: bytes, columns: list[str], nonce: int
+    drafting: Any,
+    agent: str,
+    name: str,
+    data: bytes,
+    columns: list[str],
+    rows: list[list[str]],
+    nonce: int,
 ) -> None:
     message = st.selectbox(
         tr("ui.drafts.new.message_column"),
         columns,
+        index=columns.index(likely_message(columns, rows)),
         key=f"{keys.DRAFTS_NEW_MESSAGE}.{nonce}",
         help=tr("ui.drafts.new.message_column_help"),
     )

@@ -25,6 +25,7 @@ from builder_ui.cli import kb_reindex as cli_kb_reindex
 from builder_ui.cli import kb_search as cli_kb_search
 from builder_ui.cli import kb_show as cli_kb_show
 from builder_ui.cli import openapi as cli_openapi
+from builder_ui.cli import privacy as cli_privacy
 from builder_ui.cli import review as cli_review
 from builder_ui.cli import run as cli_run
 from builder_ui.cli import sharing as cli_sharing
@@ -98,6 +99,7 @@ app.add_typer(cli_usage.quota_app, name="quota")
 app.add_typer(cli_catalogue.catalogue_app, name="catalogue")
 app.add_typer(cli_batch.batch_app, name="batch")
 app.add_typer(cli_batch.draft_app, name="draft")
+app.add_typer(cli_privacy.privacy_app, name="privacy")
 agent_app.command("fork", help=t("cli.agent.fork.help"))(cli_catalogue.fork)
 agent_app.command("feedback", help=t("cli.agent.feedback.help"))(cli_catalogue.feedback)
 

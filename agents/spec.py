@@ -141,6 +141,12 @@ class Guardrails(Strict):
         "agent cannot be published without human review of its answers.",
     )
 
+    @field_validator("pii", mode="before")
+    @classmethod
+    def _off_unquoted(cls, value: Any) -> Any:
+        """YAML reads an unquoted ``pii: off`` as false: it means off."""
+        return "off" if value is False else value
+
 
 OversightMode = Literal["none", "review"]
 

@@ -72,14 +72,21 @@ class KnowledgeRooms:
             return self._knowledge
 
     def create_kb(
-        self, name: str, embedder: str | None = None, description: str = ""
+        self,
+        name: str,
+        embedder: str | None = None,
+        description: str = "",
+        data_class: str = "internal",
     ) -> KnowledgeBaseRecord:
         self._builder()
+        _known_class(data_class)
         wanted = name.strip().casefold()
         for kb in self.list_kbs():
             if kb.name.strip().casefold() == wanted:
                 raise UserError("kb.name_taken", name=kb.name, id=kb.id)
-        made = self._knowledge_store.create_kb(name, self.principal, embedder, description)
+        made = self._knowledge_store.create_kb(
+            name, self.principal, embedder, description, data_class=data_class
+        )
         self._audit("kb.created", "kb", made.id, name=made.name)
         return made
 
@@ -158,6 +165,41 @@ class KnowledgeRooms:
         self._knowledge_store.delete_kb(kb.id)
         self._catalogue.remove_grants("kb", kb.id)
         self._audit("kb.deleted", "kb", kb.id, name=kb.name)
+
+    def set_kb_class(self, kb_ref: str, data_class: str) -> KnowledgeBaseRecord:
+        """The base's data class, changed by its owner (whoever checks the agents that use
+        it does so before: ``builder_ui.services.data_routing``)."""
+        _known_class(data_class)
+        kb = self._kb_owned(kb_ref)
+        changed = self._knowledge_store.set_kb_class(kb.id, data_class)
+        self._audit("kb.class_changed", "kb", kb.id, before=kb.data_class, after=data_class)
+        return changed
+
+    def data_class_of(self, spec: AgentSpec, agent_id: str | None = None) -> str:
+        """The most protected class of data an agent handles: its own (``guardrails``) and
+        that of each base it searches (a saved agent's as its owner reaches them, for whoever
+        may use it; an unsaved spec's as this person reaches them)."""
+        from agents.spec import DATA_CLASSES, class_rank
+
+        own = spec.guardrails.data_class if spec.guardrails is not None else "internal"
+        if agent_id is not None:
+            self._access(agent_id)  # someone else's agent: not found
+        else:
+            self.me()
+        try:
+            if agent_id is not None:
+                ids = self.agent_bases(agent_id, spec)
+            else:
+                refs = spec.knowledge.bases if spec.knowledge is not None else []
+                ids = [self.resolve_kb(ref).id for ref in refs]
+        except NotFound:  # a base reached by nobody: the run says so; the others count
+            refs = spec.knowledge.bases if spec.knowledge is not None else []
+            ids = []
+            for ref in refs:
+                with contextlib.suppress(NotFound):
+                    ids.append(self.resolve_kb(ref).id)
+        classes = [own, *(self._knowledge_store.get_kb(i).data_class for i in ids)]
+        return DATA_CLASSES[max(class_rank(c) for c in classes)]
 
     def kb_embedders(self) -> list[EmbedderInfo]:
         self.me()
@@ -399,3 +441,10 @@ def erase_attachment_bases(
             knowledge.wait(busy, timeout=ATTACHMENT_WAIT_S)
         with contextlib.suppress(NotFound):  # gone already: an erasure cut short
             knowledge.delete_kb(kb_id)
+
+
+def _known_class(data_class: str) -> None:
+    from agents.spec import DATA_CLASSES
+
+    if data_class not in DATA_CLASSES:
+        raise UserError("data.unknown_class", value=data_class, known=", ".join(DATA_CLASSES))

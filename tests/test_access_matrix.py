@@ -126,6 +126,8 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "Feedback.on_agent": OWNER_ONLY,
     "Feedback.totals": OWNER_ONLY,
     # supervised drafting: the owner's batch and drafts (nobody is assigned to them)
+    "Workspace.set_kb_class": OWNER_ONLY,
+    "Workspace.data_class_of": OWNER_ONLY,
     "ReplyDrafts.start_batch": OWNER_ONLY,
     "ReplyDrafts.batches": ANYONE_ACTIVE,
     "ReplyDrafts.batch": OWNER_ONLY,
@@ -424,6 +426,8 @@ OPS: dict[str, Op] = {
     "ReplyDrafts.start_batch": lambda ws, t: ws.reply_drafts.start_batch(
         t.agent_id, "avis.csv", "message", [Row("Bonjour", {})]
     ),
+    "Workspace.set_kb_class": lambda ws, t: ws.set_kb_class(t.kb_id, "sensitive"),
+    "Workspace.data_class_of": lambda ws, t: ws.data_class_of(spec(t.agent_name), t.agent_id),
     "ReplyDrafts.batches": lambda ws, t: ws.reply_drafts.batches(),
     "ReplyDrafts.batch": lambda ws, t: ws.reply_drafts.batch(_drafted(ws, t)[0]),
     "ReplyDrafts.batch_drafts": lambda ws, t: ws.reply_drafts.batch_drafts(_drafted(ws, t)[0]),

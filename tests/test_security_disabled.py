@@ -156,6 +156,10 @@ SERVICES: dict[str, Use] = {
     "draft_pairs": lambda s, i: s.draft_pairs(i["agent"]),
     "conversation_drafts": lambda s, i: s.conversation_drafts(i["thread"]),
     "erase_batch": lambda s, i: s.erase_batch("lot-0000000000"),
+    # which data may go to which model
+    "check_data_route": lambda s, i: s.check_data_route(AgentSpec(name="Essai")),
+    "check_base_route": lambda s, i: s.check_base_route(i["kb"]),
+    "set_kb_class": lambda s, i: s.set_kb_class(i["kb"], "sensitive"),
 }
 
 # Public names of ``Services`` that reach nobody's data and run nothing, and why.

@@ -179,3 +179,8 @@ def test_pii_block_and_high_risk_area_are_spec_values() -> None:
     assert spec.guardrails is not None and spec.guardrails.pii == "block"
     with pytest.raises(InvalidSpec):
         AgentSpec.from_yaml(head + "guardrails: {high_risk_area: recrutement}\n")
+
+
+def test_pii_off_unquoted_means_off() -> None:
+    spec = AgentSpec.from_yaml("schema: atelier/agent@1\nname: X\nguardrails: {pii: off}\n")
+    assert spec.guardrails is not None and spec.guardrails.pii == "off"

@@ -64,10 +64,15 @@ def create(
     embedder: Annotated[
         str | None, typer.Option("--embedder", metavar="ID", help=t("cli.help.kb_embedder"))
     ] = None,
+    data_class: Annotated[
+        str, typer.Option("--class", metavar="CLASS", help=t("cli.kb.class_help"))
+    ] = "internal",
     as_json: AsJson = False,
 ) -> None:
     with kb_workspace() as workspace:
-        kb = workspace.create_kb(name, embedder=embedder, description=description)
+        kb = workspace.create_kb(
+            name, embedder=embedder, description=description, data_class=data_class
+        )
     if as_json:
         print_json({"id": kb.id, "name": kb.name, "embedder": kb.embedder})
     else:
@@ -102,6 +107,9 @@ def add(
     contents = [(path.name, _read(path)) for path in files]  # all readable, or nothing added
     with kb_workspace() as workspace:
         base = workspace.resolve_kb(kb)
+        from builder_ui.cli.common import open_services
+
+        open_services().check_base_route(base.id)  # its agents' models may receive its data
         before = {d.id: d.status for d in workspace.list_documents(base.id)}
         records = workspace.add_documents(base.id, contents, replace=replace)
         uploads: list[_Upload] = []
@@ -302,6 +310,7 @@ def _kb_json(kb: KnowledgeBaseRecord) -> dict[str, Any]:
         "documents": kb.documents,
         "chunks": kb.chunks,
         "embedder": kb.embedder,
+        "data_class": kb.data_class,
         "created_at": kb.created_at.isoformat(),
     }
 

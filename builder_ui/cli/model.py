@@ -92,6 +92,10 @@ def add(
     disabled: Annotated[
         bool, typer.Option("--disabled", help=t("models.cli.help.disabled"))
     ] = False,
+    max_class: Annotated[
+        str | None,
+        typer.Option("--max-class", metavar="CLASS", help=t("models.cli.help.max_class")),
+    ] = None,
 ) -> None:
     from builder_ui.cli.secret import _read_value
     from builder_ui.services.models_admin import add_model, credential_name
@@ -117,6 +121,7 @@ def add(
             roles=[r.value for r in role or []],
             teams=team or [],
             enabled=not disabled,
+            max_data_class=max_class,
         )
         known = _known_secrets()
     say(t("models.cli.added", id=added.id, name=added.display_name))
@@ -143,7 +148,8 @@ def list_models(as_json: AsJson = False) -> None:
     if not models:
         say(t("models.cli.list.empty"))
         return
-    columns = ("id", "display", "model", "address", "hosted", "price", "access", "state")
+    columns = ("id", "display", "model", "address", "hosted", "max_class", "price", "access",
+               "state")  # fmt: skip
     headers = [t(f"models.cli.col.{c}") for c in columns]
     typer.echo(table(headers, [_row(m) for m in models]))
 
@@ -155,6 +161,7 @@ def _row(model: OrgModelSettings) -> list[str]:
         model.ref,
         model.base_url or "—",
         t("cli.yes" if model.self_hosted else "cli.no"),
+        t(f"data.class.{model.data_class}"),
         t("models.cli.price", price_in=f"{model.price_in:g}", price_out=f"{model.price_out:g}"),
         access_text(model),
         t("models.state.enabled" if model.enabled else "models.state.disabled"),

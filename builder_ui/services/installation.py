@@ -36,6 +36,7 @@ from agents.spec import AgentSpec, KnowledgeSettings, ModelSettings
 from agents.validation import check_spec
 from builder_ui.services.agents import AgentServices
 from builder_ui.services.catalogue import CatalogueServices
+from builder_ui.services.data_routing import DataRoutingServices
 from builder_ui.services.drafting import DraftingServices
 from builder_ui.services.knowledge import KnowledgeServices
 from builder_ui.services.model_access import (
@@ -121,6 +122,7 @@ class Installation:
 
 @dataclass
 class Services(
+    DataRoutingServices,
     AgentServices,
     SharingServices,
     CatalogueServices,
@@ -229,6 +231,7 @@ class Services(
         A saved agent (``agent_id``) searches its bases as its owner reaches them: someone it
         is shared with gets passages from them, and nothing more."""
         self.workspace.me()  # a disabled account runs nothing, a kept runtime included
+        self.check_data_route(spec, model, agent_id)
         settings = self.model_settings(spec, model)
         attached = thread if thread is not None and self._reads_attachments(thread) else None
         key = (spec.to_yaml(), settings.model_dump_json(), attached or "", agent_id or "")

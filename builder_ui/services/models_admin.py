@@ -71,6 +71,7 @@ def add_model(
     roles: Iterable[str] = (),
     teams: Iterable[str] = (),
     enabled: bool = True,
+    max_data_class: str | None = None,
 ) -> OrgModelSettings:
     """Add a model. ``key``: its value, stored as the installation secret
     ``credential`` (by default ``model-<id>``); or name an existing secret in ``credential``.
@@ -94,6 +95,7 @@ def add_model(
         "roles": list(roles),
         "teams": list(teams),
         "enabled": bool(enabled),
+        "max_data_class": max_data_class or None,
     }
     _with_model(org.settings(), entry)  # refused here: nothing stored yet
     if key:

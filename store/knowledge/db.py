@@ -56,8 +56,13 @@ class KnowledgeDb(Database):
             "version": 0,
             "created_at": stamp(record.created_at),
             "thread_id": record.thread_id,
+            "data_class": record.data_class,
         }
         self.write(lambda conn: conn.execute(insert(bases).values(row)))
+
+    def set_kb_class(self, kb_id: str, data_class: str) -> None:
+        query = update(bases).where(bases.c.id == kb_id).values(data_class=data_class)
+        self.write(lambda conn: conn.execute(query))
 
     def kb_records(
         self, kb_id: str | None = None, owner: str | None = None, attachments: bool = False
@@ -83,6 +88,7 @@ class KnowledgeDb(Database):
             docs,
             chunk_count,
             bases.c.thread_id,
+            bases.c.data_class,
         ).order_by(bases.c.created_at, bases.c.id)
         if kb_id is not None:
             query = query.where(bases.c.id == kb_id)
@@ -102,6 +108,7 @@ class KnowledgeDb(Database):
                 documents=r.documents,
                 chunks=r.n,
                 thread_id=r.thread_id,
+                data_class=r.data_class,
             )
             for r in rows
         ]

@@ -99,6 +99,7 @@ class KnowledgeBaseRecord:
     documents: int = 0
     chunks: int = 0
     thread_id: str = ""  # the conversation whose attached files it holds; "" for a base
+    data_class: str = "internal"  # public, internal or sensitive
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,12 @@ MIGRATIONS: list[Migration] = [
             "CREATE INDEX knowledge_bases_by_thread ON knowledge_bases (thread_id)",
         ],
     ),
+    (
+        # The most protected kind of data the base holds: public, internal or sensitive; only
+        # models allowed that class read its passages (``builder_ui.services.data_routing``).
+        "kb_0007_data_classes",
+        ["ALTER TABLE knowledge_bases ADD COLUMN data_class TEXT NOT NULL DEFAULT 'internal'"],
+    ),
 ]
 
 
@@ -121,7 +127,7 @@ def _table(name: str, columns: str) -> TableClause:
 bases = _table(
     "knowledge_bases",
     "id name owner description embedder collection version created_at erasures erased retired"
-    " thread_id",
+    " thread_id data_class",
 )
 documents = _table(
     "documents",

@@ -147,6 +147,7 @@ class KnowledgeStore:
         embedder: str | None = None,
         description: str = "",
         thread_id: str = "",
+        data_class: str = "internal",
     ) -> KnowledgeBaseRecord:
         """``thread_id``: the base of that conversation's attached files (see ``list_kbs``)."""
         if not name.strip():
@@ -165,6 +166,7 @@ class KnowledgeStore:
             created_at=utc_now(),
             description=description.strip(),
             thread_id=thread_id,
+            data_class=data_class,
         )
         try:
             collection = self._rebuilder.new_collection(record.id, embedder_id)
@@ -176,6 +178,11 @@ class KnowledgeStore:
             self._vectors.drop(collection)
             raise
         return self.get_kb(record.id)
+
+    def set_kb_class(self, kb_id: str, data_class: str) -> KnowledgeBaseRecord:
+        self.get_kb(kb_id)
+        self._db.set_kb_class(kb_id, data_class)
+        return self.get_kb(kb_id)
 
     def get_kb(self, kb_id: str) -> KnowledgeBaseRecord:
         found = self._db.kb_records(kb_id=kb_id)

@@ -61,3 +61,4 @@ feedback = _table(
 )
 catalogue_generation = _table("catalogue_generation", "part generation")
 catalogue_changes = _table("catalogue_changes", "part generation agent_id")
+conversation_pseudonyms = _table("conversation_pseudonyms", "thread_id owner ciphertext updated_at")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from langchain_core.messages import BaseMessage
 
-from agents.errors import NotFound
+from agents.errors import AtelierError, NotFound
 from agents.i18n import t
 from agents.knowledge import Citation
 from agents.privacy_guard import PrivacyGuard, kinds_in, reveal_message
@@ -56,6 +56,17 @@ class _FindsNothing:
         return []
 
 
+class _OnFirstUse:
+    """The installation's detector, loaded when a text is first searched (a French pipeline
+    takes seconds to load): revealing a history or an approval card never waits for it."""
+
+    def __init__(self, factory: DetectorFactory) -> None:
+        self._factory = factory
+
+    def find(self, text: str) -> list[Entity]:
+        return self._factory().find(text)
+
+
 def is_preview(thread_id: str) -> bool:
     return thread_id.startswith(PREVIEW_PREFIX)
 
@@ -82,13 +93,26 @@ def privacy_guard(
     policy = spec.guardrails.pii if spec.guardrails is not None else "off"
     if policy == "off":
         return None
-    return PrivacyGuard(policy, detector(), WorkspaceVault(workspace))
+    return PrivacyGuard(policy, _OnFirstUse(detector), WorkspaceVault(workspace))
 
 
 def revealer(workspace: Workspace, thread_id: str) -> Pseudonyms | None:
     """The conversation's placeholders, to put back in what its owner reads; None if none."""
     values = WorkspaceVault(workspace).load(thread_id)
     return Pseudonyms(_FindsNothing(), values) if values else None
+
+
+def safe_revealer(workspace: Workspace) -> Callable[[str], Pseudonyms | None]:
+    """``revealer`` for a list of the person's conversations: one it cannot read the mapping
+    of (a preview, since the person stopped building) keeps its placeholders."""
+
+    def reveal(thread_id: str) -> Pseudonyms | None:
+        try:
+            return revealer(workspace, thread_id)
+        except AtelierError:
+            return None
+
+    return reveal
 
 
 def shown_messages(

@@ -206,3 +206,33 @@ def test_an_attached_file_is_pseudonymised_before_the_model_and_cited_with_value
     assert result.answer == f"Le dossier de {CANARY_NAME} est complet [1]."
     assert CANARY_NAME in result.citations[0].passage
     assert CANARY_NAME in alice.conversation_citations(thread)[0].passage
+
+
+def test_erased_when_retention_sweeps_the_conversation(
+    shared: Installation, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from store.database import utc_now
+
+    alice = person(shared)
+    enrol(shared._catalogue, "ada", role="admin")
+    ada = Services.open("ada", shared=shared)
+    thread = alice.run(agent(alice), MESSAGE, model=scripted(tmp_path, "Noté.")).thread
+    assert shared._catalogue.sealed_pseudonyms(thread) is not None
+    ada.set_retention(conversations=1, drafts=None, uploads=None)
+    assert ada.apply_retention(now=utc_now() + timedelta(days=2)).counts == {"conversations": 1}
+    assert shared._catalogue.sealed_pseudonyms(thread) is None
+
+
+def test_feedback_shares_the_exchange_with_placeholders(
+    shared: Installation, tmp_path: Path
+) -> None:
+    alice = person(shared)
+    agent_id = agent(alice)
+    result = alice.run(agent_id, MESSAGE, model=scripted(tmp_path, "Bonjour <PERSONNE_1>."))
+    shown = f"{MESSAGE}\n\n{result.answer}"  # what the page shows, and the person shares
+    given = alice.give_feedback(agent_id, result.thread, "down", f"{CANARY_NAME} ?", shown)
+    assert CANARY_NAME not in given.exchange and "<PERSONNE_1>" in given.exchange
+    assert CANARY_NAME not in given.comment
+    assert files_holding(CANARY_NAME) == []

@@ -115,6 +115,15 @@ def safe_revealer(workspace: Workspace) -> Callable[[str], Pseudonyms | None]:
     return reveal
 
 
+def hidden_again(workspace: Workspace, thread_id: str, text: str) -> str:
+    """``text`` the person read (values revealed) with the conversation's values hidden
+    again: what they share of it (feedback on an exchange) keeps the placeholders."""
+    if not text or not thread_id:
+        return text
+    guard = PrivacyGuard("pseudonymise", _FindsNothing(), WorkspaceVault(workspace))
+    return guard.open(thread_id).hide(text)
+
+
 def shown_messages(
     workspace: Workspace, thread_id: str, messages: list[BaseMessage]
 ) -> list[BaseMessage]:

@@ -95,6 +95,11 @@ def test_the_name_is_sealed_while_the_conversation_lives_and_gone_after(
         "Bonjour, je suis <PERSONNE_1>"
     )
 
+    renamed = alice.rename_conversation(result.thread, f"Demande de {CANARY_NAME}")
+    assert renamed.title == f"Demande de {CANARY_NAME}"
+    assert alice.workspace.get_thread(result.thread).title == "Demande de <PERSONNE_1>"
+    assert files_holding(CANARY_NAME) == []
+
     alice.delete_conversation(result.thread)
     assert shared._catalogue.sealed_pseudonyms(result.thread) is None
     assert files_holding(CANARY_NAME) == []

@@ -47,11 +47,13 @@ from builder_ui.services.model_access import (
 from builder_ui.services.privacy import (
     DetectorFactory,
     default_detector,
+    hidden_again,
     hidden_title,
     privacy_guard,
     shown_citations,
     shown_messages,
     shown_titles,
+    shown_titles_of,
 )
 from builder_ui.services.retention import RetentionServices
 from builder_ui.services.sharing import SharingServices
@@ -447,7 +449,9 @@ class Services(
         return [c for c in self.conversations(limit) if c.last_outcome == "awaiting_approval"]
 
     def rename_conversation(self, thread: str, title: str) -> ThreadRecord:
-        return self.workspace.rename_thread(thread, title)
+        """A pseudonymised conversation's title keeps its placeholders in the catalogue."""
+        renamed = self.workspace.rename_thread(thread, hidden_again(self.workspace, thread, title))
+        return shown_titles_of(self.workspace, renamed)
 
     def delete_conversation(self, thread: str) -> None:
         """The conversation, out of every file: its messages and journal (write-ahead logs

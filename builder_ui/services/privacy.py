@@ -21,7 +21,7 @@ from agents.i18n import t
 from agents.knowledge import Citation
 from agents.privacy_guard import PrivacyGuard, kinds_in, reveal_message
 from agents.spec import AgentSpec
-from store.records import ConversationSummary
+from store.records import ConversationSummary, ThreadRecord
 from store.workspace import Workspace
 from store.workspace_pseudonyms import PREVIEW_PREFIX
 from tools.privacy.pseudonyms import Detector, Entity, Pseudonyms
@@ -162,6 +162,11 @@ def shown_titles(
             summary = replace(summary, thread=replace(summary.thread, title=found.reveal(title)))
         out.append(summary)
     return out
+
+
+def shown_titles_of(workspace: Workspace, thread: ThreadRecord) -> ThreadRecord:
+    found = revealer(workspace, thread.id) if "<" in thread.title else None
+    return thread if found is None else replace(thread, title=found.reveal(thread.title))
 
 
 def hidden_title(guard: PrivacyGuard | None, thread_id: str, message: str) -> str:

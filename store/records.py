@@ -18,6 +18,7 @@ from store.audit import AuditLog
 from store.catalogue_cache import CatalogueCacheSource
 from store.catalogue_index import CatalogueIndex
 from store.pseudonym_records import PseudonymRecords
+from store.reply_draft_records import ReplyDrafting
 from store.retention_records import ExpiringThreads
 from store.review_records import Reviewing
 from store.sharing import Sharing
@@ -103,6 +104,7 @@ class Catalogue(
     CatalogueIndex,
     CatalogueCacheSource,
     ExpiringThreads,
+    ReplyDrafting,
     PseudonymRecords,
     Protocol,
 ):

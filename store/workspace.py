@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma:
     from store.organisation import Organisation
     from store.people import People
     from store.person_data import PersonData, Summary
+    from store.reply_drafts import ReplyDrafts
     from store.reviews import Reviews
     from store.secrets import SecretInfo, SecretStore
     from store.shares import Shares
@@ -176,6 +177,14 @@ class Workspace(KnowledgeRooms, ConversationPseudonymRooms):
         from store.feedback import Feedback
 
         return Feedback(self, self._catalogue)
+
+    @property
+    def reply_drafts(self) -> ReplyDrafts:
+        """Drafts of replies a person approves before they count, and batches of them
+        (``store.reply_drafts``)."""
+        from store.reply_drafts import ReplyDrafts
+
+        return ReplyDrafts(self, self._catalogue)
 
     # --- agents ----------------------------------------------------------------------------
 

@@ -241,3 +241,20 @@ def test_feedback_shares_the_exchange_with_placeholders(
     assert CANARY_NAME not in given.exchange and "<PERSONNE_1>" in given.exchange
     assert CANARY_NAME not in given.comment
     assert files_holding(CANARY_NAME) == []
+
+
+def test_under_review_the_draft_kept_in_the_catalogue_holds_placeholders(
+    shared: Installation, tmp_path: Path
+) -> None:
+    alice = person(shared)
+    spec = AgentSpec.from_yaml(
+        "schema: atelier/agent@1\nname: Relu\ninstructions: Réponds.\n"
+        "guardrails: {pii: pseudonymise}\noversight: review\n"
+    )
+    agent_id = alice.create_agent(spec).agent_id
+    result = alice.run(agent_id, MESSAGE, model=scripted(tmp_path, "Bonjour <PERSONNE_1>."))
+    assert result.answer == f"Bonjour {CANARY_NAME}."  # the person reads it...
+    (draft,) = alice.review_queue()
+    assert draft.thread_id == result.thread
+    assert "<PERSONNE_1>" in draft.message and "<PERSONNE_1>" in draft.draft
+    assert files_holding(CANARY_NAME) == []  # ... and no file holds it in clear

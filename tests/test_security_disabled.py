@@ -134,6 +134,28 @@ SERVICES: dict[str, Use] = {
     "retention_rules": lambda s, i: s.retention_rules(),
     "set_retention": lambda s, i: s.set_retention(90, None, None),
     "apply_retention": lambda s, i: s.apply_retention(),
+    # supervised drafting (ids of nothing: the account is refused before any lookup)
+    "batch_columns": lambda s, i: s.batch_columns("avis.csv", b"message\nBonjour\n"),
+    "batch_rows": lambda s, i: s.batch_rows("avis.csv", b"message\nBonjour\n"),
+    "start_batch": lambda s, i: s.start_batch(i["agent"], "a.csv", b"message\nx\n", "message"),
+    "draft_batch": lambda s, i: s.draft_batch("lot-0000000000"),
+    "start_background_drafting": lambda s, i: s.start_background_drafting("lot-0000000000"),
+    "drafting_now": lambda s, i: s.drafting_now("lot-0000000000"),
+    "batches": lambda s, i: s.batches(),
+    "batch": lambda s, i: s.batch("lot-0000000000"),
+    "batch_drafts": lambda s, i: s.batch_drafts("lot-0000000000"),
+    "review_queue": lambda s, i: s.review_queue(),
+    "drafts_waiting": lambda s, i: s.drafts_waiting(),
+    "reply_draft": lambda s, i: s.reply_draft("dr-0000000000000000"),
+    "may_decide_draft": lambda s, i: s.may_decide_draft("dr-0000000000000000"),
+    "approve_draft": lambda s, i: s.approve_draft("dr-0000000000000000"),
+    "reject_draft": lambda s, i: s.reject_draft("dr-0000000000000000", "Non"),
+    "send_back_draft": lambda s, i: s.send_back_draft("dr-0000000000000000", "Court"),
+    "export_batch": lambda s, i: s.export_batch("lot-0000000000"),
+    "oversight_measures": lambda s, i: s.oversight_measures(),
+    "draft_pairs": lambda s, i: s.draft_pairs(i["agent"]),
+    "conversation_drafts": lambda s, i: s.conversation_drafts(i["thread"]),
+    "erase_batch": lambda s, i: s.erase_batch("lot-0000000000"),
 }
 
 # Public names of ``Services`` that reach nobody's data and run nothing, and why.

@@ -36,6 +36,7 @@ from agents.spec import AgentSpec, KnowledgeSettings, ModelSettings
 from agents.validation import check_spec
 from builder_ui.services.agents import AgentServices
 from builder_ui.services.catalogue import CatalogueServices
+from builder_ui.services.drafting import DraftingServices
 from builder_ui.services.knowledge import KnowledgeServices
 from builder_ui.services.model_access import (
     UsableModel,
@@ -133,7 +134,12 @@ class Installation:
 
 @dataclass
 class Services(
-    AgentServices, SharingServices, CatalogueServices, KnowledgeServices, RetentionServices
+    AgentServices,
+    SharingServices,
+    CatalogueServices,
+    KnowledgeServices,
+    RetentionServices,
+    DraftingServices,
 ):
     """One person's services; the agent methods (check, save, export...) are ``AgentServices``'."""
 
@@ -303,9 +309,20 @@ class Services(
                 if runtime.privacy is not None:
                     runtime.privacy.check(message)
                 self._name_conversation(runtime, thread_id, message)
+        review = record.spec.oversight is not None and record.spec.oversight.review
         for event in runtime.stream(thread_id, message, tokens=tokens):
             if isinstance(event, Finished):
                 self._record(agent.id, record.number, event.result)
+                result = event.result
+                if review and result.outcome == "ok" and result.answer.strip():
+                    # Under review, the answer is a draft a person approves before it counts.
+                    asked, answer = message, result.answer
+                    if runtime.privacy is not None:  # the catalogue keeps placeholders only
+                        asked = hidden_again(self.workspace, thread_id, asked)
+                        answer = hidden_again(self.workspace, thread_id, answer)
+                    self.workspace.reply_drafts.conversation_draft(
+                        agent.id, record.number, thread_id, asked, answer
+                    )
             yield event
 
     def _name_conversation(self, runtime: AgentRuntime, thread_id: str, message: str) -> None:

@@ -12,7 +12,7 @@ instructions. Every passage used in a turn is collected as a citation.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -43,6 +43,7 @@ from agents.call_journal import CallJournal
 from agents.errors import ModelUnavailable
 from agents.i18n import t
 from agents.knowledge import PASSAGES_KEY, Citation, Retriever, numbered, sources_block
+from agents.privacy_guard import ConversationPrivacy
 from agents.retry import MalformedToolCall, RetryPolicy, call_with_retry
 from agents.spec import AgentSpec
 from tools.registry import ToolContext, ToolRegistry, ToolResult
@@ -64,10 +65,14 @@ def compile_agent(
     tool_context: ToolContext | None = None,
     tools: dict[str, EnabledTool] | None = None,
     journal: CallJournal | None = None,
+    privacy: Callable[[str], ConversationPrivacy | None] | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """``tools``: the result of ``agent_tools`` when the caller already has it (building them
     may ask MCP servers for their lists: once is enough). ``journal``: where consequential
-    calls are recorded before they are made (``agents.call_journal``); None: not recorded."""
+    calls are recorded before they are made (``agents.call_journal``); None: not recorded.
+    ``privacy``: a conversation's placeholders by its id (``agents.privacy_guard``): passages
+    and tool results are hidden before the model reads them, a call's arguments revealed only
+    as the tool runs."""
     knowledge = spec.knowledge if spec.knowledge and spec.knowledge.bases and retriever else None
     context = replace(tool_context or ToolContext(), retriever=retriever)
     if tools is None:
@@ -82,6 +87,21 @@ def compile_agent(
         model.bind_tools([tool_schema(e.definition) for e in tools.values()]) if tools else model
     )
     label = model_label or getattr(model, "model_name", "") or type(model).__name__
+
+    def guard_of(config: RunnableConfig) -> ConversationPrivacy | None:
+        if privacy is None:
+            return None
+        return privacy(str(config.get("configurable", {}).get("thread_id", "")))
+
+    def call_tool(
+        enabled: EnabledTool, args: dict[str, Any], guard: ConversationPrivacy | None
+    ) -> ToolResult:
+        """The tool runs on the values; the conversation keeps its placeholders."""
+        definition, raw = enabled.definition, enabled.raw_config
+        if guard is None:
+            return registry.run_definition(definition, args, raw, context)
+        result = registry.run_definition(definition, guard.reveal_data(args), raw, context)
+        return guard.hide_result(result)
 
     def system_prompt(state: AgentState) -> list[BaseMessage]:
         if not auto:
@@ -100,10 +120,14 @@ def compile_agent(
 
         return call_with_retry(once, policy, label)
 
-    def retrieve(state: AgentState) -> dict[str, Any]:
+    def retrieve(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         assert retriever is not None
         question = next(m for m in reversed(state["messages"]) if isinstance(m, HumanMessage))
-        found = [c.to_data() for c in numbered(retriever(question.text))]
+        passages = retriever(question.text)
+        guard = guard_of(config)
+        if guard is not None:
+            passages = [guard.hide_citation(c) for c in passages]
+        found = [c.to_data() for c in numbered(passages)]
         return {"context": found, "citations": found}
 
     def agent(state: AgentState) -> dict[str, Any]:
@@ -129,6 +153,7 @@ def compile_agent(
         args: dict[str, Any],
         decisions: dict[str, Any],
         thread: str,
+        guard: ConversationPrivacy | None,
     ) -> tuple[ToolResult, Any]:
         """The call, made at most once: a consequential one is journaled as started (on disk)
         before it is made. Replayed after a crash, a finished call gives its recorded result
@@ -137,7 +162,7 @@ def compile_agent(
         definition = enabled.definition
         decision = decisions.get(call["id"] or "")
         if journal is None or not definition.consequential:
-            return registry.run_definition(definition, args, enabled.raw_config, context), decision
+            return call_tool(enabled, args, guard), decision
         call_id = call["id"] or ""
         entry = journal.entry(thread, call_id)
         if entry is not None and entry.result is not None:
@@ -152,12 +177,13 @@ def compile_agent(
                 return result, answer
             args, decision = entry.args, answer
         journal.started(thread, call_id, definition.id, args, decisions)
-        result = registry.run_definition(definition, args, enabled.raw_config, context)
+        result = call_tool(enabled, args, guard)
         journal.finished(thread, call_id, result)
         return result, decision
 
     def run_tools(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         thread = str(config.get("configurable", {}).get("thread_id", ""))
+        guard = guard_of(config)
         last = state["messages"][-1]
         assert isinstance(last, AIMessage)
         # Every approval is asked before any tool runs: on resume LangGraph replays this node
@@ -185,25 +211,29 @@ def compile_agent(
                 args = call["args"]
                 if decision is not None and decision.get("decision") == "edit":
                     args = dict(decision.get("args") or {})
-                result, decision = run_once(enabled, call, args, decisions, thread)
+                result, decision = run_once(enabled, call, args, decisions, thread, guard)
             content = result.for_model()
             if result.citations:
                 new = numbered(result.citations, start=len(cited) + 1)
                 cited += [c.to_data() for c in new]
                 content = sources_block(new)
+            artifact = {
+                "ok": result.ok,
+                "output": result.output,
+                "error": result.error,
+                "args": result.args,
+                "approval": decision,
+            }
+            if guard is not None:  # read whole, a name the parts hid nothing of is found
+                content = guard.hide(content)
+                artifact = guard.hide_data(artifact)
             messages.append(
                 ToolMessage(
                     content=content,
                     tool_call_id=call["id"] or "",
                     name=call["name"],
                     status="success" if result.ok else "error",
-                    artifact={
-                        "ok": result.ok,
-                        "output": result.output,
-                        "error": result.error,
-                        "args": result.args,
-                        "approval": decision,
-                    },
+                    artifact=artifact,
                 )
             )
         return {
@@ -240,14 +270,18 @@ def agent_tools(
     tool_context: ToolContext | None = None,
 ) -> dict[str, EnabledTool]:
     """The tools a compiled agent binds: its own, plus knowledge search when it searches by
-    itself."""
+    itself. Under ``oversight: review`` the answer is a draft a person approves: a draft is
+    text only, so no tool with effects (``consequential``) is offered to the model."""
     knowledge = spec.knowledge if spec.knowledge and spec.knowledge.bases and retriever else None
-    return enabled_tools(
+    tools = enabled_tools(
         spec,
         registry,
         knowledge_tool=bool(knowledge and knowledge.mode != "auto"),
         context=replace(tool_context or ToolContext(), retriever=retriever),
     )
+    if spec.oversight is not None and spec.oversight.review:
+        tools = {k: e for k, e in tools.items() if not e.definition.consequential}
+    return tools
 
 
 def settled(tool: str, args: dict[str, Any], choice: Any) -> ToolResult:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ from agents.compiler import ERROR_MARK, agent_tools, compile_agent, recursion_li
 from agents.errors import UserError
 from agents.knowledge import Citation, Retriever
 from agents.outcomes import OUTCOMES, Outcome
+from agents.privacy_guard import ConversationPrivacy, PrivacyGuard
 from agents.retry import RetryPolicy
 from agents.spec import AgentSpec
 from agents.thread_lock import locks_for
@@ -123,8 +124,12 @@ class AgentRuntime:
         retry: RetryPolicy | None = None,
         retriever: Retriever | None = None,
         tool_context: ToolContext | None = None,
+        privacy: PrivacyGuard | None = None,
     ) -> None:
         self.spec = spec
+        self.privacy = privacy
+        """``guardrails.pii`` in force (``agents.privacy_guard``); None: texts go as they are."""
+        self._guards: dict[str, ConversationPrivacy] = {}  # the conversations answering now
         self.model_ref = model_ref or type(model).__name__
         self.checkpointer = checkpointer
         # One turn at a time per conversation, across processes (``agents.thread_lock``).
@@ -145,6 +150,7 @@ class AgentRuntime:
             tool_context=tool_context,
             tools=enabled,
             journal=self.journal,
+            privacy=self._guards.get,
         )
         # A step with side effects must be on disk before the next one starts; otherwise one
         # write at the end of the turn is enough (a crash loses only the turn in progress).
@@ -174,16 +180,23 @@ class AgentRuntime:
                 raise UserError("run.outcome_choose", thread=thread_id, choices=choices)
             if pending is not None:
                 raise UserError("run.approval_pending", thread=thread_id)
-            yield from self._stream(thread_id, turn_input(message, self.model_ref), tokens)
+            guard = self._open(thread_id)
+            if guard is not None:  # the checkpoint never holds the message as it was typed
+                guard.check(message)
+                message = guard.hide(message)
+                guard.save()
+            yield from self._stream(thread_id, turn_input(message, self.model_ref), tokens, guard)
+
+    def _open(self, thread_id: str) -> ConversationPrivacy | None:
+        return None if self.privacy is None else self.privacy.open(thread_id)
 
     def pending_approval(self, thread_id: str) -> dict[str, Any] | None:
         """What this conversation waits on a person for, if any: a tool call to approve, or
         (``kind: outcome_unknown``) a call Atelier started and never saw finish."""
         read_checkpoint(self.checkpointer, thread_id)  # a damaged one: a plain message
-        unknown = self._unfinished(thread_id)
-        if unknown is not None:
-            return unknown
-        return self._interrupt(thread_id)
+        pending = self._unfinished(thread_id) or self._interrupt(thread_id)
+        guard = self._open(thread_id) if pending is not None else None
+        return pending if guard is None else guard.reveal_data(pending)
 
     def _interrupt(self, thread_id: str) -> dict[str, Any] | None:
         state = self.graph.get_state(self._config(thread_id))
@@ -227,6 +240,10 @@ class AgentRuntime:
             pending = self.pending_approval(thread_id)
             if pending is None:
                 raise UserError("run.no_approval_pending", thread=thread_id)
+            guard = self._open(thread_id)
+            if guard is not None:  # what the person typed is kept as the model would read it
+                args, comment = guard.hide_data(args), guard.hide(comment)
+                guard.save()
             answer = {
                 "decision": decision,
                 "args": args,
@@ -247,7 +264,7 @@ class AgentRuntime:
                     thread=thread_id,
                     choices=", ".join(DECISIONS),
                 )
-            yield from self._stream(thread_id, inputs, tokens)
+            yield from self._stream(thread_id, inputs, tokens, guard)
 
     def _settle(self, thread_id: str, call_id: str, answer: dict[str, Any]) -> Any:
         """What continues a conversation whose call's outcome is unknown. Paused on that very
@@ -264,7 +281,33 @@ class AgentRuntime:
         entry = self.journal.entry(thread_id, call_id)
         return Command(resume=(entry.decisions if entry else {}).get(str(waiting.get("call_id"))))
 
-    def _stream(self, thread_id: str, inputs: Any, tokens: bool) -> Iterator[RunEvent]:
+    def _stream(
+        self, thread_id: str, inputs: Any, tokens: bool, guard: ConversationPrivacy | None
+    ) -> Iterator[RunEvent]:
+        """The turn, shown as the person reads it (placeholders revealed) while the graph and
+        its checkpoint keep them."""
+        if guard is None:
+            yield from self._events(thread_id, inputs, tokens)
+            return
+        self._guards[thread_id] = guard
+        shown = guard.stream()
+        try:
+            for event in self._events(thread_id, inputs, tokens):
+                if isinstance(event, Token):
+                    text = shown.feed(event.text)
+                    if text:
+                        yield Token(text)
+                    continue
+                rest = shown.flush()
+                if rest:
+                    yield Token(rest)
+                shown = guard.stream()
+                yield _revealed(event, guard)
+        finally:
+            self._guards.pop(thread_id, None)
+            guard.save()
+
+    def _events(self, thread_id: str, inputs: Any, tokens: bool) -> Iterator[RunEvent]:
         started = time.perf_counter()
         result = RunResult(thread=thread_id, answer="", model=self.model_ref, outcome="ok")
         calls: dict[str, ToolCallRecord] = {}
@@ -353,3 +396,34 @@ def _finished_call(msg: ToolMessage, calls: dict[str, ToolCallRecord]) -> ToolCa
     call.error = str(artifact.get("error") or "")
     call.approval = artifact.get("approval")
     return call
+
+
+def _revealed(event: RunEvent, guard: ConversationPrivacy) -> RunEvent:
+    """An event as the person reads it: placeholders put back (never inside an address)."""
+    if isinstance(event, ToolCalled | ToolFinished):
+        call = replace(
+            event.call,
+            args=guard.reveal_data(event.call.args),
+            result=guard.reveal_data(event.call.result),
+            error=guard.reveal(event.call.error),
+            approval=guard.reveal_data(event.call.approval),
+        )
+        return type(event)(call)
+    if isinstance(event, ApprovalRequested):
+        return ApprovalRequested(guard.reveal_data(event.request))
+    if isinstance(event, Finished):
+        result = event.result
+        return Finished(
+            replace(
+                result,
+                answer=guard.reveal(result.answer),
+                error=guard.reveal(result.error),
+                citations=[guard.reveal_citation(c) for c in result.citations],
+                pending_approval=guard.reveal_data(result.pending_approval),
+                tool_calls=[
+                    replace(c, args=guard.reveal_data(c.args), result=guard.reveal_data(c.result))
+                    for c in result.tool_calls
+                ],
+            )
+        )
+    return event

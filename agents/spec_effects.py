@@ -19,7 +19,6 @@ from agents.spec import AgentSpec
 
 NOT_YET_ACTIVE: Final[dict[str, str]] = {
     # field path -> catalogue key of its plain sentence
-    "guardrails.pii": "spec_effects.pii",
     "guardrails.data_class": "spec_effects.data_class",
     "workflow": "spec_effects.workflow",
     "tests": "spec_effects.tests",
@@ -55,8 +54,6 @@ def inactive_fields(spec: AgentSpec) -> list[InactiveField]:
 
 
 def _is_set(spec: AgentSpec, path: str) -> bool:
-    if path == "guardrails.pii":
-        return spec.guardrails is not None and spec.guardrails.pii != "off"
     if path == "guardrails.data_class":
         # Any class written down counts: "sensitive" suggests a protection, "public" a sharing.
         return spec.guardrails is not None and "data_class" in spec.guardrails.model_fields_set

@@ -22,6 +22,7 @@ from store.memory_accounts import MemoryAccounts
 from store.memory_audit import MemoryAudit
 from store.memory_catalogue_cache import MemoryCatalogueCache
 from store.memory_catalogue_index import MemoryCatalogueIndex
+from store.memory_pseudonyms import MemoryPseudonyms
 from store.memory_reply_drafts import MemoryReplyDrafts
 from store.memory_retention import MemoryRetention
 from store.memory_reviews import MemoryReviews
@@ -84,6 +85,7 @@ class MemoryCatalogue(
     MemoryCatalogueCache,
     MemoryRetention,
     MemoryReplyDrafts,
+    MemoryPseudonyms,
 ):
     """Thread-safe: one lock around every operation, so a save is as atomic as in SQL."""
 
@@ -96,6 +98,7 @@ class MemoryCatalogue(
         MemoryCatalogueIndex.__init__(self)
         MemoryCatalogueCache.__init__(self)
         MemoryReplyDrafts.__init__(self)
+        MemoryPseudonyms.__init__(self)
         self._lock = threading.RLock()
         self._agents: dict[str, AgentRecord] = {}
         self._versions: dict[str, list[_StoredVersion]] = {}
@@ -188,6 +191,7 @@ class MemoryCatalogue(
     def delete_agent(self, agent_id: str) -> None:
         with self._lock:
             self._agent(agent_id)
+            self.erase_pseudonyms(self.conversation_ids(agent_id))
             del self._agents[agent_id]
             del self._versions[agent_id]
             self._threads = {k: v for k, v in self._threads.items() if v.agent_id != agent_id}
@@ -266,6 +270,7 @@ class MemoryCatalogue(
             self.get_thread(thread_id)
             del self._threads[thread_id]
             self._conversation_bases.pop(thread_id, None)
+            self._pseudonyms.pop(thread_id, None)
             for run in [r for r in self._runs.values() if r.thread_id == thread_id]:
                 self._runs[run.id] = replace(run, thread_id="")
 

@@ -410,6 +410,20 @@ MIGRATIONS: list[Migration] = [
             "CREATE INDEX reply_drafts_by_change ON reply_drafts (changed_at)",
         ],
     ),
+    (
+        "0013_conversation_pseudonyms",
+        [
+            # The placeholders of a conversation and the personal data they stand for, sealed
+            # with the installation's key (``store.conversation_pseudonyms``): never in clear.
+            """CREATE TABLE conversation_pseudonyms (
+                thread_id TEXT PRIMARY KEY,
+                owner TEXT NOT NULL,
+                ciphertext TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX conversation_pseudonyms_by_owner ON conversation_pseudonyms (owner)",
+        ],
+    ),
 ]
 
 # Any fixed number: PostgreSQL advisory locks are keyed by a 64-bit integer.

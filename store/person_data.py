@@ -202,6 +202,7 @@ def erase_person_data(person: PersonData, erase_threads: EraseThreads) -> Summar
     person._secrets().delete_all(account_id)
     catalogue.forget_usage_of(account_id)  # their own totals and quotas; the spending stays
     catalogue.erase_feedback_of(account_id)  # their thumbs, comments and exchanges given
+    catalogue.erase_pseudonyms_of(account_id)  # their previews' too, saved agent or not
     catalogue.delete_account(account_id)
     return summary
 

@@ -266,18 +266,24 @@ class SecretStore:
     def _fernet(self) -> MultiFernet:
         """Read on every use: a changed ``ATELIER_SECRET_KEY`` or key file takes effect at
         once, and no key stays in this object."""
-        raw = os.environ.get(ENV_KEY, "").strip()
-        if raw:
-            try:
-                return MultiFernet([Fernet(k.strip()) for k in raw.split(",") if k.strip()])
-            except (ValueError, TypeError):
-                raise UserError("secret.bad_env_key", name=ENV_KEY, command=GENERATE_KEY) from None
-        return MultiFernet([Fernet(_key_from_file(self._key_file or key_path()))])
+        return installation_fernet(self._key_file)
 
     def _key_source(self) -> str:
         if os.environ.get(ENV_KEY, "").strip():
             return ENV_KEY
         return str(self._key_file or key_path())
+
+
+def installation_fernet(key_file: Path | None = None) -> MultiFernet:
+    """The installation's key (``ATELIER_SECRET_KEY``, else the key file), read on every use;
+    what else Atelier keeps encrypted at rest (a conversation's pseudonyms) uses it too."""
+    raw = os.environ.get(ENV_KEY, "").strip()
+    if raw:
+        try:
+            return MultiFernet([Fernet(k.strip()) for k in raw.split(",") if k.strip()])
+        except (ValueError, TypeError):
+            raise UserError("secret.bad_env_key", name=ENV_KEY, command=GENERATE_KEY) from None
+    return MultiFernet([Fernet(_key_from_file(key_file or key_path()))])
 
 
 def _seal(owner: str, name: str, value: str) -> bytes:

@@ -51,6 +51,7 @@ from store.sql_accounts import SqlAccounts
 from store.sql_audit import SqlAudit
 from store.sql_catalogue_cache import SqlCatalogueCache, moved
 from store.sql_catalogue_index import SqlCatalogueIndex
+from store.sql_pseudonyms import SqlPseudonyms, erase_rows
 from store.sql_reply_drafts import SqlReplyDrafts
 from store.sql_retention import SqlRetention
 from store.sql_reviews import SqlReviews
@@ -86,6 +87,7 @@ class SqlCatalogue(
     SqlCatalogueCache,
     SqlRetention,
     SqlReplyDrafts,
+    SqlPseudonyms,
 ):
     """Implements ``store.records.Catalogue``; safe to share between threads and processes."""
 
@@ -216,6 +218,7 @@ class SqlCatalogue(
 
         def work(conn: Connection) -> None:
             _agent_row(conn, agent_id)
+            erase_rows(conn, _conversation_ids(conn, agent_id))
             for owned in (runs, threads, previews, versions):
                 conn.execute(delete(owned).where(owned.c.agent_id == agent_id))
             conn.execute(
@@ -243,11 +246,7 @@ class SqlCatalogue(
     def conversation_ids(self, agent_id: str) -> list[str]:
         def work(conn: Connection) -> list[str]:
             _agent_row(conn, agent_id)
-            found: set[str] = set()
-            for kind in (threads, previews):
-                query = select(kind.c.id).where(kind.c.agent_id == agent_id)
-                found.update(conn.execute(query).scalars())
-            return sorted(found)
+            return _conversation_ids(conn, agent_id)
 
         return self._read(work)
 
@@ -344,6 +343,7 @@ class SqlCatalogue(
             gone = conn.execute(delete(threads).where(threads.c.id == thread_id)).rowcount
             if not gone:
                 raise thread_not_found(thread_id)
+            erase_rows(conn, [thread_id])
             conn.execute(update(runs).where(runs.c.thread_id == thread_id).values(thread_id=""))
 
         self._write(work)
@@ -443,3 +443,12 @@ def _agent_row(conn: Connection, agent_id: str) -> Row[Any]:
     if row is None:
         raise agent_not_found(agent_id)
     return row
+
+
+def _conversation_ids(conn: Connection, agent_id: str) -> list[str]:
+    """The agent's conversations, previews included."""
+    found: set[str] = set()
+    for kind in (threads, previews):
+        query = select(kind.c.id).where(kind.c.agent_id == agent_id)
+        found.update(conn.execute(query).scalars())
+    return sorted(found)

@@ -71,3 +71,4 @@ reply_drafts = _table(
     " final status reason instruction error created_at drafted_at decided_at decided_by"
     " attempts changed_at",
 )
+conversation_pseudonyms = _table("conversation_pseudonyms", "thread_id owner ciphertext updated_at")

@@ -31,6 +31,7 @@ from store.records import (
 )
 from store.sharing import Access, OpenAgent
 from store.workspace_knowledge import KnowledgeRooms
+from store.workspace_pseudonyms import ConversationPseudonymRooms
 
 if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma: only on use
     from store.agent_catalogue import AgentCatalogue
@@ -50,7 +51,7 @@ if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma:
 THREAD_TITLE_MAX = 120
 
 
-class Workspace(KnowledgeRooms):
+class Workspace(KnowledgeRooms, ConversationPseudonymRooms):
     """``knowledge`` is the knowledge store, or a function that opens it on first use; by
     default this installation's (``open_knowledge_store``). ``secrets`` likewise
     (``open_secret_store``)."""

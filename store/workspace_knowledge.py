@@ -393,6 +393,11 @@ class KnowledgeRooms:
         """The file's text, bytes and vectors, erased (the vectors from Chroma's files too)."""
         self._knowledge_store.delete_document(self._attachment(thread_id, doc_id).id, wait=True)
 
+    def attachment_passages(self, thread_id: str, doc_id: str) -> list[Chunk]:
+        """The passages read from a file attached to the principal's conversation (checked for
+        personal data when the agent refuses any)."""
+        return self._knowledge_store.document_passages(self._attachment(thread_id, doc_id).id)
+
     def wait_for_attachments(
         self,
         thread_id: str,

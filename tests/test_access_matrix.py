@@ -192,6 +192,12 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "Workspace.conversation_attachments": OWNER_ONLY,
     "Workspace.remove_attachment": OWNER_ONLY,
     "Workspace.wait_for_attachments": OWNER_ONLY,
+    "Workspace.attachment_passages": OWNER_ONLY,
+    # a conversation's pseudonyms (personal data behind its placeholders): its owner's alone
+    "Workspace.conversation_pseudonyms": OWNER_ONLY,
+    "Workspace.conversation_pseudonyms in a preview": BUILDERS,
+    "Workspace.keep_conversation_pseudonyms": OWNER_ONLY,
+    "Workspace.keep_conversation_pseudonyms in a preview": BUILDERS,
     # secrets: each person's own, by name; another's name is simply not in one's own store
     "Workspace.set_secret": ANYONE_ACTIVE,
     "Workspace.list_secrets": ANYONE_ACTIVE,
@@ -507,6 +513,21 @@ OPS: dict[str, Op] = {
     ),
     "Workspace.wait_for_attachments": lambda ws, t: ws.wait_for_attachments(
         t.thread_id, [t.attachment], timeout=30
+    ),
+    "Workspace.attachment_passages": lambda ws, t: ws.attachment_passages(
+        t.thread_id, t.attachment
+    ),
+    "Workspace.conversation_pseudonyms": lambda ws, t: ws.conversation_pseudonyms(t.thread_id),
+    "Workspace.conversation_pseudonyms in a preview": lambda ws, t: ws.conversation_pseudonyms(
+        "preview-matrix", preview=True
+    ),
+    "Workspace.keep_conversation_pseudonyms": lambda ws, t: ws.keep_conversation_pseudonyms(
+        t.thread_id, {"<PERSONNE_1>": "Marie Dupont"}
+    ),
+    "Workspace.keep_conversation_pseudonyms in a preview": lambda ws, t: (
+        ws.keep_conversation_pseudonyms(
+            f"preview-{ws.principal}", {"<PERSONNE_1>": "Marie Dupont"}, preview=True
+        )
     ),
     "Workspace.set_secret": lambda ws, t: ws.set_secret("mon-jeton", "valeur"),
     "Workspace.list_secrets": lambda ws, t: ws.list_secrets(),

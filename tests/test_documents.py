@@ -12,6 +12,7 @@ from people import enrol
 
 from agents.errors import NotFound, UserError
 from builder_ui.services.installation import Services
+from builder_ui.services.links import ShownHosts
 from builder_ui.services.tool_context import tool_context
 from store.config import data_dir
 from store.files import FileStore, PersonalFiles, safe_filename
@@ -111,7 +112,17 @@ def test_nothing_in_the_text_is_run_or_fetched(
     out = make(registry, files, title="Liens", content=content)
     document = docx.Document(io.BytesIO(files.read(out["file_id"])))
     body = [p.text for p in document.paragraphs][1:]
-    assert body == ["Voir le site (https://example.org) logo", "<script>alert(1)</script> fin"]
+    assert body == [
+        "Voir le site [lien retiré : example.org] logo [image retirée : 10.0.0.1]",
+        "<script>alert(1)</script> fin",
+    ]
+    # a host the administrator allows keeps its address, as text
+    allowed = ToolContext(files=files, link_hosts=ShownHosts(("example.org",)))
+    out = registry.run("create_document", {"title": "L", "content": content}, {}, allowed).output
+    document = docx.Document(io.BytesIO(files.read(out["file_id"])))
+    assert document.paragraphs[1].text == (
+        "Voir le site (https://example.org) logo [image retirée : 10.0.0.1]"
+    )
 
 
 def test_markdown_file_keeps_the_text_under_its_title(
@@ -121,7 +132,7 @@ def test_markdown_file_keeps_the_text_under_its_title(
     assert out["filename"] == "Compte rendu.md"
     assert out["media_type"] == "text/markdown"
     assert files.read(out["file_id"]).decode("utf-8") == "# Compte rendu\n\n- un\n- deux\n"
-    assert markdown_file("X", "# Déjà titré\r\ntexte") == "# Déjà titré\ntexte\n".encode()
+    assert markdown_file("X", "# Déjà titré\r\ntexte") == "# Déjà titré\n\ntexte\n".encode()
 
 
 def test_markdown_blocks_and_inline_marks() -> None:

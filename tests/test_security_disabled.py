@@ -175,6 +175,7 @@ NEITHER_DATA_NOR_RUN = {
     "principal": "the account id the services were opened for",
     "env": "the environment the services read",
     "retry": "the retry policy of model calls",
+    "detector": "what finds personal data (guardrails.pii), shared by the installation",
 }
 
 

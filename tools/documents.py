@@ -4,8 +4,11 @@ downloads; this is how an HR agent hands over a job ad.
 The model writes Markdown (headings, paragraphs, lists, bold and italic, simple tables); for DOCX
 it is read here into a few kinds of blocks and written with python-docx, with Word's own styles
 (real headings and lists, so that a screen reader and the document map follow the structure).
-Nothing in the text is executed or fetched: a link is written as its text and address, an image
-as its description, HTML as the characters it is made of.
+Nothing in the text is executed or fetched: in Word a link is written as its text and address,
+an image as its description, HTML as the characters it is made of; an address to a host outside
+the administrator's allowlist (``context.link_hosts``) is not written at all, only a note naming
+its host (an answer steered by a document could carry data out in one). A Markdown file is
+written inert (``agents.inert_text``): links and images live only to permitted hosts.
 
 The file goes to the person's own files through ``context.files`` (``store.files`` behind it):
 the tool never opens a store, and without that sink it says so.
@@ -22,6 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agents.errors import UserError
 from agents.i18n import t
+from agents.inert_text import HostPolicy, NoHosts, inert_markdown, literal, safe_address
+from agents.safe_text import removed
 from tools.registry import ToolContext, ToolDefinition
 
 TOOL_ID = "create_document"
@@ -69,11 +74,13 @@ def run(args: DocumentArgs, config: DocumentConfig, context: ToolContext) -> dic
     if context.files is None:
         raise UserError("tool.create_document.no_files")
     title = " ".join(_xml_safe(args.title).split()) or "document"
+    hosts = context.link_hosts or NoHosts()
     if args.format == "docx":
-        data = markdown_to_docx(title, args.content, config.language)
+        data = markdown_to_docx(title, args.content, config.language, hosts)
         saved = context.files.save(f"{title}.docx", data, DOCX_TYPE)
     else:
-        saved = context.files.save(f"{title}.md", markdown_file(title, args.content), MARKDOWN_TYPE)
+        data = markdown_file(title, args.content, hosts)
+        saved = context.files.save(f"{title}.md", data, MARKDOWN_TYPE)
     return {**saved, "download": t("tool.create_document.ready", filename=saved["filename"])}
 
 
@@ -91,11 +98,12 @@ DEFINITION = ToolDefinition(
 )
 
 
-def markdown_file(title: str, content: str) -> bytes:
-    """The content as a Markdown file, under its title unless it already starts with one."""
-    text = _newlines(content).strip("\n")
+def markdown_file(title: str, content: str, hosts: HostPolicy | None = None) -> bytes:
+    """The content as a Markdown file, inert (links and images only to ``hosts``), under its
+    title unless it already starts with one."""
+    text = inert_markdown(_newlines(content).strip("\n"), hosts or NoHosts()).markdown
     if not re.match(r"^#\s", text):
-        text = f"# {title}\n\n{text}"
+        text = f"# {literal(title)}\n\n{text}"
     return (text + "\n").encode("utf-8")
 
 
@@ -262,9 +270,11 @@ _INLINE = re.compile(
 )
 
 
-def inline_runs(text: str, base: Run | None = None) -> list[Run]:
-    """``text`` cut into runs of one formatting each; the marks themselves are dropped."""
+def inline_runs(text: str, base: Run | None = None, hosts: HostPolicy | None = None) -> list[Run]:
+    """``text`` cut into runs of one formatting each; the marks themselves are dropped. An
+    address to a host ``hosts`` does not permit is replaced by a note naming its host."""
     base = base or Run("")
+    policy = hosts or NoHosts()
     runs: list[Run] = []
     position = 0
 
@@ -282,24 +292,35 @@ def inline_runs(text: str, base: Run | None = None) -> list[Run]:
             runs.append(Run(groups["code"].strip(), base.bold, base.italic, True, base.strike))
         elif groups["bold"] is not None or groups["bold2"] is not None:
             inner = groups["bold"] if groups["bold"] is not None else groups["bold2"]
-            runs += inline_runs(inner, _with(base, bold=True))
+            runs += inline_runs(inner, _with(base, bold=True), policy)
         elif groups["strike"] is not None:
-            runs += inline_runs(groups["strike"], _with(base, strike=True))
+            runs += inline_runs(groups["strike"], _with(base, strike=True), policy)
         elif groups["italic"] is not None or groups["italic2"] is not None:
             inner = groups["italic"] if groups["italic"] is not None else groups["italic2"]
-            runs += inline_runs(inner, _with(base, italic=True))
+            runs += inline_runs(inner, _with(base, italic=True), policy)
         elif groups["auto"] is not None:
-            plain(groups["auto"])
+            plain(_shown_address(groups["auto"], policy))
         elif groups["url"] is not None:
             label, url = groups["label"].strip(), groups["url"].strip()
             if groups["image"]:  # never fetched: its description stands for it
                 plain(label)
+                if url and safe_address(url, policy) is None:
+                    plain(f" {removed('image', url)}" if label else removed("image", url))
             else:
-                runs += inline_runs(label, base) if label else []
+                runs += inline_runs(label, base, policy) if label else []
                 if url and url != label:
-                    plain(f" ({url})" if label else url)
+                    shown = _shown_address(url, policy)
+                    plain(shown if not label else f" ({shown})" if shown == url else f" {shown}")
     plain(text[position:])
     return runs
+
+
+def _shown_address(url: str, policy: HostPolicy) -> str:
+    """An address as written in the document: itself when its host is permitted, else a note
+    naming the host (``mailto:`` addresses are written as they are)."""
+    if url.lower().startswith("mailto:") or safe_address(url, policy) is not None:
+        return url
+    return removed("link", url)
 
 
 def _styled(base: Run, text: str) -> Run:
@@ -315,8 +336,11 @@ def _with(base: Run, **flags: bool) -> Run:
 # --- DOCX ----------------------------------------------------------------------------------------
 
 
-def markdown_to_docx(title: str, content: str, language: str = "fr-FR") -> bytes:
-    """A Word document: ``title`` as its title, then the blocks of ``content``."""
+def markdown_to_docx(
+    title: str, content: str, language: str = "fr-FR", hosts: HostPolicy | None = None
+) -> bytes:
+    """A Word document: ``title`` as its title, then the blocks of ``content``; addresses only
+    to ``hosts`` (the others: a note naming the host)."""
     import docx  # python-docx: imported on use, like the parsers of the knowledge store
 
     document = docx.Document()
@@ -327,18 +351,18 @@ def markdown_to_docx(title: str, content: str, language: str = "fr-FR") -> bytes
     if isinstance(first, Heading) and first.level == 1 and _same(first.text, title):
         blocks = blocks[1:]  # the title, written again by the model
     for block in blocks:
-        _write_block(document, block)
+        _write_block(document, block, hosts or NoHosts())
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
 
 
-def _write_block(document: Any, block: Block) -> None:
+def _write_block(document: Any, block: Block, hosts: HostPolicy) -> None:
     if isinstance(block, Heading):
         paragraph = document.add_paragraph(style=f"Heading {min(block.level, 9)}")
-        _add_runs(paragraph, inline_runs(block.text))
+        _add_runs(paragraph, inline_runs(block.text, hosts=hosts))
     elif isinstance(block, Paragraph):
-        _add_runs(document.add_paragraph(), inline_runs(block.text))
+        _add_runs(document.add_paragraph(), inline_runs(block.text, hosts=hosts))
     elif isinstance(block, ListItem):
         suffix = "" if block.depth == 0 else f" {block.depth + 1}"
         if block.ordered:  # written out: Word's own numbering would run on from list to list
@@ -346,17 +370,17 @@ def _write_block(document: Any, block: Block) -> None:
             paragraph.add_run(f"{block.number}. ")
         else:
             paragraph = document.add_paragraph(style=f"List Bullet{suffix}")
-        _add_runs(paragraph, inline_runs(block.text))
+        _add_runs(paragraph, inline_runs(block.text, hosts=hosts))
     elif isinstance(block, Quote):
-        _add_runs(document.add_paragraph(style="Quote"), inline_runs(block.text))
+        _add_runs(document.add_paragraph(style="Quote"), inline_runs(block.text, hosts=hosts))
     elif isinstance(block, Code):
         paragraph = document.add_paragraph(style="No Spacing")
         _add_runs(paragraph, [Run(block.text, code=True)])
     elif isinstance(block, Table):
-        _write_table(document, block)
+        _write_table(document, block, hosts)
 
 
-def _write_table(document: Any, block: Table) -> None:
+def _write_table(document: Any, block: Table, hosts: HostPolicy) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
@@ -368,7 +392,7 @@ def _write_table(document: Any, block: Table) -> None:
         for c in range(columns):
             text = cells[c] if c < len(cells) else ""
             paragraph = row.cells[c].paragraphs[0]
-            runs = inline_runs(text)
+            runs = inline_runs(text, hosts=hosts)
             if r == 0:
                 runs = [Run(x.text, True, x.italic, x.code, x.strike) for x in runs]
             _add_runs(paragraph, runs)

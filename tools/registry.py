@@ -24,6 +24,7 @@ from agents.plugins import TOOLS, load_plugins
 from agents.spec import describe_validation_error
 
 if TYPE_CHECKING:
+    from agents.inert_text import HostPolicy
     from tools.mcp.servers import McpAccess
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,9 @@ class ToolContext:
     files: FileSink | None = None
     """Where a tool puts a file it makes for the person (``create_document``): their own files.
     None: the tool cannot make files."""
+    link_hosts: HostPolicy | None = None
+    """Which hosts a document a tool writes may link to or show images from (the
+    administrator's allowlist, ``agents.inert_text``); None: none, every address is inert."""
 
 
 class FileSink(Protocol):

@@ -3,6 +3,12 @@
 The answer streams to stdout as the model writes it; tool calls and their results go to stderr,
 so that ``atelier run … > answer.txt`` keeps only the answer. Both go through
 ``Services.chat``, exactly like the builder's chat.
+
+Where the answer may be read by another program (stdout is not a terminal, or ``--json``), it
+is written whole once it is done, as plain text with no live link or image to a host the
+administrator does not allow (``agents.safe_text``): a file or a pipe may end in a Markdown
+viewer or an e-mail. A terminal draws no image and follows no link by itself: there the answer
+streams as it comes.
 """
 
 from __future__ import annotations
@@ -36,8 +42,10 @@ QUIT_WORDS = ("/quit", "/exit", "/q")
 class _Renderer:
     """Writes a turn as it happens: tokens to stdout, tool activity to stderr."""
 
-    def __init__(self) -> None:
+    def __init__(self, live: bool | None = None) -> None:
         self.mid_line = False
+        self.live = sys.stdout.isatty() if live is None else live
+        """Tokens as they come (a terminal); else the answer whole and inert at the end."""
 
     def show(self, event: RunEvent) -> None:
         from agents.runtime import ApprovalRequested, Token, ToolCalled, ToolFinished
@@ -61,9 +69,18 @@ class _Renderer:
             say(line)
 
     def token(self, text: str) -> None:
-        if text:
+        if text and self.live:
             typer.echo(text, nl=False)
             self.mid_line = not text.endswith("\n")
+
+    def answer(self, text: str) -> None:
+        """The finished answer, when it did not stream."""
+        if text and not self.live:
+            self._write(safe_answer(text))
+
+    def _write(self, text: str) -> None:
+        typer.echo(text, nl=False)
+        self.mid_line = not text.endswith("\n")
 
     def tool_called(self, call: ToolCallRecord) -> None:
         self.end_line()
@@ -104,6 +121,8 @@ def show_events(events: Iterator[RunEvent], renderer: _Renderer | None) -> RunRe
         elif renderer is not None:
             renderer.show(event)
     if renderer is not None:
+        if result is not None:
+            renderer.answer(result.answer)
         renderer.end_line()
         if result is not None and result.citations:
             typer.echo(t("cli.run.sources"))
@@ -113,10 +132,18 @@ def show_events(events: Iterator[RunEvent], renderer: _Renderer | None) -> RunRe
     return result
 
 
+def safe_answer(text: str) -> str:
+    """An answer as plain text with no live link or image outside the allowlist."""
+    from agents.safe_text import safe_text
+    from builder_ui.services.links import shown_hosts
+
+    return safe_text(text, shown_hosts())
+
+
 def result_json(result: RunResult) -> dict[str, Any]:
     return {
         "thread": result.thread,
-        "answer": result.answer,
+        "answer": safe_answer(result.answer),
         "tool_calls": [
             {
                 "name": c.name,
@@ -140,7 +167,7 @@ def result_json(result: RunResult) -> dict[str, Any]:
                 "n": c.n,
                 "document": c.document,
                 "page": c.page,
-                "passage": c.passage,
+                "passage": safe_answer(c.passage),
                 "score": round(c.score, 4),
                 "document_id": c.document_id,
                 "kb_id": c.kb_id,

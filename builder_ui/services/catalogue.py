@@ -41,6 +41,12 @@ class CatalogueServices:
     def give_feedback(
         self, agent_id: str, thread: str, rating: str, comment: str = "", exchange: str = ""
     ) -> FeedbackRecord:
+        from builder_ui.services.privacy import hidden_again
+
+        # The agent's creator reads the exchange: the personal data pseudonymised in the
+        # conversation stays hidden from them too.
+        exchange = hidden_again(self.workspace, thread, exchange)
+        comment = hidden_again(self.workspace, thread, comment)
         return self.workspace.feedback.give(agent_id, thread, rating, comment, exchange)
 
     def agent_feedback(self, ref: str) -> list[FeedbackRecord]:

@@ -46,6 +46,17 @@ from builder_ui.services.model_access import (
     org_connection,
     usable_models,
 )
+from builder_ui.services.privacy import (
+    DetectorFactory,
+    default_detector,
+    hidden_again,
+    hidden_title,
+    privacy_guard,
+    shown_citations,
+    shown_messages,
+    shown_titles,
+    shown_titles_of,
+)
 from builder_ui.services.retention import RetentionServices
 from builder_ui.services.sharing import SharingServices
 from store.admin_settings import (
@@ -86,6 +97,8 @@ class Installation:
     tools: ToolRegistry
     providers: ProviderRegistry
     checkpointer: BaseCheckpointSaver[Any]
+    detector: DetectorFactory = default_detector
+    """What finds personal data for ``guardrails.pii`` (``builder_ui.services.privacy``)."""
 
     @classmethod
     def open(cls) -> Installation:
@@ -138,6 +151,7 @@ class Services(
     checkpointer: BaseCheckpointSaver[Any]
     retry: RetryPolicy | None = None
     env: Mapping[str, str] | None = None
+    detector: DetectorFactory = default_detector
     _models: dict[str, BaseChatModel] = field(default_factory=dict, repr=False)
     _runtimes: dict[RuntimeKey, AgentRuntime] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -159,6 +173,7 @@ class Services(
             tools=shared.tools,
             providers=shared.providers,
             checkpointer=shared.checkpointer,
+            detector=shared.detector,
         )
 
     @property
@@ -254,6 +269,7 @@ class Services(
                 retry=self.retry,
                 retriever=self.retriever(spec, attached, agent_id),
                 tool_context=self.tool_context(),
+                privacy=privacy_guard(spec, self.workspace, self.detector),
             )
         with self._lock:
             self._runtimes[key] = cached  # most recently used last
@@ -278,17 +294,24 @@ class Services(
         record = self.workspace.get_version(agent.id, version)
         if thread is None:
             # The model first: a wrong model or a missing key must not leave an empty
-            # conversation.
+            # conversation; nor a message refused for the personal data it holds.
             runtime = self.runtime(record.spec, model, agent_id=agent.id)
-            thread_id = self.workspace.start_thread(agent.id, title=message[:80]).id
+            if runtime.privacy is None:
+                thread_id = self.workspace.start_thread(agent.id, title=message[:80]).id
+            else:
+                runtime.privacy.check(message)
+                thread_id = self.workspace.start_thread(agent.id).id
+                self._name_conversation(runtime, thread_id, message)
         else:
             existing = self.workspace.get_thread(thread)
             if existing.agent_id != agent.id:
                 raise UserError("run.thread_other_agent", thread=thread, agent=agent.name)
             thread_id = existing.id
-            if not existing.title.strip():  # started by attaching files: named by its message
-                self.workspace.rename_thread(thread_id, message[:80])
             runtime = self.runtime(record.spec, model, thread_id, agent.id)  # with its files
+            if not existing.title.strip():  # started by attaching files: named by its message
+                if runtime.privacy is not None:
+                    runtime.privacy.check(message)
+                self._name_conversation(runtime, thread_id, message)
         review = record.spec.oversight is not None and record.spec.oversight.review
         for event in runtime.stream(thread_id, message, tokens=tokens):
             if isinstance(event, Finished):
@@ -296,10 +319,20 @@ class Services(
                 result = event.result
                 if review and result.outcome == "ok" and result.answer.strip():
                     # Under review, the answer is a draft a person approves before it counts.
+                    asked, answer = message, result.answer
+                    if runtime.privacy is not None:  # the catalogue keeps placeholders only
+                        asked = hidden_again(self.workspace, thread_id, asked)
+                        answer = hidden_again(self.workspace, thread_id, answer)
                     self.workspace.reply_drafts.conversation_draft(
-                        agent.id, record.number, thread_id, message, result.answer
+                        agent.id, record.number, thread_id, asked, answer
                     )
             yield event
+
+    def _name_conversation(self, runtime: AgentRuntime, thread_id: str, message: str) -> None:
+        """Named by its first message, pseudonymised as the agent's policy says."""
+        title = hidden_title(runtime.privacy, thread_id, message)
+        if title.strip():
+            self.workspace.rename_thread(thread_id, title)
 
     def approve(
         self,
@@ -401,13 +434,17 @@ class Services(
         thread_id = self.preview_thread_id(token)
         erase_threads(self.checkpointer, [thread_id])
         forget_thread(self.checkpointer, thread_id)
+        self.workspace.keep_conversation_pseudonyms(thread_id, {}, preview=True)
 
     def preview_thread_id(self, token: str) -> str:
         digest = hashlib.sha256(f"{self.principal}\0{token}".encode()).hexdigest()[:24]
         return f"preview-{digest}"
 
     def preview_history(self, spec: AgentSpec, token: str) -> list[BaseMessage]:
-        return thread_messages(self.checkpointer, self._preview_thread(token))
+        thread_id = self._preview_thread(token)
+        return shown_messages(
+            self.workspace, thread_id, thread_messages(self.checkpointer, thread_id)
+        )
 
     def _preview_thread(self, token: str) -> str:
         """The person's own preview conversation for ``token``, for a builder: the id is
@@ -416,11 +453,15 @@ class Services(
         return self.preview_thread_id(token)
 
     def history(self, thread: str) -> list[BaseMessage]:
-        return thread_messages(self.checkpointer, self.workspace.get_thread(thread).id)
+        """The conversation as its owner reads it (placeholders put back)."""
+        thread_id = self.workspace.get_thread(thread).id
+        return shown_messages(
+            self.workspace, thread_id, thread_messages(self.checkpointer, thread_id)
+        )
 
     def conversations(self, limit: int = 100) -> list[ConversationSummary]:
         """The person's conversations with all their agents, most recently active first."""
-        return self.workspace.list_my_threads(limit)
+        return shown_titles(self.workspace, self.workspace.list_my_threads(limit))
 
     def waiting_conversations(self, limit: int = 100) -> list[ConversationSummary]:
         """Those of ``conversations`` whose last turn stopped on a tool call awaiting the
@@ -428,7 +469,9 @@ class Services(
         return [c for c in self.conversations(limit) if c.last_outcome == "awaiting_approval"]
 
     def rename_conversation(self, thread: str, title: str) -> ThreadRecord:
-        return self.workspace.rename_thread(thread, title)
+        """A pseudonymised conversation's title keeps its placeholders in the catalogue."""
+        renamed = self.workspace.rename_thread(thread, hidden_again(self.workspace, thread, title))
+        return shown_titles_of(self.workspace, renamed)
 
     def delete_conversation(self, thread: str) -> None:
         """The conversation, out of every file: its messages and journal (write-ahead logs
@@ -443,11 +486,13 @@ class Services(
         """The sources of the conversation's last answer (the checkpoint keeps only those)."""
         from agents.checkpoints import read_checkpoint
 
-        found = read_checkpoint(self.checkpointer, self.workspace.get_thread(thread).id)
+        thread_id = self.workspace.get_thread(thread).id
+        found = read_checkpoint(self.checkpointer, thread_id)
         if found is None:
             return []
         cited = found.checkpoint["channel_values"].get("citations") or []
-        return [Citation.from_data(c) for c in cited if isinstance(c, dict)]
+        shown = [Citation.from_data(c) for c in cited if isinstance(c, dict)]
+        return shown_citations(self.workspace, thread_id, shown)
 
     def _record(self, agent_id: str, version: int, result: RunResult) -> None:
         import secrets

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from agents.errors import NotFound
 from agents.knowledge import Citation, Retriever, citation_from_passage
 from agents.spec import AgentSpec, KnowledgeSettings
+from builder_ui.services.privacy import DetectorFactory, refuse_personal_files
 from store.records import AgentRecord, ThreadRecord
 from store.workspace import Workspace
 
@@ -22,6 +23,7 @@ class KnowledgeServices:
     """Mixed into ``Services`` (which provides ``workspace`` and ``find_agent``)."""
 
     workspace: Workspace
+    detector: DetectorFactory
 
     if TYPE_CHECKING:  # ``AgentServices``'
 
@@ -78,7 +80,8 @@ class KnowledgeServices:
         already read keep working whatever happens to the others."""
         queued = self.workspace.attach_files(thread, files)
         ids = list(dict.fromkeys(d.id for d in queued))
-        return self.workspace.wait_for_attachments(thread, ids, timeout, on_progress)
+        done = self.workspace.wait_for_attachments(thread, ids, timeout, on_progress)
+        return refuse_personal_files(self.workspace, self.detector, thread, done)
 
     def attachments(self, thread: str) -> list[DocumentRecord]:
         return self.workspace.conversation_attachments(thread)

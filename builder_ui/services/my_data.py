@@ -35,6 +35,7 @@ from typing import IO, TYPE_CHECKING, Any
 from agents.call_journal import forget_thread
 from agents.checkpoints import erase_threads, thread_messages
 from agents.i18n import current_language, t
+from agents.inert_text import HostPolicy, inert_markdown
 from store.files import safe_filename
 
 if TYPE_CHECKING:
@@ -46,8 +47,14 @@ if TYPE_CHECKING:
     from builder_ui.services.installation import Services
     from store.knowledge.records import Chunk
     from store.person_data import PersonData, Summary
+    from tools.privacy.pseudonyms import Pseudonyms
 
 BLOCK = 1024 * 1024
+Revealer = Callable[[str], "Pseudonyms | None"]
+
+
+def _nothing(thread_id: str) -> None:
+    return None
 
 
 # --- what the interfaces call -----------------------------------------------------------------
@@ -61,7 +68,12 @@ def export_my_data(services: Services, lang: str | None = None) -> bytes:
 
 
 def write_my_data(services: Services, out: IO[bytes], lang: str | None = None) -> None:
-    write_export(services.workspace.export_mine(), services.checkpointer, out, lang)
+    """The person's own: their conversations read with the personal data behind their
+    placeholders (``builder_ui.services.privacy``); an administrator's export keeps them."""
+    from builder_ui.services.privacy import safe_revealer
+
+    person = services.workspace.export_mine()
+    write_export(person, services.checkpointer, out, lang, reveal=safe_revealer(services.workspace))
 
 
 def export_person(services: Services, login: str, out: IO[bytes], lang: str | None = None) -> None:
@@ -108,8 +120,12 @@ def write_export(
     out: IO[bytes],
     lang: str | None = None,
     by: str | None = None,
+    reveal: Revealer | None = None,
 ) -> None:
-    """``by``: the administrator exporting someone else's data (said in the README)."""
+    """``by``: the administrator exporting someone else's data (said in the README).
+    ``reveal``: a conversation's placeholders by its id, to put its personal data back (the
+    person's own export). Messages are written inert: links and images live only to the
+    hosts the administrator allows."""
     lang = lang or current_language()
     account = person.account()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -127,7 +143,7 @@ def write_export(
         }
         archive.writestr("account.json", _json(data))
         _write_agents(archive, person)
-        _write_conversations(archive, person, checkpointer, lang)
+        _write_conversations(archive, person, checkpointer, lang, reveal or _nothing)
         _write_knowledge(archive, person, lang)
         _write_files(archive, person)
         for draft in person.drafts():
@@ -149,21 +165,33 @@ def _write_conversations(
     person: PersonData,
     checkpointer: BaseCheckpointSaver[Any],
     lang: str,
+    reveal: Revealer,
 ) -> None:
+    from agents.privacy_guard import reveal_message
+    from builder_ui.services.links import shown_hosts
+
+    hosts = shown_hosts()
     for agent in person.agents():
         for thread in person.threads(agent.id):
             messages = thread_messages(checkpointer, thread.id)
+            found = reveal(thread.id)
             title = thread.title.strip() or t("my_data.untitled", lang)
+            if found is not None:
+                messages = [reveal_message(found, m) for m in messages]
+                title = found.reveal(title)
             text = conversation_markdown(
-                title, agent.name, thread.id, thread.created_at, messages, lang
+                title, agent.name, thread.id, thread.created_at, messages, lang, hosts
             )
             archive.writestr(f"conversations/{_file_part(thread.id)}.md", text)
         for preview_id in person.previews(agent.id):
             messages = thread_messages(checkpointer, preview_id)
             if not messages:
                 continue
+            found = reveal(preview_id)
+            if found is not None:
+                messages = [reveal_message(found, m) for m in messages]
             title = t("my_data.preview_title", lang)
-            text = conversation_markdown(title, agent.name, preview_id, None, messages, lang)
+            text = conversation_markdown(title, agent.name, preview_id, None, messages, lang, hosts)
             archive.writestr(f"conversations/{_file_part(preview_id)}.md", text)
 
 
@@ -216,8 +244,11 @@ def conversation_markdown(
     started: datetime | None,
     messages: Iterable[BaseMessage],
     lang: str,
+    hosts: HostPolicy | None = None,
 ) -> str:
-    """A conversation as a person reads it: who said what, and which tools were called."""
+    """A conversation as a person reads it: who said what, and which tools were called. What
+    was said is written inert (``agents.inert_text``): no image is fetched when the file is
+    viewed, no link leads to a host ``hosts`` does not permit."""
     lines = [f"# {_one_line(title)}", "", f"- {t('my_data.conversation_agent', lang, agent=agent)}"]
     if started is not None:
         lines.append(f"- {t('my_data.conversation_date', lang, when=_when(started))}")
@@ -225,7 +256,7 @@ def conversation_markdown(
     names: dict[str, str] = {}  # tool call id -> tool name
     for message in messages:
         kind = message.type
-        text = content_text(message.content).strip()
+        text = inert_markdown(content_text(message.content).strip(), hosts).markdown
         if kind == "human":
             lines += ["---", "", f"**{t('my_data.you', lang)}**", "", text, ""]
         elif kind == "ai":
@@ -234,7 +265,8 @@ def conversation_markdown(
                 lines += [text, ""]
             for call in getattr(message, "tool_calls", None) or []:
                 names[str(call.get("id", ""))] = str(call.get("name", ""))
-                lines += _tool_call_lines(str(call.get("name", "")), call.get("args") or {}, lang)
+                args = call.get("args") or {}
+                lines += _tool_call_lines(str(call.get("name", "")), args, lang, hosts)
         elif kind == "tool":
             call_id = str(getattr(message, "tool_call_id", ""))
             tool = names.get(call_id) or str(getattr(message, "name", "") or "?")
@@ -242,14 +274,17 @@ def conversation_markdown(
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _tool_call_lines(tool: str, args: dict[str, Any], lang: str) -> list[str]:
+def _tool_call_lines(
+    tool: str, args: dict[str, Any], lang: str, hosts: HostPolicy | None = None
+) -> list[str]:
     lines = [f"*{t('my_data.tool_call', lang, tool=tool)}*", ""]
     if not args:
         lines.append(f"> {t('my_data.no_arguments', lang)}")
     for key, value in args.items():
         shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        shown = inert_markdown(str(shown), hosts).markdown  # the model wrote it
         first, *rest = str(shown).splitlines() or [""]
-        lines.append(f"> - {key} : {first}")
+        lines.append(f"> - {inert_markdown(str(key)).markdown} : {first}")
         lines += [f">   {line}" for line in rest]
     return [*lines, ""]
 

@@ -12,6 +12,7 @@ from tools.registry import ToolContext
 ASK = {"ask_for_unknown_urls"}  # the runtime's rule, not the guard's
 
 if TYPE_CHECKING:
+    from builder_ui.services.links import ShownHosts
     from store.admin_settings import AdminSettings
     from tools.egress import EgressGuard
     from tools.mcp import McpAccess
@@ -37,7 +38,15 @@ def tool_context(secret: Callable[[str], str] | None, principal: str) -> ToolCon
         admin_config=imposed,
         mcp=_mcp_access(admin, installation_secret_resolver()),
         files=personal_files(principal) if principal.strip() else None,
+        link_hosts=_shown_hosts(admin),
     )
+
+
+def _shown_hosts(admin: AdminSettings) -> ShownHosts:
+    """The allowlist pages use for live links and images: documents tools write follow it."""
+    from builder_ui.services.links import ShownHosts
+
+    return ShownHosts(tuple(admin.egress.allow_hosts), tuple(admin.egress.deny_hosts))
 
 
 def admin_egress() -> EgressGuard:

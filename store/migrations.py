@@ -411,7 +411,7 @@ MIGRATIONS: list[Migration] = [
         ],
     ),
     (
-        "0013_conversation_pseudonyms",
+        "0016_conversation_pseudonyms",
         [
             # The placeholders of a conversation and the personal data they stand for, sealed
             # with the installation's key (``store.conversation_pseudonyms``): never in clear.

@@ -140,6 +140,8 @@ class ReplyDrafts:
             DraftRecord(
                 id=ids[i],
                 thread_id=f"draft-{ids[i]}",  # drafting's own conversation, in no list
+                # (``store.workspace_pseudonyms.DRAFT_PREFIX``: its placeholders are the
+                # requester's)
                 agent_id=version.agent_id,
                 agent_version=version.number,
                 requester=me.id,

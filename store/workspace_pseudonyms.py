@@ -15,8 +15,10 @@ from store.memory import thread_not_found
 if TYPE_CHECKING:
     from store.accounts import Principal
     from store.records import Catalogue, ThreadRecord
+    from store.reply_drafts import ReplyDrafts
 
 PREVIEW_PREFIX = "preview-"
+DRAFT_PREFIX = "draft-"  # a batch row's drafting conversation: ``draft-<draft id>``
 
 
 class ConversationPseudonymRooms:
@@ -26,6 +28,8 @@ class ConversationPseudonymRooms:
     if TYPE_CHECKING:  # ``Workspace``'s
 
         def get_thread(self, thread_id: str) -> ThreadRecord: ...
+        @property
+        def reply_drafts(self) -> ReplyDrafts: ...
         def require_builder(self) -> Principal: ...
 
     def conversation_pseudonyms(self, thread_id: str, *, preview: bool = False) -> dict[str, str]:
@@ -58,6 +62,13 @@ class ConversationPseudonymRooms:
         self._catalogue.keep_sealed_pseudonyms(seal(thread_id, owner, dict(values)))
 
     def _pseudonyms_owner(self, thread_id: str, preview: bool) -> str:
+        if thread_id.startswith(DRAFT_PREFIX) and not preview:
+            # A row of a batch is drafted in a conversation of its own, its requester's; whoever
+            # may decide the draft (and so draft it again) uses its placeholders too.
+            draft = self.reply_drafts.draft(thread_id.removeprefix(DRAFT_PREFIX))
+            if draft.thread_id != thread_id:
+                raise thread_not_found(thread_id)
+            return draft.requester
         if preview:
             self.require_builder()
             if not thread_id.startswith(PREVIEW_PREFIX):

@@ -12,7 +12,6 @@ background (one per batch per process) and the page follows its progress from th
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -51,15 +50,14 @@ def draft_prompt(draft: DraftRecord) -> str:
     return "\n".join(lines)
 
 
-_IMAGE: Final = re.compile(r"!\[([^\]]*)\]\(([^)]*)\)")
-_LINK: Final = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
-
-
 def inert_export_text(text: str) -> str:
-    """Text as it goes into an exported file: Markdown images and links of the model's text
-    become plain words and addresses, never an image a program would fetch or a link."""
-    text = _IMAGE.sub(lambda m: f"{m.group(1)} ({m.group(2)})".strip(), text)
-    return _LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})".strip(), text)
+    """Text as it goes into an exported file: links and images (Markdown, HTML, bare
+    addresses) to hosts outside the administrator's allowlist become plain words, never an
+    image a program would fetch or a link (``agents.safe_text``)."""
+    from agents.safe_text import safe_text
+    from builder_ui.services.links import shown_hosts
+
+    return safe_text(text, shown_hosts())
 
 
 class DraftingServices:

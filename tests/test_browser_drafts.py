@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from citizen_reviews import FILE, reviews
-from test_browser import AXE, _axe_violations, app_url
+from test_browser import AXE, _axe_violations, _settled, app_url
 from test_browser_story import browser, go, person
 
 from agents.i18n import t
@@ -83,10 +83,12 @@ def test_fifty_reviews_drafted_without_personal_data_reaching_the_model(
         expect(reply).to_have_value(f"Bonjour {first.name}, nous vous rappellerons au "
                                     f"{first.phone}. Cordialement.")  # fmt: skip
         reply.fill(f"Bonjour {first.name}, votre dossier est rouvert.")
-        approve = page.get_by_role("button", name=t("ui.drafts.queue.approve", "fr"))
+        approve = page.get_by_role("button", name=t("ui.drafts.queue.approve", "fr"), exact=True)
         approve.click()
         for left in range(49, 0, -1):
-            expect(page.get_by_text(t("ui.drafts.queue.position", "fr", index=1, count=left)))
+            position = t("ui.drafts.queue.position", "fr", index=1, count=left)
+            expect(page.get_by_text(position, exact=True)).to_be_visible()
+            _settled(page)  # the page as it rests: the next draft's button, not the last one's
             approve.click()
         expect(page.get_by_text(t("ui.drafts.queue.empty", "fr"))).to_be_visible()
         page.get_by_role("tab", name=t("ui.drafts.tab.batches", "fr")).click()
@@ -100,11 +102,11 @@ def test_fifty_reviews_drafted_without_personal_data_reaching_the_model(
     by_message = {row[0]: row for row in rows}
     for i, review in enumerate(reviews()):
         row = by_message[review.message]
-        assert row[2] == "approuvé", row
+        assert row[1] == "approuvé", row  # message, status, reply, draft, who, when, why
         if i == 0:
-            assert row[3] == f"Bonjour {review.name}, votre dossier est rouvert."
+            assert row[2] == f"Bonjour {review.name}, votre dossier est rouvert."
         else:  # each reply with its own person's name and number back in place
-            assert row[3] == (f"Bonjour {review.name}, nous vous rappellerons au "
+            assert row[2] == (f"Bonjour {review.name}, nous vous rappellerons au "
                               f"{review.phone}. Cordialement.")  # fmt: skip
     said = received.read_text("utf-8")
     assert said.count("\n") >= 50

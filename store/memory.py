@@ -22,6 +22,7 @@ from store.memory_accounts import MemoryAccounts
 from store.memory_audit import MemoryAudit
 from store.memory_catalogue_cache import MemoryCatalogueCache
 from store.memory_catalogue_index import MemoryCatalogueIndex
+from store.memory_reply_drafts import MemoryReplyDrafts
 from store.memory_retention import MemoryRetention
 from store.memory_reviews import MemoryReviews
 from store.memory_sharing import MemorySharing
@@ -82,6 +83,7 @@ class MemoryCatalogue(
     MemoryCatalogueIndex,
     MemoryCatalogueCache,
     MemoryRetention,
+    MemoryReplyDrafts,
 ):
     """Thread-safe: one lock around every operation, so a save is as atomic as in SQL."""
 
@@ -93,6 +95,7 @@ class MemoryCatalogue(
         MemoryUsage.__init__(self)
         MemoryCatalogueIndex.__init__(self)
         MemoryCatalogueCache.__init__(self)
+        MemoryReplyDrafts.__init__(self)
         self._lock = threading.RLock()
         self._agents: dict[str, AgentRecord] = {}
         self._versions: dict[str, list[_StoredVersion]] = {}

@@ -363,6 +363,55 @@ MIGRATIONS: list[Migration] = [
             )""",
         ],
     ),
+    (
+        "0015_reply_drafts",
+        [
+            # Files of messages an agent drafts replies to, one draft per row.
+            """CREATE TABLE reply_batches (
+                id TEXT PRIMARY KEY,
+                agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+                owner TEXT NOT NULL,
+                file_name TEXT NOT NULL,
+                message_column TEXT NOT NULL,
+                context_columns TEXT NOT NULL DEFAULT '[]',
+                assignee TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL,
+                cancelled INTEGER NOT NULL DEFAULT 0
+            )""",
+            "CREATE INDEX reply_batches_by_owner ON reply_batches (owner, created_at)",
+            # Drafts a person approves (edited or not), rejects or sends back; in a batch or
+            # in a conversation.
+            """CREATE TABLE reply_drafts (
+                id TEXT PRIMARY KEY,
+                agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+                agent_version INTEGER NOT NULL,
+                batch_id TEXT REFERENCES reply_batches (id) ON DELETE CASCADE,
+                row INTEGER NOT NULL DEFAULT 0,
+                -- the conversation of a draft in chat (NULL in a batch): erased with it
+                thread_id TEXT REFERENCES threads (id) ON DELETE CASCADE,
+                requester TEXT NOT NULL,
+                assignee TEXT NOT NULL DEFAULT '',
+                message TEXT NOT NULL,
+                context TEXT NOT NULL DEFAULT '{}',
+                draft TEXT NOT NULL DEFAULT '',
+                final TEXT NOT NULL DEFAULT '',
+                status TEXT NOT NULL,
+                reason TEXT NOT NULL DEFAULT '',
+                instruction TEXT NOT NULL DEFAULT '',
+                error TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL,
+                drafted_at TEXT,
+                decided_at TEXT,
+                decided_by TEXT NOT NULL DEFAULT '',
+                attempts INTEGER NOT NULL DEFAULT 0,
+                changed_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX reply_drafts_by_batch ON reply_drafts (batch_id, row)",
+            "CREATE INDEX reply_drafts_by_thread ON reply_drafts (thread_id)",
+            "CREATE INDEX reply_drafts_by_agent ON reply_drafts (agent_id, status)",
+            "CREATE INDEX reply_drafts_by_change ON reply_drafts (changed_at)",
+        ],
+    ),
 ]
 
 # Any fixed number: PostgreSQL advisory locks are keyed by a 64-bit integer.

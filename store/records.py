@@ -17,6 +17,7 @@ from store.accounts import Accounts
 from store.audit import AuditLog
 from store.catalogue_cache import CatalogueCacheSource
 from store.catalogue_index import CatalogueIndex
+from store.reply_draft_records import ReplyDrafting
 from store.retention_records import ExpiringThreads
 from store.review_records import Reviewing
 from store.sharing import Sharing
@@ -102,6 +103,7 @@ class Catalogue(
     CatalogueIndex,
     CatalogueCacheSource,
     ExpiringThreads,
+    ReplyDrafting,
     Protocol,
 ):
     """People and teams (``store.accounts.Accounts``), grants (``store.sharing.Sharing``), the

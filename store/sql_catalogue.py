@@ -51,6 +51,7 @@ from store.sql_accounts import SqlAccounts
 from store.sql_audit import SqlAudit
 from store.sql_catalogue_cache import SqlCatalogueCache, moved
 from store.sql_catalogue_index import SqlCatalogueIndex
+from store.sql_reply_drafts import SqlReplyDrafts
 from store.sql_retention import SqlRetention
 from store.sql_reviews import SqlReviews
 from store.sql_sharing import SqlSharing, agent_record
@@ -84,6 +85,7 @@ class SqlCatalogue(
     SqlCatalogueIndex,
     SqlCatalogueCache,
     SqlRetention,
+    SqlReplyDrafts,
 ):
     """Implements ``store.records.Catalogue``; safe to share between threads and processes."""
 

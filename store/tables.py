@@ -61,3 +61,13 @@ feedback = _table(
 )
 catalogue_generation = _table("catalogue_generation", "part generation")
 catalogue_changes = _table("catalogue_changes", "part generation agent_id")
+reply_batches = _table(
+    "reply_batches",
+    "id agent_id owner file_name message_column context_columns assignee created_at cancelled",
+)
+reply_drafts = _table(
+    "reply_drafts",
+    "id agent_id agent_version batch_id row thread_id requester assignee message context draft"
+    " final status reason instruction error created_at drafted_at decided_at decided_by"
+    " attempts changed_at",
+)

@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # the knowledge store imports numpy and, when opened, Chroma:
     from store.organisation import Organisation
     from store.people import People
     from store.person_data import PersonData, Summary
+    from store.reply_drafts import ReplyDrafts
     from store.reviews import Reviews
     from store.secrets import SecretInfo, SecretStore
     from store.shares import Shares
@@ -175,6 +176,14 @@ class Workspace(KnowledgeRooms):
         from store.feedback import Feedback
 
         return Feedback(self, self._catalogue)
+
+    @property
+    def reply_drafts(self) -> ReplyDrafts:
+        """Supervised drafting: batches of messages, drafts to approve, reject or send back
+        (``store.reply_drafts``). Not the editor's unsaved edits (``store.drafts``)."""
+        from store.reply_drafts import ReplyDrafts
+
+        return ReplyDrafts(self, self._catalogue)
 
     # --- agents ----------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from agents.spec import AgentSpec, KnowledgeSettings, ModelSettings
 from agents.validation import check_spec
 from builder_ui.services.agents import AgentServices
 from builder_ui.services.catalogue import CatalogueServices
+from builder_ui.services.drafting import DraftingServices
 from builder_ui.services.knowledge import KnowledgeServices
 from builder_ui.services.model_access import (
     UsableModel,
@@ -120,7 +121,12 @@ class Installation:
 
 @dataclass
 class Services(
-    AgentServices, SharingServices, CatalogueServices, KnowledgeServices, RetentionServices
+    AgentServices,
+    SharingServices,
+    CatalogueServices,
+    KnowledgeServices,
+    RetentionServices,
+    DraftingServices,
 ):
     """One person's services; the agent methods (check, save, export...) are ``AgentServices``'."""
 

@@ -1,0 +1,248 @@
+"""Supervised drafting, for every interface: batches of messages drafted in the background,
+the review queue, decisions, exports and the measures of oversight. Over
+``Workspace.reply_drafts`` (who may see and decide what is decided there).
+
+- A **batch** is a CSV or XLSX file of messages, one per row (citizens' reviews with their date
+  and service): ``batch_preview`` shows its columns and first rows, ``start_batch`` queues one
+  draft per row, ``draft_batch`` drafts them one by one (synchronously: the CLI) and
+  ``start_drafting`` does the same in a background thread (the builder: one thread per batch
+  in this process, safe when the page reruns; progress is read back from the store with
+  ``batch``). A row the model fails is marked ``failed`` with the reason, the others go on; a
+  runner stopped mid-way (a crash) resumes where it stopped: rows left ``drafting`` are
+  drafted again.
+- Each draft is a **one-shot run** of the agent on the row's message (with the chosen columns
+  as context), in a conversation of its own that is erased once the text is kept: the draft
+  record holds what counts, the checkpointer keeps nothing of it. Runs count in usage like
+  any other (without a conversation).
+- A person **decides** a draft: approved unchanged (``final=None``), approved after edits,
+  rejected with a reason, or sent back with an instruction: a new draft is written with the
+  instruction added (at once for who may use the agent, else by the batch's runner).
+- In a **conversation** with an agent under ``oversight: review``, each answer is recorded as a
+  draft of that conversation (``Services.chat`` calls ``note_conversation_draft``); the person
+  sees it marked as a draft (``conversation_drafts``) and it is decided the same way.
+- **Exports** (``export_batch``) put each reply beside its row; every text goes through
+  ``safe_text`` first (links and images made inert). ``draft_pairs`` turns decided drafts into
+  test cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+from store.reply_draft_records import BatchRecord, DraftRecord
+
+if TYPE_CHECKING:
+    from builder_ui.services.batch_files import TablePreview
+    from store.workspace import Workspace
+
+ExportFormat = Literal["csv", "xlsx"]
+Progress = Callable[[BatchRecord], None]
+
+__all__ = [
+    "BatchRecord",
+    "DraftRecord",
+    "DraftingServices",
+    "OversightFigures",
+    "OversightMeasures",
+]
+
+
+@dataclass(frozen=True)
+class OversightFigures:
+    """What people did with the drafts of one agent, or of one reviewer.
+
+    ``decided`` = ``approved_unchanged`` + ``approved_edited`` + ``rejected``; shares are
+    fractions of ``decided`` (0.0 when none). ``mean_edit`` and ``median_edit`` are the
+    normalised edit distance between draft and final of approved drafts (0: unchanged, 1:
+    rewritten entirely; Levenshtein on characters divided by the longer length).
+    ``median_seconds``: time from the draft being written to the decision, None without any.
+    ``sent_back``: drafts that were sent back at least once (decided or not)."""
+
+    decided: int = 0
+    approved_unchanged: int = 0
+    approved_edited: int = 0
+    rejected: int = 0
+    sent_back: int = 0
+    mean_edit: float = 0.0
+    median_edit: float = 0.0
+    median_seconds: float | None = None
+
+    @property
+    def share_unchanged(self) -> float:
+        return self.approved_unchanged / self.decided if self.decided else 0.0
+
+    @property
+    def share_edited(self) -> float:
+        return self.approved_edited / self.decided if self.decided else 0.0
+
+    @property
+    def share_rejected(self) -> float:
+        return self.rejected / self.decided if self.decided else 0.0
+
+
+@dataclass(frozen=True)
+class OversightMeasures:
+    """``overall``; ``by_agent`` keyed by agent id (``agent_names`` gives their names);
+    ``by_reviewer`` keyed by the login who decided. ``edits``: each approved draft's
+    normalised edit distance, for a histogram."""
+
+    overall: OversightFigures
+    by_agent: dict[str, OversightFigures] = field(default_factory=dict)
+    by_reviewer: dict[str, OversightFigures] = field(default_factory=dict)
+    agent_names: dict[str, str] = field(default_factory=dict)
+    edits: list[float] = field(default_factory=list)
+
+
+class DraftingServices:
+    """Mixed into ``Services``: it provides ``workspace`` and the runtime."""
+
+    if TYPE_CHECKING:
+        workspace: Workspace
+
+    # --- reading a file of messages ----------------------------------------------------------
+
+    def batch_preview(self, file_name: str, data: bytes, rows: int = 5) -> TablePreview:
+        """The file's columns and its first ``rows`` rows, to choose the message column.
+        Raises ``UserError`` for an empty file, a file that is not CSV or XLSX, or one past
+        ``MAX_ROWS`` rows."""
+        from builder_ui.services.batch_files import read_table
+
+        return read_table(file_name, data).preview(rows)
+
+    def batch_columns(self, file_name: str, data: bytes) -> list[str]:
+        """The file's column names, in order (see ``batch_preview``)."""
+        return self.batch_preview(file_name, data, rows=0).columns
+
+    # --- batches -----------------------------------------------------------------------------
+
+    def start_batch(
+        self,
+        agent_ref: str,
+        file_name: str,
+        data: bytes,
+        message_column: str,
+        context_columns: Sequence[str] = (),
+        assignee: str = "",
+    ) -> BatchRecord:
+        """A batch of the file's rows with the agent ``agent_ref`` (an id or a name), each
+        row queued for a draft; nothing is drafted yet (``draft_batch``, ``start_drafting``).
+        Rows with an empty message are left out. ``assignee``: who reviews, as logins and
+        ``team:NAME`` separated by commas; empty: the reviewers the agent's spec names, else
+        the person who starts it. Nothing is created when the file or a column is wrong."""
+        raise NotImplementedError
+
+    def draft_batch(self, batch_id: str, progress: Progress | None = None) -> BatchRecord:
+        """Drafts the batch's queued rows one by one, here and now, and returns the batch
+        as it ends. ``progress`` receives the batch (with its counts) after each row. The
+        batch's owner's."""
+        raise NotImplementedError
+
+    def start_drafting(self, batch_id: str) -> bool:
+        """``draft_batch`` in a background thread of this process; False when one already
+        drafts this batch here (the builder's page reruns). Progress: ``batch(batch_id)``."""
+        raise NotImplementedError
+
+    def drafting_now(self, batch_id: str) -> bool:
+        """Whether a background thread of this process drafts the batch right now."""
+        raise NotImplementedError
+
+    def cancel_batch(self, batch_id: str) -> BatchRecord:
+        """The batch stops after the row being drafted; its owner's."""
+        return self.workspace.reply_drafts.cancel_batch(batch_id)
+
+    def batches(self) -> list[BatchRecord]:
+        """The person's batches and those assigned to them for review, newest first."""
+        return self.workspace.reply_drafts.batches()
+
+    def batch(self, batch_id: str) -> BatchRecord:
+        """With its counts by status (``BatchRecord.counts``, ``.status``)."""
+        return self.workspace.reply_drafts.batch(batch_id)
+
+    def batch_drafts(
+        self, batch_id: str, statuses: Sequence[str] | None = None
+    ) -> list[DraftRecord]:
+        """The batch's drafts the person may read, in row order."""
+        wanted = list(statuses) if statuses is not None else None
+        return self.workspace.reply_drafts.batch_drafts(batch_id, wanted)
+
+    # --- reviewing ---------------------------------------------------------------------------
+
+    def review_queue(self, batch_id: str | None = None, mine: bool = True) -> list[DraftRecord]:
+        """Drafts waiting for a decision (``to_review``), in row order: with ``mine``, those
+        this person may decide; without, also those they only follow (a batch's owner
+        watching its reviewers)."""
+        drafts = self.workspace.reply_drafts
+        if mine:
+            return drafts.queue(batch_id)
+        return drafts.queue(batch_id, status="to_review", readable=True)
+
+    def reply_draft(self, draft_id: str) -> DraftRecord:
+        """One draft this person may read. Not ``draft``: that name is the editor's unsaved
+        edits (``AgentServices.draft``)."""
+        return self.workspace.reply_drafts.draft(draft_id)
+
+    def may_decide(self, draft_id: str) -> bool:
+        """Whether this person may approve, reject or send back the draft (the page shows
+        the buttons only then; the store refuses anyway)."""
+        return self.workspace.reply_drafts.may_decide(draft_id)
+
+    def approve_draft(self, draft_id: str, final: str | None = None) -> DraftRecord:
+        """Approved unchanged (``final`` None) or as edited."""
+        return self.workspace.reply_drafts.approve(draft_id, final)
+
+    def reject_draft(self, draft_id: str, reason: str) -> DraftRecord:
+        """Rejected, saying why (required)."""
+        return self.workspace.reply_drafts.reject(draft_id, reason)
+
+    def send_back_draft(self, draft_id: str, instruction: str, wait: bool = False) -> DraftRecord:
+        """Sent back with ``instruction`` (required): a new draft is written with it added,
+        in the background (``wait``: here and now, as the CLI does) when this person may use
+        the agent; otherwise by the batch's runner when its owner resumes it. Returns the
+        draft as it is when this returns (``to_review`` again after ``wait``)."""
+        raise NotImplementedError
+
+    # --- conversations -------------------------------------------------------------------------
+
+    def conversation_drafts(self, thread: str) -> list[DraftRecord]:
+        """The drafts of the person's conversation, oldest first: each answer of an agent
+        under ``oversight: review``, to show marked as a draft with its status."""
+        return self.workspace.reply_drafts.conversation_drafts(thread)
+
+    def note_conversation_draft(
+        self, agent_id: str, version: int, thread_id: str, message: str, answer: str
+    ) -> DraftRecord:
+        """The answer just given in the conversation, kept as a draft to review (called by
+        ``Services.chat`` when the agent's spec says ``oversight: review``)."""
+        return self.workspace.reply_drafts.conversation_draft(
+            agent_id, version, thread_id, message, answer
+        )
+
+    # --- exports and measures ----------------------------------------------------------------
+
+    def export_batch(
+        self, batch_id: str, fmt: ExportFormat = "csv", only_approved: bool = False
+    ) -> bytes:
+        """The batch's rows as the file had them (the message and the chosen columns), with
+        the reply beside each: the approved text; for other rows, their status (and the
+        rejection's reason) and no reply. ``only_approved``: approved rows alone. Every text
+        is made inert first (``safe_text``). UTF-8 with BOM and ``;`` for CSV (Excel in
+        France opens it as it is)."""
+        raise NotImplementedError
+
+    def oversight_measures(
+        self, agent_ref: str | None = None, since: datetime | None = None
+    ) -> OversightMeasures:
+        """The measures of oversight over the agents this person edits (one, with
+        ``agent_ref``; every agent for an administrator), decided on or after ``since``."""
+        raise NotImplementedError
+
+    def draft_pairs(self, agent_ref: str) -> bytes:
+        """The decided drafts of the agent (one this person edits) that this person may read,
+        as JSON Lines to become test cases: one object per draft, ``{"message", "context",
+        "draft", "final", "status", "edited", "reason"}``, oldest first, UTF-8. JSONL rather
+        than the spec's ``tests:`` entries, which hold a message and expected phrases, not a
+        reference reply: an evaluation compares ``draft`` to ``final``."""
+        raise NotImplementedError

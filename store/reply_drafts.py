@@ -117,12 +117,13 @@ class ReplyDrafts:
         agent_id: str,
         file_name: str,
         message_column: str,
-        rows: list[Row],
+        rows: list[tuple[int, Row]],
         context_columns: tuple[str, ...] = (),
         assignee: str = "",
     ) -> BatchRecord:
-        """A batch of ``rows``, each queued for a draft by the version of the agent the
-        person gets."""
+        """A batch of ``rows`` (their number in the file, and the row), each queued for a
+        draft by the version of the agent the person gets. ``assignee``: logins and
+        ``team:NAME`` separated by commas; empty: the reviewers the spec names, if any."""
         me = self._workspace.me()
         version = self._workspace.get_version(agent_id)
         if not rows:
@@ -152,11 +153,11 @@ class ReplyDrafts:
                 message=row.message[:MAX_TEXT],
                 created_at=now,
                 batch_id=batch.id,
-                row=i + 1,
+                row=number,
                 assignee=who,
                 context={k: v[:2000] for k, v in row.context.items()},
             )
-            for i, row in enumerate(rows)
+            for number, row in rows
         ]
         self._catalogue.add_batch(batch, drafts)
         self._workspace._audit(
@@ -196,7 +197,7 @@ class ReplyDrafts:
     def claim(self, batch_id: str) -> DraftRecord | None:
         """The next row to draft (sent back first, then in row order), marked as being
         drafted; None when none is left or the batch was cancelled. Its owner's."""
-        batch = self._owned_batch(batch_id)
+        batch = self.own_batch(batch_id)
         if batch.cancelled:
             return None
         for status in ("sent_back", "queued"):
@@ -211,14 +212,16 @@ class ReplyDrafts:
     def requeue_stalled(self, batch_id: str) -> int:
         """Rows a stopped process left half-drafted, queued again (a runner starting over
         calls it first); how many."""
-        batch = self._owned_batch(batch_id)
+        batch = self.own_batch(batch_id)
         stalled = self._catalogue.list_drafts(batch_id=batch.id, statuses=["drafting"])
         return sum(
             self._catalogue.change_draft(d.id, ["drafting"], status="queued") is not None
             for d in stalled
         )
 
-    def _owned_batch(self, batch_id: str) -> BatchRecord:
+    def own_batch(self, batch_id: str) -> BatchRecord:
+        """The batch, for its owner: ``Refused`` for a reviewer who follows it, ``NotFound``
+        for anyone else."""
         me = self._workspace.me()
         batch = self.batch(batch_id)
         if batch.owner != me.id:
@@ -239,6 +242,18 @@ class ReplyDrafts:
         done = self._catalogue.cancel_batch(batch.id) or batch
         self._workspace._audit("batch.cancelled", "agent", batch.agent_id, batch=batch.id)
         return done
+
+    def note_export(self, batch_id: str, fmt: str, rows: int) -> None:
+        """An export of the batch, in the audit log (its format and number of rows)."""
+        batch = self.batch(batch_id)
+        self._workspace._audit(
+            "batch.exported", "agent", batch.agent_id, batch=batch.id, format=fmt, rows=rows
+        )
+
+    def note_pairs(self, agent_id: str, count: int) -> None:
+        """An export of an agent's drafts and finals as test cases, in the audit log."""
+        agent = self._workspace._editable(agent_id)
+        self._workspace._audit("drafts.pairs_exported", "agent", agent.id, count=count)
 
     def draft_version(self, draft_id: str) -> VersionRecord:
         """The version of the agent the draft was written with, for whoever may read the

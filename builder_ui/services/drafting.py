@@ -27,14 +27,18 @@ the review queue, decisions, exports and the measures of oversight. Over
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from agents.errors import NotFound, UserError
 from store.reply_draft_records import BatchRecord, DraftRecord
 
 if TYPE_CHECKING:
+    from agents.runtime import RunResult
+    from agents.spec import AgentSpec
     from builder_ui.services.batch_files import TablePreview
     from store.workspace import Workspace
 
@@ -96,6 +100,17 @@ class OversightMeasures:
     edits: list[float] = field(default_factory=list)
 
 
+def under_review(spec: AgentSpec, result: RunResult) -> bool:
+    """Whether the turn's answer is a draft a person approves: the agent says
+    ``oversight: review`` and the turn ended with an answer."""
+    return (
+        spec.oversight is not None
+        and spec.oversight.review
+        and result.outcome == "ok"
+        and bool(result.answer.strip())
+    )
+
+
 class DraftingServices:
     """Mixed into ``Services``: it provides ``workspace`` and the runtime."""
 
@@ -132,22 +147,57 @@ class DraftingServices:
         Rows with an empty message are left out. ``assignee``: who reviews, as logins and
         ``team:NAME`` separated by commas; empty: the reviewers the agent's spec names, else
         the person who starts it. Nothing is created when the file or a column is wrong."""
-        raise NotImplementedError
+        from builder_ui.services.batch_files import read_table
+        from store.reply_drafts import Row
+
+        agent = self.workspace.resolve_agent(agent_ref)  # a wrong agent: before reading
+        table = read_table(file_name, data)
+        message = table.column(message_column)
+        context = [table.column(c) for c in context_columns if c.strip()]
+        context = [c for c in dict.fromkeys(context) if c != message]
+        rows = [
+            (number, Row(row[message], {c: row[c] for c in context}))
+            for number, row in enumerate(table.rows, start=1)
+            if row[message].strip()
+        ]
+        if not rows:
+            raise UserError("batch.err.no_messages", name=table.file_name, column=message)
+        return self.workspace.reply_drafts.start_batch(
+            agent.id, table.file_name, message, rows, tuple(context), assignee
+        )
 
     def draft_batch(self, batch_id: str, progress: Progress | None = None) -> BatchRecord:
         """Drafts the batch's queued rows one by one, here and now, and returns the batch
         as it ends. ``progress`` receives the batch (with its counts) after each row. The
         batch's owner's."""
-        raise NotImplementedError
+        from builder_ui.services.draft_runner import write_draft
+
+        doors = self.workspace.reply_drafts
+        doors.requeue_stalled(batch_id)  # a runner stopped mid-row: that row again
+        while (draft := doors.claim(batch_id)) is not None:
+            try:
+                write_draft(self, draft)  # type: ignore[arg-type]
+            except UserError:
+                doors.requeue_stalled(batch_id)  # over a quota, or refused: it waits
+                raise
+            if progress is not None:
+                progress(doors.batch(batch_id))
+        return doors.batch(batch_id)
 
     def start_drafting(self, batch_id: str) -> bool:
         """``draft_batch`` in a background thread of this process; False when one already
         drafts this batch here (the builder's page reruns). Progress: ``batch(batch_id)``."""
-        raise NotImplementedError
+        from builder_ui.services.draft_runner import RUNNERS
+
+        self.workspace.reply_drafts.own_batch(batch_id)  # its owner's, before any thread
+        return RUNNERS.start(batch_id, lambda: self.draft_batch(batch_id))
 
     def drafting_now(self, batch_id: str) -> bool:
         """Whether a background thread of this process drafts the batch right now."""
-        raise NotImplementedError
+        from builder_ui.services.draft_runner import RUNNERS
+
+        self.batch(batch_id)
+        return RUNNERS.running(batch_id)
 
     def cancel_batch(self, batch_id: str) -> BatchRecord:
         """The batch stops after the row being drafted; its owner's."""
@@ -202,7 +252,22 @@ class DraftingServices:
         in the background (``wait``: here and now, as the CLI does) when this person may use
         the agent; otherwise by the batch's runner when its owner resumes it. Returns the
         draft as it is when this returns (``to_review`` again after ``wait``)."""
-        raise NotImplementedError
+        from builder_ui.services.draft_runner import RUNNERS, write_draft
+
+        doors = self.workspace.reply_drafts
+        sent = doors.send_back(draft_id, instruction)
+        try:
+            self.workspace.get_agent(sent.agent_id)
+        except NotFound:  # a reviewer the agent is not shared with: the batch's runner
+            return sent
+
+        def again() -> DraftRecord:
+            return write_draft(self, doors.redraft(draft_id))  # type: ignore[arg-type]
+
+        if wait:
+            return again()
+        RUNNERS.start(draft_id, again)
+        return sent
 
     # --- conversations -------------------------------------------------------------------------
 
@@ -230,14 +295,42 @@ class DraftingServices:
         rejection's reason) and no reply. ``only_approved``: approved rows alone. Every text
         is made inert first (``safe_text``). UTF-8 with BOM and ``;`` for CSV (Excel in
         France opens it as it is)."""
-        raise NotImplementedError
+        from builder_ui.services.batch_export import as_csv, as_xlsx, export_rows
+
+        batch = self.batch(batch_id)
+        drafts = self.batch_drafts(batch_id, ["approved"] if only_approved else None)
+        header, rows = export_rows(batch, drafts)
+        self.workspace.reply_drafts.note_export(batch.id, fmt, len(rows))
+        if fmt == "xlsx":
+            return as_xlsx(header, rows, batch.file_name)
+        if fmt != "csv":
+            raise UserError("batch.err.export_format", fmt=fmt)
+        return as_csv(header, rows)
 
     def oversight_measures(
         self, agent_ref: str | None = None, since: datetime | None = None
     ) -> OversightMeasures:
         """The measures of oversight over the agents this person edits (one, with
         ``agent_ref``; every agent for an administrator), decided on or after ``since``."""
-        raise NotImplementedError
+        from builder_ui.services.oversight import figures, grouped
+
+        agent_id = self.workspace.resolve_agent(agent_ref).id if agent_ref else None
+        decided = self.workspace.reply_drafts.decided_on(agent_id)
+        if since is not None:
+            decided = [d for d in decided if d.decided_at is not None and d.decided_at >= since]
+        names = {}
+        for known in {d.agent_id for d in decided}:
+            with contextlib.suppress(NotFound):
+                names[known] = self.workspace.get_agent(known).name
+        from builder_ui.services.oversight import edit_distance
+
+        return OversightMeasures(
+            overall=figures(decided),
+            by_agent=grouped(decided, "agent_id"),
+            by_reviewer=grouped(decided, "decided_by"),
+            agent_names=names,
+            edits=[edit_distance(d.draft, d.final) for d in decided if d.status == "approved"],
+        )
 
     def draft_pairs(self, agent_ref: str) -> bytes:
         """The decided drafts of the agent (one this person edits) that this person may read,
@@ -245,4 +338,25 @@ class DraftingServices:
         "draft", "final", "status", "edited", "reason"}``, oldest first, UTF-8. JSONL rather
         than the spec's ``tests:`` entries, which hold a message and expected phrases, not a
         reference reply: an evaluation compares ``draft`` to ``final``."""
-        raise NotImplementedError
+        import json
+
+        agent = self.workspace.resolve_agent(agent_ref)
+        doors = self.workspace.reply_drafts
+        lines = []
+        for decided in doors.decided_on(agent.id):
+            try:
+                draft = doors.draft(decided.id)  # only those this person may read
+            except NotFound:
+                continue
+            pair = {
+                "message": draft.message,
+                "context": draft.context,
+                "draft": draft.draft,
+                "final": draft.final,
+                "status": draft.status,
+                "edited": draft.edited,
+                "reason": draft.reason,
+            }
+            lines.append(json.dumps(pair, ensure_ascii=False))
+        doors.note_pairs(agent.id, len(lines))
+        return "".join(line + "\n" for line in lines).encode("utf-8")

@@ -36,7 +36,7 @@ from agents.spec import AgentSpec, KnowledgeSettings, ModelSettings
 from agents.validation import check_spec
 from builder_ui.services.agents import AgentServices
 from builder_ui.services.catalogue import CatalogueServices
-from builder_ui.services.drafting import DraftingServices
+from builder_ui.services.drafting import DraftingServices, under_review
 from builder_ui.services.knowledge import KnowledgeServices
 from builder_ui.services.model_access import (
     UsableModel,
@@ -289,6 +289,10 @@ class Services(
         for event in runtime.stream(thread_id, message, tokens=tokens):
             if isinstance(event, Finished):
                 self._record(agent.id, record.number, event.result)
+                if under_review(record.spec, event.result):  # the answer is a draft
+                    self.note_conversation_draft(
+                        agent.id, record.number, thread_id, message, event.result.answer
+                    )
             yield event
 
     def approve(

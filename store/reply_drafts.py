@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
@@ -170,10 +170,8 @@ class ReplyDrafts:
         me = self._workspace.me()
         found = {b.id: b for b in self._catalogue.list_batches(me.id)}
         for batch in self._catalogue.list_batches():
-            if batch.id not in found and batch.assignee:
-                probe = DraftRecord("", "", 0, batch.owner, "", batch.created_at)
-                if self._may_decide(me, _assigned(probe, batch.assignee)):
-                    found[batch.id] = batch
+            if batch.id not in found and self._reviews_batch(me, batch):
+                found[batch.id] = batch
         return sorted(found.values(), key=lambda b: b.created_at, reverse=True)
 
     def batch(self, batch_id: str) -> BatchRecord:
@@ -181,10 +179,16 @@ class ReplyDrafts:
         batch = self._catalogue.get_batch(batch_id)
         if batch is None:
             raise batch_not_found(batch_id)
-        probe = _assigned(DraftRecord("", "", 0, batch.owner, "", batch.created_at), batch.assignee)
-        if batch.owner != me.id and not (batch.assignee and self._may_decide(me, probe)):
+        if batch.owner != me.id and not self._reviews_batch(me, batch):
             raise batch_not_found(batch_id)
         return batch
+
+    def _reviews_batch(self, me: Principal, batch: BatchRecord) -> bool:
+        """Whether the batch's drafts are assigned to ``me`` (by login or team)."""
+        if not batch.assignee:
+            return False
+        probe = DraftRecord("", batch.agent_id, 0, batch.owner, "", batch.created_at)
+        return self._may_decide(me, replace(probe, assignee=batch.assignee))
 
     def batch_drafts(self, batch_id: str, statuses: list[str] | None = None) -> list[DraftRecord]:
         self.batch(batch_id)
@@ -227,11 +231,6 @@ class ReplyDrafts:
         if batch.owner != me.id:
             raise Refused("drafts.owner_only")
         return batch
-
-    def pending(self, batch_id: str) -> int:
-        """Rows still to draft."""
-        counts = self.batch(batch_id).counts
-        return sum(counts.get(s, 0) for s in ("queued", "drafting", "sent_back"))
 
     def cancel_batch(self, batch_id: str) -> BatchRecord:
         """Stops the batch: its rows not drafted yet are drafted no more. Its owner's."""
@@ -421,28 +420,29 @@ class ReplyDrafts:
 
     # --- erasure ---------------------------------------------------------------------------
 
-    def erase_batch(self, batch_id: str) -> list[str]:
-        """The owner's batch and its drafts; returns the conversations drafting used, for
-        the caller to erase their messages."""
-        me = self._workspace.me()
-        batch = self.batch(batch_id)
-        if batch.owner != me.id:
-            raise batch_not_found(batch_id)
-        drafts = self._catalogue.list_drafts(batch_id=batch_id)
+    def erase_batch(self, batch_id: str) -> int:
+        """The owner's batch and its drafts, for good; how many drafts went."""
+        batch = self.own_batch(batch_id)
+        drafts = self._catalogue.list_drafts(batch_id=batch.id)
         self._catalogue.delete_drafts([d.id for d in drafts])
-        self._workspace._audit("batch.erased", "agent", batch.agent_id, batch=batch.id)
-        return [d.thread_id for d in drafts if d.thread_id]
+        self._workspace._audit(
+            "batch.erased", "agent", batch.agent_id, batch=batch.id, rows=len(drafts)
+        )
+        return len(drafts)
 
 
-def _assigned(draft: DraftRecord, assignee: str) -> DraftRecord:
-    from dataclasses import replace
+class DraftExpirer:
+    """Retention of drafts and batches (``store.retention``, setting ``drafts_days``): a
+    draft last changed (written, decided) before the limit is erased; a batch goes with its
+    last draft. Drafts of conversations go with them too, whichever comes first."""
 
-    return replace(draft, assignee=assignee)
+    name = "drafts"
+    setting = "drafts_days"
 
+    def __init__(self, catalogue: Catalogue) -> None:
+        self._catalogue = catalogue
 
-def expire_drafts(catalogue: Catalogue, before: datetime) -> tuple[int, list[str]]:
-    """Drafts last changed before ``before``, deleted; their count and the conversations
-    (batch drafting's) whose messages the caller erases."""
-    old = catalogue.drafts_before(before)
-    catalogue.delete_drafts([d.id for d in old])
-    return len(old), [d.thread_id for d in old if d.thread_id and d.batch_id is not None]
+    def expire(self, before: datetime) -> int:
+        old = [d for d in self._catalogue.drafts_before(before) if d.status != "drafting"]
+        self._catalogue.delete_drafts([d.id for d in old])
+        return len(old)

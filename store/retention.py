@@ -178,11 +178,12 @@ def expirers(
 ) -> list[Expirer]:
     """Every kind of thing a retention applies to, in the order they are swept."""
     from store.files import FileStore
+    from store.reply_drafts import DraftExpirer
 
     return [
         ConversationExpirer(catalogue, knowledge, eraser),
         UploadExpirer(knowledge, files or FileStore()),
-        # SEAM (drafts): the supervised drafts' and batches' expirer (setting "drafts_days").
+        DraftExpirer(catalogue),
     ]
 
 

@@ -25,6 +25,7 @@ class SqlReplyDrafts:
 
     _read: Callable[[Callable[[Connection], Any]], Any]
     _write: Callable[[Callable[[Connection], Any]], Any]
+    _forget: Callable[[], None]
 
     def add_batch(self, batch: BatchRecord, drafts: list[DraftRecord]) -> None:
         def work(conn: Connection) -> None:
@@ -126,6 +127,7 @@ class SqlReplyDrafts:
             conn.execute(delete(reply_batches).where(reply_batches.c.id.not_in(used)))
 
         self._write(work)
+        self._forget()  # the erased texts stay in the write-ahead log otherwise
 
     def drafts_before(self, before: datetime) -> list[DraftRecord]:
         query = select(reply_drafts).where(reply_drafts.c.changed_at < stamp(before))

@@ -39,6 +39,7 @@ from store.knowledge.service import close_knowledge_stores
 from store.organisation import Organisation
 from store.people import People
 from store.records import RunRecord
+from store.reply_drafts import ReplyDrafts, Row
 from store.reviews import Reviews
 from store.shares import Shares
 from store.sharing import Grant
@@ -124,6 +125,35 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "Feedback.give": OWNER_ONLY,
     "Feedback.on_agent": OWNER_ONLY,
     "Feedback.totals": OWNER_ONLY,
+    # supervised drafting: a batch and its drafts are their owner's (assigned reviewers are
+    # tested in test_drafting_rights.py); decisions each on a draft of their own
+    "ReplyDrafts.start_batch": OWNER_ONLY,
+    "ReplyDrafts.batches": ANYONE_ACTIVE,
+    "ReplyDrafts.batch": OWNER_ONLY,
+    "ReplyDrafts.batch_drafts": OWNER_ONLY,
+    "ReplyDrafts.own_batch": OWNER_ONLY,
+    "ReplyDrafts.note_export": OWNER_ONLY,
+    "ReplyDrafts.note_pairs": OWNER_ONLY,
+    "ReplyDrafts.draft_version": OWNER_ONLY,
+    "ReplyDrafts.drafted": OWNER_ONLY,
+    "ReplyDrafts.failed": OWNER_ONLY,
+    "ReplyDrafts.conversation_draft": OWNER_ONLY,
+    "ReplyDrafts.conversation_drafts": OWNER_ONLY,
+    "ReplyDrafts.queue": ANYONE_ACTIVE,
+    "ReplyDrafts.queue of a batch": OWNER_ONLY,
+    "ReplyDrafts.waiting": ANYONE_ACTIVE,
+    "ReplyDrafts.draft": OWNER_ONLY,
+    "ReplyDrafts.may_decide": OWNER_ONLY,
+    "ReplyDrafts.approve": OWNER_ONLY,
+    "ReplyDrafts.reject": OWNER_ONLY,
+    "ReplyDrafts.send_back": OWNER_ONLY,
+    "ReplyDrafts.redraft": OWNER_ONLY,
+    "ReplyDrafts.decided_on": OWNER_ONLY,
+    "ReplyDrafts.decided_on of all one's agents": ANYONE_ACTIVE,
+    "ReplyDrafts.claim": OWNER_ONLY,
+    "ReplyDrafts.requeue_stalled": OWNER_ONLY,
+    "ReplyDrafts.cancel_batch": OWNER_ONLY,
+    "ReplyDrafts.erase_batch": OWNER_ONLY,
     # conversations and runs
     "Workspace.start_thread": OWNER_ONLY,
     "Workspace.note_preview": OWNER_ONLY,
@@ -254,6 +284,7 @@ NOT_OPERATIONS = {
     "Workspace.usage": "a namespace: each of its methods is a Usage row",
     "Workspace.catalogue": "a namespace: each of its methods is an AgentCatalogue row",
     "Workspace.feedback": "a namespace: each of its methods is a Feedback row",
+    "Workspace.reply_drafts": "a namespace: each of its methods is a ReplyDrafts row",
 }
 
 
@@ -277,6 +308,13 @@ class Things:
     spare_thread: str = ""
     attachment: str = ""
     spare_attachment: str = ""
+    batch: str = ""
+    spare_batch: str = ""
+    draft: str = ""  # to review: read, and decided by nobody in the matrix
+    to_approve: str = ""
+    to_reject: str = ""
+    to_send_back: str = ""
+    sent_back: str = ""  # to draft again
 
 
 GHOSTS = Things(
@@ -295,6 +333,13 @@ GHOSTS = Things(
     spare_thread="th-fedcba9876543210",
     attachment="doc-0a1b2c3d4e5f",
     spare_attachment="doc-f5e4d3c2b1a0",
+    batch="lot-0a0a0a0a0a",
+    spare_batch="lot-0b0b0b0b0b",
+    draft="dr-0c0c0c0c0c0c0c0c",
+    to_approve="dr-0d0d0d0d0d0d0d0d",
+    to_reject="dr-0e0e0e0e0e0e0e0e",
+    to_send_back="dr-0f0f0f0f0f0f0f0f",
+    sent_back="dr-1a1a1a1a1a1a1a1a",
 )
 
 _fresh = itertools.count()
@@ -310,6 +355,10 @@ def a_run(t: Things) -> RunRecord:
 
 def _people(ws: Workspace) -> People:
     return ws.people
+
+
+def _drafts(ws: Workspace) -> ReplyDrafts:
+    return ws.reply_drafts
 
 
 def _asked(ws: Workspace, t: Things) -> None:
@@ -372,6 +421,37 @@ OPS: dict[str, Op] = {
     "Feedback.give": lambda ws, t: ws.feedback.give(t.agent_id, t.thread_id, "up", "Bien"),
     "Feedback.on_agent": lambda ws, t: ws.feedback.on_agent(t.agent_id),
     "Feedback.totals": lambda ws, t: ws.feedback.totals(t.agent_id),
+    "ReplyDrafts.start_batch": lambda ws, t: _drafts(ws).start_batch(
+        t.agent_id, "avis.csv", "message", [(1, Row("Bonjour", {}))]
+    ),
+    "ReplyDrafts.batches": lambda ws, t: _drafts(ws).batches(),
+    "ReplyDrafts.batch": lambda ws, t: _drafts(ws).batch(t.batch),
+    "ReplyDrafts.batch_drafts": lambda ws, t: _drafts(ws).batch_drafts(t.batch),
+    "ReplyDrafts.own_batch": lambda ws, t: _drafts(ws).own_batch(t.batch),
+    "ReplyDrafts.note_export": lambda ws, t: _drafts(ws).note_export(t.batch, "csv", 1),
+    "ReplyDrafts.note_pairs": lambda ws, t: _drafts(ws).note_pairs(t.agent_id, 1),
+    "ReplyDrafts.draft_version": lambda ws, t: _drafts(ws).draft_version(t.draft),
+    "ReplyDrafts.drafted": lambda ws, t: _drafts(ws).drafted(t.draft, "Texte"),
+    "ReplyDrafts.failed": lambda ws, t: _drafts(ws).failed(t.draft, "Erreur"),
+    "ReplyDrafts.conversation_draft": lambda ws, t: _drafts(ws).conversation_draft(
+        t.agent_id, 1, t.thread_id, "Question", "Réponse"
+    ),
+    "ReplyDrafts.conversation_drafts": lambda ws, t: _drafts(ws).conversation_drafts(t.thread_id),
+    "ReplyDrafts.queue": lambda ws, t: _drafts(ws).queue(),
+    "ReplyDrafts.queue of a batch": lambda ws, t: _drafts(ws).queue(t.batch),
+    "ReplyDrafts.waiting": lambda ws, t: _drafts(ws).waiting(),
+    "ReplyDrafts.draft": lambda ws, t: _drafts(ws).draft(t.draft),
+    "ReplyDrafts.may_decide": lambda ws, t: _drafts(ws).may_decide(t.draft),
+    "ReplyDrafts.approve": lambda ws, t: _drafts(ws).approve(t.to_approve, "Relu"),
+    "ReplyDrafts.reject": lambda ws, t: _drafts(ws).reject(t.to_reject, "Hors sujet"),
+    "ReplyDrafts.send_back": lambda ws, t: _drafts(ws).send_back(t.to_send_back, "Plus court"),
+    "ReplyDrafts.redraft": lambda ws, t: _drafts(ws).redraft(t.sent_back),
+    "ReplyDrafts.decided_on": lambda ws, t: _drafts(ws).decided_on(t.agent_id),
+    "ReplyDrafts.decided_on of all one's agents": lambda ws, t: _drafts(ws).decided_on(),
+    "ReplyDrafts.claim": lambda ws, t: _drafts(ws).claim(t.batch),
+    "ReplyDrafts.requeue_stalled": lambda ws, t: _drafts(ws).requeue_stalled(t.batch),
+    "ReplyDrafts.cancel_batch": lambda ws, t: _drafts(ws).cancel_batch(t.batch),
+    "ReplyDrafts.erase_batch": lambda ws, t: _drafts(ws).erase_batch(t.spare_batch),
     "Workspace.start_thread": lambda ws, t: ws.start_thread(t.agent_id, "Bonjour"),
     "Workspace.note_preview": lambda ws, t: ws.note_preview(t.agent_id, "preview-matrix"),
     "Workspace.get_thread": lambda ws, t: ws.get_thread(t.thread_id),
@@ -524,6 +604,7 @@ def test_every_public_operation_is_in_the_matrix() -> None:
         | public_names(Reviews)
         | public_names(AgentCatalogue)
         | public_names(Feedback)
+        | public_names(ReplyDrafts)
     )
     public |= public_names(AuditJournal)
     public |= public_names(Usage)
@@ -569,6 +650,16 @@ def build_world(installation: Installation) -> Things:
         assert done.status == "ready", done.error
     olga.set_secret("jeton", "s3cret")
     olga.set_secret("ancien-jeton", "vieux")
+    drafts = olga.reply_drafts
+    rows = [(n, Row(f"Message {n}", {"service": "CAF"})) for n in range(1, 9)]
+    batch = drafts.start_batch(agent.agent_id, "avis.csv", "message", rows, ("service",))
+    spare_batch = drafts.start_batch(agent.agent_id, "vieux.csv", "message", rows[:1])
+    written = []
+    for _ in range(5):
+        claimed = drafts.claim(batch.id)
+        assert claimed is not None
+        written.append(drafts.drafted(claimed.id, f"Brouillon {claimed.row}").id)
+    drafts.send_back(written[4], "Plus aimable")
     admin = Workspace("ada@example.fr", catalogue).people
     team = admin.add_team("Équipe RH")
     admin.add_member(team.id, LEAVING)
@@ -588,6 +679,13 @@ def build_world(installation: Installation) -> Things:
         spare_thread=spare_thread.id,
         attachment=attached[0].id,
         spare_attachment=attached[1].id,
+        batch=batch.id,
+        spare_batch=spare_batch.id,
+        draft=written[0],
+        to_approve=written[1],
+        to_reject=written[2],
+        to_send_back=written[3],
+        sent_back=written[4],
     )
 
 

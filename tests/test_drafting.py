@@ -27,6 +27,7 @@ from drafting_world import (
 )
 
 from agents.errors import UserError
+from agents.spec import AgentSpec, Oversight, ToolUse
 from builder_ui.services.draft_runner import RUNNERS
 from builder_ui.services.installation import Installation, Services
 from store.knowledge.service import close_knowledge_stores
@@ -273,3 +274,27 @@ def test_an_answer_under_review_is_a_draft_of_its_conversation(
     assert olga.conversation_drafts(other.thread) == []
     olga.delete_conversation(result.thread)  # its drafts go with it
     assert olga.workspace.reply_drafts.queue(status="approved") == []
+
+
+def test_no_tool_with_effects_runs_on_a_draft_nobody_approved(
+    olga: Services, tmp_path: Path
+) -> None:
+    write = {"tool_calls": [{"name": "create_document", "args": {"title": "Note", "content": "x"}}]}
+    model = script(tmp_path / "s.yaml", [write, write, {"text": "Document prêt."}])
+    spec = AgentSpec(
+        name="Rédacteur",
+        model=model,
+        tools=[ToolUse(id="create_document", approval="never_ask")],
+        oversight=Oversight(mode="review"),
+    )
+    agent_id = olga.workspace.create_agent(spec).agent_id
+    batch = olga.start_batch(agent_id, "avis.csv", reviews_csv(1), "message")
+    (row,) = olga.draft_batch(batch.id) and olga.batch_drafts(batch.id)
+    assert row.status == "failed" and "approbation" in row.error
+    paused = olga.run(agent_id, "Écris la note.")
+    assert paused.outcome == "awaiting_approval"  # "never_ask" is not honoured under review
+    assert olga.conversation_drafts(paused.thread) == []
+    events = list(olga.approve(paused.thread, "approve", tokens=False))
+    assert events
+    (draft,) = olga.conversation_drafts(paused.thread)
+    assert (draft.draft, draft.message) == ("Document prêt.", "Écris la note.")

@@ -134,6 +134,32 @@ SERVICES: dict[str, Use] = {
     "retention_rules": lambda s, i: s.retention_rules(),
     "set_retention": lambda s, i: s.set_retention(90, None, None),
     "apply_retention": lambda s, i: s.apply_retention(),
+    "batch_preview": lambda s, i: s.batch_preview("avis.csv", b"message\nBonjour\n"),
+    "batch_columns": lambda s, i: s.batch_columns("avis.csv", b"message\nBonjour\n"),
+    "start_batch": lambda s, i: s.start_batch(
+        i["agent"], "avis.csv", b"message\nBonjour\n", "message"
+    ),
+    "draft_batch": lambda s, i: s.draft_batch("lot-0a0a0a0a0a"),
+    "start_drafting": lambda s, i: s.start_drafting("lot-0a0a0a0a0a"),
+    "drafting_now": lambda s, i: s.drafting_now("lot-0a0a0a0a0a"),
+    "cancel_batch": lambda s, i: s.cancel_batch("lot-0a0a0a0a0a"),
+    "delete_batch": lambda s, i: s.delete_batch("lot-0a0a0a0a0a"),
+    "batches": lambda s, i: s.batches(),
+    "batch": lambda s, i: s.batch("lot-0a0a0a0a0a"),
+    "batch_drafts": lambda s, i: s.batch_drafts("lot-0a0a0a0a0a"),
+    "review_queue": lambda s, i: s.review_queue(),
+    "reply_draft": lambda s, i: s.reply_draft("dr-0c0c0c0c0c0c0c0c"),
+    "may_decide": lambda s, i: s.may_decide("dr-0c0c0c0c0c0c0c0c"),
+    "approve_draft": lambda s, i: s.approve_draft("dr-0c0c0c0c0c0c0c0c"),
+    "reject_draft": lambda s, i: s.reject_draft("dr-0c0c0c0c0c0c0c0c", "Non"),
+    "send_back_draft": lambda s, i: s.send_back_draft("dr-0c0c0c0c0c0c0c0c", "Autrement"),
+    "conversation_drafts": lambda s, i: s.conversation_drafts(i["thread"]),
+    "note_conversation_draft": lambda s, i: s.note_conversation_draft(
+        i["agent"], 1, i["thread"], "Question", "Réponse"
+    ),
+    "export_batch": lambda s, i: s.export_batch("lot-0a0a0a0a0a"),
+    "oversight_measures": lambda s, i: s.oversight_measures(),
+    "draft_pairs": lambda s, i: s.draft_pairs(i["agent"]),
 }
 
 # Public names of ``Services`` that reach nobody's data and run nothing, and why.

@@ -69,7 +69,7 @@ def read_table(file_name: str, data: bytes) -> MessageTable:
     raw = _xlsx_rows(name, data) if suffix == ".xlsx" else _csv_rows(name, data)
     header: list[str] | None = None
     rows: list[dict[str, str]] = []
-    for values in raw:
+    for number, values in enumerate(raw):
         if not any(values):
             continue
         if header is None:
@@ -79,6 +79,10 @@ def read_table(file_name: str, data: bytes) -> MessageTable:
             continue
         if len(rows) >= MAX_ROWS:
             raise UserError("batch.err.too_many_rows", name=name, limit=MAX_ROWS)
+        if any(values[len(header) :]):
+            raise UserError(
+                "batch.err.extra_values", name=name, line=number + 1, columns=len(header)
+            )
         cells = values + [""] * (len(header) - len(values))
         rows.append({column: cells[i][:MAX_CELL] for i, column in enumerate(header)})
     if header is None or not rows:

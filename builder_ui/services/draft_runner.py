@@ -55,8 +55,11 @@ def write_draft(services: Services, draft: DraftRecord) -> DraftRecord:
     services.workspace.usage.check_quota()  # over a quota: no model is called, the row waits
     thread = f"draft-{draft.id}-{draft.attempts}"
     try:
+        from builder_ui.services.drafting import with_oversight
+
         version = doors.draft_version(draft.id)
-        runtime = services.runtime(version.spec, agent_id=draft.agent_id)
+        spec = with_oversight(version.spec, services.tools)
+        runtime = services.runtime(spec, agent_id=draft.agent_id)
         result = None
         for event in runtime.stream(thread, prompt_of(draft), tokens=False):
             if isinstance(event, Finished):

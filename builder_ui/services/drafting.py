@@ -37,10 +37,13 @@ from agents.errors import NotFound, UserError
 from store.reply_draft_records import BatchRecord, DraftRecord
 
 if TYPE_CHECKING:
+    from langchain_core.messages import BaseMessage
+
     from agents.runtime import RunResult
     from agents.spec import AgentSpec
     from builder_ui.services.batch_files import TablePreview
     from store.workspace import Workspace
+    from tools.registry import ToolRegistry
 
 ExportFormat = Literal["csv", "xlsx"]
 Progress = Callable[[BatchRecord], None]
@@ -111,6 +114,36 @@ def under_review(spec: AgentSpec, result: RunResult) -> bool:
     )
 
 
+def last_question(messages: Sequence[BaseMessage]) -> str:
+    """The person's last message in a conversation (what a draft answers)."""
+    for message in reversed(messages):
+        if message.type == "human":
+            return message.text
+    return ""
+
+
+SAFE_EFFECTS = frozenset({"computes", "reads_knowledge", "reads_web", "calls_service"})
+
+
+def with_oversight(spec: AgentSpec, tools: ToolRegistry) -> AgentSpec:
+    """The agent as it runs when its answers are drafts (``oversight: review``): every tool
+    with effects (writing files, acting outside, or effects it does not declare) asks a
+    person first, whatever the spec says, so that no such tool runs on a draft nobody
+    approved. In a batch nobody is there to approve: the row fails and says why."""
+    if spec.oversight is None or not spec.oversight.review or not spec.tools:
+        return spec
+    uses = []
+    for use in spec.tools:
+        try:
+            effects = set(tools.get(use.id).declared_effects)
+        except UserError:
+            effects = {"undeclared"}
+        if not effects <= SAFE_EFFECTS and use.approval != "always_ask":
+            use = use.model_copy(update={"approval": "always_ask"})
+        uses.append(use)
+    return spec.model_copy(update={"tools": uses})
+
+
 class DraftingServices:
     """Mixed into ``Services``: it provides ``workspace`` and the runtime."""
 
@@ -125,6 +158,7 @@ class DraftingServices:
         ``MAX_ROWS`` rows."""
         from builder_ui.services.batch_files import read_table
 
+        self.workspace.me()  # a disabled account reads no file either
         return read_table(file_name, data).preview(rows)
 
     def batch_columns(self, file_name: str, data: bytes) -> list[str]:
@@ -202,6 +236,10 @@ class DraftingServices:
     def cancel_batch(self, batch_id: str) -> BatchRecord:
         """The batch stops after the row being drafted; its owner's."""
         return self.workspace.reply_drafts.cancel_batch(batch_id)
+
+    def delete_batch(self, batch_id: str) -> int:
+        """The batch and its drafts, erased for good (its owner's); how many drafts went."""
+        return self.workspace.reply_drafts.erase_batch(batch_id)
 
     def batches(self) -> list[BatchRecord]:
         """The person's batches and those assigned to them for review, newest first."""

@@ -46,11 +46,11 @@ class MemoryReplyDrafts:
                 return False
         return True
 
-    def cancel_batch(self, batch_id: str) -> BatchRecord | None:
+    def cancel_batch(self, batch_id: str, cancelled: bool = True) -> BatchRecord | None:
         with self._drafts_lock:
             if self.get_batch(batch_id) is None:
                 return None
-            self._batches[batch_id] = replace(self._batches[batch_id], cancelled=True)
+            self._batches[batch_id] = replace(self._batches[batch_id], cancelled=cancelled)
             return self.get_batch(batch_id)
 
     def add_batch(self, batch: BatchRecord, drafts: list[DraftRecord]) -> None:

@@ -115,8 +115,9 @@ class ReplyDrafting(Protocol):
         """The batch and its rows, in one step. Raises ``NotFound`` for an unknown agent."""
         ...
 
-    def cancel_batch(self, batch_id: str) -> BatchRecord | None:
-        """The batch marked cancelled; None when it is missing."""
+    def cancel_batch(self, batch_id: str, cancelled: bool = True) -> BatchRecord | None:
+        """The batch marked cancelled (or, ``cancelled`` False, no longer); None when it is
+        missing."""
         ...
 
     def get_batch(self, batch_id: str) -> BatchRecord | None:

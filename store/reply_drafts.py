@@ -213,13 +213,17 @@ class ReplyDrafts:
                     return claimed
         return None
 
-    def requeue_stalled(self, batch_id: str) -> int:
-        """Rows a stopped process left half-drafted, queued again (a runner starting over
-        calls it first); how many."""
+    def requeue_stalled(self, batch_id: str, failed: bool = False) -> int:
+        """Rows a stopped process left half-drafted (and, with ``failed``, the rows that
+        failed), queued again: a runner starting over calls it first; how many. Starting
+        over also lifts a cancellation."""
         batch = self.own_batch(batch_id)
-        stalled = self._catalogue.list_drafts(batch_id=batch.id, statuses=["drafting"])
+        if batch.cancelled:
+            self._catalogue.cancel_batch(batch.id, cancelled=False)
+        statuses = ["drafting", "failed"] if failed else ["drafting"]
+        stalled = self._catalogue.list_drafts(batch_id=batch.id, statuses=statuses)
         return sum(
-            self._catalogue.change_draft(d.id, ["drafting"], status="queued") is not None
+            self._catalogue.change_draft(d.id, [d.status], status="queued", error="") is not None
             for d in stalled
         )
 

@@ -40,9 +40,10 @@ class SqlReplyDrafts:
 
         self._write(work)
 
-    def cancel_batch(self, batch_id: str) -> BatchRecord | None:
+    def cancel_batch(self, batch_id: str, cancelled: bool = True) -> BatchRecord | None:
         change = update(reply_batches).where(reply_batches.c.id == batch_id)
-        if not self._write(lambda conn: conn.execute(change.values(cancelled=1)).rowcount):
+        change = change.values(cancelled=1 if cancelled else 0)
+        if not self._write(lambda conn: conn.execute(change).rowcount):
             return None
         return self.get_batch(batch_id)
 

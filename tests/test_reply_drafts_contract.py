@@ -192,6 +192,8 @@ def test_a_cancelled_batch_says_so(catalogue: Catalogue) -> None:
     found = catalogue.get_batch(batch.id)
     assert found is not None and found.status == "cancelled" and not found.running
     assert catalogue.cancel_batch("lot-none") is None
+    resumed = catalogue.cancel_batch(batch.id, cancelled=False)
+    assert resumed is not None and resumed.status == "running"
 
 
 def test_drafts_before_a_moment_by_their_last_change(catalogue: Catalogue) -> None:

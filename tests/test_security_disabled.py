@@ -142,6 +142,7 @@ SERVICES: dict[str, Use] = {
     "draft_batch": lambda s, i: s.draft_batch("lot-0a0a0a0a0a"),
     "start_drafting": lambda s, i: s.start_drafting("lot-0a0a0a0a0a"),
     "drafting_now": lambda s, i: s.drafting_now("lot-0a0a0a0a0a"),
+    "drafting_error": lambda s, i: s.drafting_error("lot-0a0a0a0a0a"),
     "cancel_batch": lambda s, i: s.cancel_batch("lot-0a0a0a0a0a"),
     "delete_batch": lambda s, i: s.delete_batch("lot-0a0a0a0a0a"),
     "batches": lambda s, i: s.batches(),

@@ -200,14 +200,17 @@ class DraftingServices:
             agent.id, table.file_name, message, rows, tuple(context), assignee
         )
 
-    def draft_batch(self, batch_id: str, progress: Progress | None = None) -> BatchRecord:
-        """Drafts the batch's queued rows one by one, here and now, and returns the batch
-        as it ends. ``progress`` receives the batch (with its counts) after each row. The
-        batch's owner's."""
+    def draft_batch(
+        self, batch_id: str, progress: Progress | None = None, retry_failed: bool = False
+    ) -> BatchRecord:
+        """Drafts the batch's queued rows (and those sent back) one by one, here and now, and
+        returns the batch as it ends; rows a stopped runner left half-drafted are drafted
+        again, and with ``retry_failed`` the failed ones too. ``progress`` receives the batch
+        (with its counts) after each row. The batch's owner's."""
         from builder_ui.services.draft_runner import write_draft
 
         doors = self.workspace.reply_drafts
-        doors.requeue_stalled(batch_id)  # a runner stopped mid-row: that row again
+        doors.requeue_stalled(batch_id, failed=retry_failed)
         while (draft := doors.claim(batch_id)) is not None:
             try:
                 write_draft(self, draft)  # type: ignore[arg-type]
@@ -218,13 +221,16 @@ class DraftingServices:
                 progress(doors.batch(batch_id))
         return doors.batch(batch_id)
 
-    def start_drafting(self, batch_id: str) -> bool:
+    def start_drafting(self, batch_id: str, retry_failed: bool = False) -> bool:
         """``draft_batch`` in a background thread of this process; False when one already
-        drafts this batch here (the builder's page reruns). Progress: ``batch(batch_id)``."""
+        drafts this batch here (the builder's page reruns). Progress: ``batch(batch_id)``;
+        an error that stopped it (a quota reached): ``drafting_error(batch_id)``."""
         from builder_ui.services.draft_runner import RUNNERS
 
         self.workspace.reply_drafts.own_batch(batch_id)  # its owner's, before any thread
-        return RUNNERS.start(batch_id, lambda: self.draft_batch(batch_id))
+        return RUNNERS.start(
+            batch_id, lambda: self.draft_batch(batch_id, retry_failed=retry_failed)
+        )
 
     def drafting_now(self, batch_id: str) -> bool:
         """Whether a background thread of this process drafts the batch right now."""
@@ -232,6 +238,14 @@ class DraftingServices:
 
         self.batch(batch_id)
         return RUNNERS.running(batch_id)
+
+    def drafting_error(self, batch_id: str) -> str:
+        """Why this process's last background run of the batch stopped before its end, in
+        plain words ("" when it did not)."""
+        from builder_ui.services.draft_runner import RUNNERS
+
+        self.batch(batch_id)
+        return RUNNERS.errors.get(batch_id, "")
 
     def cancel_batch(self, batch_id: str) -> BatchRecord:
         """The batch stops after the row being drafted; its owner's."""

@@ -108,6 +108,7 @@ class MemoryReplyDrafts:
         thread_id: str | None = None,
         agent_ids: list[str] | None = None,
         statuses: list[str] | None = None,
+        requester: str | None = None,
     ) -> list[DraftRecord]:
         with self._drafts_lock:
             found = [
@@ -117,6 +118,7 @@ class MemoryReplyDrafts:
                 and (thread_id is None or d.thread_id == thread_id)
                 and (agent_ids is None or d.agent_id in agent_ids)
                 and (statuses is None or d.status in statuses)
+                and (requester is None or d.requester == requester)
             ]
         return sorted(found, key=lambda d: (d.batch_id or "", d.row, d.created_at))
 

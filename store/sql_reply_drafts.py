@@ -88,8 +88,11 @@ class SqlReplyDrafts:
         thread_id: str | None = None,
         agent_ids: list[str] | None = None,
         statuses: list[str] | None = None,
+        requester: str | None = None,
     ) -> list[DraftRecord]:
         query = select(reply_drafts)
+        if requester is not None:
+            query = query.where(reply_drafts.c.requester == requester)
         if batch_id is not None:
             query = query.where(reply_drafts.c.batch_id == batch_id)
         if thread_id is not None:

@@ -236,3 +236,19 @@ def holding_canary() -> list[Path]:
     from store.config import data_dir
 
     return [p for p in data_dir().rglob("*") if p.is_file() and CANARY.encode() in p.read_bytes()]
+
+
+def test_a_person_erased_takes_the_drafts_they_asked_for(
+    installation: Installation, tmp_path: Path
+) -> None:
+    olga = Services.open(OLGA, shared=installation)
+    model = script(tmp_path / "s.yaml", replies(3))
+    agent_id = agent(olga, model)
+    olga.workspace.sharing.share_agent(agent_id, f"user:{CARL}", "use")
+    olga.workspace.sharing.publish(agent_id)
+    carl = Services.open(CARL, shared=installation)
+    batch = carl.start_batch(agent_id, "avis.csv", reviews_csv(3), "message")
+    assert [b.id for b in carl.batches()] == [batch.id]
+    Workspace(ADA, installation._catalogue).people.erase_person(CARL, lambda ids: None)
+    assert installation._catalogue.list_drafts(requester=CARL) == []
+    assert installation._catalogue.get_batch(batch.id) is None

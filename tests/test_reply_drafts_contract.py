@@ -155,6 +155,7 @@ def test_drafts_are_found_by_conversation_agent_and_status(catalogue: Catalogue)
     assert [d.id for d in catalogue.list_drafts(agent_ids=[agent])] == ["dr-chat"]
     assert len(catalogue.list_drafts(agent_ids=[other], statuses=["queued"])) == 3
     assert catalogue.list_drafts(agent_ids=[other], statuses=["approved"]) == []
+    assert catalogue.list_drafts(requester="ursula") == [answer]
     with pytest.raises(NotFound):  # a conversation that does not exist
         catalogue.add_draft(replace(answer, id="dr-x", thread_id="th-none"))
 

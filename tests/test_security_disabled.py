@@ -149,6 +149,7 @@ SERVICES: dict[str, Use] = {
     "batch": lambda s, i: s.batch("lot-0a0a0a0a0a"),
     "batch_drafts": lambda s, i: s.batch_drafts("lot-0a0a0a0a0a"),
     "review_queue": lambda s, i: s.review_queue(),
+    "waiting_count": lambda s, i: s.waiting_count(),
     "reply_draft": lambda s, i: s.reply_draft("dr-0c0c0c0c0c0c0c0c"),
     "may_decide": lambda s, i: s.may_decide("dr-0c0c0c0c0c0c0c0c"),
     "approve_draft": lambda s, i: s.approve_draft("dr-0c0c0c0c0c0c0c0c"),

@@ -281,6 +281,10 @@ class DraftingServices:
             return drafts.queue(batch_id)
         return drafts.queue(batch_id, status="to_review", readable=True)
 
+    def waiting_count(self) -> int:
+        """How many drafts wait for this person's decision (the navigation shows it)."""
+        return self.workspace.reply_drafts.waiting()
+
     def reply_draft(self, draft_id: str) -> DraftRecord:
         """One draft this person may read. Not ``draft``: that name is the editor's unsaved
         edits (``AgentServices.draft``)."""

@@ -67,8 +67,9 @@ def test_a_batch_assigned_to_a_team_is_decided_by_its_members_not_its_owner(
     with pytest.raises(Refused):
         olga.approve_draft(queue[0].id)
     rita.approve_draft(queue[0].id, "Réponse relue par Rita.")
-    with pytest.raises(UserError):  # decided already: Rémi's click comes too late
+    with pytest.raises(UserError) as late:  # decided already: Rémi's click comes too late
         remi.approve_draft(queue[0].id)
+    assert "état : approuvé" in late.value.message()
     remi.reject_draft(queue[1].id, "Ton à revoir")
     approved = olga.reply_draft(queue[0].id)
     assert (approved.status, approved.decided_by, approved.final) == (
@@ -252,3 +253,17 @@ def test_a_person_erased_takes_the_drafts_they_asked_for(
     Workspace(ADA, installation._catalogue).people.erase_person(CARL, lambda ids: None)
     assert installation._catalogue.list_drafts(requester=CARL) == []
     assert installation._catalogue.get_batch(batch.id) is None
+
+
+def test_a_chat_draft_for_reviewers_nobody_matches_waits_for_them(
+    installation: Installation, tmp_path: Path
+) -> None:
+    olga = Services.open(OLGA, shared=installation)
+    model = script(tmp_path / "s.yaml", [{"text": "Brouillon."}])
+    agent_id = agent(olga, model, reviewers=["team:Disparue"])
+    thread = olga.run(agent_id, "Question").thread  # the answer is given all the same
+    (draft,) = olga.conversation_drafts(thread)
+    assert draft.assignee == "team:Disparue" and not olga.may_decide(draft.id)
+    with pytest.raises(UserError) as unknown:  # a batch checks the names first
+        olga.start_batch(agent_id, "avis.csv", reviews_csv(1), "message")
+    assert unknown.value.key == "drafts.unknown_team"

@@ -21,7 +21,6 @@ NOT_YET_ACTIVE: Final[dict[str, str]] = {
     # field path -> catalogue key of its plain sentence
     "guardrails.pii": "spec_effects.pii",
     "guardrails.data_class": "spec_effects.data_class",
-    "oversight.mode": "spec_effects.review_before_send",
     "workflow": "spec_effects.workflow",
     "tests": "spec_effects.tests",
     "opening_form": "spec_effects.opening_form",

@@ -228,7 +228,9 @@ class ReplyDrafts:
     def requeue_stalled(self, batch_id: str, failed: bool = False) -> int:
         """Rows a stopped process left half-drafted (and, with ``failed``, the rows that
         failed), queued again: a runner starting over calls it first; how many. Starting
-        over also lifts a cancellation."""
+        over also lifts a cancellation. One runner per batch at a time is the caller's rule
+        (the services' ``Runners`` keep it within a process): a runner starting in a second
+        process would queue again the row the first one is drafting, drafted twice then."""
         batch = self.own_batch(batch_id)
         if batch.cancelled:
             self._catalogue.cancel_batch(batch.id, cancelled=False)

@@ -298,3 +298,23 @@ def test_no_tool_with_effects_runs_on_a_draft_nobody_approved(
     assert events
     (draft,) = olga.conversation_drafts(paused.thread)
     assert (draft.draft, draft.message) == ("Document prêt.", "Écris la note.")
+
+
+def test_a_quota_reached_midway_stops_the_batch_with_the_rows_left_queued(
+    installation: Installation, olga: Services, tmp_path: Path
+) -> None:
+    from drafting_world import ADA
+
+    from store.usage import QuotaExceeded
+    from store.workspace import Workspace
+
+    agent_id = agent(olga, script(tmp_path / "s.yaml", replies(5)))
+    batch = olga.start_batch(agent_id, "avis.csv", reviews_csv(5), "message")
+    Workspace(ADA, installation._catalogue).usage.set_quota("person", OLGA, "tokens", 1)
+    with pytest.raises(QuotaExceeded):
+        olga.draft_batch(batch.id)  # the first row spends the month's tokens
+    assert olga.batch(batch.id).counts == {"to_review": 1, "queued": 4}
+    assert olga.start_drafting(batch.id)
+    RUNNERS.join(batch.id, timeout=60)
+    assert "quota" in olga.drafting_error(batch.id).lower()
+    assert olga.batch(batch.id).counts == {"to_review": 1, "queued": 4}

@@ -31,17 +31,19 @@ import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from agents.errors import NotFound, UserError
 from store.reply_draft_records import BatchRecord, DraftRecord
 
 if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
+    from langgraph.checkpoint.base import BaseCheckpointSaver
 
     from agents.runtime import RunResult
     from agents.spec import AgentSpec
     from builder_ui.services.batch_files import TablePreview
+    from store.records import VersionRecord
     from store.workspace import Workspace
     from tools.registry import ToolRegistry
 
@@ -149,6 +151,7 @@ class DraftingServices:
 
     if TYPE_CHECKING:
         workspace: Workspace
+        checkpointer: BaseCheckpointSaver[Any]
 
     # --- reading a file of messages ----------------------------------------------------------
 
@@ -339,6 +342,22 @@ class DraftingServices:
         ``Services.chat`` when the agent's spec says ``oversight: review``)."""
         return self.workspace.reply_drafts.conversation_draft(
             agent_id, version, thread_id, message, answer
+        )
+
+    def _keep_as_draft(
+        self, version: VersionRecord, thread_id: str, message: str | None, result: RunResult
+    ) -> None:
+        """After a turn in a conversation (``Services.chat``, ``Services.approve``): the
+        answer kept as a draft when the agent is under review. ``message`` None: the
+        person's last message in the conversation."""
+        if not under_review(version.spec, result):
+            return
+        if message is None:
+            from agents.checkpoints import thread_messages
+
+            message = last_question(thread_messages(self.checkpointer, thread_id))
+        self.note_conversation_draft(
+            version.agent_id, version.number, thread_id, message, result.answer
         )
 
     # --- exports and measures ----------------------------------------------------------------

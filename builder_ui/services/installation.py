@@ -36,12 +36,7 @@ from agents.spec import AgentSpec, KnowledgeSettings, ModelSettings
 from agents.validation import check_spec
 from builder_ui.services.agents import AgentServices
 from builder_ui.services.catalogue import CatalogueServices
-from builder_ui.services.drafting import (
-    DraftingServices,
-    last_question,
-    under_review,
-    with_oversight,
-)
+from builder_ui.services.drafting import DraftingServices, with_oversight
 from builder_ui.services.knowledge import KnowledgeServices
 from builder_ui.services.model_access import (
     UsableModel,
@@ -295,10 +290,7 @@ class Services(
         for event in runtime.stream(thread_id, message, tokens=tokens):
             if isinstance(event, Finished):
                 self._record(agent.id, record.number, event.result)
-                if under_review(record.spec, event.result):  # the answer is a draft
-                    self.note_conversation_draft(
-                        agent.id, record.number, thread_id, message, event.result.answer
-                    )
+                self._keep_as_draft(record, thread_id, message, event.result)
             yield event
 
     def approve(
@@ -325,14 +317,7 @@ class Services(
             note()  # the decision was taken: the run goes on with it
             if isinstance(event, Finished):
                 self._record(record.agent_id, version.number, event.result)
-                if under_review(version.spec, event.result):  # the answer is a draft
-                    self.note_conversation_draft(
-                        record.agent_id,
-                        version.number,
-                        record.id,
-                        last_question(self.history(record.id)),
-                        event.result.answer,
-                    )
+                self._keep_as_draft(version, record.id, None, event.result)
             yield event
 
     def pending_approval(self, thread: str) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ from store.database import utc_now
 from store.reply_draft_records import BatchRecord, DraftRecord
 
 if TYPE_CHECKING:
-    from store.records import AgentRecord, ThreadRecord
+    from store.records import AgentRecord
 
 
 class MemoryReplyDrafts:
@@ -29,29 +29,10 @@ class MemoryReplyDrafts:
     if TYPE_CHECKING:
 
         def _agent(self, agent_id: str) -> AgentRecord: ...
-        def get_thread(self, thread_id: str) -> ThreadRecord: ...
 
     def _live(self) -> list[DraftRecord]:
-        """Drafts whose agent (and conversation) still exist: deleting an agent or a
-        conversation deletes its drafts, as the SQL foreign keys do."""
-        return [d for d in list(self._reply_drafts.values()) if self._kept(d)]
-
-    def _kept(self, draft: DraftRecord) -> bool:
-        if not self._exists(draft.agent_id):
-            return False
-        if draft.thread_id:
-            try:
-                self.get_thread(draft.thread_id)
-            except NotFound:
-                return False
-        return True
-
-    def cancel_batch(self, batch_id: str, cancelled: bool = True) -> BatchRecord | None:
-        with self._drafts_lock:
-            if self.get_batch(batch_id) is None:
-                return None
-            self._batches[batch_id] = replace(self._batches[batch_id], cancelled=cancelled)
-            return self.get_batch(batch_id)
+        """Drafts whose agent still exists (deleting an agent deletes its drafts)."""
+        return [d for d in list(self._reply_drafts.values()) if self._exists(d.agent_id)]
 
     def add_batch(self, batch: BatchRecord, drafts: list[DraftRecord]) -> None:
         self._agent(batch.agent_id)
@@ -90,8 +71,6 @@ class MemoryReplyDrafts:
 
     def add_draft(self, draft: DraftRecord) -> None:
         self._agent(draft.agent_id)
-        if draft.thread_id:
-            self.get_thread(draft.thread_id)  # raises NotFound, as SQL does
         with self._drafts_lock:
             self._reply_drafts[draft.id] = draft
             self._changed[draft.id] = draft.created_at
@@ -99,7 +78,7 @@ class MemoryReplyDrafts:
     def get_draft(self, draft_id: str) -> DraftRecord | None:
         with self._drafts_lock:
             draft = self._reply_drafts.get(draft_id)
-            return draft if draft is not None and self._kept(draft) else None
+            return draft if draft is not None and self._exists(draft.agent_id) else None
 
     def list_drafts(
         self,
@@ -108,7 +87,6 @@ class MemoryReplyDrafts:
         thread_id: str | None = None,
         agent_ids: list[str] | None = None,
         statuses: list[str] | None = None,
-        requester: str | None = None,
     ) -> list[DraftRecord]:
         with self._drafts_lock:
             found = [
@@ -118,7 +96,6 @@ class MemoryReplyDrafts:
                 and (thread_id is None or d.thread_id == thread_id)
                 and (agent_ids is None or d.agent_id in agent_ids)
                 and (statuses is None or d.status in statuses)
-                and (requester is None or d.requester == requester)
             ]
         return sorted(found, key=lambda d: (d.batch_id or "", d.row, d.created_at))
 

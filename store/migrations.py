@@ -375,8 +375,7 @@ MIGRATIONS: list[Migration] = [
                 message_column TEXT NOT NULL,
                 context_columns TEXT NOT NULL DEFAULT '[]',
                 assignee TEXT NOT NULL DEFAULT '',
-                created_at TEXT NOT NULL,
-                cancelled INTEGER NOT NULL DEFAULT 0
+                created_at TEXT NOT NULL
             )""",
             "CREATE INDEX reply_batches_by_owner ON reply_batches (owner, created_at)",
             # Drafts a person approves (edited or not), rejects or sends back; in a batch or
@@ -387,8 +386,7 @@ MIGRATIONS: list[Migration] = [
                 agent_version INTEGER NOT NULL,
                 batch_id TEXT REFERENCES reply_batches (id) ON DELETE CASCADE,
                 row INTEGER NOT NULL DEFAULT 0,
-                -- the conversation of a draft in chat (NULL in a batch): erased with it
-                thread_id TEXT REFERENCES threads (id) ON DELETE CASCADE,
+                thread_id TEXT NOT NULL DEFAULT '',
                 requester TEXT NOT NULL,
                 assignee TEXT NOT NULL DEFAULT '',
                 message TEXT NOT NULL,

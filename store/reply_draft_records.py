@@ -27,7 +27,6 @@ DRAFT_STATUSES: Final[tuple[DraftStatus, ...]] = (
     "rejected",
     "sent_back",
 )
-BatchStatus = Literal["running", "done", "cancelled"]
 DECIDED: Final = frozenset({"approved", "rejected"})
 OPEN: Final = frozenset({"queued", "drafting", "sent_back"})  # a draft is still to be written
 
@@ -52,7 +51,6 @@ class DraftRecord:
     batch_id: str | None = None
     row: int = 0
     thread_id: str = ""
-    """The conversation of a draft in chat ("" in a batch): the draft is erased with it."""
     assignee: str = ""
     """Who decides: "" (the requester), or logins and ``team:NAME`` separated by commas."""
     context: dict[str, str] = field(default_factory=dict)
@@ -82,9 +80,6 @@ class BatchRecord:
     context_columns: tuple[str, ...] = ()
     assignee: str = ""
     counts: dict[str, int] = field(default_factory=dict)
-    """How many of its rows have each status (``DRAFT_STATUSES``); absent: none."""
-    cancelled: bool = False
-    """Its owner stopped it: rows not drafted yet stay queued and are drafted no more."""
 
     @property
     def total(self) -> int:
@@ -92,15 +87,7 @@ class BatchRecord:
 
     @property
     def running(self) -> bool:
-        return not self.cancelled and any(self.counts.get(s, 0) for s in OPEN)
-
-    @property
-    def status(self) -> BatchStatus:
-        """``running`` while rows wait to be drafted, ``cancelled`` once stopped by its
-        owner, ``done`` when every row is drafted (or failed), decided or not."""
-        if self.cancelled:
-            return "cancelled"
-        return "running" if self.running else "done"
+        return any(self.counts.get(s, 0) for s in OPEN)
 
     @property
     def drafted(self) -> int:
@@ -112,12 +99,7 @@ class ReplyDrafting(Protocol):
     """The drafts part of the catalogue (``store.records.Catalogue``); unscoped."""
 
     def add_batch(self, batch: BatchRecord, drafts: list[DraftRecord]) -> None:
-        """The batch and its rows, in one step. Raises ``NotFound`` for an unknown agent."""
-        ...
-
-    def cancel_batch(self, batch_id: str, cancelled: bool = True) -> BatchRecord | None:
-        """The batch marked cancelled (or, ``cancelled`` False, no longer); None when it is
-        missing."""
+        """The batch and its rows, in one step."""
         ...
 
     def get_batch(self, batch_id: str) -> BatchRecord | None:
@@ -128,9 +110,7 @@ class ReplyDrafting(Protocol):
         """Newest first; ``owner`` None: every batch."""
         ...
 
-    def add_draft(self, draft: DraftRecord) -> None:
-        """Raises ``NotFound`` for an unknown agent (or conversation, when it names one)."""
-        ...
+    def add_draft(self, draft: DraftRecord) -> None: ...
 
     def get_draft(self, draft_id: str) -> DraftRecord | None: ...
 
@@ -141,10 +121,8 @@ class ReplyDrafting(Protocol):
         thread_id: str | None = None,
         agent_ids: list[str] | None = None,
         statuses: list[str] | None = None,
-        requester: str | None = None,
     ) -> list[DraftRecord]:
-        """In the order of their batch's rows, then oldest first; every filter given must
-        hold."""
+        """In the order of their batch's rows, then oldest first."""
         ...
 
     def change_draft(

@@ -1,27 +1,25 @@
 """Supervised drafting: the door ``Workspace.reply_drafts`` opens for one principal.
 
 - Whoever may use an agent starts a batch with it (a file of messages, one draft per row) or
-  gets drafts from it in a conversation; they own those drafts (the "requester").
-- Who decides a draft: the people and teams it is assigned to (the batch's ``--assign``, or
-  else the reviewers the agent's spec names in ``oversight.reviewers``); when nobody is named,
-  the requester. When reviewers are named, the requester never decides their own drafts, even
-  as a member of the team named: four eyes, as the pilot asks.
+  gets drafts from it in a conversation; they own those drafts.
+- Who decides a draft: the people and teams it is assigned to (the batch's assignment, or the
+  reviewers the agent's spec names); when nobody is named, the person who asked. When reviewers
+  are named, the person who asked does not decide alone: only they do.
 - The owner of a batch follows all of its rows; an assigned reviewer reads and decides the
   drafts assigned to them. Everyone else finds nothing: someone else's draft or batch is
-  reported exactly like a missing one. A disabled account is refused (``Workspace.me``).
-- The creators of an agent (and administrators) read the measures of oversight on it
-  (numbers); the texts only of the drafts they themselves may read.
+  reported exactly like a missing one.
+- The creators of an agent (and administrators) read the measures of oversight on it; they do
+  not read the drafts themselves (what citizens wrote stays with those who handle it).
 - Every decision is in the audit log, never the text.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 from agents.errors import NotFound, Refused, UserError
-from agents.i18n import t
 from store.database import utc_now
 from store.reply_draft_records import (
     BatchRecord,
@@ -32,7 +30,7 @@ from store.reply_draft_records import (
 
 if TYPE_CHECKING:
     from store.accounts import Principal
-    from store.records import Catalogue, VersionRecord
+    from store.records import Catalogue
     from store.workspace import Workspace
 
 MAX_ROWS: Final = 5_000
@@ -56,11 +54,6 @@ class Row:
     context: dict[str, str]
 
 
-def _no_longer_waiting(status: str) -> UserError:
-    """Decided (or sent back) meanwhile, by someone else or in another tab."""
-    return UserError("drafts.already_decided", status=t(f"drafts.status.{status}"))
-
-
 def assignees(text: str) -> list[str]:
     return [a.strip() for a in text.split(",") if a.strip()]
 
@@ -72,36 +65,28 @@ class ReplyDrafts:
 
     # --- who -----------------------------------------------------------------------------
 
-    def _assignee(self, names: list[str], strict: bool = True) -> str:
+    def _assignee(self, names: list[str]) -> str:
         """Named reviewers checked: accounts that exist, teams by name; written back as
-        ``login`` and ``team:Name``. Not ``strict`` (a conversation's answer, already given):
-        a name that matches nobody is kept as written, so the draft waits for someone an
-        administrator can still name, rather than falling back to the requester."""
+        ``login`` and ``team:Name``."""
         found = []
-        for name in (n.strip() for n in names):
+        for name in names:
             if name.casefold().startswith("team:"):
                 try:
-                    found.append(f"team:{self._catalogue.get_team(name[5:].strip()).name}")
+                    team = self._catalogue.get_team(name[5:].strip())
                 except NotFound:
-                    if strict:
-                        raise UserError("drafts.unknown_team", team=name[5:].strip()) from None
-                    found.append(name)
+                    raise UserError("drafts.unknown_team", team=name[5:].strip()) from None
+                found.append(f"team:{team.name}")
             else:
-                login = name.lower() if "@" in name else name
                 try:
-                    found.append(self._catalogue.get_account(login).id)
+                    found.append(self._catalogue.get_account(name).id)
                 except NotFound:
-                    if strict:
-                        raise UserError("drafts.unknown_person", login=name) from None
-                    found.append(login)
+                    raise UserError("drafts.unknown_person", login=name) from None
         return ",".join(dict.fromkeys(found))
 
     def _may_decide(self, me: Principal, draft: DraftRecord) -> bool:
         named = assignees(draft.assignee)
         if not named:
             return draft.requester == me.id
-        if me.id == draft.requester:
-            return False  # four eyes: reviewers are named, the requester is not one
         if me.id in named:
             return True
         mine = {t.name.casefold() for t in self._catalogue.account_teams(me.id)}
@@ -109,11 +94,6 @@ class ReplyDrafts:
 
     def _may_read(self, me: Principal, draft: DraftRecord) -> bool:
         return draft.requester == me.id or self._may_decide(me, draft)
-
-    def _may_redraft(self, me: Principal, draft: DraftRecord) -> bool:
-        """Writing the model's text of a draft being drafted: the requester, or a reviewer
-        who sent it back and runs the agent again."""
-        return self._may_read(me, draft)
 
     def _visible(self, draft_id: str) -> tuple[Principal, DraftRecord]:
         me = self._workspace.me()
@@ -129,13 +109,12 @@ class ReplyDrafts:
         agent_id: str,
         file_name: str,
         message_column: str,
-        rows: list[tuple[int, Row]],
+        rows: list[Row],
         context_columns: tuple[str, ...] = (),
         assignee: str = "",
     ) -> BatchRecord:
-        """A batch of ``rows`` (their number in the file, and the row), each queued for a
-        draft by the version of the agent the person gets. ``assignee``: logins and
-        ``team:NAME`` separated by commas; empty: the reviewers the spec names, if any."""
+        """A batch of ``rows``, each queued for a draft by the version of the agent the
+        person gets."""
         me = self._workspace.me()
         version = self._workspace.get_version(agent_id)
         if not rows:
@@ -156,20 +135,22 @@ class ReplyDrafts:
             context_columns=context_columns,
             assignee=who,
         )
+        ids = [new_draft_id() for _ in rows]
         drafts = [
             DraftRecord(
-                id=new_draft_id(),
+                id=ids[i],
+                thread_id=f"draft-{ids[i]}",  # drafting's own conversation, in no list
                 agent_id=version.agent_id,
                 agent_version=version.number,
                 requester=me.id,
                 message=row.message[:MAX_TEXT],
                 created_at=now,
                 batch_id=batch.id,
-                row=number,
+                row=i + 1,
                 assignee=who,
                 context={k: v[:2000] for k, v in row.context.items()},
             )
-            for number, row in rows
+            for i, row in enumerate(rows)
         ]
         self._catalogue.add_batch(batch, drafts)
         self._workspace._audit(
@@ -182,8 +163,10 @@ class ReplyDrafts:
         me = self._workspace.me()
         found = {b.id: b for b in self._catalogue.list_batches(me.id)}
         for batch in self._catalogue.list_batches():
-            if batch.id not in found and self._reviews_batch(me, batch):
-                found[batch.id] = batch
+            if batch.id not in found and batch.assignee:
+                probe = DraftRecord("", "", 0, batch.owner, "", batch.created_at)
+                if self._may_decide(me, _assigned(probe, batch.assignee)):
+                    found[batch.id] = batch
         return sorted(found.values(), key=lambda b: b.created_at, reverse=True)
 
     def batch(self, batch_id: str) -> BatchRecord:
@@ -191,16 +174,10 @@ class ReplyDrafts:
         batch = self._catalogue.get_batch(batch_id)
         if batch is None:
             raise batch_not_found(batch_id)
-        if batch.owner != me.id and not self._reviews_batch(me, batch):
+        probe = _assigned(DraftRecord("", "", 0, batch.owner, "", batch.created_at), batch.assignee)
+        if batch.owner != me.id and not self._may_decide(me, probe):
             raise batch_not_found(batch_id)
         return batch
-
-    def _reviews_batch(self, me: Principal, batch: BatchRecord) -> bool:
-        """Whether the batch's drafts are assigned to ``me`` (by login or team)."""
-        if not batch.assignee:
-            return False
-        probe = DraftRecord("", batch.agent_id, 0, batch.owner, "", batch.created_at)
-        return self._may_decide(me, replace(probe, assignee=batch.assignee))
 
     def batch_drafts(self, batch_id: str, statuses: list[str] | None = None) -> list[DraftRecord]:
         self.batch(batch_id)
@@ -211,13 +188,14 @@ class ReplyDrafts:
     # --- drafting (the batch's owner, or the person in a conversation) -------------------
 
     def claim(self, batch_id: str) -> DraftRecord | None:
-        """The next row to draft (sent back first, then in row order), marked as being
-        drafted; None when none is left or the batch was cancelled. Its owner's."""
-        batch = self.own_batch(batch_id)
-        if batch.cancelled:
-            return None
-        for status in ("sent_back", "queued"):
-            for draft in self._catalogue.list_drafts(batch_id=batch.id, statuses=[status]):
+        """The next row to draft, marked as being drafted; None when none is left. Rows a
+        stopped process left half-drafted are taken again."""
+        me = self._workspace.me()
+        batch = self.batch(batch_id)
+        if batch.owner != me.id:
+            raise Refused("drafts.owner_only")
+        for status in ("sent_back", "queued", "drafting"):
+            for draft in self._catalogue.list_drafts(batch_id=batch_id, statuses=[status]):
                 claimed = self._catalogue.change_draft(
                     draft.id, [status], status="drafting", attempts=draft.attempts + 1
                 )
@@ -225,60 +203,15 @@ class ReplyDrafts:
                     return claimed
         return None
 
-    def requeue_stalled(self, batch_id: str, failed: bool = False) -> int:
-        """Rows a stopped process left half-drafted (and, with ``failed``, the rows that
-        failed), queued again: a runner starting over calls it first; how many. Starting
-        over also lifts a cancellation. One runner per batch at a time is the caller's rule
-        (the services' ``Runners`` keep it within a process): a runner starting in a second
-        process would queue again the row the first one is drafting, drafted twice then."""
-        batch = self.own_batch(batch_id)
-        if batch.cancelled:
-            self._catalogue.cancel_batch(batch.id, cancelled=False)
-        statuses = ["drafting", "failed"] if failed else ["drafting"]
-        stalled = self._catalogue.list_drafts(batch_id=batch.id, statuses=statuses)
-        return sum(
-            self._catalogue.change_draft(d.id, [d.status], status="queued", error="") is not None
-            for d in stalled
-        )
-
-    def own_batch(self, batch_id: str) -> BatchRecord:
-        """The batch, for its owner: ``Refused`` for a reviewer who follows it, ``NotFound``
-        for anyone else."""
-        me = self._workspace.me()
-        batch = self.batch(batch_id)
-        if batch.owner != me.id:
-            raise Refused("drafts.owner_only")
-        return batch
-
-    def cancel_batch(self, batch_id: str) -> BatchRecord:
-        """Stops the batch: its rows not drafted yet are drafted no more. Its owner's."""
-        batch = self.own_batch(batch_id)
-        done = self._catalogue.cancel_batch(batch.id) or batch
-        self._workspace._audit("batch.cancelled", "agent", batch.agent_id, batch=batch.id)
-        return done
-
-    def note_export(self, batch_id: str, fmt: str, rows: int) -> None:
-        """An export of the batch, in the audit log (its format and number of rows)."""
-        batch = self.batch(batch_id)
-        self._workspace._audit(
-            "batch.exported", "agent", batch.agent_id, batch=batch.id, format=fmt, rows=rows
-        )
-
-    def note_pairs(self, agent_id: str, count: int) -> None:
-        """An export of an agent's drafts and finals as test cases, in the audit log."""
-        agent = self._workspace._editable(agent_id)
-        self._workspace._audit("drafts.pairs_exported", "agent", agent.id, count=count)
-
-    def draft_version(self, draft_id: str) -> VersionRecord:
-        """The version of the agent the draft was written with, for whoever may read the
-        draft: a reviewer it is assigned to runs it again when sending it back."""
-        _, draft = self._visible(draft_id)
-        return self._catalogue.get_version(draft.agent_id, draft.agent_version)
+    def pending(self, batch_id: str) -> int:
+        """Rows still to draft."""
+        counts = self.batch(batch_id).counts
+        return sum(counts.get(s, 0) for s in ("queued", "drafting", "sent_back"))
 
     def drafted(self, draft_id: str, text: str) -> DraftRecord:
-        """The model's draft of a row being drafted (``claim`` or ``redraft``): to review."""
+        """The model's draft of a row this person is drafting."""
         me, draft = self._visible(draft_id)
-        if not self._may_redraft(me, draft):
+        if draft.requester != me.id:
             raise draft_not_found(draft_id)
         done = self._catalogue.change_draft(
             draft_id, ["drafting"], status="to_review", draft=text[:MAX_TEXT],
@@ -287,10 +220,7 @@ class ReplyDrafts:
         return done or self._fresh(draft_id)
 
     def failed(self, draft_id: str, error: str) -> DraftRecord:
-        """A row the model could not draft, with the reason in plain words."""
-        me, draft = self._visible(draft_id)
-        if not self._may_redraft(me, draft):
-            raise draft_not_found(draft_id)
+        self._visible(draft_id)
         done = self._catalogue.change_draft(
             draft_id, ["drafting"], status="failed", error=error[:MAX_REASON]
         )
@@ -304,7 +234,7 @@ class ReplyDrafts:
         thread = self._workspace.get_thread(thread_id)  # the person's own conversation
         record = self._workspace.get_version(agent_id, version)
         spec = record.spec
-        who = self._assignee(list(spec.oversight.reviewers) if spec.oversight else [], False)
+        who = self._assignee(list(spec.oversight.reviewers) if spec.oversight else [])
         draft = DraftRecord(
             id=new_draft_id(),
             agent_id=agent_id,
@@ -327,16 +257,11 @@ class ReplyDrafts:
 
     # --- reviewing -----------------------------------------------------------------------
 
-    def queue(
-        self, batch_id: str | None = None, status: str = "to_review", readable: bool = False
-    ) -> list[DraftRecord]:
-        """Drafts of ``status`` this person may decide (with ``readable``: or read), in row
-        order; of one batch, or of all."""
+    def queue(self, batch_id: str | None = None, status: str = "to_review") -> list[DraftRecord]:
+        """Drafts this person may decide (or, for other statuses, read), in row order."""
         me = self._workspace.me()
-        if batch_id is not None:
-            self.batch(batch_id)
         drafts = self._catalogue.list_drafts(batch_id=batch_id, statuses=[status])
-        check = self._may_read if readable else self._may_decide
+        check = self._may_decide if status == "to_review" else self._may_read
         return [d for d in drafts if check(me, d)]
 
     def waiting(self) -> int:
@@ -355,7 +280,7 @@ class ReplyDrafts:
         if not self._may_decide(me, draft):
             raise Refused("drafts.not_yours_to_decide")
         if draft.status != "to_review":
-            raise _no_longer_waiting(draft.status)
+            raise UserError("drafts.already_decided", status=draft.status)
         return me, draft
 
     def approve(self, draft_id: str, final: str | None = None) -> DraftRecord:
@@ -388,7 +313,7 @@ class ReplyDrafts:
             instruction=instruction.strip()[:MAX_REASON],
         )  # fmt: skip
         if done is None:
-            raise _no_longer_waiting(self._fresh(draft_id).status)
+            raise UserError("drafts.already_decided", status=self._fresh(draft_id).status)
         self._workspace._audit("draft.sent_back", "agent", draft.agent_id, draft=draft.id)
         return done
 
@@ -401,15 +326,24 @@ class ReplyDrafts:
             draft_id, ["sent_back"], status="drafting", attempts=draft.attempts + 1
         )
         if claimed is None:
-            raise _no_longer_waiting(self._fresh(draft_id).status)
+            raise UserError("drafts.already_decided", status=self._fresh(draft_id).status)
         return claimed
+
+    def drafted_again(self, draft_id: str, text: str) -> DraftRecord:
+        """The new draft of a row sent back (by whoever took it with ``redraft``)."""
+        self._visible(draft_id)
+        done = self._catalogue.change_draft(
+            draft_id, ["drafting"], status="to_review", draft=text[:MAX_TEXT],
+            drafted_at=utc_now(), error="",
+        )  # fmt: skip
+        return done or self._fresh(draft_id)
 
     def _decide(self, draft: DraftRecord, me: Principal, **changes: object) -> DraftRecord:
         done = self._catalogue.change_draft(
             draft.id, ["to_review"], decided_at=utc_now(), decided_by=me.id, **changes
         )
         if done is None:  # decided meanwhile, by someone else
-            raise _no_longer_waiting(self._fresh(draft.id).status)
+            raise UserError("drafts.already_decided", status=self._fresh(draft.id).status)
         return done
 
     def _fresh(self, draft_id: str) -> DraftRecord:
@@ -435,29 +369,28 @@ class ReplyDrafts:
 
     # --- erasure ---------------------------------------------------------------------------
 
-    def erase_batch(self, batch_id: str) -> int:
-        """The owner's batch and its drafts, for good; how many drafts went."""
-        batch = self.own_batch(batch_id)
-        drafts = self._catalogue.list_drafts(batch_id=batch.id)
+    def erase_batch(self, batch_id: str) -> list[str]:
+        """The owner's batch and its drafts; returns the conversations drafting used, for
+        the caller to erase their messages."""
+        me = self._workspace.me()
+        batch = self.batch(batch_id)
+        if batch.owner != me.id:
+            raise batch_not_found(batch_id)
+        drafts = self._catalogue.list_drafts(batch_id=batch_id)
         self._catalogue.delete_drafts([d.id for d in drafts])
-        self._workspace._audit(
-            "batch.erased", "agent", batch.agent_id, batch=batch.id, rows=len(drafts)
-        )
-        return len(drafts)
+        self._workspace._audit("batch.erased", "agent", batch.agent_id, batch=batch.id)
+        return [d.thread_id for d in drafts if d.thread_id]
 
 
-class DraftExpirer:
-    """Retention of drafts and batches (``store.retention``, setting ``drafts_days``): a
-    draft last changed (written, decided) before the limit is erased; a batch goes with its
-    last draft. Drafts of conversations go with them too, whichever comes first."""
+def _assigned(draft: DraftRecord, assignee: str) -> DraftRecord:
+    from dataclasses import replace
 
-    name = "drafts"
-    setting = "drafts_days"
+    return replace(draft, assignee=assignee)
 
-    def __init__(self, catalogue: Catalogue) -> None:
-        self._catalogue = catalogue
 
-    def expire(self, before: datetime) -> int:
-        old = [d for d in self._catalogue.drafts_before(before) if d.status != "drafting"]
-        self._catalogue.delete_drafts([d.id for d in old])
-        return len(old)
+def expire_drafts(catalogue: Catalogue, before: datetime) -> tuple[int, list[str]]:
+    """Drafts last changed before ``before``, deleted; their count and the conversations
+    (batch drafting's) whose messages the caller erases."""
+    old = catalogue.drafts_before(before)
+    catalogue.delete_drafts([d.id for d in old])
+    return len(old), [d.thread_id for d in old if d.thread_id and d.batch_id is not None]

@@ -183,8 +183,30 @@ def expirers(
     return [
         ConversationExpirer(catalogue, knowledge, eraser),
         UploadExpirer(knowledge, files or FileStore()),
-        DraftExpirer(catalogue),
+        DraftExpirer(catalogue, eraser),
     ]
+
+
+class DraftExpirer:
+    """Drafts of replies (and batches left empty) last changed before the limit, with the
+    conversations a batch drafted them in."""
+
+    name = "drafts"
+    setting = "drafts_days"
+
+    def __init__(self, catalogue: Catalogue, eraser: ThreadEraser) -> None:
+        self._catalogue = catalogue
+        self._eraser = eraser
+
+    def expire(self, before: datetime) -> int:
+        from store.reply_drafts import expire_drafts
+
+        count, threads = expire_drafts(self._catalogue, before)
+        for thread_id in threads:
+            self._eraser.erase(thread_id)
+        if threads:
+            self._eraser.compact()
+        return count
 
 
 def sweep(

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from store.database import stamp, utc_now
-from store.memory import agent_not_found, thread_not_found
+from store.memory import agent_not_found
 from store.reply_draft_records import BatchRecord, DraftRecord
-from store.tables import agents, reply_batches, reply_drafts, threads
+from store.tables import agents, reply_batches, reply_drafts
 
 _TIMES = ("created_at", "drafted_at", "decided_at")
 
@@ -25,7 +25,6 @@ class SqlReplyDrafts:
 
     _read: Callable[[Callable[[Connection], Any]], Any]
     _write: Callable[[Callable[[Connection], Any]], Any]
-    _forget: Callable[[], None]
 
     def add_batch(self, batch: BatchRecord, drafts: list[DraftRecord]) -> None:
         def work(conn: Connection) -> None:
@@ -39,13 +38,6 @@ class SqlReplyDrafts:
                     conn.execute(insert(reply_drafts), rows)
 
         self._write(work)
-
-    def cancel_batch(self, batch_id: str, cancelled: bool = True) -> BatchRecord | None:
-        change = update(reply_batches).where(reply_batches.c.id == batch_id)
-        change = change.values(cancelled=1 if cancelled else 0)
-        if not self._write(lambda conn: conn.execute(change).rowcount):
-            return None
-        return self.get_batch(batch_id)
 
     def get_batch(self, batch_id: str) -> BatchRecord | None:
         def work(conn: Connection) -> BatchRecord | None:
@@ -67,13 +59,10 @@ class SqlReplyDrafts:
 
     def add_draft(self, draft: DraftRecord) -> None:
         def work(conn: Connection) -> None:
-            if not conn.execute(select(agents.c.id).where(agents.c.id == draft.agent_id)).first():
+            if conn.execute(select(agents.c.id).where(agents.c.id == draft.agent_id)).first():
+                conn.execute(insert(reply_drafts).values(_draft_row(draft)))
+            else:
                 raise agent_not_found(draft.agent_id)
-            if draft.thread_id:
-                known = select(threads.c.id).where(threads.c.id == draft.thread_id)
-                if conn.execute(known).first() is None:
-                    raise thread_not_found(draft.thread_id)
-            conn.execute(insert(reply_drafts).values(_draft_row(draft)))
 
         self._write(work)
 
@@ -88,11 +77,8 @@ class SqlReplyDrafts:
         thread_id: str | None = None,
         agent_ids: list[str] | None = None,
         statuses: list[str] | None = None,
-        requester: str | None = None,
     ) -> list[DraftRecord]:
         query = select(reply_drafts)
-        if requester is not None:
-            query = query.where(reply_drafts.c.requester == requester)
         if batch_id is not None:
             query = query.where(reply_drafts.c.batch_id == batch_id)
         if thread_id is not None:
@@ -131,7 +117,6 @@ class SqlReplyDrafts:
             conn.execute(delete(reply_batches).where(reply_batches.c.id.not_in(used)))
 
         self._write(work)
-        self._forget()  # the erased texts stay in the write-ahead log otherwise
 
     def drafts_before(self, before: datetime) -> list[DraftRecord]:
         query = select(reply_drafts).where(reply_drafts.c.changed_at < stamp(before))
@@ -157,8 +142,6 @@ def _value(name: str, value: Any) -> Any:
         return stamp(value) if value is not None else None
     if name == "context":
         return json.dumps(value, ensure_ascii=False)
-    if name == "thread_id":
-        return value or None  # a batch's draft has no conversation
     return value
 
 
@@ -178,7 +161,6 @@ def _batch_row(batch: BatchRecord) -> dict[str, Any]:
         "context_columns": json.dumps(list(batch.context_columns), ensure_ascii=False),
         "assignee": batch.assignee,
         "created_at": stamp(batch.created_at),
-        "cancelled": 1 if batch.cancelled else 0,
     }
 
 
@@ -191,7 +173,6 @@ def _draft(row: Any) -> DraftRecord:
     for name in _TIMES:
         data[name] = datetime.fromisoformat(data[name]) if data[name] else None
     data["context"] = json.loads(data["context"] or "{}")
-    data["thread_id"] = data["thread_id"] or ""
     return DraftRecord(**data)
 
 
@@ -206,5 +187,4 @@ def _batch(row: Any, counts: dict[str, int]) -> BatchRecord:
         context_columns=tuple(json.loads(row.context_columns or "[]")),
         assignee=row.assignee,
         counts=counts,
-        cancelled=bool(row.cancelled),
     )

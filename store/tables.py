@@ -63,7 +63,7 @@ catalogue_generation = _table("catalogue_generation", "part generation")
 catalogue_changes = _table("catalogue_changes", "part generation agent_id")
 reply_batches = _table(
     "reply_batches",
-    "id agent_id owner file_name message_column context_columns assignee created_at cancelled",
+    "id agent_id owner file_name message_column context_columns assignee created_at",
 )
 reply_drafts = _table(
     "reply_drafts",

@@ -179,8 +179,8 @@ class Workspace(KnowledgeRooms):
 
     @property
     def reply_drafts(self) -> ReplyDrafts:
-        """Supervised drafting: batches of messages, drafts to approve, reject or send back
-        (``store.reply_drafts``). Not the editor's unsaved edits (``store.drafts``)."""
+        """Drafts of replies a person approves before they count, and batches of them
+        (``store.reply_drafts``)."""
         from store.reply_drafts import ReplyDrafts
 
         return ReplyDrafts(self, self._catalogue)

@@ -125,22 +125,18 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "Feedback.give": OWNER_ONLY,
     "Feedback.on_agent": OWNER_ONLY,
     "Feedback.totals": OWNER_ONLY,
-    # supervised drafting: a batch and its drafts are their owner's (assigned reviewers are
-    # tested in test_drafting_rights.py); decisions each on a draft of their own
+    # supervised drafting: the owner's batch and drafts (nobody is assigned to them)
     "ReplyDrafts.start_batch": OWNER_ONLY,
     "ReplyDrafts.batches": ANYONE_ACTIVE,
     "ReplyDrafts.batch": OWNER_ONLY,
     "ReplyDrafts.batch_drafts": OWNER_ONLY,
-    "ReplyDrafts.own_batch": OWNER_ONLY,
-    "ReplyDrafts.note_export": OWNER_ONLY,
-    "ReplyDrafts.note_pairs": OWNER_ONLY,
-    "ReplyDrafts.draft_version": OWNER_ONLY,
+    "ReplyDrafts.claim": OWNER_ONLY,
+    "ReplyDrafts.pending": OWNER_ONLY,
     "ReplyDrafts.drafted": OWNER_ONLY,
     "ReplyDrafts.failed": OWNER_ONLY,
     "ReplyDrafts.conversation_draft": OWNER_ONLY,
     "ReplyDrafts.conversation_drafts": OWNER_ONLY,
     "ReplyDrafts.queue": ANYONE_ACTIVE,
-    "ReplyDrafts.queue of a batch": OWNER_ONLY,
     "ReplyDrafts.waiting": ANYONE_ACTIVE,
     "ReplyDrafts.draft": OWNER_ONLY,
     "ReplyDrafts.may_decide": OWNER_ONLY,
@@ -148,11 +144,8 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "ReplyDrafts.reject": OWNER_ONLY,
     "ReplyDrafts.send_back": OWNER_ONLY,
     "ReplyDrafts.redraft": OWNER_ONLY,
-    "ReplyDrafts.decided_on": OWNER_ONLY,
-    "ReplyDrafts.decided_on of all one's agents": ANYONE_ACTIVE,
-    "ReplyDrafts.claim": OWNER_ONLY,
-    "ReplyDrafts.requeue_stalled": OWNER_ONLY,
-    "ReplyDrafts.cancel_batch": OWNER_ONLY,
+    "ReplyDrafts.drafted_again": OWNER_ONLY,
+    "ReplyDrafts.decided_on": ANYONE_ACTIVE,
     "ReplyDrafts.erase_batch": OWNER_ONLY,
     # conversations and runs
     "Workspace.start_thread": OWNER_ONLY,
@@ -374,6 +367,31 @@ def _in_organisation(ws: Workspace, t: Things) -> None:
     Workspace("root@example.fr", ws._catalogue).reviews.approve(t.agent_id)
 
 
+_MADE: dict[str, str] = {}  # ids of drafts and batches made for one operation -> their kind
+GHOST_BATCH, GHOST_DRAFT = "lot-0000000000", "dr-0000000000000000"
+
+
+def _drafted(ws: Workspace, t: Things, status: str = "to_review") -> tuple[str, str]:
+    """A batch of one row of the owner's, its draft in ``status``: made by the owner for
+    each operation (for nothing real: ids of nothing)."""
+    olga = Workspace(OWNER, ws._catalogue)
+    try:
+        olga.get_agent(t.agent_id)
+    except NotFound:
+        return GHOST_BATCH, GHOST_DRAFT
+    batch = olga.reply_drafts.start_batch(t.agent_id, "avis.csv", "message", [Row("Bonjour", {})])
+    if status != "queued":
+        draft = olga.reply_drafts.claim(batch.id)
+        assert draft is not None
+        if status != "drafting":
+            olga.reply_drafts.drafted(draft.id, "Brouillon")
+        if status == "sent_back":
+            olga.reply_drafts.send_back(draft.id, "Plus court")
+    (draft,) = ws._catalogue.list_drafts(batch_id=batch.id)
+    _MADE[batch.id], _MADE[draft.id] = "<batch>", "<draft>"
+    return batch.id, draft.id
+
+
 Op = Callable[[Workspace, Things], object]
 
 OPS: dict[str, Op] = {
@@ -421,37 +439,41 @@ OPS: dict[str, Op] = {
     "Feedback.give": lambda ws, t: ws.feedback.give(t.agent_id, t.thread_id, "up", "Bien"),
     "Feedback.on_agent": lambda ws, t: ws.feedback.on_agent(t.agent_id),
     "Feedback.totals": lambda ws, t: ws.feedback.totals(t.agent_id),
-    "ReplyDrafts.start_batch": lambda ws, t: _drafts(ws).start_batch(
-        t.agent_id, "avis.csv", "message", [(1, Row("Bonjour", {}))]
+    "ReplyDrafts.start_batch": lambda ws, t: ws.reply_drafts.start_batch(
+        t.agent_id, "avis.csv", "message", [Row("Bonjour", {})]
     ),
-    "ReplyDrafts.batches": lambda ws, t: _drafts(ws).batches(),
-    "ReplyDrafts.batch": lambda ws, t: _drafts(ws).batch(t.batch),
-    "ReplyDrafts.batch_drafts": lambda ws, t: _drafts(ws).batch_drafts(t.batch),
-    "ReplyDrafts.own_batch": lambda ws, t: _drafts(ws).own_batch(t.batch),
-    "ReplyDrafts.note_export": lambda ws, t: _drafts(ws).note_export(t.batch, "csv", 1),
-    "ReplyDrafts.note_pairs": lambda ws, t: _drafts(ws).note_pairs(t.agent_id, 1),
-    "ReplyDrafts.draft_version": lambda ws, t: _drafts(ws).draft_version(t.draft),
-    "ReplyDrafts.drafted": lambda ws, t: _drafts(ws).drafted(t.draft, "Texte"),
-    "ReplyDrafts.failed": lambda ws, t: _drafts(ws).failed(t.draft, "Erreur"),
-    "ReplyDrafts.conversation_draft": lambda ws, t: _drafts(ws).conversation_draft(
-        t.agent_id, 1, t.thread_id, "Question", "Réponse"
+    "ReplyDrafts.batches": lambda ws, t: ws.reply_drafts.batches(),
+    "ReplyDrafts.batch": lambda ws, t: ws.reply_drafts.batch(_drafted(ws, t)[0]),
+    "ReplyDrafts.batch_drafts": lambda ws, t: ws.reply_drafts.batch_drafts(_drafted(ws, t)[0]),
+    "ReplyDrafts.claim": lambda ws, t: ws.reply_drafts.claim(_drafted(ws, t, "queued")[0]),
+    "ReplyDrafts.pending": lambda ws, t: ws.reply_drafts.pending(_drafted(ws, t)[0]),
+    "ReplyDrafts.drafted": lambda ws, t: ws.reply_drafts.drafted(
+        _drafted(ws, t, "drafting")[1], "Brouillon"
     ),
-    "ReplyDrafts.conversation_drafts": lambda ws, t: _drafts(ws).conversation_drafts(t.thread_id),
-    "ReplyDrafts.queue": lambda ws, t: _drafts(ws).queue(),
-    "ReplyDrafts.queue of a batch": lambda ws, t: _drafts(ws).queue(t.batch),
-    "ReplyDrafts.waiting": lambda ws, t: _drafts(ws).waiting(),
-    "ReplyDrafts.draft": lambda ws, t: _drafts(ws).draft(t.draft),
-    "ReplyDrafts.may_decide": lambda ws, t: _drafts(ws).may_decide(t.draft),
-    "ReplyDrafts.approve": lambda ws, t: _drafts(ws).approve(t.to_approve, "Relu"),
-    "ReplyDrafts.reject": lambda ws, t: _drafts(ws).reject(t.to_reject, "Hors sujet"),
-    "ReplyDrafts.send_back": lambda ws, t: _drafts(ws).send_back(t.to_send_back, "Plus court"),
-    "ReplyDrafts.redraft": lambda ws, t: _drafts(ws).redraft(t.sent_back),
-    "ReplyDrafts.decided_on": lambda ws, t: _drafts(ws).decided_on(t.agent_id),
-    "ReplyDrafts.decided_on of all one's agents": lambda ws, t: _drafts(ws).decided_on(),
-    "ReplyDrafts.claim": lambda ws, t: _drafts(ws).claim(t.batch),
-    "ReplyDrafts.requeue_stalled": lambda ws, t: _drafts(ws).requeue_stalled(t.batch),
-    "ReplyDrafts.cancel_batch": lambda ws, t: _drafts(ws).cancel_batch(t.batch),
-    "ReplyDrafts.erase_batch": lambda ws, t: _drafts(ws).erase_batch(t.spare_batch),
+    "ReplyDrafts.failed": lambda ws, t: ws.reply_drafts.failed(
+        _drafted(ws, t, "drafting")[1], "Erreur"
+    ),
+    "ReplyDrafts.conversation_draft": lambda ws, t: ws.reply_drafts.conversation_draft(
+        t.agent_id, 1, t.thread_id, "Question", "Brouillon"
+    ),
+    "ReplyDrafts.conversation_drafts": lambda ws, t: ws.reply_drafts.conversation_drafts(
+        t.thread_id
+    ),
+    "ReplyDrafts.queue": lambda ws, t: ws.reply_drafts.queue(),
+    "ReplyDrafts.waiting": lambda ws, t: ws.reply_drafts.waiting(),
+    "ReplyDrafts.draft": lambda ws, t: ws.reply_drafts.draft(_drafted(ws, t)[1]),
+    "ReplyDrafts.may_decide": lambda ws, t: ws.reply_drafts.may_decide(_drafted(ws, t)[1]),
+    "ReplyDrafts.approve": lambda ws, t: ws.reply_drafts.approve(_drafted(ws, t)[1]),
+    "ReplyDrafts.reject": lambda ws, t: ws.reply_drafts.reject(_drafted(ws, t)[1], "Non"),
+    "ReplyDrafts.send_back": lambda ws, t: ws.reply_drafts.send_back(
+        _drafted(ws, t)[1], "Plus court"
+    ),
+    "ReplyDrafts.redraft": lambda ws, t: ws.reply_drafts.redraft(_drafted(ws, t, "sent_back")[1]),
+    "ReplyDrafts.drafted_again": lambda ws, t: ws.reply_drafts.drafted_again(
+        _drafted(ws, t, "drafting")[1], "Nouveau"
+    ),
+    "ReplyDrafts.decided_on": lambda ws, t: ws.reply_drafts.decided_on(),
+    "ReplyDrafts.erase_batch": lambda ws, t: ws.reply_drafts.erase_batch(_drafted(ws, t)[0]),
     "Workspace.start_thread": lambda ws, t: ws.start_thread(t.agent_id, "Bonjour"),
     "Workspace.note_preview": lambda ws, t: ws.note_preview(t.agent_id, "preview-matrix"),
     "Workspace.get_thread": lambda ws, t: ws.get_thread(t.thread_id),
@@ -704,6 +726,9 @@ def masked(message: str, things: Things) -> str:
     values = [(getattr(things, f.name), f.name) for f in fields(things)]
     for value, name in sorted(values, key=lambda v: -len(v[0])):
         message = message.replace(value, f"<{name}>")
+    made = {**_MADE, GHOST_BATCH: "<batch>", GHOST_DRAFT: "<draft>"}
+    for value, name in made.items():
+        message = message.replace(value, name)
     return message
 
 

@@ -54,5 +54,5 @@ def test_each_field_has_a_plain_sentence_without_its_path(lang: str) -> None:
 
 def test_active_fields_are_not_in_the_list() -> None:
     assert is_active("tools") and is_active("knowledge.min_score")
-    assert is_active("oversight.mode")  # answers are drafts a person approves
+    assert is_active("oversight.mode")  # review before an answer counts: issue 11
     assert not is_active("workflow")

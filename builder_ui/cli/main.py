@@ -19,6 +19,7 @@ import typer
 
 from agents.i18n import t
 from builder_ui.cli import approve as cli_approve
+from builder_ui.cli import batch as cli_batch
 from builder_ui.cli import catalogue as cli_catalogue
 from builder_ui.cli import kb_reindex as cli_kb_reindex
 from builder_ui.cli import kb_search as cli_kb_search
@@ -96,6 +97,8 @@ me_app.command("notifications", help=t("cli.help.notifications"))(cli_review.not
 app.command("usage", help=t("cli.help.usage"))(cli_usage.usage)
 app.add_typer(cli_usage.quota_app, name="quota")
 app.add_typer(cli_catalogue.catalogue_app, name="catalogue")
+app.add_typer(cli_batch.batch_app, name="batch")
+app.add_typer(cli_batch.draft_app, name="draft")
 agent_app.command("fork", help=t("cli.agent.fork.help"))(cli_catalogue.fork)
 agent_app.command("feedback", help=t("cli.agent.feedback.help"))(cli_catalogue.feedback)
 app.add_typer(batch_app, name="batch")

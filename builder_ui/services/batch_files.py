@@ -1,158 +1,164 @@
-"""Reading a file of messages for a batch: a CSV or an XLSX, one message per row, the first row
-naming the columns.
+"""Files of messages in and replies out: the CSV or XLSX a person imports for a batch of drafts,
+and the one they export once the replies are approved.
 
-CSV files come as spreadsheets write them: UTF-8 with or without a BOM, Windows-1252 (Latin-1)
-from Excel in France, ``;`` or ``,`` or tabs between values; the knowledge parsers' decoding
-and separator sniffing are used (``store.knowledge.parsers``). XLSX: the first sheet, read
-only (formulas' last values). Past ``MAX_ROWS`` rows the file is refused with a plain message
-before anything is created; empty rows are skipped; a header cell left empty is named by its
-column letter (``Colonne C``), a repeated one gets a number (``date (2)``).
+A CSV is read as people's tools write it in France: UTF-8 (with or without its mark) or
+Windows-1252, separated by commas, semicolons or tabs. An XLSX is read from its first sheet,
+its values only (no formula is run). The first row names the columns. Every problem is said in
+plain words, before anything is created.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import PurePath
-from typing import Any, Final
+import zipfile
+from dataclasses import dataclass
+from typing import Final
 
 from agents.errors import UserError
+from store.reply_draft_records import DraftRecord
+from store.reply_drafts import MAX_ROWS
 
-MAX_ROWS: Final = 5_000
-MAX_BYTES: Final = 20 * 1024 * 1024
-MAX_CELL: Final = 20_000
-FORMATS: Final = (".csv", ".tsv", ".xlsx")
-
-
-@dataclass(frozen=True)
-class TablePreview:
-    """The columns of a file of messages, its first rows and how many it has."""
-
-    file_name: str
-    columns: list[str]
-    rows: list[dict[str, str]] = field(default_factory=list)
-    total: int = 0
+MAX_FILE_BYTES: Final = 20_000_000
+PREVIEW_ROWS: Final = 5
 
 
 @dataclass(frozen=True)
-class MessageTable:
-    file_name: str
+class Table:
     columns: list[str]
-    rows: list[dict[str, str]]  # by column name; every column present
-
-    def preview(self, rows: int = 5) -> TablePreview:
-        return TablePreview(self.file_name, self.columns, self.rows[: max(rows, 0)], len(self.rows))
-
-    def column(self, name: str) -> str:
-        """The column named ``name`` (case and surrounding spaces aside)."""
-        wanted = name.strip().casefold()
-        for column in self.columns:
-            if column.casefold() == wanted:
-                return column
-        raise UserError("batch.err.no_column", column=name, columns=", ".join(self.columns) or "-")
+    rows: list[dict[str, str]]
 
 
-def read_table(file_name: str, data: bytes) -> MessageTable:
-    """The file's rows by column; ``UserError`` (``batch.err.*``) when it cannot be a file
-    of messages."""
-    name = PurePath(file_name).name or "messages"
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in FORMATS:
-        raise UserError("batch.err.format", name=name)
+def read_table(file_name: str, data: bytes) -> Table:
     if not data.strip():
-        raise UserError("batch.err.empty", name=name)
-    if len(data) > MAX_BYTES:
-        raise UserError("batch.err.too_big", name=name, limit=MAX_BYTES // (1024 * 1024))
-    raw = _xlsx_rows(name, data) if suffix == ".xlsx" else _csv_rows(name, data)
-    header: list[str] | None = None
-    rows: list[dict[str, str]] = []
-    for number, values in enumerate(raw):
-        if not any(values):
+        raise UserError("drafts.file_empty", name=file_name)
+    if len(data) > MAX_FILE_BYTES:
+        raise UserError("drafts.file_too_large", name=file_name, limit=MAX_FILE_BYTES // 1_000_000)
+    lowered = file_name.lower()
+    if lowered.endswith(".xlsx"):
+        table = _xlsx(file_name, data)
+    elif lowered.endswith((".csv", ".tsv", ".txt")):
+        table = _csv(file_name, data)
+    else:
+        raise UserError("drafts.file_kind", name=file_name)
+    if not table.columns:
+        raise UserError("drafts.file_empty", name=file_name)
+    if len(table.rows) > MAX_ROWS:
+        raise UserError("drafts.too_many_rows", count=len(table.rows), limit=MAX_ROWS)
+    return table
+
+
+def _text(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
             continue
-        if header is None:
-            while values and not values[-1]:
-                values = values[:-1]  # a spreadsheet's empty columns on the right
-            header = _names(values)
-            continue
-        if len(rows) >= MAX_ROWS:
-            raise UserError("batch.err.too_many_rows", name=name, limit=MAX_ROWS)
-        if any(values[len(header) :]):
-            raise UserError(
-                "batch.err.extra_values", name=name, line=number + 1, columns=len(header)
-            )
-        cells = values + [""] * (len(header) - len(values))
-        rows.append({column: cells[i][:MAX_CELL] for i, column in enumerate(header)})
-    if header is None or not rows:
-        raise UserError("batch.err.no_rows", name=name)
-    return MessageTable(name, header, rows)
+    return data.decode("latin-1")
 
 
-def _csv_rows(name: str, data: bytes) -> Iterator[list[str]]:
-    from store.knowledge.parsers.common import decode_text
-    from store.knowledge.parsers.tabular import rows_of
-
-    text = decode_text(data)
-    if text is None:
-        raise UserError("batch.err.not_text", name=name)
-    csv.field_size_limit(max(csv.field_size_limit(), len(text)))
+def _csv(file_name: str, data: bytes) -> Table:
+    text = _text(data)
+    sample = text[:20_000]
     try:
-        for row in rows_of(text, name):
-            yield [_cell(value) for value in row]
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, ",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        lines = list(csv.reader(io.StringIO(text), dialect))
     except csv.Error as exc:
-        raise UserError("batch.err.unreadable", name=name, reason=str(exc)) from None
+        raise UserError("drafts.file_unreadable", name=file_name, problem=str(exc)[:200]) from None
+    return _table([[str(c) for c in line] for line in lines])
 
 
-def _xlsx_rows(name: str, data: bytes) -> Iterator[list[str]]:
-    import zipfile
-
-    import openpyxl
+def _xlsx(file_name: str, data: bytes) -> Table:
+    from openpyxl import load_workbook
 
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise UserError("batch.err.unreadable", name=name, reason="XLSX") from None
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise UserError("drafts.file_unreadable", name=file_name, problem="XLSX") from None
     try:
-        sheet = book.worksheets[0] if book.worksheets else None
-        if sheet is None:
-            return
-        for row in sheet.iter_rows(values_only=True):
-            yield [_cell(value) for value in row]
+        sheet = book.worksheets[0]
+        lines = []
+        for values in sheet.iter_rows(values_only=True):
+            lines.append(["" if v is None else str(v) for v in values])
+            if len(lines) > MAX_ROWS + 1:
+                break
     finally:
         book.close()
+    return _table(lines)
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        text = value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
-    elif isinstance(value, dt.date):
-        text = value.isoformat()
-    elif isinstance(value, float) and value.is_integer():
-        text = str(int(value))
-    else:
-        text = str(value)
-    return text.replace("\r\n", "\n").strip()
+def _table(lines: list[list[str]]) -> Table:
+    lines = [line for line in lines if any(cell.strip() for cell in line)]
+    if not lines:
+        return Table([], [])
+    header = [c.strip() or f"colonne {i + 1}" for i, c in enumerate(lines[0])]
+    seen: dict[str, int] = {}
+    columns = []
+    for name in header:
+        seen[name] = seen.get(name, 0) + 1
+        columns.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    rows = [
+        {column: (line[i].strip() if i < len(line) else "") for i, column in enumerate(columns)}
+        for line in lines[1:]
+    ]
+    return Table(columns, rows)
 
 
-def _names(values: list[str]) -> list[str]:
-    names: list[str] = []
-    for i, value in enumerate(values):
-        base = " ".join(value.split()) or f"Colonne {_letter(i)}"
-        name, n = base, 2
-        while name.casefold() in {x.casefold() for x in names}:
-            name, n = f"{base} ({n})", n + 1
-        names.append(name)
-    return names
+# --- export ----------------------------------------------------------------------------------
+
+EXPORT_COLUMNS: Final = ("status", "reply", "draft", "reviewer", "decided_at", "reason")
 
 
-def _letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+def export_rows(
+    drafts: list[DraftRecord], context_columns: tuple[str, ...], message_column: str
+) -> tuple[list[str], list[list[str]]]:
+    """The table exported: each row's columns, then its status, the reply (the approved text)
+    and what the person decided."""
+    from agents.i18n import t
+
+    header = [message_column, *context_columns, *(t(f"drafts.export.{c}") for c in EXPORT_COLUMNS)]
+    body = []
+    for draft in drafts:
+        body.append(
+            [
+                draft.message,
+                *(draft.context.get(c, "") for c in context_columns),
+                t(f"drafts.status.{draft.status}"),
+                draft.final if draft.status == "approved" else "",
+                draft.draft,
+                draft.decided_by,
+                draft.decided_at.strftime("%Y-%m-%d %H:%M") if draft.decided_at else "",
+                draft.reason or draft.error,
+            ]
+        )
+    return header, body
+
+
+def as_csv(header: list[str], body: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([[_cell(v) for v in row] for row in body])
+    return out.getvalue().encode("utf-8-sig")  # Excel in France opens it as it is
+
+
+def as_xlsx(header: list[str], body: list[list[str]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Réponses")
+    sheet.append(header)
+    for row in body:
+        sheet.append([_cell(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell(value: str) -> str:
+    """No cell starts a formula in the spreadsheet that opens the export (text that begins
+    with = + - @ is kept as text)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -1,174 +1,96 @@
-"""Supervised drafting, for every interface: batches of messages drafted in the background,
-the review queue, decisions, exports and the measures of oversight. Over
-``Workspace.reply_drafts`` (who may see and decide what is decided there).
+"""Supervised drafting for every interface: batches of messages drafted by an agent, the review
+queue, the export of approved replies, the measures of oversight.
 
-- A **batch** is a CSV or XLSX file of messages, one per row (citizens' reviews with their date
-  and service): ``batch_preview`` shows its columns and first rows, ``start_batch`` queues one
-  draft per row, ``draft_batch`` drafts them one by one (synchronously: the CLI) and
-  ``start_drafting`` does the same in a background thread (the builder: one thread per batch
-  in this process, safe when the page reruns; progress is read back from the store with
-  ``batch``). A row the model fails is marked ``failed`` with the reason, the others go on; a
-  runner stopped mid-way (a crash) resumes where it stopped: rows left ``drafting`` are
-  drafted again.
-- Each draft is a **one-shot run** of the agent on the row's message (with the chosen columns
-  as context), in a conversation of its own that is erased once the text is kept: the draft
-  record holds what counts, the checkpointer keeps nothing of it. Runs count in usage like
-  any other (without a conversation).
-- A person **decides** a draft: approved unchanged (``final=None``), approved after edits,
-  rejected with a reason, or sent back with an instruction: a new draft is written with the
-  instruction added (at once for who may use the agent, else by the batch's runner).
-- In a **conversation** with an agent under ``oversight: review``, each answer is recorded as a
-  draft of that conversation (``Services.chat`` calls ``note_conversation_draft``); the person
-  sees it marked as a draft (``conversation_drafts``) and it is decided the same way.
-- **Exports** (``export_batch``) put each reply beside its row; every text goes through
-  ``safe_text`` first (links and images made inert). ``draft_pairs`` turns decided drafts into
-  test cases.
+Each row of a batch is drafted through the same run as a conversation (its own conversation
+thread, not listed among the person's), so whatever guards a conversation (quotas, the model
+open to the person, personal data hidden from the model) guards a batch. Rows are drafted one at
+a time; a row that fails is marked with the reason and the others go on; rows a stopped process
+left half-drafted are drafted again. In the builder a daemon thread drafts a batch in the
+background (one per batch per process) and the page follows its progress from the store.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Final
 
-from agents.errors import NotFound, UserError
+from agents.errors import AtelierError, NotFound, UserError
+from agents.i18n import t
+from builder_ui.services.batch_files import (
+    PREVIEW_ROWS,
+    Table,
+    as_csv,
+    as_xlsx,
+    export_rows,
+    read_table,
+)
+from builder_ui.services.oversight import OversightMeasures, draft_pairs_yaml, measures
 from store.reply_draft_records import BatchRecord, DraftRecord
+from store.reply_drafts import Row
 
 if TYPE_CHECKING:
-    from langchain_core.messages import BaseMessage
-    from langgraph.checkpoint.base import BaseCheckpointSaver
-
-    from agents.runtime import RunResult
     from agents.spec import AgentSpec
-    from builder_ui.services.batch_files import TablePreview
-    from store.records import VersionRecord
     from store.workspace import Workspace
-    from tools.registry import ToolRegistry
 
-ExportFormat = Literal["csv", "xlsx"]
+log = logging.getLogger(__name__)
 Progress = Callable[[BatchRecord], None]
-
-__all__ = [
-    "BatchRecord",
-    "DraftRecord",
-    "DraftingServices",
-    "OversightFigures",
-    "OversightMeasures",
-]
+_RUNNING: set[str] = set()  # batches a thread of this process is drafting
+_RUNNING_LOCK: Final = threading.Lock()
 
 
-@dataclass(frozen=True)
-class OversightFigures:
-    """What people did with the drafts of one agent, or of one reviewer.
-
-    ``decided`` = ``approved_unchanged`` + ``approved_edited`` + ``rejected``; shares are
-    fractions of ``decided`` (0.0 when none). ``mean_edit`` and ``median_edit`` are the
-    normalised edit distance between draft and final of approved drafts (0: unchanged, 1:
-    rewritten entirely; Levenshtein on characters divided by the longer length).
-    ``median_seconds``: time from the draft being written to the decision, None without any.
-    ``sent_back``: drafts that were sent back at least once (decided or not)."""
-
-    decided: int = 0
-    approved_unchanged: int = 0
-    approved_edited: int = 0
-    rejected: int = 0
-    sent_back: int = 0
-    mean_edit: float = 0.0
-    median_edit: float = 0.0
-    median_seconds: float | None = None
-
-    @property
-    def share_unchanged(self) -> float:
-        return self.approved_unchanged / self.decided if self.decided else 0.0
-
-    @property
-    def share_edited(self) -> float:
-        return self.approved_edited / self.decided if self.decided else 0.0
-
-    @property
-    def share_rejected(self) -> float:
-        return self.rejected / self.decided if self.decided else 0.0
+def draft_prompt(draft: DraftRecord) -> str:
+    """What the agent is asked for a row: the message and the row's other columns."""
+    lines = [draft.message]
+    for name, value in draft.context.items():
+        if value:
+            lines.append(f"{name} : {value}")
+    return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class OversightMeasures:
-    """``overall``; ``by_agent`` keyed by agent id (``agent_names`` gives their names);
-    ``by_reviewer`` keyed by the login who decided. ``edits``: each approved draft's
-    normalised edit distance, for a histogram."""
-
-    overall: OversightFigures
-    by_agent: dict[str, OversightFigures] = field(default_factory=dict)
-    by_reviewer: dict[str, OversightFigures] = field(default_factory=dict)
-    agent_names: dict[str, str] = field(default_factory=dict)
-    edits: list[float] = field(default_factory=list)
+_IMAGE: Final = re.compile(r"!\[([^\]]*)\]\(([^)]*)\)")
+_LINK: Final = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
 
 
-def under_review(spec: AgentSpec, result: RunResult) -> bool:
-    """Whether the turn's answer is a draft a person approves: the agent says
-    ``oversight: review`` and the turn ended with an answer."""
-    return (
-        spec.oversight is not None
-        and spec.oversight.review
-        and result.outcome == "ok"
-        and bool(result.answer.strip())
-    )
-
-
-def last_question(messages: Sequence[BaseMessage]) -> str:
-    """The person's last message in a conversation (what a draft answers)."""
-    for message in reversed(messages):
-        if message.type == "human":
-            return message.text
-    return ""
-
-
-SAFE_EFFECTS = frozenset({"computes", "reads_knowledge", "reads_web", "calls_service"})
-
-
-def with_oversight(spec: AgentSpec, tools: ToolRegistry) -> AgentSpec:
-    """The agent as it runs when its answers are drafts (``oversight: review``): every tool
-    with effects (writing files, acting outside, or effects it does not declare) asks a
-    person first, whatever the spec says, so that no such tool runs on a draft nobody
-    approved. In a batch nobody is there to approve: the row fails and says why."""
-    if spec.oversight is None or not spec.oversight.review or not spec.tools:
-        return spec
-    uses = []
-    for use in spec.tools:
-        try:
-            effects = set(tools.get(use.id).declared_effects)
-        except UserError:
-            effects = {"undeclared"}
-        if not effects <= SAFE_EFFECTS and use.approval != "always_ask":
-            use = use.model_copy(update={"approval": "always_ask"})
-        uses.append(use)
-    return spec.model_copy(update={"tools": uses})
+def inert_export_text(text: str) -> str:
+    """Text as it goes into an exported file: Markdown images and links of the model's text
+    become plain words and addresses, never an image a program would fetch or a link."""
+    text = _IMAGE.sub(lambda m: f"{m.group(1)} ({m.group(2)})".strip(), text)
+    return _LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})".strip(), text)
 
 
 class DraftingServices:
-    """Mixed into ``Services``: it provides ``workspace`` and the runtime."""
+    """Mixed into ``builder_ui.services.installation.Services``."""
+
+    workspace: Workspace
 
     if TYPE_CHECKING:
-        workspace: Workspace
-        checkpointer: BaseCheckpointSaver[Any]
 
-    # --- reading a file of messages ----------------------------------------------------------
+        def find_agent(self, ref: str) -> Any: ...
+        def runtime(
+            self,
+            spec: AgentSpec,
+            model: str | None = None,
+            thread: str | None = None,
+            agent_id: str | None = None,
+        ) -> Any: ...
+        def _record(self, agent_id: str, version: int, result: Any) -> None: ...
 
-    def batch_preview(self, file_name: str, data: bytes, rows: int = 5) -> TablePreview:
-        """The file's columns and its first ``rows`` rows, to choose the message column.
-        Raises ``UserError`` for an empty file, a file that is not CSV or XLSX, or one past
-        ``MAX_ROWS`` rows."""
-        from builder_ui.services.batch_files import read_table
+    # --- starting ----------------------------------------------------------------------------
 
-        self.workspace.me()  # a disabled account reads no file either
-        return read_table(file_name, data).preview(rows)
+    def batch_columns(self, file_name: str, data: bytes) -> Table:
+        """The file's columns and its first rows, for the person to choose from."""
+        self.workspace.me()
+        table = read_table(file_name, data)
+        return Table(table.columns, table.rows[:PREVIEW_ROWS])
 
-    def batch_columns(self, file_name: str, data: bytes) -> list[str]:
-        """The file's column names, in order (see ``batch_preview``)."""
-        return self.batch_preview(file_name, data, rows=0).columns
-
-    # --- batches -----------------------------------------------------------------------------
+    def batch_rows(self, file_name: str, data: bytes) -> int:
+        """How many rows the file holds (besides its header)."""
+        self.workspace.me()
+        return len(read_table(file_name, data).rows)
 
     def start_batch(
         self,
@@ -176,262 +98,176 @@ class DraftingServices:
         file_name: str,
         data: bytes,
         message_column: str,
-        context_columns: Sequence[str] = (),
+        context_columns: tuple[str, ...] | list[str] = (),
         assignee: str = "",
     ) -> BatchRecord:
-        """A batch of the file's rows with the agent ``agent_ref`` (an id or a name), each
-        row queued for a draft; nothing is drafted yet (``draft_batch``, ``start_drafting``).
-        Rows with an empty message are left out. ``assignee``: who reviews, as logins and
-        ``team:NAME`` separated by commas; empty: the reviewers the agent's spec names, else
-        the person who starts it. Nothing is created when the file or a column is wrong."""
-        from builder_ui.services.batch_files import read_table
-        from store.reply_drafts import Row
-
-        agent = self.workspace.resolve_agent(agent_ref)  # a wrong agent: before reading
+        agent = self.find_agent(agent_ref)
         table = read_table(file_name, data)
-        message = table.column(message_column)
-        context = [table.column(c) for c in context_columns if c.strip()]
-        context = [c for c in dict.fromkeys(context) if c != message]
+        wanted = [message_column, *context_columns]
+        missing = [c for c in wanted if c not in table.columns]
+        if missing:
+            raise UserError(
+                "drafts.no_such_column", column=missing[0], columns=", ".join(table.columns)
+            )
         rows = [
-            (number, Row(row[message], {c: row[c] for c in context}))
-            for number, row in enumerate(table.rows, start=1)
-            if row[message].strip()
+            Row(row[message_column], {c: row[c] for c in context_columns})
+            for row in table.rows
+            if row[message_column].strip()
         ]
-        if not rows:
-            raise UserError("batch.err.no_messages", name=table.file_name, column=message)
         return self.workspace.reply_drafts.start_batch(
-            agent.id, table.file_name, message, rows, tuple(context), assignee
+            agent.id, file_name, message_column, rows, tuple(context_columns), assignee
         )
 
-    def draft_batch(
-        self, batch_id: str, progress: Progress | None = None, retry_failed: bool = False
-    ) -> BatchRecord:
-        """Drafts the batch's queued rows (and those sent back) one by one, here and now, and
-        returns the batch as it ends; rows a stopped runner left half-drafted are drafted
-        again, and with ``retry_failed`` the failed ones too. ``progress`` receives the batch
-        (with its counts) after each row. The batch's owner's."""
-        from builder_ui.services.draft_runner import write_draft
+    # --- drafting ----------------------------------------------------------------------------
 
+    def draft_batch(self, batch_id: str, progress: Progress | None = None) -> BatchRecord:
+        """Draft every row still to draft, one at a time; returns the batch as it ends."""
         doors = self.workspace.reply_drafts
-        doors.requeue_stalled(batch_id, failed=retry_failed)
-        while (draft := doors.claim(batch_id)) is not None:
-            try:
-                write_draft(self, draft)  # type: ignore[arg-type]
-            except UserError:
-                doors.requeue_stalled(batch_id)  # over a quota, or refused: it waits
-                raise
+        while True:
+            draft = doors.claim(batch_id)
+            if draft is None:
+                break
+            self._draft_one(draft, again=bool(draft.instruction and draft.draft))
             if progress is not None:
                 progress(doors.batch(batch_id))
         return doors.batch(batch_id)
 
-    def start_drafting(self, batch_id: str, retry_failed: bool = False) -> bool:
-        """``draft_batch`` in a background thread of this process; False when one already
-        drafts this batch here (the builder's page reruns). Progress: ``batch(batch_id)``;
-        an error that stopped it (a quota reached): ``drafting_error(batch_id)``."""
-        from builder_ui.services.draft_runner import RUNNERS
+    def _draft_one(self, draft: DraftRecord, *, again: bool) -> DraftRecord:
+        doors = self.workspace.reply_drafts
+        try:
+            self.workspace.usage.check_quota()
+            record = self.workspace.get_version(draft.agent_id, draft.agent_version)
+            runtime = self.runtime(record.spec, agent_id=draft.agent_id)
+            # Sent back: the same conversation goes on, so the agent reads its draft and the
+            # instruction; otherwise (a first draft, or a retry) the row's message.
+            prompt = (
+                t("drafts.prompt.instruction", instruction=draft.instruction)
+                if again
+                else draft_prompt(draft)
+            )
+            result = runtime.run(draft.thread_id, prompt)
+            # Counted in usage like any run; its conversation is drafting's, in no list.
+            self._record(draft.agent_id, record.number, replace(result, thread=""))
+        except AtelierError as exc:
+            return doors.failed(draft.id, exc.message() if isinstance(exc, UserError) else str(exc))
+        except Exception:  # a row's failure must not stop the others
+            log.exception("drafting row %s failed", draft.row)
+            return doors.failed(draft.id, t("drafts.row_failed"))
+        if result.outcome != "ok" or not result.answer.strip():
+            return doors.failed(draft.id, result.error or t("drafts.row_no_answer"))
+        done = doors.drafted_again if again else doors.drafted
+        return done(draft.id, result.answer)
 
-        self.workspace.reply_drafts.own_batch(batch_id)  # its owner's, before any thread
-        return RUNNERS.start(
-            batch_id, lambda: self.draft_batch(batch_id, retry_failed=retry_failed)
-        )
+    def start_background_drafting(self, batch_id: str) -> bool:
+        """Drafts the batch in a daemon thread of this process, unless one already does;
+        whether one was started."""
+        self.workspace.reply_drafts.batch(batch_id)  # someone else's: not found, here
+        with _RUNNING_LOCK:
+            if batch_id in _RUNNING:
+                return False
+            _RUNNING.add(batch_id)
+
+        def work() -> None:
+            try:
+                self.draft_batch(batch_id)
+            except Exception:  # reported on the page by the rows' statuses
+                log.exception("background drafting of %s stopped", batch_id)
+            finally:
+                with _RUNNING_LOCK:
+                    _RUNNING.discard(batch_id)
+
+        threading.Thread(target=work, name=f"drafting-{batch_id}", daemon=True).start()
+        return True
 
     def drafting_now(self, batch_id: str) -> bool:
-        """Whether a background thread of this process drafts the batch right now."""
-        from builder_ui.services.draft_runner import RUNNERS
+        """Whether a thread of this process drafts the person's batch now."""
+        self.workspace.reply_drafts.batch(batch_id)
+        with _RUNNING_LOCK:
+            return batch_id in _RUNNING
 
-        self.batch(batch_id)
-        return RUNNERS.running(batch_id)
-
-    def drafting_error(self, batch_id: str) -> str:
-        """Why this process's last background run of the batch stopped before its end, in
-        plain words ("" when it did not)."""
-        from builder_ui.services.draft_runner import RUNNERS
-
-        self.batch(batch_id)
-        return RUNNERS.errors.get(batch_id, "")
-
-    def cancel_batch(self, batch_id: str) -> BatchRecord:
-        """The batch stops after the row being drafted; its owner's."""
-        return self.workspace.reply_drafts.cancel_batch(batch_id)
-
-    def delete_batch(self, batch_id: str) -> int:
-        """The batch and its drafts, erased for good (its owner's); how many drafts went."""
-        return self.workspace.reply_drafts.erase_batch(batch_id)
+    # --- reading -----------------------------------------------------------------------------
 
     def batches(self) -> list[BatchRecord]:
-        """The person's batches and those assigned to them for review, newest first."""
         return self.workspace.reply_drafts.batches()
 
     def batch(self, batch_id: str) -> BatchRecord:
-        """With its counts by status (``BatchRecord.counts``, ``.status``)."""
         return self.workspace.reply_drafts.batch(batch_id)
 
-    def batch_drafts(
-        self, batch_id: str, statuses: Sequence[str] | None = None
+    def batch_drafts(self, batch_id: str, status: str | None = None) -> list[DraftRecord]:
+        return self.workspace.reply_drafts.batch_drafts(
+            batch_id, None if status is None else [status]
+        )
+
+    def review_queue(
+        self, batch_id: str | None = None, status: str = "to_review"
     ) -> list[DraftRecord]:
-        """The batch's drafts the person may read, in row order."""
-        wanted = list(statuses) if statuses is not None else None
-        return self.workspace.reply_drafts.batch_drafts(batch_id, wanted)
+        return self.workspace.reply_drafts.queue(batch_id, status)
 
-    # --- reviewing ---------------------------------------------------------------------------
-
-    def review_queue(self, batch_id: str | None = None, mine: bool = True) -> list[DraftRecord]:
-        """Drafts waiting for a decision (``to_review``), in row order: with ``mine``, those
-        this person may decide; without, also those they only follow (a batch's owner
-        watching its reviewers)."""
-        drafts = self.workspace.reply_drafts
-        if mine:
-            return drafts.queue(batch_id)
-        return drafts.queue(batch_id, status="to_review", readable=True)
-
-    def waiting_count(self) -> int:
-        """How many drafts wait for this person's decision (the navigation shows it)."""
+    def drafts_waiting(self) -> int:
         return self.workspace.reply_drafts.waiting()
 
     def reply_draft(self, draft_id: str) -> DraftRecord:
-        """One draft this person may read. Not ``draft``: that name is the editor's unsaved
-        edits (``AgentServices.draft``)."""
         return self.workspace.reply_drafts.draft(draft_id)
 
-    def may_decide(self, draft_id: str) -> bool:
-        """Whether this person may approve, reject or send back the draft (the page shows
-        the buttons only then; the store refuses anyway)."""
+    def may_decide_draft(self, draft_id: str) -> bool:
         return self.workspace.reply_drafts.may_decide(draft_id)
 
+    # --- deciding ----------------------------------------------------------------------------
+
     def approve_draft(self, draft_id: str, final: str | None = None) -> DraftRecord:
-        """Approved unchanged (``final`` None) or as edited."""
         return self.workspace.reply_drafts.approve(draft_id, final)
 
     def reject_draft(self, draft_id: str, reason: str) -> DraftRecord:
-        """Rejected, saying why (required)."""
         return self.workspace.reply_drafts.reject(draft_id, reason)
 
-    def send_back_draft(self, draft_id: str, instruction: str, wait: bool = False) -> DraftRecord:
-        """Sent back with ``instruction`` (required): a new draft is written with it added,
-        in the background (``wait``: here and now, as the CLI does) when this person may use
-        the agent; otherwise by the batch's runner when its owner resumes it. Returns the
-        draft as it is when this returns (``to_review`` again after ``wait``)."""
-        from builder_ui.services.draft_runner import RUNNERS, write_draft
-
+    def send_back_draft(self, draft_id: str, instruction: str) -> DraftRecord:
+        """Sent back with the instruction, and drafted again now when this person may use the
+        agent; otherwise the batch's next drafting run (its owner's) writes it."""
         doors = self.workspace.reply_drafts
         sent = doors.send_back(draft_id, instruction)
         try:
-            self.workspace.get_agent(sent.agent_id)
-        except NotFound:  # a reviewer the agent is not shared with: the batch's runner
+            self.workspace.get_version(sent.agent_id, sent.agent_version)
+        except NotFound:
             return sent
+        return self._draft_one(doors.redraft(draft_id), again=True)
 
-        def again() -> DraftRecord:
-            return write_draft(self, doors.redraft(draft_id))  # type: ignore[arg-type]
+    # --- out ---------------------------------------------------------------------------------
 
-        if wait:
-            return again()
-        RUNNERS.start(draft_id, again)
-        return sent
+    def export_batch(self, batch_id: str, fmt: str = "csv") -> bytes:
+        """Every row of the batch with its status and, once approved, its reply."""
+        if fmt not in ("csv", "xlsx"):
+            raise UserError("drafts.export_format", fmt=fmt)
+        batch = self.workspace.reply_drafts.batch(batch_id)
+        drafts = self.workspace.reply_drafts.batch_drafts(batch_id)
+        header, body = export_rows(drafts, batch.context_columns, batch.message_column)
+        body = [[inert_export_text(cell) for cell in row] for row in body]
+        self.workspace._audit("batch.exported", "agent", batch.agent_id, batch=batch.id, format=fmt)
+        return as_csv(header, body) if fmt == "csv" else as_xlsx(header, body)
 
-    # --- conversations -------------------------------------------------------------------------
-
-    def conversation_drafts(self, thread: str) -> list[DraftRecord]:
-        """The drafts of the person's conversation, oldest first: each answer of an agent
-        under ``oversight: review``, to show marked as a draft with its status."""
-        return self.workspace.reply_drafts.conversation_drafts(thread)
-
-    def note_conversation_draft(
-        self, agent_id: str, version: int, thread_id: str, message: str, answer: str
-    ) -> DraftRecord:
-        """The answer just given in the conversation, kept as a draft to review (called by
-        ``Services.chat`` when the agent's spec says ``oversight: review``)."""
-        return self.workspace.reply_drafts.conversation_draft(
-            agent_id, version, thread_id, message, answer
-        )
-
-    def _keep_as_draft(
-        self, version: VersionRecord, thread_id: str, message: str | None, result: RunResult
-    ) -> None:
-        """After a turn in a conversation (``Services.chat``, ``Services.approve``): the
-        answer kept as a draft when the agent is under review. ``message`` None: the
-        person's last message in the conversation."""
-        if not under_review(version.spec, result):
-            return
-        if message is None:
-            from agents.checkpoints import thread_messages
-
-            message = last_question(thread_messages(self.checkpointer, thread_id))
-        self.note_conversation_draft(
-            version.agent_id, version.number, thread_id, message, result.answer
-        )
-
-    # --- exports and measures ----------------------------------------------------------------
-
-    def export_batch(
-        self, batch_id: str, fmt: ExportFormat = "csv", only_approved: bool = False
-    ) -> bytes:
-        """The batch's rows as the file had them (the message and the chosen columns), with
-        the reply beside each: the approved text; for other rows, their status (and the
-        rejection's reason) and no reply. ``only_approved``: approved rows alone. Every text
-        is made inert first (``safe_text``). UTF-8 with BOM and ``;`` for CSV (Excel in
-        France opens it as it is)."""
-        from builder_ui.services.batch_export import as_csv, as_xlsx, export_rows
-
-        batch = self.batch(batch_id)
-        drafts = self.batch_drafts(batch_id, ["approved"] if only_approved else None)
-        header, rows = export_rows(batch, drafts)
-        self.workspace.reply_drafts.note_export(batch.id, fmt, len(rows))
-        if fmt == "xlsx":
-            return as_xlsx(header, rows, batch.file_name)
-        if fmt != "csv":
-            raise UserError("batch.err.export_format", fmt=fmt)
-        return as_csv(header, rows)
-
-    def oversight_measures(
-        self, agent_ref: str | None = None, since: datetime | None = None
-    ) -> OversightMeasures:
-        """The measures of oversight over the agents this person edits (one, with
-        ``agent_ref``; every agent for an administrator), decided on or after ``since``."""
-        from builder_ui.services.oversight import figures, grouped
-
-        agent_id = self.workspace.resolve_agent(agent_ref).id if agent_ref else None
+    def oversight_measures(self, agent_ref: str | None = None) -> OversightMeasures:
+        agent_id = self.find_agent(agent_ref).id if agent_ref else None
         decided = self.workspace.reply_drafts.decided_on(agent_id)
-        if since is not None:
-            decided = [d for d in decided if d.decided_at is not None and d.decided_at >= since]
-        names = {}
-        for known in {d.agent_id for d in decided}:
-            with contextlib.suppress(NotFound):
-                names[known] = self.workspace.get_agent(known).name
-        from builder_ui.services.oversight import edit_distance
-
-        return OversightMeasures(
-            overall=figures(decided),
-            by_agent=grouped(decided, "agent_id"),
-            by_reviewer=grouped(decided, "decided_by"),
-            agent_names=names,
-            edits=[edit_distance(d.draft, d.final) for d in decided if d.status == "approved"],
-        )
+        names = {a.id: a.name for a in self.workspace.list_agents()}
+        return measures(decided, names)
 
     def draft_pairs(self, agent_ref: str) -> bytes:
-        """The decided drafts of the agent (one this person edits) that this person may read,
-        as JSON Lines to become test cases: one object per draft, ``{"message", "context",
-        "draft", "final", "status", "edited", "reason"}``, oldest first, UTF-8. JSONL rather
-        than the spec's ``tests:`` entries, which hold a message and expected phrases, not a
-        reference reply: an evaluation compares ``draft`` to ``final``."""
-        import json
+        """Approved (draft, final) pairs of an agent, as test cases of its spec."""
+        agent = self.find_agent(agent_ref)
+        decided = self.workspace.reply_drafts.decided_on(agent.id)
+        return draft_pairs_yaml(decided).encode("utf-8")
 
-        agent = self.workspace.resolve_agent(agent_ref)
-        doors = self.workspace.reply_drafts
-        lines = []
-        for decided in doors.decided_on(agent.id):
-            try:
-                draft = doors.draft(decided.id)  # only those this person may read
-            except NotFound:
-                continue
-            pair = {
-                "message": draft.message,
-                "context": draft.context,
-                "draft": draft.draft,
-                "final": draft.final,
-                "status": draft.status,
-                "edited": draft.edited,
-                "reason": draft.reason,
-            }
-            lines.append(json.dumps(pair, ensure_ascii=False))
-        doors.note_pairs(agent.id, len(lines))
-        return "".join(line + "\n" for line in lines).encode("utf-8")
+    # --- conversations -----------------------------------------------------------------------
+
+    def conversation_drafts(self, thread: str) -> list[DraftRecord]:
+        return self.workspace.reply_drafts.conversation_drafts(thread)
+
+    def erase_batch(self, batch_id: str) -> None:
+        from agents.checkpoints import erase_threads
+
+        threads = self.workspace.reply_drafts.erase_batch(batch_id)
+        checkpointer = getattr(self, "checkpointer", None)
+        if threads and checkpointer is not None:
+            erase_threads(checkpointer, threads)
+
+
+__all__ = ["DraftingServices", "draft_prompt"]

@@ -36,7 +36,7 @@ from agents.spec import AgentSpec, KnowledgeSettings, ModelSettings
 from agents.validation import check_spec
 from builder_ui.services.agents import AgentServices
 from builder_ui.services.catalogue import CatalogueServices
-from builder_ui.services.drafting import DraftingServices, with_oversight
+from builder_ui.services.drafting import DraftingServices
 from builder_ui.services.knowledge import KnowledgeServices
 from builder_ui.services.model_access import (
     UsableModel,
@@ -287,10 +287,16 @@ class Services(
             if not existing.title.strip():  # started by attaching files: named by its message
                 self.workspace.rename_thread(thread_id, message[:80])
             runtime = self.runtime(record.spec, model, thread_id, agent.id)  # with its files
+        review = record.spec.oversight is not None and record.spec.oversight.review
         for event in runtime.stream(thread_id, message, tokens=tokens):
             if isinstance(event, Finished):
                 self._record(agent.id, record.number, event.result)
-                self._keep_as_draft(record, thread_id, message, event.result)
+                result = event.result
+                if review and result.outcome == "ok" and result.answer.strip():
+                    # Under review, the answer is a draft a person approves before it counts.
+                    self.workspace.reply_drafts.conversation_draft(
+                        agent.id, record.number, thread_id, message, result.answer
+                    )
             yield event
 
     def approve(

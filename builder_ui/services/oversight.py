@@ -1,11 +1,10 @@
-"""The measures of oversight: what people did with the drafts an agent wrote.
+"""Measures of oversight: how people decide on an agent's drafts.
 
-Computed from decided drafts (``approved`` or ``rejected``). The edit distance between a draft
-and its final is Levenshtein's on characters, divided by the longer text's length (0: approved
-unchanged; 1: nothing kept). Common beginnings and endings are set aside first (edits are
-mostly local); when what is left is still too long for an exact count in reasonable time
-(``EXACT_LIMIT`` cells), difflib's ratio stands in for it (``1 - ratio``), close enough for
-a measure and never slower than a page load.
+Per agent and per reviewer: how many drafts were approved unchanged, approved after edits,
+rejected; how far the final text is from the draft (a normalised edit distance, 0 unchanged,
+1 all rewritten); how long a decision took after the draft was written. Approved pairs
+(draft, final) can leave as test cases of the agent's spec, to check a new version against
+what people actually sent.
 """
 
 from __future__ import annotations
@@ -13,90 +12,90 @@ from __future__ import annotations
 import difflib
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Final
+from dataclasses import dataclass, field
 
-if TYPE_CHECKING:
-    from builder_ui.services.drafting import OversightFigures
-    from store.reply_draft_records import DraftRecord
-
-EXACT_LIMIT: Final = 4_000_000
+from agents.spec import AgentSpec, dump_yaml
+from store.reply_draft_records import DraftRecord
 
 
 def edit_distance(draft: str, final: str) -> float:
-    """Normalised: 0.0 for equal texts, 1.0 for texts with nothing in common."""
+    """0 when unchanged, up to 1 when nothing of the draft is left (1 - difflib's ratio of
+    matching characters)."""
     if draft == final:
         return 0.0
-    longest = max(len(draft), len(final))
-    start = 0
-    while start < min(len(draft), len(final)) and draft[start] == final[start]:
-        start += 1
-    end = 0
-    while (
-        end < min(len(draft), len(final)) - start
-        and draft[len(draft) - 1 - end] == final[len(final) - 1 - end]
-    ):
-        end += 1
-    a, b = draft[start : len(draft) - end], final[start : len(final) - end]
-    if len(a) * len(b) > EXACT_LIMIT:
-        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-        changed = (1.0 - matcher.ratio()) * max(len(a), len(b))
-        return min(1.0, changed / longest)
-    return _levenshtein(a, b) / longest
+    return round(1 - difflib.SequenceMatcher(None, draft, final, autojunk=False).ratio(), 4)
 
 
-def _levenshtein(a: str, b: str) -> int:
-    if len(a) < len(b):
-        a, b = b, a
-    previous = list(range(len(b) + 1))
-    for i, char in enumerate(a, start=1):
-        current = [i]
-        for j, other in enumerate(b, start=1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other))
-            )
-        previous = current
-    return previous[-1]
+@dataclass(frozen=True)
+class Measure:
+    """Decisions of one group (an agent, or a reviewer)."""
+
+    key: str
+    label: str
+    approved_unchanged: int = 0
+    approved_edited: int = 0
+    rejected: int = 0
+    mean_distance: float = 0.0
+    median_distance: float = 0.0
+    median_minutes: float | None = None
+
+    @property
+    def decided(self) -> int:
+        return self.approved_unchanged + self.approved_edited + self.rejected
+
+    def share(self, count: int) -> float:
+        return round(count / self.decided, 4) if self.decided else 0.0
 
 
-def figures(drafts: Iterable[DraftRecord]) -> OversightFigures:
-    """The figures of decided drafts (others are ignored)."""
-    from builder_ui.services.drafting import OversightFigures
+@dataclass(frozen=True)
+class OversightMeasures:
+    by_agent: list[Measure] = field(default_factory=list)
+    by_reviewer: list[Measure] = field(default_factory=list)
 
-    unchanged = edited = rejected = sent_back = 0
-    edits: list[float] = []
-    seconds: list[float] = []
-    for draft in drafts:
-        if draft.status not in ("approved", "rejected"):
-            continue
-        if draft.instruction:
-            sent_back += 1
-        if draft.status == "rejected":
-            rejected += 1
-        else:
-            distance = edit_distance(draft.draft, draft.final)
-            edits.append(distance)
-            if distance == 0.0:
-                unchanged += 1
-            else:
-                edited += 1
-        if draft.decided_at is not None and draft.drafted_at is not None:
-            seconds.append(max(0.0, (draft.decided_at - draft.drafted_at).total_seconds()))
-    return OversightFigures(
-        decided=unchanged + edited + rejected,
-        approved_unchanged=unchanged,
-        approved_edited=edited,
-        rejected=rejected,
-        sent_back=sent_back,
-        mean_edit=statistics.fmean(edits) if edits else 0.0,
-        median_edit=statistics.median(edits) if edits else 0.0,
-        median_seconds=statistics.median(seconds) if seconds else None,
+
+def _measure(key: str, label: str, drafts: list[DraftRecord]) -> Measure:
+    approved = [d for d in drafts if d.status == "approved"]
+    distances = [edit_distance(d.draft, d.final) for d in approved]
+    minutes = [
+        (d.decided_at - d.drafted_at).total_seconds() / 60
+        for d in drafts
+        if d.decided_at is not None and d.drafted_at is not None
+    ]
+    return Measure(
+        key=key,
+        label=label,
+        approved_unchanged=sum(1 for d in approved if d.final == d.draft),
+        approved_edited=sum(1 for d in approved if d.final != d.draft),
+        rejected=sum(1 for d in drafts if d.status == "rejected"),
+        mean_distance=round(statistics.fmean(distances), 4) if distances else 0.0,
+        median_distance=round(statistics.median(distances), 4) if distances else 0.0,
+        median_minutes=round(statistics.median(minutes), 1) if minutes else None,
     )
 
 
-def grouped(drafts: list[DraftRecord], key: str) -> dict[str, OversightFigures]:
-    """Figures per value of the drafts' field ``key`` (``agent_id``, ``decided_by``)."""
-    groups: dict[str, list[DraftRecord]] = defaultdict(list)
-    for draft in drafts:
-        groups[str(getattr(draft, key))].append(draft)
-    return {name: figures(group) for name, group in sorted(groups.items())}
+def measures(decided: list[DraftRecord], agent_names: dict[str, str]) -> OversightMeasures:
+    by_agent: dict[str, list[DraftRecord]] = defaultdict(list)
+    by_reviewer: dict[str, list[DraftRecord]] = defaultdict(list)
+    for draft in decided:
+        if draft.status not in ("approved", "rejected"):
+            continue
+        by_agent[draft.agent_id].append(draft)
+        by_reviewer[draft.decided_by].append(draft)
+    return OversightMeasures(
+        by_agent=[_measure(k, agent_names.get(k, k), v) for k, v in sorted(by_agent.items())],
+        by_reviewer=[_measure(k, k, v) for k, v in sorted(by_reviewer.items())],
+    )
+
+
+def draft_pairs_yaml(decided: list[DraftRecord]) -> str:
+    """The approved pairs as the ``tests:`` section of the agent's spec: each message, with
+    the first line of the reply people approved as what the answer must contain. Pasted into
+    the spec (or the editor's YAML), they check a new version against what was sent."""
+    cases = []
+    for draft in decided:
+        if draft.status != "approved":
+            continue
+        first = draft.final.strip().split("\n", 1)[0].strip()[:200]
+        cases.append({"message": draft.message, "expect_contains": [first] if first else []})
+    spec = AgentSpec.model_validate({"schema": "atelier/agent@1", "name": "x", "tests": cases})
+    return dump_yaml({"tests": [c.model_dump() for c in spec.tests]})

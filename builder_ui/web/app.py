@@ -16,7 +16,7 @@ import streamlit as st
 from agents.i18n import LANGUAGES
 from builder_ui.web import state
 from builder_ui.web.models.inert import literal
-from builder_ui.web.panels import accessibility
+from builder_ui.web.panels import accessibility, draft_pages
 from builder_ui.web.state import identity, tr
 from store.accounts import BUILDER_ROLES
 
@@ -80,6 +80,9 @@ else:
                 "connaissances",
             ),
         ]
+    pages.append(draft_pages.drafts_page())  # supervised drafting: anyone who uses agents
+    if builds:
+        pages.append(draft_pages.oversight_page())
     if account.role in ("reviewer", "admin"):
         pages.append(review_page())
     if account.role == "admin":

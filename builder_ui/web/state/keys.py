@@ -425,3 +425,30 @@ RETENTION_DRAFTS = "admin.retention.drafts_days"
 RETENTION_UPLOADS = "admin.retention.uploads_days"
 RETENTION_SAVE = "admin.retention.save"
 RETENTION_APPLY = "admin.retention.apply"
+# --- supervised drafting: "Brouillons" (``views/drafts.py``), "Supervision"
+# (``views/oversight.py``) and the draft card of the chat page (``panels.draft_card``) ------------
+DRAFTS_FLASH = "drafts.flash"  # [(kind, message)] shown once at the top of the page
+DRAFTS_NEW_AGENT = "drafts.new.agent"  # the agent that drafts the batch
+DRAFTS_NEW_NONCE = "drafts.new.nonce"  # renews the new batch's widgets once it has started
+DRAFTS_NEW_FILE = "drafts.new.file"  # + the nonce
+DRAFTS_NEW_MESSAGE = "drafts.new.message"  # + the nonce: the message column
+DRAFTS_NEW_CONTEXT = "drafts.new.context"  # + the nonce: the context columns
+DRAFTS_NEW_ASSIGN_KIND = "drafts.new.assign_kind"  # none | person | team
+DRAFTS_NEW_ASSIGN_WHO = "drafts.new.assign_who"
+DRAFTS_NEW_START = "drafts.new.start"
+DRAFTS_QUEUE_BATCH = "drafts.queue.batch"  # the batch the queue is filtered on ("" for all)
+DRAFTS_QUEUE_STATUS = "drafts.queue.status"  # the status it is filtered on
+DRAFTS_PREFIX = "drafts.draft."  # the widgets of one draft, keyed by its id
+OVERSIGHT_AGENT = "oversight.agent"  # the agent the pairs are downloaded for ("" for all)
+OVERSIGHT_PAIRS = "oversight.pairs"
+
+
+def draft_key(draft_id: str, name: str) -> str:
+    """A widget of the draft ``draft_id``: ``reply``, ``reason``, ``instruction``, ``approve``,
+    ``reject``, ``send_back`` (the queue's and the chat card's alike)."""
+    return f"{DRAFTS_PREFIX}{draft_id}.{name}"
+
+
+def batch_key(batch_id: str, name: str) -> str:
+    """A widget of the batch ``batch_id``: ``csv``, ``xlsx`` (its export)."""
+    return f"drafts.batch.{batch_id}.{name}"

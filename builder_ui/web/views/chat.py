@@ -28,7 +28,14 @@ from builder_ui.web.models.conversation import (
 )
 from builder_ui.web.models.inert import literal
 from builder_ui.web.models.transcript import ChatTurn
-from builder_ui.web.panels import chat_files, feedback, inert, publication, retention
+from builder_ui.web.panels import (
+    chat_files,
+    draft_card,
+    feedback,
+    inert,
+    publication,
+    retention,
+)
 from builder_ui.web.panels.preview import (
     GONE_ERROR,
     PENDING_ERROR,
@@ -113,7 +120,7 @@ def _send(
         _sources(turn, attached)
         _outcome_note(turn)
     history.extend([user, turn])
-    if turn.awaiting:
+    if turn.awaiting or draft_card.reviewed(services, agent.id):
         st.rerun()  # the card, and the chat input waiting for it
     _feedback(services, agent, history, len(history) - 1)  # under the answer just given
 
@@ -294,6 +301,8 @@ def _chat(services: Services, agent: AgentRecord) -> None:
         call_id = str((turn.pending or {}).get("call_id") or "")
         if decision is not None and turn is waiting and decision.call_id == call_id:
             _decide(services, turn, decision)
+        elif draft_card.in_chat(services, agent.id, chat_state.thread(), turn):
+            continue  # an answer of an agent under review: its draft, to approve
         else:
             _show_turn(services, turn, attached)
             _feedback(services, agent, history, index)

@@ -199,8 +199,6 @@ def erase_person_data(person: PersonData, erase_threads: EraseThreads) -> Summar
     files = FileStore()
     shutil.rmtree(files.root / principal_folder(account_id), ignore_errors=True)
     DraftStore(account_id).delete_all()
-    mine = catalogue.list_drafts(requester=account_id)  # supervised drafts they asked for
-    catalogue.delete_drafts([d.id for d in mine])
     person._secrets().delete_all(account_id)
     catalogue.forget_usage_of(account_id)  # their own totals and quotas; the spending stays
     catalogue.erase_feedback_of(account_id)  # their thumbs, comments and exchanges given

@@ -178,7 +178,6 @@ def expirers(
 ) -> list[Expirer]:
     """Every kind of thing a retention applies to, in the order they are swept."""
     from store.files import FileStore
-    from store.reply_drafts import DraftExpirer
 
     return [
         ConversationExpirer(catalogue, knowledge, eraser),

@@ -301,13 +301,6 @@ class Things:
     spare_thread: str = ""
     attachment: str = ""
     spare_attachment: str = ""
-    batch: str = ""
-    spare_batch: str = ""
-    draft: str = ""  # to review: read, and decided by nobody in the matrix
-    to_approve: str = ""
-    to_reject: str = ""
-    to_send_back: str = ""
-    sent_back: str = ""  # to draft again
 
 
 GHOSTS = Things(
@@ -326,13 +319,6 @@ GHOSTS = Things(
     spare_thread="th-fedcba9876543210",
     attachment="doc-0a1b2c3d4e5f",
     spare_attachment="doc-f5e4d3c2b1a0",
-    batch="lot-0a0a0a0a0a",
-    spare_batch="lot-0b0b0b0b0b",
-    draft="dr-0c0c0c0c0c0c0c0c",
-    to_approve="dr-0d0d0d0d0d0d0d0d",
-    to_reject="dr-0e0e0e0e0e0e0e0e",
-    to_send_back="dr-0f0f0f0f0f0f0f0f",
-    sent_back="dr-1a1a1a1a1a1a1a1a",
 )
 
 _fresh = itertools.count()
@@ -348,10 +334,6 @@ def a_run(t: Things) -> RunRecord:
 
 def _people(ws: Workspace) -> People:
     return ws.people
-
-
-def _drafts(ws: Workspace) -> ReplyDrafts:
-    return ws.reply_drafts
 
 
 def _asked(ws: Workspace, t: Things) -> None:
@@ -672,16 +654,6 @@ def build_world(installation: Installation) -> Things:
         assert done.status == "ready", done.error
     olga.set_secret("jeton", "s3cret")
     olga.set_secret("ancien-jeton", "vieux")
-    drafts = olga.reply_drafts
-    rows = [(n, Row(f"Message {n}", {"service": "CAF"})) for n in range(1, 9)]
-    batch = drafts.start_batch(agent.agent_id, "avis.csv", "message", rows, ("service",))
-    spare_batch = drafts.start_batch(agent.agent_id, "vieux.csv", "message", rows[:1])
-    written = []
-    for _ in range(5):
-        claimed = drafts.claim(batch.id)
-        assert claimed is not None
-        written.append(drafts.drafted(claimed.id, f"Brouillon {claimed.row}").id)
-    drafts.send_back(written[4], "Plus aimable")
     admin = Workspace("ada@example.fr", catalogue).people
     team = admin.add_team("Équipe RH")
     admin.add_member(team.id, LEAVING)
@@ -701,13 +673,6 @@ def build_world(installation: Installation) -> Things:
         spare_thread=spare_thread.id,
         attachment=attached[0].id,
         spare_attachment=attached[1].id,
-        batch=batch.id,
-        spare_batch=spare_batch.id,
-        draft=written[0],
-        to_approve=written[1],
-        to_reject=written[2],
-        to_send_back=written[3],
-        sent_back=written[4],
     )
 
 

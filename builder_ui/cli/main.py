@@ -32,7 +32,6 @@ from builder_ui.cli import sso as cli_sso
 from builder_ui.cli import usage as cli_usage
 from builder_ui.cli.agent import agent_app
 from builder_ui.cli.audit import audit_app
-from builder_ui.cli.batch import batch_app, draft_app
 from builder_ui.cli.common import AtelierGroup, say
 from builder_ui.cli.kb import kb_app
 from builder_ui.cli.mcp import mcp_app
@@ -101,8 +100,6 @@ app.add_typer(cli_batch.batch_app, name="batch")
 app.add_typer(cli_batch.draft_app, name="draft")
 agent_app.command("fork", help=t("cli.agent.fork.help"))(cli_catalogue.fork)
 agent_app.command("feedback", help=t("cli.agent.feedback.help"))(cli_catalogue.feedback)
-app.add_typer(batch_app, name="batch")
-app.add_typer(draft_app, name="draft")
 
 
 def _version() -> str:

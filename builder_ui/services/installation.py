@@ -12,7 +12,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models import BaseChatModel
@@ -273,7 +273,6 @@ class Services(
         self.workspace.usage.check_quota()  # over a monthly quota: no model is called
         agent = self.find_agent(ref)
         record = self.workspace.get_version(agent.id, version)
-        record = replace(record, spec=with_oversight(record.spec, self.tools))
         if thread is None:
             # The model first: a wrong model or a missing key must not leave an empty
             # conversation.
@@ -313,7 +312,6 @@ class Services(
         self.workspace.usage.check_quota()
         record = self.workspace.get_thread(thread)
         version = self.workspace.get_version(record.agent_id)
-        version = replace(version, spec=with_oversight(version.spec, self.tools))
         model = model or thread_model(self.checkpointer, record.id)
         runtime = self.runtime(version.spec, model, record.id, record.agent_id)
         note = self._decision_note(record.id, runtime, decision)
@@ -323,7 +321,6 @@ class Services(
             note()  # the decision was taken: the run goes on with it
             if isinstance(event, Finished):
                 self._record(record.agent_id, version.number, event.result)
-                self._keep_as_draft(version, record.id, None, event.result)
             yield event
 
     def pending_approval(self, thread: str) -> dict[str, Any] | None:

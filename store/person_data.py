@@ -199,6 +199,11 @@ def erase_person_data(person: PersonData, erase_threads: EraseThreads) -> Summar
     files = FileStore()
     shutil.rmtree(files.root / principal_folder(account_id), ignore_errors=True)
     DraftStore(account_id).delete_all()
+    # Supervised drafts made for the person (their batches, on anyone's agent): with the
+    # messages of the conversations batch drafting used.
+    mine = catalogue.list_drafts(requester=account_id)
+    erase_threads(sorted({d.thread_id for d in mine if d.thread_id and d.batch_id}))
+    catalogue.delete_drafts([d.id for d in mine])
     person._secrets().delete_all(account_id)
     catalogue.forget_usage_of(account_id)  # their own totals and quotas; the spending stays
     catalogue.erase_feedback_of(account_id)  # their thumbs, comments and exchanges given

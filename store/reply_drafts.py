@@ -4,7 +4,8 @@
   gets drafts from it in a conversation; they own those drafts.
 - Who decides a draft: the people and teams it is assigned to (the batch's assignment, or the
   reviewers the agent's spec names); when nobody is named, the person who asked. When reviewers
-  are named, the person who asked does not decide alone: only they do.
+  are named, only they do, and never the person who asked, even as a member of a team named
+  (four eyes).
 - The owner of a batch follows all of its rows; an assigned reviewer reads and decides the
   drafts assigned to them. Everyone else finds nothing: someone else's draft or batch is
   reported exactly like a missing one.
@@ -87,6 +88,8 @@ class ReplyDrafts:
         named = assignees(draft.assignee)
         if not named:
             return draft.requester == me.id
+        if me.id == draft.requester:
+            return False  # four eyes: reviewers are named, and the requester is not one
         if me.id in named:
             return True
         mine = {t.name.casefold() for t in self._catalogue.account_teams(me.id)}

@@ -61,6 +61,7 @@ from store.tables import (
     conversation_bases,
     grants,
     previews,
+    reply_drafts,
     runs,
     threads,
     versions,
@@ -344,6 +345,8 @@ class SqlCatalogue(
             gone = conn.execute(delete(threads).where(threads.c.id == thread_id)).rowcount
             if not gone:
                 raise thread_not_found(thread_id)
+            # its drafts (supervised answers) hold what was said: they go with it
+            conn.execute(delete(reply_drafts).where(reply_drafts.c.thread_id == thread_id))
             conn.execute(update(runs).where(runs.c.thread_id == thread_id).values(thread_id=""))
 
         self._write(work)

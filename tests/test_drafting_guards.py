@@ -19,7 +19,7 @@ import pytest
 from people import enrol
 
 from agents.checkpoints import sqlite_checkpointer
-from agents.errors import Refused
+from agents.errors import Refused, UserError
 from agents.models.registry import default_registry as default_providers
 from agents.spec import AgentSpec
 from builder_ui.services.installation import Services
@@ -171,3 +171,47 @@ def _erase(services: Services, thread_ids: list[str]) -> None:
     from agents.checkpoints import erase_threads
 
     erase_threads(services.checkpointer, thread_ids)
+
+
+def test_a_chat_draft_for_reviewers_nobody_matches_waits_for_them(
+    catalogue: SqlCatalogue, tmp_path: Path
+) -> None:
+    agnes = services(catalogue, AGNES)
+    named = "oversight:\n  mode: review\n  reviewers: [team:Disparue, Bruno@Exemple.fr]\n"
+    agent_id = agent(agnes, tmp_path, '- "Brouillon."\n', named)
+    thread = agnes.run(agent_id, "Question").thread  # the turn ends with its answer
+    (draft,) = agnes.conversation_drafts(thread)
+    assert draft.assignee == f"team:Disparue,{BRUNO}"  # a login matched whatever its case
+    with pytest.raises(Refused):
+        agnes.approve_draft(draft.id)
+    bruno = services(catalogue, BRUNO)
+    bruno.approve_draft(draft.id)
+    with pytest.raises(UserError) as late:
+        bruno.reject_draft(draft.id, "Trop tard")
+    assert "(état : approuvé)" in late.value.message()
+
+
+def test_spreadsheet_values_are_read_as_people_see_them_and_none_is_cut(
+    catalogue: SqlCatalogue,
+) -> None:
+    import datetime as dt
+    import io
+
+    from openpyxl import Workbook
+
+    agnes = services(catalogue, AGNES)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["date", "numéro", "message", None, None])
+    sheet.append([dt.datetime(2026, 3, 4), 12.0, "Bonjour", None, None])
+    out = io.BytesIO()
+    book.save(out)
+    table = agnes.batch_columns("avis.xlsx", out.getvalue())
+    assert table.columns == ["date", "numéro", "message"]
+    assert table.rows == [{"date": "2026-03-04", "numéro": "12", "message": "Bonjour"}]
+    cut = b"date,message\n2026-01-01,Bonjour\n2026-01-02,Trop long, vraiment\n"
+    with pytest.raises(UserError) as refused:
+        agnes.batch_columns("avis.csv", cut)
+    assert refused.value.key == "drafts.file_extra_values"
+    assert "ligne 3" in refused.value.message().casefold()

@@ -219,6 +219,19 @@ class ReplyDrafts:
                     return claimed
         return None
 
+    def retry_failed(self, batch_id: str) -> int:
+        """The batch's failed rows queued again, to be drafted by its next run; how many. A
+        failed row has no draft to send back: this is how it gets another try. Its owner's."""
+        me = self._workspace.me()
+        batch = self.batch(batch_id)
+        if batch.owner != me.id:
+            raise Refused("drafts.owner_only")
+        failed = self._catalogue.list_drafts(batch_id=batch.id, statuses=["failed"])
+        return sum(
+            self._catalogue.change_draft(d.id, ["failed"], status="queued", error="") is not None
+            for d in failed
+        )
+
     def pending(self, batch_id: str) -> int:
         """Rows still to draft."""
         counts = self.batch(batch_id).counts

@@ -19,7 +19,7 @@ import pytest
 from people import enrol
 
 from agents.checkpoints import sqlite_checkpointer
-from agents.errors import Refused, UserError
+from agents.errors import NotFound, Refused, UserError
 from agents.models.registry import default_registry as default_providers
 from agents.spec import AgentSpec
 from builder_ui.services.installation import Services
@@ -215,3 +215,24 @@ def test_spreadsheet_values_are_read_as_people_see_them_and_none_is_cut(
         agnes.batch_columns("avis.csv", cut)
     assert refused.value.key == "drafts.file_extra_values"
     assert "ligne 3" in refused.value.message().casefold()
+
+
+def test_failed_rows_get_another_try(catalogue: SqlCatalogue, tmp_path: Path) -> None:
+    from cli_driver import ok
+
+    agnes = services(catalogue, AGNES)
+    failing = "- tool_calls: [{name: outil_absent, args: {}}]\n"
+    agent_id = agent(agnes, tmp_path, '- "Un."\n' + failing + '- "Trois."\n- "Deux, enfin."\n')
+    batch = agnes.start_batch(agent_id, "avis.csv", b"message\nA\nB\nC\n", "message")
+    assert agnes.draft_batch(batch.id).counts == {"to_review": 2, "failed": 1}
+    (failed,) = catalogue.list_drafts(batch_id=batch.id, statuses=["failed"])
+    with pytest.raises(UserError):  # nothing to send back: it has no draft
+        agnes.send_back_draft(failed.id, "Réessaie")
+    with pytest.raises(NotFound):
+        services(catalogue, BRUNO).retry_failed_rows(batch.id)
+    assert agnes.retry_failed_rows(batch.id) == 1
+    assert agnes.draft_batch(batch.id).counts == {"to_review": 3}
+    again = agnes.reply_draft(failed.id)
+    assert (again.draft, again.error, again.attempts) == ("Deux, enfin.", "", 2)
+    said = ok("--as", AGNES, "batch", "retry", batch.id)
+    assert "0 ligne(s) en échec" in said.stderr

@@ -208,6 +208,11 @@ class DraftingServices:
         done = doors.drafted_again if again else doors.drafted
         return done(draft.id, result.answer)
 
+    def retry_failed_rows(self, batch_id: str) -> int:
+        """The batch's failed rows queued again (how many); ``draft_batch`` or
+        ``start_background_drafting`` then drafts them. The batch's owner's."""
+        return self.workspace.reply_drafts.retry_failed(batch_id)
+
     def start_background_drafting(self, batch_id: str) -> bool:
         """Drafts the batch in a daemon thread of this process, unless one already does;
         whether one was started."""

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from store.knowledge.records import Chunk, DocumentRecord, KnowledgeBaseRecord
     from store.knowledge.service import KnowledgeStore
     from store.records import AgentRecord, Catalogue, ThreadRecord, VersionRecord
+    from store.reply_draft_records import DraftRecord
     from store.secrets import SecretInfo, SecretStore
 
 EraseThreads = Callable[[list[str]], None]
@@ -147,6 +148,14 @@ class PersonData:
 
     def drafts(self) -> list[Draft]:
         return DraftStore(self.account_id).list()
+
+    def reply_drafts(self) -> list[DraftRecord]:
+        """Supervised drafts made for the person, oldest first: their batches' rows, and,
+        with the conversations, their answers under review (those are conversations too)."""
+        found = self._catalogue.list_drafts(requester=self.account_id)
+        if not self.conversations:
+            found = [d for d in found if d.batch_id]
+        return sorted(found, key=lambda d: (d.created_at, d.batch_id or "", d.row, d.id))
 
     def secrets(self) -> list[SecretInfo]:
         """Names and dates only."""

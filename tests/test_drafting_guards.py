@@ -236,3 +236,27 @@ def test_failed_rows_get_another_try(catalogue: SqlCatalogue, tmp_path: Path) ->
     assert (again.draft, again.error, again.attempts) == ("Deux, enfin.", "", 2)
     said = ok("--as", AGNES, "batch", "retry", batch.id)
     assert "0 ligne(s) en échec" in said.stderr
+
+
+def test_a_persons_export_holds_the_drafts_made_for_them(
+    catalogue: SqlCatalogue, tmp_path: Path
+) -> None:
+    import json
+    import zipfile
+    from io import BytesIO
+
+    from builder_ui.services.my_data import export_my_data
+
+    agnes = services(catalogue, AGNES)
+    agent_id = agent(agnes, tmp_path, '- {text: "Réponse.", repeat: true}\n', "oversight: review\n")
+    batch = agnes.start_batch(agent_id, "avis.csv", b"message\nMon dossier\n", "message")
+    agnes.draft_batch(batch.id)
+    thread = agnes.run(agent_id, "Ma question").thread
+    archive = zipfile.ZipFile(BytesIO(export_my_data(agnes)))
+    lines = archive.read("reply_drafts.jsonl").decode("utf-8").splitlines()
+    drafts = [json.loads(line) for line in lines]
+    assert [(d["message"], d["draft"], d["status"]) for d in drafts] == [
+        ("Mon dossier", "Réponse.", "to_review"),
+        ("Ma question", "Réponse.", "to_review"),
+    ]
+    assert drafts[0]["batch_id"] == batch.id and drafts[1]["thread_id"] == thread

@@ -271,6 +271,7 @@ class MemoryCatalogue(
             del self._threads[thread_id]
             self._conversation_bases.pop(thread_id, None)
             self._pseudonyms.pop(thread_id, None)
+            self._forget_drafts_of_thread(thread_id)  # what was said goes with it
             for run in [r for r in self._runs.values() if r.thread_id == thread_id]:
                 self._runs[run.id] = replace(run, thread_id="")
 

@@ -87,6 +87,7 @@ class MemoryReplyDrafts:
         thread_id: str | None = None,
         agent_ids: list[str] | None = None,
         statuses: list[str] | None = None,
+        requester: str | None = None,
     ) -> list[DraftRecord]:
         with self._drafts_lock:
             found = [
@@ -96,6 +97,7 @@ class MemoryReplyDrafts:
                 and (thread_id is None or d.thread_id == thread_id)
                 and (agent_ids is None or d.agent_id in agent_ids)
                 and (statuses is None or d.status in statuses)
+                and (requester is None or d.requester == requester)
             ]
         return sorted(found, key=lambda d: (d.batch_id or "", d.row, d.created_at))
 
@@ -110,6 +112,11 @@ class MemoryReplyDrafts:
             self._reply_drafts[draft_id] = changed
             self._changed[draft_id] = utc_now()
             return changed
+
+    def _forget_drafts_of_thread(self, thread_id: str) -> None:
+        with self._drafts_lock:
+            gone = [k for k, d in self._reply_drafts.items() if d.thread_id == thread_id]
+        self.delete_drafts(gone)
 
     def delete_drafts(self, draft_ids: list[str]) -> None:
         with self._drafts_lock:

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from store.knowledge.records import Chunk, DocumentRecord, KnowledgeBaseRecord
     from store.knowledge.service import KnowledgeStore
     from store.records import AgentRecord, Catalogue, ThreadRecord, VersionRecord
+    from store.reply_draft_records import DraftRecord
     from store.secrets import SecretInfo, SecretStore
 
 EraseThreads = Callable[[list[str]], None]
@@ -148,6 +149,14 @@ class PersonData:
     def drafts(self) -> list[Draft]:
         return DraftStore(self.account_id).list()
 
+    def reply_drafts(self) -> list[DraftRecord]:
+        """Supervised drafts made for the person, oldest first: their batches' rows, and,
+        with the conversations, their answers under review (those are conversations too)."""
+        found = self._catalogue.list_drafts(requester=self.account_id)
+        if not self.conversations:
+            found = [d for d in found if d.batch_id]
+        return sorted(found, key=lambda d: (d.created_at, d.batch_id or "", d.row, d.id))
+
     def secrets(self) -> list[SecretInfo]:
         """Names and dates only."""
         return self._secrets().list(self.account_id)
@@ -199,6 +208,11 @@ def erase_person_data(person: PersonData, erase_threads: EraseThreads) -> Summar
     files = FileStore()
     shutil.rmtree(files.root / principal_folder(account_id), ignore_errors=True)
     DraftStore(account_id).delete_all()
+    # Supervised drafts made for the person (their batches, on anyone's agent): with the
+    # messages of the conversations batch drafting used.
+    mine = catalogue.list_drafts(requester=account_id)
+    erase_threads(sorted({d.thread_id for d in mine if d.thread_id and d.batch_id}))
+    catalogue.delete_drafts([d.id for d in mine])
     person._secrets().delete_all(account_id)
     catalogue.forget_usage_of(account_id)  # their own totals and quotas; the spending stays
     catalogue.erase_feedback_of(account_id)  # their thumbs, comments and exchanges given

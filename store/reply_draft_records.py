@@ -121,8 +121,10 @@ class ReplyDrafting(Protocol):
         thread_id: str | None = None,
         agent_ids: list[str] | None = None,
         statuses: list[str] | None = None,
+        requester: str | None = None,
     ) -> list[DraftRecord]:
-        """In the order of their batch's rows, then oldest first."""
+        """In the order of their batch's rows, then oldest first; every filter given must
+        hold (``requester``: the person the drafts were made for)."""
         ...
 
     def change_draft(

@@ -4,7 +4,8 @@
   gets drafts from it in a conversation; they own those drafts.
 - Who decides a draft: the people and teams it is assigned to (the batch's assignment, or the
   reviewers the agent's spec names); when nobody is named, the person who asked. When reviewers
-  are named, the person who asked does not decide alone: only they do.
+  are named, only they do, and never the person who asked, even as a member of a team named
+  (four eyes).
 - The owner of a batch follows all of its rows; an assigned reviewer reads and decides the
   drafts assigned to them. Everyone else finds nothing: someone else's draft or batch is
   reported exactly like a missing one.
@@ -58,6 +59,13 @@ def assignees(text: str) -> list[str]:
     return [a.strip() for a in text.split(",") if a.strip()]
 
 
+def _no_longer_waiting(status: str) -> UserError:
+    """Decided (or sent back) meanwhile, by someone else or in another tab."""
+    from agents.i18n import t
+
+    return UserError("drafts.already_decided", status=t(f"drafts.status.{status}"))
+
+
 class ReplyDrafts:
     def __init__(self, workspace: Workspace, catalogue: Catalogue) -> None:
         self._workspace = workspace
@@ -65,28 +73,36 @@ class ReplyDrafts:
 
     # --- who -----------------------------------------------------------------------------
 
-    def _assignee(self, names: list[str]) -> str:
+    def _assignee(self, names: list[str], strict: bool = True) -> str:
         """Named reviewers checked: accounts that exist, teams by name; written back as
-        ``login`` and ``team:Name``."""
+        ``login`` and ``team:Name``. Not ``strict`` (a conversation's answer, already given):
+        a name that matches nobody is kept as written, so the draft waits for someone an
+        administrator can still name, rather than the turn failing after its answer."""
         found = []
-        for name in names:
+        for name in (n.strip() for n in names):
             if name.casefold().startswith("team:"):
                 try:
-                    team = self._catalogue.get_team(name[5:].strip())
+                    found.append(f"team:{self._catalogue.get_team(name[5:].strip()).name}")
                 except NotFound:
-                    raise UserError("drafts.unknown_team", team=name[5:].strip()) from None
-                found.append(f"team:{team.name}")
+                    if strict:
+                        raise UserError("drafts.unknown_team", team=name[5:].strip()) from None
+                    found.append(name)
             else:
+                login = name.lower() if "@" in name else name
                 try:
-                    found.append(self._catalogue.get_account(name).id)
+                    found.append(self._catalogue.get_account(login).id)
                 except NotFound:
-                    raise UserError("drafts.unknown_person", login=name) from None
+                    if strict:
+                        raise UserError("drafts.unknown_person", login=name) from None
+                    found.append(login)
         return ",".join(dict.fromkeys(found))
 
     def _may_decide(self, me: Principal, draft: DraftRecord) -> bool:
         named = assignees(draft.assignee)
         if not named:
             return draft.requester == me.id
+        if me.id == draft.requester:
+            return False  # four eyes: reviewers are named, and the requester is not one
         if me.id in named:
             return True
         mine = {t.name.casefold() for t in self._catalogue.account_teams(me.id)}
@@ -205,6 +221,19 @@ class ReplyDrafts:
                     return claimed
         return None
 
+    def retry_failed(self, batch_id: str) -> int:
+        """The batch's failed rows queued again, to be drafted by its next run; how many. A
+        failed row has no draft to send back: this is how it gets another try. Its owner's."""
+        me = self._workspace.me()
+        batch = self.batch(batch_id)
+        if batch.owner != me.id:
+            raise Refused("drafts.owner_only")
+        failed = self._catalogue.list_drafts(batch_id=batch.id, statuses=["failed"])
+        return sum(
+            self._catalogue.change_draft(d.id, ["failed"], status="queued", error="") is not None
+            for d in failed
+        )
+
     def pending(self, batch_id: str) -> int:
         """Rows still to draft."""
         counts = self.batch(batch_id).counts
@@ -236,7 +265,8 @@ class ReplyDrafts:
         thread = self._workspace.get_thread(thread_id)  # the person's own conversation
         record = self._workspace.get_version(agent_id, version)
         spec = record.spec
-        who = self._assignee(list(spec.oversight.reviewers) if spec.oversight else [])
+        reviewers = list(spec.oversight.reviewers) if spec.oversight else []
+        who = self._assignee(reviewers, strict=False)
         draft = DraftRecord(
             id=new_draft_id(),
             agent_id=agent_id,
@@ -282,7 +312,7 @@ class ReplyDrafts:
         if not self._may_decide(me, draft):
             raise Refused("drafts.not_yours_to_decide")
         if draft.status != "to_review":
-            raise UserError("drafts.already_decided", status=draft.status)
+            raise _no_longer_waiting(draft.status)
         return me, draft
 
     def approve(self, draft_id: str, final: str | None = None) -> DraftRecord:
@@ -315,7 +345,7 @@ class ReplyDrafts:
             instruction=instruction.strip()[:MAX_REASON],
         )  # fmt: skip
         if done is None:
-            raise UserError("drafts.already_decided", status=self._fresh(draft_id).status)
+            raise _no_longer_waiting(self._fresh(draft_id).status)
         self._workspace._audit("draft.sent_back", "agent", draft.agent_id, draft=draft.id)
         return done
 
@@ -328,7 +358,7 @@ class ReplyDrafts:
             draft_id, ["sent_back"], status="drafting", attempts=draft.attempts + 1
         )
         if claimed is None:
-            raise UserError("drafts.already_decided", status=self._fresh(draft_id).status)
+            raise _no_longer_waiting(self._fresh(draft_id).status)
         return claimed
 
     def drafted_again(self, draft_id: str, text: str) -> DraftRecord:
@@ -345,7 +375,7 @@ class ReplyDrafts:
             draft.id, ["to_review"], decided_at=utc_now(), decided_by=me.id, **changes
         )
         if done is None:  # decided meanwhile, by someone else
-            raise UserError("drafts.already_decided", status=self._fresh(draft.id).status)
+            raise _no_longer_waiting(self._fresh(draft.id).status)
         return done
 
     def _fresh(self, draft_id: str) -> DraftRecord:

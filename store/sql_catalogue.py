@@ -62,6 +62,7 @@ from store.tables import (
     conversation_bases,
     grants,
     previews,
+    reply_drafts,
     runs,
     threads,
     versions,
@@ -344,6 +345,8 @@ class SqlCatalogue(
             if not gone:
                 raise thread_not_found(thread_id)
             erase_rows(conn, [thread_id])
+            # its drafts (supervised answers) hold what was said: they go with it
+            conn.execute(delete(reply_drafts).where(reply_drafts.c.thread_id == thread_id))
             conn.execute(update(runs).where(runs.c.thread_id == thread_id).values(thread_id=""))
 
         self._write(work)

@@ -25,6 +25,7 @@ class SqlReplyDrafts:
 
     _read: Callable[[Callable[[Connection], Any]], Any]
     _write: Callable[[Callable[[Connection], Any]], Any]
+    _forget: Callable[[], None]
 
     def add_batch(self, batch: BatchRecord, drafts: list[DraftRecord]) -> None:
         def work(conn: Connection) -> None:
@@ -77,8 +78,11 @@ class SqlReplyDrafts:
         thread_id: str | None = None,
         agent_ids: list[str] | None = None,
         statuses: list[str] | None = None,
+        requester: str | None = None,
     ) -> list[DraftRecord]:
         query = select(reply_drafts)
+        if requester is not None:
+            query = query.where(reply_drafts.c.requester == requester)
         if batch_id is not None:
             query = query.where(reply_drafts.c.batch_id == batch_id)
         if thread_id is not None:
@@ -117,6 +121,7 @@ class SqlReplyDrafts:
             conn.execute(delete(reply_batches).where(reply_batches.c.id.not_in(used)))
 
         self._write(work)
+        self._forget()  # the erased texts stay in the write-ahead log otherwise
 
     def drafts_before(self, before: datetime) -> list[DraftRecord]:
         query = select(reply_drafts).where(reply_drafts.c.changed_at < stamp(before))

@@ -133,6 +133,7 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "ReplyDrafts.batch": OWNER_ONLY,
     "ReplyDrafts.batch_drafts": OWNER_ONLY,
     "ReplyDrafts.claim": OWNER_ONLY,
+    "ReplyDrafts.retry_failed": OWNER_ONLY,
     "ReplyDrafts.pending": OWNER_ONLY,
     "ReplyDrafts.drafted": OWNER_ONLY,
     "ReplyDrafts.failed": OWNER_ONLY,
@@ -438,6 +439,7 @@ OPS: dict[str, Op] = {
     "ReplyDrafts.batch": lambda ws, t: ws.reply_drafts.batch(_drafted(ws, t)[0]),
     "ReplyDrafts.batch_drafts": lambda ws, t: ws.reply_drafts.batch_drafts(_drafted(ws, t)[0]),
     "ReplyDrafts.claim": lambda ws, t: ws.reply_drafts.claim(_drafted(ws, t, "queued")[0]),
+    "ReplyDrafts.retry_failed": lambda ws, t: ws.reply_drafts.retry_failed(_drafted(ws, t)[0]),
     "ReplyDrafts.pending": lambda ws, t: ws.reply_drafts.pending(_drafted(ws, t)[0]),
     "ReplyDrafts.drafted": lambda ws, t: ws.reply_drafts.drafted(
         _drafted(ws, t, "drafting")[1], "Brouillon"

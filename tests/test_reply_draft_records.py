@@ -85,3 +85,20 @@ def test_a_batch_left_with_no_draft_goes(catalogue: Catalogue) -> None:
     a_batch(catalogue, rows=1)
     catalogue.delete_drafts(["dr-1"])
     assert catalogue.get_batch("lot-1") is None
+
+
+def test_a_conversations_drafts_go_with_it_and_drafts_are_found_by_requester(
+    catalogue: Catalogue,
+) -> None:
+    from store.records import ThreadRecord
+
+    agent, rows = a_batch(catalogue)
+    catalogue.add_thread(ThreadRecord("th-1", agent, "ursula", "Question", START))
+    answer = DraftRecord("dr-chat", agent, 1, "ursula", "Question", START, thread_id="th-1")
+    catalogue.add_draft(answer)
+    assert catalogue.list_drafts(requester="ursula") == [answer]
+    assert [d.id for d in catalogue.list_drafts(requester="olga")] == [d.id for d in rows]
+    catalogue.delete_thread("th-1")
+    assert catalogue.get_draft("dr-chat") is None
+    assert catalogue.list_drafts(requester="ursula") == []
+    assert len(catalogue.list_drafts(batch_id="lot-1")) == len(rows)  # a batch's stay

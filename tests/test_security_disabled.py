@@ -139,6 +139,7 @@ SERVICES: dict[str, Use] = {
     "batch_rows": lambda s, i: s.batch_rows("avis.csv", b"message\nBonjour\n"),
     "start_batch": lambda s, i: s.start_batch(i["agent"], "a.csv", b"message\nx\n", "message"),
     "draft_batch": lambda s, i: s.draft_batch("lot-0000000000"),
+    "retry_failed_rows": lambda s, i: s.retry_failed_rows("lot-0000000000"),
     "start_background_drafting": lambda s, i: s.start_background_drafting("lot-0000000000"),
     "drafting_now": lambda s, i: s.drafting_now("lot-0000000000"),
     "batches": lambda s, i: s.batches(),

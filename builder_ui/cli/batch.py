@@ -66,6 +66,21 @@ def draft(
     typer.echo(t("cli.batch.done", batch=done.id, counts=_counts(done.counts)))
 
 
+@batch_app.command("retry", help=t("cli.batch.retry.help"))
+def retry(
+    batch: Annotated[str, typer.Argument(metavar="BATCH", help=t("cli.batch.retry.batch"))],
+    as_json: AsJson = False,
+) -> None:
+    services = open_services()
+    queued = services.retry_failed_rows(batch)
+    say(t("cli.batch.retry.queued", batch=batch, count=queued))
+    done = services.draft_batch(batch)
+    if as_json:
+        print_json({"batch": done.id, "counts": done.counts})
+        return
+    typer.echo(t("cli.batch.done", batch=done.id, counts=_counts(done.counts)))
+
+
 @batch_app.command("list", help=t("cli.batch.list.help"))
 def list_batches(as_json: AsJson = False) -> None:
     batches = open_services().batches()

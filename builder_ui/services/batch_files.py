@@ -68,7 +68,7 @@ def _csv(file_name: str, data: bytes) -> Table:
         lines = list(csv.reader(io.StringIO(text), dialect))
     except csv.Error as exc:
         raise UserError("drafts.file_unreadable", name=file_name, problem=str(exc)[:200]) from None
-    return _table([[str(c) for c in line] for line in lines])
+    return _table([[str(c) for c in line] for line in lines], file_name)
 
 
 def _xlsx(file_name: str, data: bytes) -> Table:
@@ -82,19 +82,43 @@ def _xlsx(file_name: str, data: bytes) -> Table:
         sheet = book.worksheets[0]
         lines = []
         for values in sheet.iter_rows(values_only=True):
-            lines.append(["" if v is None else str(v) for v in values])
+            lines.append([_shown(v) for v in values])
             if len(lines) > MAX_ROWS + 1:
                 break
     finally:
         book.close()
-    return _table(lines)
+    return _table(lines, file_name)
 
 
-def _table(lines: list[list[str]]) -> Table:
+def _shown(value: object) -> str:
+    """A spreadsheet cell as people see it: a date as a date, a whole number without ".0"."""
+    import datetime as dt
+
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _table(lines: list[list[str]], file_name: str) -> Table:
     lines = [line for line in lines if any(cell.strip() for cell in line)]
     if not lines:
         return Table([], [])
-    header = [c.strip() or f"colonne {i + 1}" for i, c in enumerate(lines[0])]
+    first = list(lines[0])
+    while first and not first[-1].strip():
+        first.pop()  # a spreadsheet's empty columns on the right
+    header = [c.strip() or f"colonne {i + 1}" for i, c in enumerate(first)]
+    for number, line in enumerate(lines[1:], start=2):
+        if any(cell.strip() for cell in line[len(header) :]):
+            # A separator too many, or a text holding it unquoted: its values would be cut.
+            raise UserError(
+                "drafts.file_extra_values", name=file_name, line=number, columns=len(header)
+            )
     seen: dict[str, int] = {}
     columns = []
     for name in header:

@@ -32,8 +32,12 @@ from store.reply_draft_records import BatchRecord, DraftRecord
 from store.reply_drafts import Row
 
 if TYPE_CHECKING:
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+
     from agents.spec import AgentSpec
+    from store.records import VersionRecord
     from store.workspace import Workspace
+    from tools.registry import ToolRegistry
 
 log = logging.getLogger(__name__)
 Progress = Callable[[BatchRecord], None]
@@ -60,12 +64,36 @@ def inert_export_text(text: str) -> str:
     return safe_text(text, shown_hosts())
 
 
+SAFE_EFFECTS: Final = frozenset({"computes", "reads_knowledge", "reads_web", "calls_service"})
+
+
+def with_oversight(spec: AgentSpec, tools: ToolRegistry) -> AgentSpec:
+    """The agent as it runs when its answers are drafts (``oversight: review``): every tool
+    with effects (writing files, acting outside, or effects it does not declare) asks a
+    person first, whatever the spec says, so that no such tool runs on a draft nobody
+    approved. In a batch nobody is there to approve: the row fails and says why."""
+    if spec.oversight is None or not spec.oversight.review or not spec.tools:
+        return spec
+    uses = []
+    for use in spec.tools:
+        try:
+            effects = set(tools.get(use.id).declared_effects)
+        except UserError:
+            effects = {"undeclared"}
+        if not effects <= SAFE_EFFECTS and use.approval != "always_ask":
+            use = use.model_copy(update={"approval": "always_ask"})
+        uses.append(use)
+    return spec.model_copy(update={"tools": uses})
+
+
 class DraftingServices:
     """Mixed into ``builder_ui.services.installation.Services``."""
 
     workspace: Workspace
 
     if TYPE_CHECKING:
+        tools: ToolRegistry
+        checkpointer: BaseCheckpointSaver[Any]
 
         def find_agent(self, ref: str) -> Any: ...
         def runtime(
@@ -76,6 +104,23 @@ class DraftingServices:
             agent_id: str | None = None,
         ) -> Any: ...
         def _record(self, agent_id: str, version: int, result: Any) -> None: ...
+
+    def _answer_as_draft(self, version: VersionRecord, thread_id: str, result: Any) -> None:
+        """After a conversation resumed on a person's approval (``Services.approve``): the
+        answer kept as a draft when the agent is under review, as ``Services.chat`` does,
+        with the person's last message as what it answers."""
+        spec = version.spec
+        if spec.oversight is None or not spec.oversight.review:
+            return
+        if result.outcome != "ok" or not result.answer.strip():
+            return
+        from agents.checkpoints import thread_messages
+
+        said = thread_messages(self.checkpointer, thread_id)
+        asked = next((m.text for m in reversed(said) if m.type == "human"), "")
+        self.workspace.reply_drafts.conversation_draft(
+            version.agent_id, version.number, thread_id, asked, result.answer
+        )
 
     # --- starting ----------------------------------------------------------------------------
 
@@ -122,6 +167,9 @@ class DraftingServices:
         """Draft every row still to draft, one at a time; returns the batch as it ends."""
         doors = self.workspace.reply_drafts
         while True:
+            # Over a quota, the batch stops with its rows left queued (and says so), rather
+            # than failing every row left with the same reason.
+            self.workspace.usage.check_quota()
             draft = doors.claim(batch_id)
             if draft is None:
                 break
@@ -135,7 +183,7 @@ class DraftingServices:
         try:
             self.workspace.usage.check_quota()
             record = self.workspace.get_version(draft.agent_id, draft.agent_version)
-            runtime = self.runtime(record.spec, agent_id=draft.agent_id)
+            runtime = self.runtime(with_oversight(record.spec, self.tools), agent_id=draft.agent_id)
             # Sent back: the same conversation goes on, so the agent reads its draft and the
             # instruction; otherwise (a first draft, or a retry) the row's message.
             prompt = (
@@ -151,10 +199,17 @@ class DraftingServices:
         except Exception:  # a row's failure must not stop the others
             log.exception("drafting row %s failed", draft.row)
             return doors.failed(draft.id, t("drafts.row_failed"))
+        if result.outcome == "awaiting_approval":  # a tool with effects: nobody is there
+            return doors.failed(draft.id, t("drafts.row_needs_approval"))
         if result.outcome != "ok" or not result.answer.strip():
             return doors.failed(draft.id, result.error or t("drafts.row_no_answer"))
         done = doors.drafted_again if again else doors.drafted
         return done(draft.id, result.answer)
+
+    def retry_failed_rows(self, batch_id: str) -> int:
+        """The batch's failed rows queued again (how many); ``draft_batch`` or
+        ``start_background_drafting`` then drafts them. The batch's owner's."""
+        return self.workspace.reply_drafts.retry_failed(batch_id)
 
     def start_background_drafting(self, batch_id: str) -> bool:
         """Drafts the batch in a daemon thread of this process, unless one already does;

@@ -12,7 +12,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models import BaseChatModel
@@ -37,7 +37,7 @@ from agents.validation import check_spec
 from builder_ui.services.agents import AgentServices
 from builder_ui.services.catalogue import CatalogueServices
 from builder_ui.services.data_routing import DataRoutingServices
-from builder_ui.services.drafting import DraftingServices
+from builder_ui.services.drafting import DraftingServices, with_oversight
 from builder_ui.services.knowledge import KnowledgeServices
 from builder_ui.services.model_access import (
     UsableModel,
@@ -292,6 +292,7 @@ class Services(
         self.workspace.usage.check_quota()  # over a monthly quota: no model is called
         agent = self.find_agent(ref)
         record = self.workspace.get_version(agent.id, version)
+        record = replace(record, spec=with_oversight(record.spec, self.tools))
         if thread is None:
             # The model first: a wrong model or a missing key must not leave an empty
             # conversation; nor a message refused for the personal data it holds.
@@ -348,6 +349,7 @@ class Services(
         self.workspace.usage.check_quota()
         record = self.workspace.get_thread(thread)
         version = self.workspace.get_version(record.agent_id)
+        version = replace(version, spec=with_oversight(version.spec, self.tools))
         model = model or thread_model(self.checkpointer, record.id)
         runtime = self.runtime(version.spec, model, record.id, record.agent_id)
         note = self._decision_note(record.id, runtime, decision)
@@ -357,6 +359,7 @@ class Services(
             note()  # the decision was taken: the run goes on with it
             if isinstance(event, Finished):
                 self._record(record.agent_id, version.number, event.result)
+                self._answer_as_draft(version, record.id, event.result)  # under review
             yield event
 
     def pending_approval(self, thread: str) -> dict[str, Any] | None:

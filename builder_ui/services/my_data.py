@@ -149,6 +149,9 @@ def write_export(
         for draft in person.drafts():
             record = {"version": draft.version, "saved_at": draft.saved_at.isoformat()}
             archive.writestr(f"drafts/{draft.key}.json", _json({**record, "data": draft.data}))
+        replies = [_reply_draft(d) for d in person.reply_drafts()]
+        if replies:  # one JSON object a line: message, draft, final, status, who decided
+            archive.writestr("reply_drafts.jsonl", "".join(_json_line(r) for r in replies))
         archive.writestr("secrets.txt", _secrets_text(person, lang))
 
 
@@ -364,6 +367,20 @@ class _Unique:
 
 def _file_part(thread_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", thread_id)[:100] or "conversation"
+
+
+def _reply_draft(draft: Any) -> dict[str, Any]:
+    return {name: getattr(draft, name) for name in _REPLY_DRAFT_FIELDS}
+
+
+_REPLY_DRAFT_FIELDS = (
+    *("id", "agent_id", "batch_id", "row", "thread_id", "message", "context", "draft"),
+    *("final", "status", "reason", "instruction", "decided_by", "decided_at", "created_at"),
+)
+
+
+def _json_line(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str) + "\n"
 
 
 def _json(value: Any) -> str:

@@ -261,3 +261,12 @@ def test_in_a_conversation_an_answer_under_review_is_a_draft(
     final = agnes.approve_draft(draft.id, "Projet de réponse, relu.")
     assert final.final == "Projet de réponse, relu." and final.draft == "Projet de réponse."
     assert final.decided_by == AGNES and final.decided_at is not None
+
+
+def test_without_a_language_model_no_row_becomes_a_draft(catalogue: SqlCatalogue) -> None:
+    agnes = services(catalogue, AGNES)
+    offline = AgentSpec.from_yaml("schema: atelier/agent@1\nname: Sans modèle\noversight: review\n")
+    agent = agnes.create_agent(offline).agent_id
+    batch = agnes.start_batch(agent, "avis.csv", b"message\nUn avis\n", "message")
+    (row,) = agnes.draft_batch(batch.id) and agnes.batch_drafts(batch.id)
+    assert row.status == "failed" and "Aucun modèle de langage" in row.error

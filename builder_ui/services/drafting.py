@@ -203,6 +203,8 @@ class DraftingServices:
             return doors.failed(draft.id, t("drafts.row_needs_approval"))
         if result.outcome != "ok" or not result.answer.strip():
             return doors.failed(draft.id, result.error or t("drafts.row_no_answer"))
+        if result.model == "offline":  # it quotes documents and writes nothing: no draft
+            return doors.failed(draft.id, t("drafts.row_no_model"))
         done = doors.drafted_again if again else doors.drafted
         return done(draft.id, result.answer)
 

@@ -16,13 +16,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
-from agents.call_journal import forget_thread
-from agents.checkpoints import erase_threads, thread_messages
 from agents.errors import Refused, UserError
-from agents.knowledge import Citation
 from agents.models.registry import (
     Connection,
     ProviderRegistry,
@@ -36,6 +32,7 @@ from agents.spec import AgentSpec, KnowledgeSettings, ModelSettings
 from agents.validation import check_spec
 from builder_ui.services.agents import AgentServices
 from builder_ui.services.catalogue import CatalogueServices
+from builder_ui.services.conversations import ConversationServices
 from builder_ui.services.data_routing import DataRoutingServices
 from builder_ui.services.drafting import DraftingServices, with_oversight
 from builder_ui.services.knowledge import KnowledgeServices
@@ -46,16 +43,13 @@ from builder_ui.services.model_access import (
     org_connection,
     usable_models,
 )
+from builder_ui.services.previews import PreviewServices
 from builder_ui.services.privacy import (
     DetectorFactory,
     default_detector,
     hidden_again,
     hidden_title,
     privacy_guard,
-    shown_citations,
-    shown_messages,
-    shown_titles,
-    shown_titles_of,
 )
 from builder_ui.services.retention import RetentionServices
 from builder_ui.services.sharing import SharingServices
@@ -65,7 +59,7 @@ from store.admin_settings import (
     saved_admin_settings,
 )
 from store.files import StoredFile
-from store.records import Catalogue, ConversationSummary, RunRecord, ThreadRecord
+from store.records import Catalogue, RunRecord
 from store.workspace import Workspace
 from tools.registry import ToolContext, ToolRegistry, ToolResult
 from tools.registry import default_registry as default_tools
@@ -136,6 +130,8 @@ class Installation:
 @dataclass
 class Services(
     DataRoutingServices,
+    ConversationServices,
+    PreviewServices,
     AgentServices,
     SharingServices,
     CatalogueServices,
@@ -409,93 +405,6 @@ class Services(
             if isinstance(event, Finished):
                 return event.result
         raise AssertionError("a run always finishes")
-
-    def preview(
-        self,
-        spec: AgentSpec,
-        token: str,
-        message: str,
-        model: str | None = None,
-        agent_id: str | None = None,
-    ) -> Iterator[RunEvent]:
-        """A turn with the spec being edited, saved or not: the builder's preview chat. Its
-        conversation is named by the preview's ``token`` and derived with the person's account
-        (``preview_thread_id``), so nobody else reaches it, even knowing the token. With the
-        saved agent's ``agent_id``, the preview is erased with the agent."""
-        if not message.strip():
-            raise UserError("run.empty_message")
-        self.workspace.usage.check_quota()
-        thread_id = self._preview_thread(token)
-        if agent_id is not None:
-            self.workspace.note_preview(agent_id, thread_id)
-        yield from self.runtime(spec, model, agent_id=agent_id).stream(thread_id, message)
-
-    def forget_preview(self, token: str) -> None:
-        """Erase the preview conversation of ``token`` (its messages, from every file): the
-        person started a new one. A preview of an agent never saved has no other end."""
-        self.workspace.me()
-        thread_id = self.preview_thread_id(token)
-        erase_threads(self.checkpointer, [thread_id])
-        forget_thread(self.checkpointer, thread_id)
-        self.workspace.keep_conversation_pseudonyms(thread_id, {}, preview=True)
-
-    def preview_thread_id(self, token: str) -> str:
-        digest = hashlib.sha256(f"{self.principal}\0{token}".encode()).hexdigest()[:24]
-        return f"preview-{digest}"
-
-    def preview_history(self, spec: AgentSpec, token: str) -> list[BaseMessage]:
-        thread_id = self._preview_thread(token)
-        return shown_messages(
-            self.workspace, thread_id, thread_messages(self.checkpointer, thread_id)
-        )
-
-    def _preview_thread(self, token: str) -> str:
-        """The person's own preview conversation for ``token``, for a builder: the id is
-        derived from the account, so no token reaches someone else's conversation."""
-        self.workspace.require_builder()
-        return self.preview_thread_id(token)
-
-    def history(self, thread: str) -> list[BaseMessage]:
-        """The conversation as its owner reads it (placeholders put back)."""
-        thread_id = self.workspace.get_thread(thread).id
-        return shown_messages(
-            self.workspace, thread_id, thread_messages(self.checkpointer, thread_id)
-        )
-
-    def conversations(self, limit: int = 100) -> list[ConversationSummary]:
-        """The person's conversations with all their agents, most recently active first."""
-        return shown_titles(self.workspace, self.workspace.list_my_threads(limit))
-
-    def waiting_conversations(self, limit: int = 100) -> list[ConversationSummary]:
-        """Those of ``conversations`` whose last turn stopped on a tool call awaiting the
-        person's decision (in the builder, the CLI or elsewhere)."""
-        return [c for c in self.conversations(limit) if c.last_outcome == "awaiting_approval"]
-
-    def rename_conversation(self, thread: str, title: str) -> ThreadRecord:
-        """A pseudonymised conversation's title keeps its placeholders in the catalogue."""
-        renamed = self.workspace.rename_thread(thread, hidden_again(self.workspace, thread, title))
-        return shown_titles_of(self.workspace, renamed)
-
-    def delete_conversation(self, thread: str) -> None:
-        """The conversation, out of every file: its messages and journal (write-ahead logs
-        included), then its record."""
-        self.workspace.delete_thread(thread, erase=self._erase_conversation)
-
-    def _erase_conversation(self, thread_id: str) -> None:
-        erase_threads(self.checkpointer, [thread_id])
-        forget_thread(self.checkpointer, thread_id)
-
-    def conversation_citations(self, thread: str) -> list[Citation]:
-        """The sources of the conversation's last answer (the checkpoint keeps only those)."""
-        from agents.checkpoints import read_checkpoint
-
-        thread_id = self.workspace.get_thread(thread).id
-        found = read_checkpoint(self.checkpointer, thread_id)
-        if found is None:
-            return []
-        cited = found.checkpoint["channel_values"].get("citations") or []
-        shown = [Citation.from_data(c) for c in cited if isinstance(c, dict)]
-        return shown_citations(self.workspace, thread_id, shown)
 
     def _record(self, agent_id: str, version: int, result: RunResult) -> None:
         import secrets

@@ -17,10 +17,9 @@ from pathlib import Path
 
 import pytest
 from people import enrol
+from test_drafting import services  # the same services over a real catalogue
 
-from agents.checkpoints import sqlite_checkpointer
 from agents.errors import NotFound, Refused, UserError
-from agents.models.registry import default_registry as default_providers
 from agents.spec import AgentSpec
 from builder_ui.services.installation import Services
 from store import config
@@ -31,7 +30,6 @@ from store.secrets import close_secret_stores
 from store.sql_catalogue import SqlCatalogue, open_catalogue
 from store.usage import QuotaExceeded
 from store.workspace import Workspace
-from tools.registry import default_registry as default_tools
 
 AGNES, BRUNO, DAVID = "agnes@exemple.fr", "bruno@exemple.fr", "david@exemple.fr"
 CANARY = "Canari-5c1e"
@@ -47,15 +45,6 @@ def catalogue() -> Iterator[SqlCatalogue]:
     catalogue.add_member("tm-usagers", BRUNO)
     yield catalogue
     close_secret_stores()
-
-
-def services(catalogue: SqlCatalogue, login: str) -> Services:
-    return Services(
-        workspace=Workspace(login, catalogue),
-        tools=default_tools(),
-        providers=default_providers(),
-        checkpointer=sqlite_checkpointer(config.threads_path()),
-    )
 
 
 def agent(services: Services, tmp_path: Path, replies: str, extra: str = "") -> str:

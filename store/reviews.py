@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from agents.errors import NotFound, Refused, UserError
+from store.ai_act import check_publishable
 from store.database import utc_now
 from store.memory import agent_not_found
 from store.review_records import (
@@ -71,6 +72,7 @@ class Reviews:
         agent = self._workspace._editable(agent_id)
         if agent.published_version == agent.latest_version and self._in_organisation(agent.id):
             raise UserError("review.nothing_new", name=agent.name, version=agent.latest_version)
+        check_publishable(self._catalogue.get_version(agent.id, None).spec, agent.name)
         request = PublicationRequest(
             id=new_request_id(),
             agent_id=agent.id,
@@ -137,6 +139,7 @@ class Reviews:
         request = self._waiting_for(ref)
         agent = self._catalogue.get_agent(request.agent_id)
         self._not_own(me, request, agent)
+        check_publishable(self._catalogue.get_version(agent.id, request.version).spec, agent.name)
         done = self._catalogue.approve_publication(
             request.id, me.id, comment.strip()[:MAX_MESSAGE], utc_now()
         )

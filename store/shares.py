@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from agents.errors import NotFound, Refused, UserError
 from store.accounts import team_not_found
+from store.ai_act import check_publishable
 from store.database import utc_now
 from store.sharing import ORGANISATION, Grant, GranteeKind, ResourceKind, check_permission
 
@@ -36,6 +37,7 @@ class Shares:
     def share_agent(self, agent_id: str, grantee: str, permission: str) -> Grant:
         """``grantee``: ``user:EMAIL`` or ``team:NAME``; ``permission``: ``use`` or ``edit``."""
         agent = self._workspace._owned(agent_id)
+        check_publishable(self._catalogue.get_version(agent.id, None).spec, agent.name)
         grant = self._grant("agent", agent.id, agent.owner, grantee, permission)
         if not agent.published_version:
             self._catalogue.set_published_version(agent.id, agent.latest_version)
@@ -56,6 +58,7 @@ class Shares:
         agent = self._workspace._editable(agent_id)
         if self.in_organisation(agent.id):
             raise Refused("share.needs_review", name=agent.name)
+        check_publishable(self._catalogue.get_version(agent.id, number).spec, agent.name)
         published = self._catalogue.set_published_version(agent.id, number or agent.latest_version)
         self._workspace._audit(
             "agent.released", "agent", agent.id, version=published.published_version

@@ -175,6 +175,12 @@ class KnowledgeRooms:
         self._audit("kb.class_changed", "kb", kb.id, before=kb.data_class, after=data_class)
         return changed
 
+    def agent_base_names(self, agent_id: str) -> list[str]:
+        """The names of the bases the agent searches (its transparency sheet says them), for
+        whoever may use it; never their documents."""
+        ids = self.agent_bases(agent_id)
+        return [self._knowledge_store.get_kb(i).name for i in ids]
+
     def data_class_of(self, spec: AgentSpec, agent_id: str | None = None) -> str:
         """The most protected class of data an agent handles: its own (``guardrails``) and
         that of each base it searches (a saved agent's as its owner reaches them, for whoever

@@ -128,6 +128,7 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     # supervised drafting: the owner's batch and drafts (nobody is assigned to them)
     "Workspace.set_kb_class": OWNER_ONLY,
     "Workspace.data_class_of": OWNER_ONLY,
+    "Workspace.agent_base_names": OWNER_ONLY,
     "ReplyDrafts.start_batch": OWNER_ONLY,
     "ReplyDrafts.batches": ANYONE_ACTIVE,
     "ReplyDrafts.batch": OWNER_ONLY,
@@ -435,6 +436,7 @@ OPS: dict[str, Op] = {
     ),
     "Workspace.set_kb_class": lambda ws, t: ws.set_kb_class(t.kb_id, "sensitive"),
     "Workspace.data_class_of": lambda ws, t: ws.data_class_of(spec(t.agent_name), t.agent_id),
+    "Workspace.agent_base_names": lambda ws, t: ws.agent_base_names(t.agent_id),
     "ReplyDrafts.batches": lambda ws, t: ws.reply_drafts.batches(),
     "ReplyDrafts.batch": lambda ws, t: ws.reply_drafts.batch(_drafted(ws, t)[0]),
     "ReplyDrafts.batch_drafts": lambda ws, t: ws.reply_drafts.batch_drafts(_drafted(ws, t)[0]),

@@ -21,6 +21,7 @@ from agents.i18n import t
 from builder_ui.cli import approve as cli_approve
 from builder_ui.cli import batch as cli_batch
 from builder_ui.cli import catalogue as cli_catalogue
+from builder_ui.cli import fiche as cli_fiche
 from builder_ui.cli import kb_class as cli_kb_class
 from builder_ui.cli import kb_reindex as cli_kb_reindex
 from builder_ui.cli import kb_search as cli_kb_search
@@ -102,6 +103,7 @@ app.add_typer(cli_batch.batch_app, name="batch")
 app.add_typer(cli_batch.draft_app, name="draft")
 app.add_typer(cli_privacy.privacy_app, name="privacy")
 kb_app.command("set-class", help=t("cli.kb.set_class_help"))(cli_kb_class.set_class)
+agent_app.command("fiche", help=t("fiche.cli.help"))(cli_fiche.fiche)
 agent_app.command("fork", help=t("cli.agent.fork.help"))(cli_catalogue.fork)
 agent_app.command("feedback", help=t("cli.agent.feedback.help"))(cli_catalogue.feedback)
 

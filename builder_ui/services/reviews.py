@@ -61,6 +61,23 @@ def notification_text(notification: Notification, lang: str | None = None) -> st
 def _sheet(services: Services, pending: PendingReview, lang: str | None) -> ReviewSheet:
     spec = pending.requested.spec
     previous = pending.published.spec if pending.published is not None else None
+    tools = tool_lines(services, spec, lang)
+    if spec.model is not None:
+        model = f"{spec.model.provider}:{spec.model.name}".rstrip(":")
+    else:
+        model = t("review.model_default", lang)
+    changes = diff_specs(
+        previous if previous is not None else AgentSpec(name=spec.name),
+        spec,
+        lang,
+        tool_title=lambda tool_id: _tool_title(services, tool_id),
+        base_name=lambda ref: pending.base_names.get(ref, ref),
+    )
+    return ReviewSheet(pending, changes, tools, model)
+
+
+def tool_lines(services: Services, spec: AgentSpec, lang: str | None) -> list[ToolLine]:
+    """The tools a spec enables, each with what its calls do, in the reader's language."""
     tools = []
     for use in spec.tools:
         effects: tuple[str, ...]
@@ -79,18 +96,7 @@ def _sheet(services: Services, pending: PendingReview, lang: str | None) -> Revi
                 t(f"review.approval.{use.approval}", lang),
             )
         )
-    if spec.model is not None:
-        model = f"{spec.model.provider}:{spec.model.name}".rstrip(":")
-    else:
-        model = t("review.model_default", lang)
-    changes = diff_specs(
-        previous if previous is not None else AgentSpec(name=spec.name),
-        spec,
-        lang,
-        tool_title=lambda tool_id: _tool_title(services, tool_id),
-        base_name=lambda ref: pending.base_names.get(ref, ref),
-    )
-    return ReviewSheet(pending, changes, tools, model)
+    return tools
 
 
 def _tool_title(services: Services, tool_id: str) -> str:

@@ -32,6 +32,7 @@ from builder_ui.web.panels import (
     chat_files,
     draft_card,
     feedback,
+    fiche,
     inert,
     publication,
     retention,
@@ -195,6 +196,7 @@ def _agent_header(agent: AgentRecord) -> None:
     inert.title(f"{agent.icon or '🤖'} {agent.name}", level=3)
     if agent.description:
         inert.markdown(agent.description)
+    fiche.about(state.services(), agent.id, "chat")
 
 
 def _rename(services: Services, thread: str) -> None:

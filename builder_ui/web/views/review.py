@@ -15,7 +15,7 @@ from builder_ui.services.installation import Services
 from builder_ui.services.reviews import ReviewSheet, review_sheets
 from builder_ui.web import state
 from builder_ui.web.models.inert import literal
-from builder_ui.web.panels import inert
+from builder_ui.web.panels import fiche, inert
 from builder_ui.web.panels.version_compare import instructions_diff
 from builder_ui.web.state import keys, tr
 
@@ -107,6 +107,7 @@ def _request_card(services: Services, sheet: ReviewSheet, me: str) -> None:
             _changes(sheet)
         with st.expander(tr("ui.review.uses"), expanded=True):
             _what_it_uses(sheet)
+        fiche.about(services, agent.id, f"review.{request.id}", review=sheet)
         if me in (request.requested_by, agent.owner):
             st.info(tr("ui.review.own"), icon=":material/info:")
             return

@@ -19,7 +19,6 @@ from agents.spec import AgentSpec
 
 NOT_YET_ACTIVE: Final[dict[str, str]] = {
     # field path -> catalogue key of its plain sentence
-    "guardrails.data_class": "spec_effects.data_class",
     "workflow": "spec_effects.workflow",
     "tests": "spec_effects.tests",
     "opening_form": "spec_effects.opening_form",

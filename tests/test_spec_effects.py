@@ -28,7 +28,6 @@ tests: [{message: Bonjour}]
 opening_form: [{id: url, label: Adresse, kind: url}]
 """
     assert flagged(spec) == [
-        "guardrails.data_class",
         "workflow",
         "tests",
         "opening_form",
@@ -53,6 +52,8 @@ def test_each_field_has_a_plain_sentence_without_its_path(lang: str) -> None:
 
 def test_active_fields_are_not_in_the_list() -> None:
     assert is_active("tools") and is_active("knowledge.min_score")
-    assert is_active("guardrails.pii")  # pseudonymised or blocked in runs (agents.privacy_guard)
+    assert is_active("guardrails.pii") and is_active(
+        "guardrails.data_class"
+    )  # pseudonymised or blocked in runs (agents.privacy_guard)
     assert is_active("oversight.mode")  # review before an answer counts: issue 11
     assert not is_active("workflow")

@@ -23,7 +23,14 @@ from builder_ui.web.models.editor import (
 )
 from builder_ui.web.models.inert import literal
 from builder_ui.web.models.knowledge import SEARCH_MODES, base_options, unknown_refs
-from builder_ui.web.panels import agent_feedback, publication, tool_tester, unsaved, version_compare
+from builder_ui.web.panels import (
+    agent_feedback,
+    guardrails,
+    publication,
+    tool_tester,
+    unsaved,
+    version_compare,
+)
 from builder_ui.web.panels import openapi as openapi_panel
 from builder_ui.web.panels import preview as preview_panel
 from builder_ui.web.panels import sharing as sharing_panel
@@ -266,7 +273,8 @@ def settings_panel(services: Services, draft: EditorValues) -> EditorValues:
     fields.update(model_fields(services, draft.model))
     knowledge = knowledge_fields(services, draft)
     tools = tool_fields(services, draft)
-    return EditorValues(**fields, tools=tools, knowledge=knowledge, base=draft.base)
+    base = guardrails.fields(draft.base)
+    return EditorValues(**fields, tools=tools, knowledge=knowledge, base=base)
 
 
 # --- saving, versions, export --------------------------------------------------------------------

@@ -372,3 +372,32 @@ def test_the_offline_preview_quotes_the_passage_and_shows_its_sources() -> None:
     at.button(key=state.SAVE).click().run()  # a rerun: the sources come from the transcript
     assert "Version 1 enregistrée." in [s.value for s in at.success]
     shows_sources()
+
+
+def test_raising_a_bases_class_past_its_agents_model_is_refused_on_the_page() -> None:
+    from people import organisation
+
+    from builder_ui.services import models_admin
+
+    at = knowledge_page()  # alice, an administrator: her account exists
+    models_admin.add_model(
+        organisation("alice"), "nuage", provider="openai", name="gpt-nuage",
+        display_name="Nuage", base_url="http://127.0.0.1:9/v1", key="k",
+    )  # fmt: skip
+    kb = stored().workspace.create_kb("Dossiers")
+    stored().create_agent(
+        AgentSpec.from_yaml(
+            "schema: atelier/agent@1\nname: Suivi\nmodel: {provider: openai, name: gpt-nuage}\n"
+            f"knowledge: {{bases: [{kb.id}]}}\n"
+        )
+    )
+    at.run()
+    (box,) = [s for s in at.selectbox if (s.key or "").startswith("kb.class.")]
+    assert box.value == "internal"
+    box.set_value("sensitive").run()
+    assert not at.exception, at.exception
+    assert any("Suivi" in str(e.value) for e in at.error)
+    assert stored().workspace.get_kb(kb.id).data_class == "internal"
+    box = next(s for s in at.selectbox if (s.key or "").startswith("kb.class."))
+    box.set_value("public").run()
+    assert stored().workspace.get_kb(kb.id).data_class == "public"

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from agents.errors import AtelierError
+from agents.spec import DATA_CLASSES
 from builder_ui.services.installation import Services
 from builder_ui.services.system import ocr_missing_key
 from builder_ui.web import state
@@ -84,12 +85,21 @@ def new_base_form(services: Services, expanded: bool) -> None:
             height=68,
             placeholder=tr("ui.kb.new.description.placeholder"),
         )
+        data_class = st.selectbox(
+            tr("ui.guard.class"),
+            DATA_CLASSES,
+            index=DATA_CLASSES.index("internal"),
+            format_func=lambda c: tr(f"ui.guard.class.{c}"),
+            help=tr("ui.kb.class.help"),
+        )
         created = st.form_submit_button(
             tr("ui.kb.new.create"), type="primary", icon=":material/add:", key=state.KB_CREATE
         )
     if created:
         try:
-            kb = services.workspace.create_kb(name or "", description=description or "")
+            kb = services.workspace.create_kb(
+                name or "", description=description or "", data_class=data_class
+            )
         except AtelierError as exc:
             show_error(exc)
         else:
@@ -122,6 +132,7 @@ def upload(services: Services, kb: KnowledgeBaseRecord, documents: list[Document
         key=state.KB_ADD,
     ):
         try:
+            services.check_base_route(kb.id)  # its agents' models may receive its data
             returned = services.workspace.add_documents(
                 kb.id, [(file.name, file.getvalue()) for file in files or []], replace=replace
             )
@@ -362,6 +373,26 @@ def delete_base(services: Services, kb: KnowledgeBaseRecord) -> None:
 # --- the page ------------------------------------------------------------------------------------
 
 
+def data_class_field(services: Services, kb: KnowledgeBaseRecord) -> None:
+    """The class of the base's data, changed by its owner; raising it past what an agent's
+    model may receive is refused, saying which agent."""
+    chosen = st.selectbox(
+        tr("ui.guard.class"),
+        DATA_CLASSES,
+        index=DATA_CLASSES.index(kb.data_class),
+        format_func=lambda c: tr(f"ui.guard.class.{c}"),
+        help=tr("ui.kb.class.help"),
+        key=f"kb.class.{kb.id}.{kb.data_class}",
+    )
+    if chosen != kb.data_class:
+        try:
+            services.set_kb_class(kb.id, chosen)
+        except AtelierError as exc:
+            show_error(exc)
+            return
+        st.rerun()
+
+
 def base_panel(services: Services, kb: KnowledgeBaseRecord) -> None:
     access = services.workspace.kb_access(kb.id)
     if access == "use":  # shared to be named in one's agents: its documents are not shown
@@ -374,6 +405,8 @@ def base_panel(services: Services, kb: KnowledgeBaseRecord) -> None:
     if kb.description:
         st.write(kb.description)
     st.caption(summary_line(summary, tr))
+    if access == "owner":
+        data_class_field(services, kb)
     if services.workspace.kb_erasing(kb.id):
         st.info(tr("ui.kb.erasing"), icon=":material/auto_delete:")
     model_warning(services, kb)

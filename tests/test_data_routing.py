@@ -134,3 +134,19 @@ def test_from_the_terminal() -> None:
     assert '"data_class": "sensitive"' in ok("kb", "list", "--json").stdout
     wrong = atelier("kb", "set-class", "Fiches publiques", "secret")
     assert wrong.exit_code != 0 and "public, internal, sensitive" in wrong.stderr
+
+
+def test_the_administrator_allows_pseudonymised_data_from_the_terminal(
+    installation: Installation,
+) -> None:
+    olga = Services.open(OLGA, shared=installation)
+    with pytest.raises(Refused):
+        olga.create_agent(agent("sensitive", pii="pseudonymise"))
+    refused = atelier(
+        "--as", OLGA, "admin", "set-privacy", "--pseudonymised-may-exceed", "sensitive"
+    )
+    assert refused.exit_code != 0  # administrators only
+    ok("--as", ADA, "admin", "set-privacy", "--pseudonymised-may-exceed", "sensitive")
+    assert olga.create_agent(agent("sensitive", pii="pseudonymise")).number == 1
+    wrong = atelier("--as", ADA, "admin", "set-privacy", "--pseudonymised-may-exceed", "secret")
+    assert wrong.exit_code != 0 and "public, internal, sensitive" in wrong.stderr

@@ -37,7 +37,9 @@ class Shares:
     def share_agent(self, agent_id: str, grantee: str, permission: str) -> Grant:
         """``grantee``: ``user:EMAIL`` or ``team:NAME``; ``permission``: ``use`` or ``edit``."""
         agent = self._workspace._owned(agent_id)
-        check_publishable(self._catalogue.get_version(agent.id, None).spec, agent.name)
+        # What the grantee will get: the published version, or the latest when none is yet.
+        gets = self._catalogue.get_version(agent.id, agent.published_version or None)
+        check_publishable(gets.spec, agent.name)
         grant = self._grant("agent", agent.id, agent.owner, grantee, permission)
         if not agent.published_version:
             self._catalogue.set_published_version(agent.id, agent.latest_version)

@@ -1,8 +1,8 @@
 """The editor's "Données et supervision": the class of data the agent handles, what becomes of
 personal data, its use under the EU AI Act, and whether a person approves each answer. These
 live in the spec's ``guardrails`` and ``oversight`` sections, which the form keeps in
-``EditorValues.base``; saving checks them (a class its model may not receive is refused with a
-model that would do)."""
+``EditorValues.base`` (``builder_ui.web.models.guardrails``); saving checks them (a class its
+model may not receive is refused with a model that would do)."""
 
 from __future__ import annotations
 
@@ -11,61 +11,68 @@ from typing import Any, get_args
 import streamlit as st
 
 from agents.spec import DATA_CLASSES, HighRiskArea
-from builder_ui.web.state import tr
+from builder_ui.web.models.guardrails import current, with_choices
+from builder_ui.web.state import keys, language, tr
 
 PII = ("off", "pseudonymise", "block")
 AREAS: tuple[str, ...] = get_args(HighRiskArea)
 
 
 def fields(base: dict[str, Any]) -> dict[str, Any]:
-    """``base`` with the section's choices; defaults are left out of the spec."""
-    guard = dict(base.get("guardrails") or {})
-    oversight = base.get("oversight") or {}
-    if isinstance(oversight, str):
-        oversight = {"mode": oversight}
+    now = current(base)
+    lang = language()  # keyed per language: a choice's words change with it
+
+    def key(name: str) -> str:
+        return f"{name}.{lang}"
+
     with st.expander(tr("ui.guard.title"), icon=":material/shield_person:"):
         st.caption(tr("ui.guard.intro"))
         data_class = st.selectbox(
             tr("ui.guard.class"),
             DATA_CLASSES,
-            index=DATA_CLASSES.index(guard.get("data_class", "internal")),
-            format_func=lambda c: tr(f"ui.guard.class.{c}"),
+            format_func={c: tr(f"ui.guard.class.{c}") for c in DATA_CLASSES}.__getitem__,
             help=tr("ui.guard.class.help"),
+            index=_position(DATA_CLASSES, now["data_class"]),
+            key=key(keys.W_GUARD_CLASS),
         )
-        pii_now = guard.get("pii", "off")
         pii = st.selectbox(
             tr("ui.guard.pii"),
             PII,
-            index=PII.index(pii_now if pii_now in PII else "off"),
-            format_func=lambda p: tr(f"ui.guard.pii.{p}"),
+            format_func={p: tr(f"ui.guard.pii.{p}") for p in PII}.__getitem__,
             help=tr("ui.guard.pii.help"),
+            index=_position(PII, now["pii"]),
+            key=key(keys.W_GUARD_PII),
         )
         area = st.selectbox(
             tr("ui.guard.area"),
             AREAS,
-            index=AREAS.index(guard.get("high_risk_area", "none")),
-            format_func=lambda a: tr(f"versions.high_risk_area.{a}"),
+            format_func={a: tr(f"versions.high_risk_area.{a}") for a in AREAS}.__getitem__,
             help=tr("ui.guard.area.help"),
+            index=_position(AREAS, now["high_risk_area"]),
+            key=key(keys.W_GUARD_AREA),
         )
         review = st.toggle(
             tr("ui.guard.review"),
-            value=oversight.get("mode") == "review",
+            value=now["review"],
             help=tr("ui.guard.review.help"),
+            key=key(keys.W_GUARD_REVIEW),
         )
-        reviewers = list(oversight.get("reviewers") or [])
-        if review:
-            typed = st.text_input(
-                tr("ui.guard.reviewers"),
-                value=", ".join(reviewers),
-                help=tr("ui.guard.reviewers.help"),
-            )
-            reviewers = [r.strip() for r in (typed or "").split(",") if r.strip()]
-    out = {k: v for k, v in base.items() if k not in ("guardrails", "oversight")}
-    chosen = {"data_class": data_class, "pii": pii, "high_risk_area": area}
-    defaults = {"data_class": "internal", "pii": "off", "high_risk_area": "none"}
-    kept = {k: v for k, v in chosen.items() if v != defaults[k]}
-    if kept:
-        out["guardrails"] = kept
-    if review:
-        out["oversight"] = {"mode": "review", **({"reviewers": reviewers} if reviewers else {})}
-    return out
+        reviewers = st.text_input(
+            tr("ui.guard.reviewers"),
+            help=tr("ui.guard.reviewers.help"),
+            value=now["reviewers"],
+            key=key(keys.W_GUARD_REVIEWERS),
+            disabled=not review,
+        )
+    chosen = {
+        "data_class": data_class,
+        "pii": pii,
+        "high_risk_area": area,
+        "review": bool(review),
+        "reviewers": reviewers or "",
+    }
+    return with_choices(base, chosen)
+
+
+def _position(options: tuple[str, ...], value: str) -> int:
+    return options.index(value) if value in options else 0

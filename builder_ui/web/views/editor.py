@@ -25,6 +25,7 @@ from builder_ui.web.models.inert import literal
 from builder_ui.web.models.knowledge import SEARCH_MODES, base_options, unknown_refs
 from builder_ui.web.panels import (
     agent_feedback,
+    fiche,
     guardrails,
     publication,
     tool_tester,
@@ -464,6 +465,7 @@ def main() -> None:
             sharing_panel.render(services, agent)
             publication.publication_box(services, agent)
             agent_feedback.render(services, agent)
+            fiche.about(services, agent, "editor")
     with right:
         preview_panel.render(services, values)
 

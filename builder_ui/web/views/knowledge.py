@@ -89,7 +89,7 @@ def new_base_form(services: Services, expanded: bool) -> None:
             tr("ui.guard.class"),
             DATA_CLASSES,
             index=DATA_CLASSES.index("internal"),
-            format_func=lambda c: tr(f"ui.guard.class.{c}"),
+            format_func={c: tr(f"ui.guard.class.{c}") for c in DATA_CLASSES}.__getitem__,
             help=tr("ui.kb.class.help"),
         )
         created = st.form_submit_button(
@@ -380,7 +380,7 @@ def data_class_field(services: Services, kb: KnowledgeBaseRecord) -> None:
         tr("ui.guard.class"),
         DATA_CLASSES,
         index=DATA_CLASSES.index(kb.data_class),
-        format_func=lambda c: tr(f"ui.guard.class.{c}"),
+        format_func={c: tr(f"ui.guard.class.{c}") for c in DATA_CLASSES}.__getitem__,
         help=tr("ui.kb.class.help"),
         key=f"kb.class.{kb.id}.{kb.data_class}",
     )

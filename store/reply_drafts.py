@@ -410,6 +410,7 @@ class ReplyDrafts:
             raise batch_not_found(batch_id)
         drafts = self._catalogue.list_drafts(batch_id=batch_id)
         self._catalogue.delete_drafts([d.id for d in drafts])
+        self._catalogue.erase_pseudonyms([d.thread_id for d in drafts if d.thread_id])
         self._workspace._audit("batch.erased", "agent", batch.agent_id, batch=batch.id)
         return [d.thread_id for d in drafts if d.thread_id]
 
@@ -425,4 +426,6 @@ def expire_drafts(catalogue: Catalogue, before: datetime) -> tuple[int, list[str
     (batch drafting's) whose messages the caller erases."""
     old = catalogue.drafts_before(before)
     catalogue.delete_drafts([d.id for d in old])
-    return len(old), [d.thread_id for d in old if d.thread_id and d.batch_id is not None]
+    threads = [d.thread_id for d in old if d.thread_id and d.batch_id is not None]
+    catalogue.erase_pseudonyms(threads)  # a batch row's placeholders go with its draft
+    return len(old), threads

@@ -270,3 +270,21 @@ def test_without_a_language_model_no_row_becomes_a_draft(catalogue: SqlCatalogue
     batch = agnes.start_batch(agent, "avis.csv", b"message\nUn avis\n", "message")
     (row,) = agnes.draft_batch(batch.id) and agnes.batch_drafts(batch.id)
     assert row.status == "failed" and "Aucun modèle de langage" in row.error
+
+
+def test_a_batch_rows_placeholders_go_with_the_batch(
+    catalogue: SqlCatalogue, tmp_path: Path
+) -> None:
+    from tools.privacy.pseudonyms import IdentifierDetector
+
+    replies = script(tmp_path, '{text: "Nous vous rappelons au <TELEPHONE_1>.", repeat: true}')
+    agnes = services(catalogue, AGNES)
+    agnes.detector = IdentifierDetector
+    yaml_text = spec(replies).to_yaml() + "guardrails: {pii: pseudonymise}\n"
+    agent = agnes.create_agent(AgentSpec.from_yaml(yaml_text)).agent_id
+    batch = agnes.start_batch(agent, "avis.csv", b"message\nAppelez le 06 12 34 56 78\n", "message")
+    (row,) = agnes.draft_batch(batch.id) and agnes.batch_drafts(batch.id)
+    assert row.draft == "Nous vous rappelons au 06 12 34 56 78."
+    assert catalogue.sealed_pseudonyms(row.thread_id) is not None
+    agnes.erase_batch(batch.id)
+    assert catalogue.sealed_pseudonyms(row.thread_id) is None

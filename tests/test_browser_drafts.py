@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from citizen_reviews import FILE, reviews
-from test_browser import AXE, _axe_violations, _settled, app_url
+from test_browser import AXE, STEP_TIMEOUT_MS, _axe_violations, _settled, app_url
 from test_browser_story import browser, go, person
 
 from agents.i18n import t
@@ -92,8 +92,11 @@ def test_fifty_reviews_drafted_without_personal_data_reaching_the_model(
             approve.click()
         expect(page.get_by_text(t("ui.drafts.queue.empty", "fr"))).to_be_visible()
         page.get_by_role("tab", name=t("ui.drafts.tab.batches", "fr")).click()
-        with page.expect_download() as download:
-            page.get_by_role("button", name=t("ui.drafts.batches.export_csv", "fr")).click()
+        export = page.get_by_role("button", name=t("ui.drafts.batches.export_csv", "fr"))
+        expect(export).to_be_visible()
+        _settled(page)  # the page at rest: the button of this run, not of the last one
+        with page.expect_download(timeout=STEP_TIMEOUT_MS) as download:
+            export.click()
         exported = Path(download.value.path()).read_text("utf-8-sig")
     assert {name: found for name, found in problems.items() if found} == {}
 

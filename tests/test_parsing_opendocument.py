@@ -150,8 +150,10 @@ def test_odt_headings_paragraphs_lists_tables_and_text_boxes() -> None:
 
 
 def test_odt_without_a_heading_takes_its_title_from_the_metadata() -> None:
-    data = package("text", "<office:text><text:p>Bonjour.</text:p></office:text>", title="Note")
-    assert parse_document("note.odt", data, SMALL).title == "Note"
+    data = package(
+        "text", "<office:text><text:p>Bonjour.</text:p></office:text>", title="Note de service"
+    )
+    assert parse_document("note.odt", data, SMALL).title == "Note de service"
 
 
 def test_ods_sheets_rows_named_by_their_headers_and_repeats_not_expanded() -> None:

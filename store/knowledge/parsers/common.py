@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import PurePath
+from typing import Any
 
 from charset_normalizer import from_bytes
 
@@ -72,6 +73,50 @@ def clean(text: str) -> str:
 
 def stem(filename: str) -> str:
     return PurePath(filename).stem or filename
+
+
+# Titles. A document's title is what its content calls it (its first heading, or a short first
+# line); a file name never is one: "faq-12.txt" is noise to search, and the name is shown as
+# the document's name anyway. A title from a file's properties is taken only when it is not a
+# placeholder an editor wrote by itself ("Document1", "Microsoft Word - note.docx").
+TITLE_MAX_CHARS = 150
+_PLACEHOLDER_TITLE = re.compile(
+    r"^(?:untitled|sans titre|titre|title|document\s*\d*|doc\d*|presentation\s*\d*"
+    r"|présentation(?:\s+powerpoint)?\s*\d*|powerpoint presentation|diapositive\s*\d*"
+    r"|classeur\s*\d*|book\s*\d*|feuil\d*|sheet\d*|microsoft (?:word|excel|powerpoint)\b.*)$",
+    re.IGNORECASE,
+)
+_FILE_NAME = re.compile(r"\.(?:docx?|pdf|pptx?|xlsx?|od[tsp]|txt|md|html?|rtf|csv)$", re.IGNORECASE)
+_SENTENCE_END = (".", ",", ";")
+
+
+def property_title(value: object, filename: str) -> str:
+    """The title a file's properties give, or "" when it is a placeholder or a file name."""
+    title = clean(str(value or ""))
+    if not title or len(title) > TITLE_MAX_CHARS * 2 or not any(c.isalpha() for c in title):
+        return ""
+    if _PLACEHOLDER_TITLE.match(title) or _FILE_NAME.search(title):
+        return ""
+    return "" if title.casefold() == stem(filename).casefold() else title
+
+
+def first_heading(sections: Sequence[Any]) -> str:
+    """The text of the document's first top-level heading, else of its first heading."""
+    headings = [s for s in sections if s.kind == "heading" and s.text.strip()]
+    top = min((s.level for s in headings), default=0)
+    return next((s.text for s in headings if s.level == top), "")
+
+
+def title_line(line: str) -> bool:
+    """Whether a paragraph of one line reads as a title: short, with letters, not a sentence
+    that ends with a full stop (a question ending in "?" is the usual FAQ title)."""
+    line = line.strip()
+    return (
+        0 < len(line) <= TITLE_MAX_CHARS
+        and "\n" not in line
+        and any(c.isalpha() for c in line)
+        and not line.endswith(_SENTENCE_END)
+    )
 
 
 class HeadingTrail:

@@ -17,8 +17,8 @@ from pptx import Presentation
 from store.knowledge.parsers.common import (
     clean,
     looks_like_header,
+    property_title,
     row_text,
-    stem,
     zip_has,
 )
 from store.knowledge.parsing import Parser, RowCounter, check_deadline, check_pages
@@ -35,9 +35,8 @@ def parse_pptx(data: bytes, filename: str, limits: Limits) -> ParsedDocument:
     for number, slide in enumerate(slides, start=1):
         check_deadline()
         sections.extend(_slide_sections(slide, number))
-    title = clean(presentation.core_properties.title or "")
-    if not title:
-        title = next((s.text for s in sections if s.kind == "heading"), "") or stem(filename)
+    title = next((s.text for s in sections if s.kind == "heading"), "")
+    title = title or property_title(presentation.core_properties.title, filename)
     return ParsedDocument(title=title, sections=sections, pages=len(slides), format="pptx")
 
 
@@ -106,7 +105,7 @@ def parse_xlsx(data: bytes, filename: str, limits: Limits) -> ParsedDocument:
             if rows:
                 sections.append(Section(name, "heading", level=1))
                 sections.extend(Section(text, "sheet_row", heading_path=(name,)) for text in rows)
-        title = clean(workbook.properties.title or "") or stem(filename)
+        title = property_title(workbook.properties.title, filename)
     finally:
         workbook.close()
     return ParsedDocument(title, sections, format="xlsx")

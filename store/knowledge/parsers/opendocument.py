@@ -26,9 +26,10 @@ from lxml import etree
 from store.knowledge.parsers.common import (
     HeadingTrail,
     clean,
+    first_heading,
     looks_like_header,
+    property_title,
     row_text,
-    stem,
     zip_has,
 )
 from store.knowledge.parsers.office import sheet_rows
@@ -288,8 +289,7 @@ def parse_odt(data: bytes, filename: str, limits: Limits) -> ParsedDocument:
     reader = _TextReader()
     reader.read(body)
     sections = reader.sections
-    title = next((s.text for s in sections if s.kind == "heading" and s.level == 1), "")
-    title = title or _meta_title(data) or stem(filename)
+    title = first_heading(sections) or property_title(_meta_title(data), filename)
     return ParsedDocument(title=title, sections=sections, format="odt")
 
 
@@ -304,9 +304,8 @@ def parse_odp(data: bytes, filename: str, limits: Limits) -> ParsedDocument:
     for number, slide in enumerate(slides, start=1):
         check_deadline()
         sections.extend(_slide_sections(slide, number))
-    title = _meta_title(data)
-    if not title:
-        title = next((s.text for s in sections if s.kind == "heading"), "") or stem(filename)
+    title = next((s.text for s in sections if s.kind == "heading"), "")
+    title = title or property_title(_meta_title(data), filename)
     return ParsedDocument(title=title, sections=sections, pages=len(slides), format="odp")
 
 
@@ -346,7 +345,7 @@ def parse_ods(data: bytes, filename: str, limits: Limits) -> ParsedDocument:
         if texts:
             sections.append(Section(name, "heading", level=1))
             sections.extend(Section(text, "sheet_row", heading_path=(name,)) for text in texts)
-    title = _meta_title(data) or stem(filename)
+    title = property_title(_meta_title(data), filename)
     return ParsedDocument(title, sections, format="ods")
 
 

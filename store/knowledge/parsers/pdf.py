@@ -1,5 +1,9 @@
 """PDF: the text layer page by page, each section carrying its page number.
 
+The outline (bookmarks), when the file has one, gives the headings: each entry heads the page it
+points to and the pages after it, and the first one is the document's title. Without an outline
+the title comes from the file's properties, unless it is a placeholder or a file name.
+
 A page without a text layer is a scan: its images are read by Tesseract (French and English) when
 it is installed. When it is not, a document that is only scans is refused, saying so, rather than
 indexed empty; a document with some scanned pages keeps its text pages and warns about the others.
@@ -19,7 +23,7 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
 from agents.i18n import t
-from store.knowledge.parsers.common import clean, stem
+from store.knowledge.parsers.common import HeadingTrail, clean, property_title
 from store.knowledge.parsing import (
     DocumentRejected,
     Parser,
@@ -67,8 +71,15 @@ def parse_pdf(data: bytes, filename: str, limits: Limits) -> ParsedDocument:
     sections: list[Section] = []
     scanned: list[int] = []
     ocr_pages: list[int] = []
+    outline = _outline(reader)
+    trail = HeadingTrail()
     for number, page in enumerate(reader.pages, start=1):
         check_deadline()
+        for level, heading in outline.get(number, []):
+            above = trail.enter(level, heading)
+            sections.append(
+                Section(heading, "heading", page=number, heading_path=above, level=level)
+            )
         text = page.extract_text() or ""
         if not text.strip():
             images = _images(page)
@@ -81,7 +92,7 @@ def parse_pdf(data: bytes, filename: str, limits: Limits) -> ParsedDocument:
             text = "\n\n".join(_ocr(image, command) for image in images)
             if text.strip():
                 ocr_pages.append(number)
-        sections.extend(_page_sections(text, number))
+        sections.extend(_page_sections(text, number, trail.path))
     warnings: list[str] = []
     if ocr_pages:
         warnings.append(t("knowledge.parse.ocr_used", pages=_page_list(ocr_pages)))
@@ -92,7 +103,8 @@ def parse_pdf(data: bytes, filename: str, limits: Limits) -> ParsedDocument:
     elif scanned and not sections:
         raise DocumentRejected("knowledge.parse.scan_unreadable", name=name)
     return ParsedDocument(
-        title=_title(reader) or stem(filename),
+        title=next((h for entries in outline.values() for _, h in entries[:1]), "")
+        or property_title(_metadata_title(reader), filename),
         sections=sections,
         pages=count,
         format="pdf",
@@ -115,9 +127,9 @@ def _unlock(reader: PdfReader, name: str) -> None:
         raise DocumentRejected("knowledge.parse.pdf_protected", name=name)
 
 
-def _page_sections(text: str, page: int) -> list[Section]:
+def _page_sections(text: str, page: int, path: tuple[str, ...]) -> list[Section]:
     return [
-        Section(part.strip(), "paragraph", page=page)
+        Section(part.strip(), "paragraph", page=page, heading_path=path)
         for part in _BLANK_LINES.split(text)
         if part.strip()
     ]
@@ -171,12 +183,42 @@ def _ocr(image: bytes, command: tuple[str, str]) -> str:
     return done.stdout.decode("utf-8", errors="replace")
 
 
-def _title(reader: PdfReader) -> str:
+def _metadata_title(reader: PdfReader) -> str:
     try:
         metadata = reader.metadata
         return clean(str(metadata.title or "")) if metadata is not None else ""
     except Exception:  # broken metadata does not make the text unreadable
         return ""
+
+
+OUTLINE_MAX_ENTRIES = 2000
+
+
+def _outline(reader: PdfReader) -> dict[int, list[tuple[int, str]]]:
+    """The outline's entries by the page (1-based) they point to, each ``(level, title)``, in
+    the outline's order. Empty when there is none or it cannot be read (the text still can)."""
+    found: dict[int, list[tuple[int, str]]] = {}
+    seen = 0
+
+    def walk(entries: Any, level: int) -> None:
+        nonlocal seen
+        for entry in entries:
+            if seen >= OUTLINE_MAX_ENTRIES or level > 6:
+                return
+            if isinstance(entry, list):
+                walk(entry, level + 1)
+                continue
+            seen += 1
+            title = clean(str(getattr(entry, "title", "") or ""))
+            page = reader.get_destination_page_number(entry)
+            if title and page is not None and page >= 0:
+                found.setdefault(page + 1, []).append((level, title))
+
+    try:
+        walk(reader.outline, 1)
+    except Exception:  # a broken outline does not make the text unreadable
+        return {}
+    return found
 
 
 def _page_list(pages: list[int]) -> str:

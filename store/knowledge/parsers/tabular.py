@@ -11,7 +11,7 @@ import csv
 import io
 from collections.abc import Iterator
 
-from store.knowledge.parsers.common import clean, looks_like_header, row_text, stem
+from store.knowledge.parsers.common import clean, looks_like_header, row_text
 from store.knowledge.parsers.text import text_of
 from store.knowledge.parsing import Parser, RowCounter, check_deadline
 from store.knowledge.records import Limits, ParsedDocument, Section
@@ -57,7 +57,7 @@ def parse_csv(data: bytes, filename: str, limits: Limits) -> ParsedDocument:
         sections.append(Section(row_text(values, headers), "table_row"))
     if not sections and headers:  # a header and nothing else is still text
         sections.append(Section(row_text(headers), "table_row"))
-    return ParsedDocument(stem(filename), sections, format="csv")
+    return ParsedDocument("", sections, format="csv")  # a table names its columns, not itself
 
 
 def _never(data: bytes, filename: str) -> bool:

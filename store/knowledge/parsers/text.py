@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import re
 
-from store.knowledge.parsers.common import HeadingTrail, clean, decode_text, row_text, stem
+from store.knowledge.parsers.common import (
+    HeadingTrail,
+    clean,
+    decode_text,
+    first_heading,
+    row_text,
+    title_line,
+)
 from store.knowledge.parsing import DocumentRejected, Parser, check_deadline, display_name
 from store.knowledge.records import Limits, ParsedDocument, Section, SectionKind
 
@@ -28,19 +35,26 @@ def text_of(data: bytes, filename: str) -> str:
 
 
 def parse_plain_text(data: bytes, filename: str, limits: Limits) -> ParsedDocument:
-    text = text_of(data, filename)
-    sections = [
-        Section(text=part.strip("\n"), kind="paragraph")
-        for part in _BLANK_LINES.split(text)
-        if part.strip()
-    ]
-    return ParsedDocument(title=stem(filename), sections=sections, format="text")
+    """Paragraphs between blank lines. A short first line followed by a blank line (an FAQ
+    entry's question, a procedure's name) is the document's title and heads the rest."""
+    parts = [part.strip("\n") for part in _BLANK_LINES.split(text_of(data, filename))]
+    parts = [part for part in parts if part.strip()]
+    if len(parts) > 1 and title_line(parts[0]):
+        title = clean(parts[0])
+        sections = [Section(title, "heading", level=1)]
+        sections += [Section(part, "paragraph", heading_path=(title,)) for part in parts[1:]]
+        return ParsedDocument(title=title, sections=sections, format="text")
+    sections = [Section(part, "paragraph") for part in parts]
+    return ParsedDocument(title="", sections=sections, format="text")
 
 
 def parse_markdown(data: bytes, filename: str, limits: Limits) -> ParsedDocument:
+    """A Markdown file's title is its first heading; without one, a short first line."""
     sections = markdown_sections(text_of(data, filename))
-    title = next((s.text for s in sections if s.kind == "heading" and s.level == 1), "")
-    return ParsedDocument(title=title or stem(filename), sections=sections, format="markdown")
+    title = first_heading(sections)
+    if not title and len(sections) > 1 and sections[0].kind == "paragraph":
+        title = clean(sections[0].text) if title_line(sections[0].text) else ""
+    return ParsedDocument(title=title, sections=sections, format="markdown")
 
 
 def markdown_sections(text: str) -> list[Section]:

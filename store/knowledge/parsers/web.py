@@ -17,7 +17,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.settings import use_config
 
-from store.knowledge.parsers.common import clean, decode_text, stem
+from store.knowledge.parsers.common import clean, decode_text, first_heading, property_title
 from store.knowledge.parsers.text import markdown_sections, text_of
 from store.knowledge.parsing import Parser
 from store.knowledge.records import Limits, ParsedDocument, Section
@@ -56,11 +56,13 @@ def parse_html(data: bytes, filename: str, limits: Limits) -> ParsedDocument:
         tree = lxml_html.document_fromstring(page)
     except (ValueError, TypeError, etree.ParserError):
         tree = None
-    title = _title(tree) or stem(filename)
     if tree is None:
-        return ParsedDocument(title=title, sections=[], format="html")
+        return ParsedDocument(title="", sections=[], format="html")
+    # The page's own heading says what it is about; <title> often adds the site's name.
+    head_title = property_title(" ".join(tree.xpath("//head/title//text()")), filename)
     for element in tree.xpath(_NOT_CONTENT):
         element.drop_tree()
+    h1 = clean(" ".join(str(part) for part in tree.xpath("(//h1)[1]//text()")))
     markdown = trafilatura.extract(
         copy.deepcopy(tree),
         output_format="markdown",
@@ -75,18 +77,12 @@ def parse_html(data: bytes, filename: str, limits: Limits) -> ParsedDocument:
         sections = markdown_sections(_EMPHASIS.sub(_plain, markdown))
     else:
         sections = [Section(clean(line)) for line in tree.text_content().split("\n") if clean(line)]
+    title = h1 or first_heading(sections) or head_title
     return ParsedDocument(title=title, sections=sections, format="html")
 
 
 def _plain(match: re.Match[str]) -> str:
     return match.group(2) or match.group(3) or ""
-
-
-def _title(tree: Any) -> str:
-    if tree is None:
-        return ""
-    found = tree.xpath("//head/title/text()") or tree.xpath("//h1//text()")
-    return clean(" ".join(str(part) for part in found))
 
 
 def _is_html(data: bytes, filename: str) -> bool:

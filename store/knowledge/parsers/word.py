@@ -19,9 +19,10 @@ from docx.oxml.ns import qn
 from store.knowledge.parsers.common import (
     HeadingTrail,
     clean,
+    first_heading,
     looks_like_header,
+    property_title,
     row_text,
-    stem,
     zip_has,
 )
 from store.knowledge.parsing import Parser, check_deadline
@@ -51,8 +52,8 @@ def parse_docx(data: bytes, filename: str, limits: Limits) -> ParsedDocument:
     has_title = any(styles.get(_style_id(p), _Style()).heading == 0 for p in paragraphs)
     reader = _BodyReader(styles, level_offset=1 if has_title else 0)
     reader.read(_blocks(body))
-    title = next((s.text for s in reader.sections if s.kind == "heading" and s.level == 1), "")
-    title = title or clean(document.core_properties.title or "") or stem(filename)
+    title = first_heading(reader.sections)
+    title = title or property_title(document.core_properties.title, filename)
     return ParsedDocument(title=title, sections=reader.sections, format="docx")
 
 

@@ -104,7 +104,7 @@ def test_headings_are_tracked_when_the_parser_gives_no_paths() -> None:
             Section("Texte de 2.", "paragraph"),
         ],
     )
-    chunks = chunk_document(doc)
+    chunks = chunk_document(doc, whole_below=0)
     assert [(c.text, c.heading_path) for c in chunks] == [
         ("Texte de A.", ("Chapitre 1", "Section A")),
         ("Texte de 2.", ("Chapitre 2",)),
@@ -121,7 +121,7 @@ def test_a_heading_with_nothing_under_it_is_kept_as_its_own_chunk() -> None:
             Section("Index", "heading", level=1),
         ],
     )
-    chunks = chunk_document(doc)
+    chunks = chunk_document(doc, whole_below=0)
     assert [c.text for c in chunks] == ["Annexes", "Un mot.", "Index"]
     assert_exact(doc, chunks)
 
@@ -210,7 +210,7 @@ def test_a_page_change_closes_a_half_full_chunk() -> None:
             Section(SENTENCES[3], page=2),
         ],
     )
-    chunks = chunk_document(doc, 240, 0)
+    chunks = chunk_document(doc, 240, 0, whole_below=0)
     assert [c.page for c in chunks] == [1, 2]
     assert chunks[1].text.startswith("M. Dupont")
 
@@ -259,3 +259,31 @@ def test_a_chunk_is_cited_at_the_page_that_holds_most_of_its_text() -> None:
     chunks = chunk_document(doc, 200, 80)
     assert chunks[1].text.startswith(SENTENCES[2])  # the overlap, from page 1
     assert [c.page for c in chunks][:2] == [1, 2]
+
+
+def test_a_short_document_is_one_passage_headings_and_all() -> None:
+    doc = ParsedDocument(
+        "Comment poser un jour de RTT ?",
+        [
+            Section("Comment poser un jour de RTT ?", "heading", level=1),
+            Section("Vous disposez de deux jours. " * 20, heading_path=("Comment poser un RTT ?",)),
+            Section("Délais", "heading", level=2, heading_path=("Comment poser un RTT ?",)),
+            Section("Une semaine avant. " * 20, heading_path=("Comment poser un RTT ?", "Délais")),
+        ],
+    )
+    text = document_text(doc)
+    (chunk,) = chunk_document(doc)
+    assert chunk.text == text[chunk.start : chunk.end]
+    assert chunk.text.startswith("Vous disposez") and chunk.text.endswith("Une semaine avant.")
+    assert "Délais" in chunk.text  # a heading inside the passage stays where it is
+    assert chunk.heading_path == ("Comment poser un RTT ?",)
+    assert len(chunk_document(doc, whole_below=0)) == 2  # the rule, not the target, kept it whole
+
+
+def test_a_document_past_one_and_a_half_targets_is_cut() -> None:
+    doc = ParsedDocument("", [Section("Une phrase de vingt-cinq caractères. " * 45)])
+    assert len(document_text(doc)) > 1500
+    assert len(chunk_document(doc)) > 1
+    shorter = ParsedDocument("", [Section("Une phrase de vingt-cinq caractères. " * 38)])
+    assert 1000 < len(document_text(shorter)) <= 1500
+    assert len(chunk_document(shorter)) == 1

@@ -6,6 +6,12 @@ other boundary by a blank line. Sections that hold only whitespace are left out.
 not part of the text (it is metadata, used by ``search_text``). Chunk offsets point into this
 string, so a citation can always show ``document_text(doc)[chunk.start:chunk.end]``.
 
+**Short documents are one passage.** A document whose text, from its first passage to its
+last, holds at most ``WHOLE_DOCUMENT_FACTOR`` times the target (1,500 characters) is not
+cut: an FAQ entry or a short procedure answers as a whole, and its halves would crowd the
+results side by side. Measured on the FAQ set (``bench/retrieval.py``): see
+``WHOLE_DOCUMENT_FACTOR``.
+
 **Chunks.** ``Chunk.text`` is exactly that span, nothing added: what a citation shows is what
 the document says. What gets embedded and indexed by BM25 is ``search_text(chunk, title)``,
 the document title and heading path followed by the text: a passage under "Congés > Report"
@@ -50,6 +56,9 @@ from store.knowledge.records import Chunk, ParsedDocument, Section
 # Measured on PIAF with bench/retrieval.py: see the module docstring.
 DEFAULT_TARGET_CHARS = 1000
 DEFAULT_OVERLAP_CHARS = 200
+# A document no longer than this many times the target is one passage (1,500 characters with
+# the default target): see the module docstring.
+WHOLE_DOCUMENT_FACTOR = 1.5
 HARD_LIMIT = 4  # a table row longer than HARD_LIMIT * target_chars is cut like prose
 
 _BLOCK_KINDS = frozenset({"table_row", "sheet_row", "list_item"})
@@ -117,14 +126,22 @@ def chunk_document(
     doc: ParsedDocument,
     target_chars: int = DEFAULT_TARGET_CHARS,
     overlap_chars: int = DEFAULT_OVERLAP_CHARS,
+    whole_below: int | None = None,
 ) -> list[Chunk]:
-    """Cut ``doc`` into chunks (see the module docstring for the rules)."""
+    """Cut ``doc`` into chunks (see the module docstring for the rules). A document whose
+    passages hold no more than ``whole_below`` characters (default: ``WHOLE_DOCUMENT_FACTOR``
+    times the target) is one chunk."""
     if target_chars < 50:
         raise ValueError(f"target_chars must be at least 50, got {target_chars}")
     if not 0 <= overlap_chars < target_chars:
         raise ValueError(f"overlap_chars must be in [0, target_chars), got {overlap_chars}")
     text = document_text(doc)
     groups = _units(doc, target_chars)
+    units = [unit for group in groups for unit in group]
+    limit = target_chars * WHOLE_DOCUMENT_FACTOR if whole_below is None else whole_below
+    if units and units[-1].end - units[0].start <= limit:
+        start, end = units[0].start, units[-1].end
+        return [Chunk(0, text[start:end], _main_page(units), units[0].path, start, end)]
     chunks: list[Chunk] = []
     for units in groups:
         for first, last in _pack(units, target_chars, overlap_chars):

@@ -261,23 +261,34 @@ def test_a_chunk_is_cited_at_the_page_that_holds_most_of_its_text() -> None:
     assert [c.page for c in chunks][:2] == [1, 2]
 
 
-def test_a_short_document_is_one_passage_headings_and_all() -> None:
-    doc = ParsedDocument(
-        "Comment poser un jour de RTT ?",
-        [
-            Section("Comment poser un jour de RTT ?", "heading", level=1),
-            Section("Vous disposez de deux jours. " * 20, heading_path=("Comment poser un RTT ?",)),
-            Section("Délais", "heading", level=2, heading_path=("Comment poser un RTT ?",)),
-            Section("Une semaine avant. " * 20, heading_path=("Comment poser un RTT ?", "Délais")),
-        ],
-    )
+def test_a_short_document_is_one_passage_unless_its_headings_or_pages_cut_it() -> None:
+    title = "Comment poser un jour de RTT ?"
+    body = [
+        Section("Vous disposez de deux jours. " * 30, heading_path=(title,)),
+        Section("Une semaine avant. " * 30, heading_path=(title,)),
+    ]
+    doc = ParsedDocument(title, [Section(title, "heading", level=1), *body])
     text = document_text(doc)
     (chunk,) = chunk_document(doc)
     assert chunk.text == text[chunk.start : chunk.end]
     assert chunk.text.startswith("Vous disposez") and chunk.text.endswith("Une semaine avant.")
-    assert "Délais" in chunk.text  # a heading inside the passage stays where it is
-    assert chunk.heading_path == ("Comment poser un RTT ?",)
+    assert chunk.heading_path == (title,)
     assert len(chunk_document(doc, whole_below=0)) == 2  # the rule, not the target, kept it whole
+
+    with_section = ParsedDocument(
+        title,
+        [
+            Section(title, "heading", level=1),
+            body[0],
+            Section("Délais", "heading", level=2, heading_path=(title,)),
+            Section("Une semaine avant. " * 20, heading_path=(title, "Délais")),
+        ],
+    )
+    assert [c.heading_path for c in chunk_document(with_section)] == [(title,), (title, "Délais")]
+    on_two_pages = ParsedDocument(
+        "", [Section("Page un. " * 60, page=1), Section("Page deux. " * 50, page=2)]
+    )
+    assert [c.page for c in chunk_document(on_two_pages)] == [1, 2]
 
 
 def test_a_document_past_one_and_a_half_targets_is_cut() -> None:

@@ -30,12 +30,16 @@ from store.knowledge.service import KnowledgeStore, close_knowledge_stores, open
 from store.memory import MemoryCatalogue
 from store.workspace import Workspace
 
-CONGES = """# Congés
+# Long enough to be cut at its headings (a document under 1,500 characters is one passage).
+FILLER = "La direction des ressources humaines répond aux questions par écrit. " * 25
+CONGES = f"""# Congés
 
 ## Report des congés
 
 Les congés non pris peuvent être reportés jusqu'au 31 mars de l'année suivante,
 avec l'accord écrit du responsable.
+
+{FILLER}
 
 ## Télétravail
 

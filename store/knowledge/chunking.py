@@ -8,9 +8,10 @@ string, so a citation can always show ``document_text(doc)[chunk.start:chunk.end
 
 **Short documents are one passage.** A document whose text, from its first passage to its
 last, holds at most ``WHOLE_DOCUMENT_FACTOR`` times the target (1,500 characters) is not
-cut: an FAQ entry or a short procedure answers as a whole, and its halves would crowd the
-results side by side. Measured on the FAQ set (``bench/retrieval.py``): see
-``WHOLE_DOCUMENT_FACTOR``.
+cut by size: an FAQ entry or a short procedure answers as a whole, and its halves would crowd
+the results side by side. Its own headings and pages still cut it: they are the author's
+divisions, and a citation names its section and page. Measured on the FAQ set
+(``bench/retrieval.py``): see ``WHOLE_DOCUMENT_FACTOR``.
 
 **Chunks.** ``Chunk.text`` is exactly that span, nothing added: what a citation shows is what
 the document says. What gets embedded and indexed by BM25 is ``search_text(chunk, title)``,
@@ -52,6 +53,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from store.knowledge.records import Chunk, ParsedDocument, Section
+from store.knowledge.titles import heading_context
 
 # Measured on PIAF with bench/retrieval.py: see the module docstring.
 DEFAULT_TARGET_CHARS = 1000
@@ -107,11 +109,10 @@ def _layout(doc: ParsedDocument) -> Iterator[tuple[str, Section | None]]:
 
 def search_text(chunk: Chunk, title: str = "") -> str:
     """What is embedded and indexed for ``chunk``: title and heading path, then the text."""
-    context = [part for part in (title.strip(), *chunk.heading_path) if part.strip()]
-    deduped = [part for i, part in enumerate(context) if i == 0 or part != context[i - 1]]
-    if not deduped:
+    context = heading_context(title, chunk.heading_path)
+    if not context:
         return chunk.text
-    return " > ".join(deduped) + "\n\n" + chunk.text
+    return " > ".join(context) + "\n\n" + chunk.text
 
 
 def _main_page(units: list[_Unit]) -> int | None:
@@ -128,9 +129,9 @@ def chunk_document(
     overlap_chars: int = DEFAULT_OVERLAP_CHARS,
     whole_below: int | None = None,
 ) -> list[Chunk]:
-    """Cut ``doc`` into chunks (see the module docstring for the rules). A document whose
-    passages hold no more than ``whole_below`` characters (default: ``WHOLE_DOCUMENT_FACTOR``
-    times the target) is one chunk."""
+    """Cut ``doc`` into chunks (see the module docstring for the rules). A document under one
+    heading path and on one page, whose passages hold no more than ``whole_below`` characters
+    (default: ``WHOLE_DOCUMENT_FACTOR`` times the target), is one chunk."""
     if target_chars < 50:
         raise ValueError(f"target_chars must be at least 50, got {target_chars}")
     if not 0 <= overlap_chars < target_chars:
@@ -139,7 +140,11 @@ def chunk_document(
     groups = _units(doc, target_chars)
     units = [unit for group in groups for unit in group]
     limit = target_chars * WHOLE_DOCUMENT_FACTOR if whole_below is None else whole_below
-    if units and units[-1].end - units[0].start <= limit:
+    if (
+        units
+        and units[-1].end - units[0].start <= limit
+        and len({(unit.path, unit.page) for unit in units}) == 1
+    ):
         start, end = units[0].start, units[-1].end
         return [Chunk(0, text[start:end], _main_page(units), units[0].path, start, end)]
     chunks: list[Chunk] = []

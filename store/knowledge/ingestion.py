@@ -47,6 +47,7 @@ from store.knowledge.failures import failure, failure_of
 from store.knowledge.parsing import parse_document, too_slow
 from store.knowledge.records import DocumentRecord, Limits
 from store.knowledge.schema import Indexed, KbState
+from store.knowledge.titles import title_records
 from store.knowledge.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,8 @@ class _Prepared:
     """A document parsed and chunked, its vectors not yet written."""
 
     document: DocumentRecord
-    texts: list[str]
+    ids: list[str]  # of its vectors: its passages, then its title and headings (``titles``)
+    texts: list[str]  # what is embedded for each
     done: Indexed
     deadline: float
 
@@ -364,9 +366,11 @@ class Ingestion:
         parsed = parse_document(document.filename, data, self._limits)
         self._progress(document.id, READ, "splitting")
         chunks = chunk_document(parsed)
-        texts = [search_text(chunk, parsed.title) for chunk in chunks]
-        done = Indexed(chunk_ids(document.id, len(chunks)), chunks, parsed.title, parsed.pages)
-        return _Prepared(document, texts, done, deadline)
+        ids = chunk_ids(document.id, len(chunks))
+        titles = title_records(ids, chunks, parsed.title)
+        texts = [search_text(chunk, parsed.title) for chunk in chunks] + [t for _, t in titles]
+        done = Indexed(ids, chunks, parsed.title, parsed.pages)
+        return _Prepared(document, ids + [i for i, _ in titles], texts, done, deadline)
 
     def _store_together(self, group: list[_Prepared]) -> list[_Prepared]:
         """Embed and write the chunks of a few small documents of one base at once, then mark
@@ -375,7 +379,7 @@ class Ingestion:
         if state is None or self._stopping.is_set():
             return group  # alone, each one meets the reason and acts on it
         texts = [text for item in group for text in item.texts]
-        ids = [chunk_id for item in group for chunk_id in item.done.ids]
+        ids = [record_id for item in group for record_id in item.ids]
         owners = [item.document.id for item in group for _ in item.texts]
         self._stage(group, PARSED, "embedding")
         try:
@@ -405,7 +409,7 @@ class Ingestion:
             if state is None:
                 raise _Abandoned
             if self._write_vectors(
-                document, state, item.texts, done.ids, item.deadline
+                document, state, item.texts, item.ids, item.deadline
             ) and self._db.finish(document.id, self.worker, state.collection, done):
                 return True
             # The base switched collections (rebuild, new embedder) while we wrote, or the

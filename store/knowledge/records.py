@@ -138,3 +138,11 @@ class Passage:
     start: int = 0
     end: int = 0
     scores: dict[str, float] = field(default_factory=dict)  # per retriever: dense, bm25
+    title: str = ""  # the document's title, from its content; "" when it has none
+    # One result per document: the document's other passages that matched, best first.
+    others: tuple[Passage, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """What a person reads as the document's name: its title, else its file name."""
+        return self.title or self.document

@@ -164,6 +164,7 @@ class ChunkRow:
     document_id: str
     filename: str
     chunk: Chunk
+    title: str = ""  # the document's, from its content (``parsers.common``)
 
 
 @dataclass(frozen=True)

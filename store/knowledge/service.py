@@ -2,8 +2,10 @@
 backend: the interfaces reach it only through ``store.workspace.Workspace``, which checks who
 may see what.
 
-Search is hybrid by default: the base's Chroma collection (dense, by the query's embedding) and
-BM25 over its chunks' texts, fused by reciprocal rank (``fusion.rrf``). The BM25 index of each
+Search is hybrid by default: the base's Chroma collection (dense, by the query's embedding),
+BM25 over its chunks' texts, and the vectors of its documents' titles and headings
+(``titles``), fused by reciprocal rank with each embedder's weights (``fusion``), one result per
+document by default (``ranking``). The BM25 index of each
 base is built on first search and kept in memory until the base's version changes (a document
 became ready or was deleted, here or in another process).
 
@@ -32,6 +34,7 @@ from typing import Any, Literal
 from agents.errors import NotFound, UserError
 from store.config import data_dir
 from store.database import utc_now
+from store.knowledge import ranking
 from store.knowledge.db import KnowledgeDb
 from store.knowledge.embedders import (
     ENV_EMBEDDER,
@@ -45,7 +48,7 @@ from store.knowledge.embedders import (
 )
 from store.knowledge.embedding import model_of
 from store.knowledge.erasure import Eraser
-from store.knowledge.fusion import BM25_WEIGHT, CANDIDATES, DENSE_WEIGHT, rrf
+from store.knowledge.fusion import CANDIDATES, DEFAULT_K, fusion_for
 from store.knowledge.ingestion import Ingestion
 from store.knowledge.lexical_cache import LexicalIndexes
 from store.knowledge.rebuild import Progress, Rebuilder
@@ -57,12 +60,14 @@ from store.knowledge.records import (
     Passage,
 )
 from store.knowledge.schema import KbState
+from store.knowledge.titles import is_title_record, passage_of
 from store.knowledge.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
 SearchMode = Literal["hybrid", "dense", "bm25"]
 MODES = ("hybrid", "dense", "bm25")
+MAX_OTHERS = 4  # other passages of a document shown under its best one
 
 
 class KnowledgeStore:
@@ -328,80 +333,113 @@ class KnowledgeStore:
         k: int = 5,
         min_score: float = 0.0,
         mode: SearchMode = "hybrid",
+        per_document: bool = True,
     ) -> list[Passage]:
-        """The ``k`` best passages of the bases for ``query`` (scores: see the module doc)."""
+        """The ``k`` best results of the bases for ``query`` (scores: see the module doc).
+
+        ``per_document`` (the default): ``k`` different documents, each by its best passage
+        with its other matching passages in ``Passage.others``; otherwise the ``k`` best
+        passages, several of one document side by side (long documents)."""
         if mode not in MODES:
             raise UserError("kb.bad_mode", mode=mode, modes=", ".join(MODES))
         states = [self._state(kb_id) for kb_id in dict.fromkeys(kb_ids)]
         if not query.strip() or k <= 0:
             return []
         wanted = max(CANDIDATES, 2 * k)
-        rankings: list[list[str]] = []
-        weights: list[float] = []
+        lists, dense, bm25, vectors = self._retrieve(states, query, mode, wanted)
+        rrf_k = fusion_for(states[0].embedder).k if states else DEFAULT_K
+        fused = ranking.passages(lists, rrf_k)
+        rows = self._db.chunk_rows([i for i, _ in fused[: 3 * wanted]])
+        if min_score > 0 and mode != "bm25":
+            self._score_dense(vectors, dense, [i for i, _ in fused[:wanted]], rows)
+            kept = {i for i, _ in fused[:wanted] if dense.get(i, -1.0) >= min_score}
+            lists = [
+                ranking.Ranked(r.name, [i for i in r.ids if i in kept], r.weight) for r in lists
+            ]
+            fused = ranking.passages(lists, rrf_k)
+        found: list[tuple[str, float, list[str]]]
+        if per_document:
+            document_of = {i: row.document_id for i, row in rows.items()}
+            hits = ranking.documents(lists, rrf_k, document_of)[:k]
+            found = [(hit.passages[0], hit.score, hit.passages[1:]) for hit in hits]
+        else:
+            alone: list[str] = []
+            found = [(i, score, alone) for i, score in fused if i in rows][:k]
+        if mode != "bm25":  # the cosine of what is shown, when only BM25 or a title found it
+            self._score_dense(vectors, dense, [i for i, _, _ in found], rows)
+        scores = (("dense", dense), ("bm25", bm25))
+
+        def passage(chunk_id: str, score: float, others: Sequence[str] = ()) -> Passage:
+            row = rows[chunk_id]
+            return Passage(
+                chunk_id=chunk_id,
+                kb_id=row.kb_id,
+                document_id=row.document_id,
+                document=row.filename,
+                text=row.chunk.text,
+                score=score,
+                page=row.chunk.page,
+                heading_path=row.chunk.heading_path,
+                start=row.chunk.start,
+                end=row.chunk.end,
+                scores={name: got[chunk_id] for name, got in scores if chunk_id in got},
+                title=row.title,
+                others=tuple(passage(i, score) for i in others[:MAX_OTHERS]),
+            )
+
+        return [passage(chunk_id, score, others) for chunk_id, score, others in found]
+
+    def _retrieve(
+        self, states: Sequence[KbState], query: str, mode: SearchMode, wanted: int
+    ) -> tuple[list[ranking.Ranked], dict[str, float], dict[str, float], dict[str, Any]]:
+        """Each base's ranked lists, with the dense and BM25 scores found, and the query's
+        vector with the collection of each passage found (to score the others later)."""
+        lists: list[ranking.Ranked] = []
         dense: dict[str, float] = {}
         bm25: dict[str, float] = {}
-        query_vectors: dict[str, Any] = {}  # per collection, for BM25-only hits scored later
-        found_in: dict[str, Any] = {}  # a BM25 hit's base state
+        vectors: dict[str, Any] = {}  # passage id -> (collection, query vector)
         for state in states:
-            found_dense: list[tuple[str, float]] = []
-            found_bm25: list[tuple[str, float]] = []
+            fusion = fusion_for(state.embedder)
+            found_bm25: list[str] = []
             if mode != "dense":
-                found_bm25 = self._lexical.get(state.id, state.version).search(query, wanted)
-                bm25.update(found_bm25)
-            if mode != "bm25":
-                embedder = self.embedder(state.embedder)
-                self._vectors.check_model(state.collection, model_of(embedder))
-                vector = embedder.embed_query(query)
-                found_dense = self._vectors.query(state.collection, vector, wanted)
-                dense.update(found_dense)
-                query_vectors[state.collection] = vector
-                found_in.update((i, state) for i, _ in found_bm25)
-            for found, weight in ((found_dense, DENSE_WEIGHT), (found_bm25, BM25_WEIGHT)):
-                if found:
-                    rankings.append([i for i, _ in found])
-                    weights.append(weight)
-        fused = rrf(rankings, weights=weights)  # the weights measured on PIAF: bench/retrieval.py
-        if query_vectors:
-            # The cosine of passages only BM25 found, for the ones that can still be shown or
-            # must pass ``min_score``: fetching vectors by id is the slow part of a search.
-            head = [i for i, _ in fused[: wanted if min_score > 0 else k] if i not in dense]
-            by_collection: dict[str, list[str]] = {}
-            for chunk_id in head:
-                by_collection.setdefault(found_in[chunk_id].collection, []).append(chunk_id)
-            for collection, ids in by_collection.items():
-                vector = query_vectors[collection]
-                dense.update(self._vectors.similarities(collection, vector, ids))
-        if mode != "bm25" and min_score > 0:
-            fused = [(i, s) for i, s in fused if dense.get(i, -1.0) >= min_score]
-        rows = self._db.chunk_rows([i for i, _ in fused[: 2 * wanted]])
-        passages: list[Passage] = []
-        for chunk_id, score in fused:
-            row = rows.get(chunk_id)
-            if row is None:  # a document still being indexed, or just deleted
+                scored = self._lexical.get(state.id, state.version).search(query, wanted)
+                bm25.update(scored)
+                found_bm25 = [i for i, _ in scored]
+                lists.append(ranking.Ranked("bm25", found_bm25, fusion.bm25))
+            if mode == "bm25":
                 continue
-            scores = {
-                name: found[chunk_id]
-                for name, found in (("dense", dense), ("bm25", bm25))
-                if chunk_id in found
-            }
-            passages.append(
-                Passage(
-                    chunk_id=chunk_id,
-                    kb_id=row.kb_id,
-                    document_id=row.document_id,
-                    document=row.filename,
-                    text=row.chunk.text,
-                    score=score,
-                    page=row.chunk.page,
-                    heading_path=row.chunk.heading_path,
-                    start=row.chunk.start,
-                    end=row.chunk.end,
-                    scores=scores,
-                )
-            )
-            if len(passages) == k:
-                break
-        return passages
+            embedder = self.embedder(state.embedder)
+            self._vectors.check_model(state.collection, model_of(embedder))
+            vector = embedder.embed_query(query)
+            # Titles and passages share the collection: ask for both, then tell them apart.
+            hits = self._vectors.query(state.collection, vector, 2 * wanted)
+            found_dense = [(i, s) for i, s in hits if not is_title_record(i)][:wanted]
+            dense.update(found_dense)
+            lists.append(ranking.Ranked("dense", [i for i, _ in found_dense], fusion.dense))
+            titles = list(dict.fromkeys(passage_of(i) for i, _ in hits if is_title_record(i)))
+            if mode == "hybrid" and titles:
+                lists.append(ranking.Ranked("titles", titles, fusion.titles))
+            for chunk_id in (*found_bm25, *titles):
+                vectors.setdefault(chunk_id, (state.collection, vector))
+        return lists, dense, bm25, vectors
+
+    def _score_dense(
+        self,
+        vectors: dict[str, Any],
+        dense: dict[str, float],
+        ids: Sequence[str],
+        rows: dict[str, Any],
+    ) -> None:
+        """Add to ``dense`` the cosine of the passages of ``ids`` it lacks: fetching vectors by
+        id is the slow part of a search, so only for what is shown or must pass ``min_score``."""
+        by_collection: dict[str, tuple[Any, list[str]]] = {}
+        for chunk_id in ids:
+            if chunk_id in dense or chunk_id not in vectors or chunk_id not in rows:
+                continue
+            collection, vector = vectors[chunk_id]
+            by_collection.setdefault(collection, (vector, []))[1].append(chunk_id)
+        for collection, (vector, missing) in by_collection.items():
+            dense.update(self._vectors.similarities(collection, vector, missing))
 
     def _state(self, kb_id: str) -> KbState:
         state = self._db.kb_state(kb_id)

@@ -1,0 +1,54 @@
+"""One ranking out of a search's lists, by passage or by document.
+
+A search gathers, for each base, up to three ranked lists of passage ids: dense (the passages'
+vectors), BM25, and titles (a title or heading found leads to its first passage: ``titles``).
+``passages`` fuses them by reciprocal rank, passage by passage. ``documents`` gives one result
+per document: each list is read as a ranking of documents (a document at the rank of its best
+passage in that list), those are fused the same way, and each document is shown by its best
+passage, the others following it. A long document then no longer fills the first five places
+with its neighbouring passages, and a page whose title matches the question and whose answer
+matches it too rises above one that only matches once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from store.knowledge.fusion import rrf
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One retriever's list over one base: passage ids, best first, and its weight."""
+
+    name: str  # dense, bm25 or titles
+    ids: list[str]
+    weight: float
+
+
+@dataclass(frozen=True)
+class DocumentHit:
+    document_id: str
+    score: float
+    passages: list[str]  # the document's passages found, best first
+
+
+def passages(lists: Sequence[Ranked], k: int) -> list[tuple[str, float]]:
+    """The passages of every list, fused, best first."""
+    return rrf([ranked.ids for ranked in lists], k=k, weights=[r.weight for r in lists])
+
+
+def documents(lists: Sequence[Ranked], k: int, document_of: Mapping[str, str]) -> list[DocumentHit]:
+    """The documents of the passages in ``lists`` (those ``document_of`` knows), best first,
+    each with its passages ordered by their own fused score."""
+    per_document = [
+        list(dict.fromkeys(document_of[i] for i in ranked.ids if i in document_of))
+        for ranked in lists
+    ]
+    fused = rrf(per_document, k=k, weights=[ranked.weight for ranked in lists])
+    members: dict[str, list[str]] = {}
+    for passage_id, _ in passages(lists, k):
+        if passage_id in document_of:
+            members.setdefault(document_of[passage_id], []).append(passage_id)
+    return [DocumentHit(doc, score, members[doc]) for doc, score in fused]

@@ -94,6 +94,11 @@ class KnowledgeSettings(Strict):
         description="auto: search before every answer; tool: the model searches when it "
         "decides (knowledge_search); both.",
     )
+    per_document: bool = Field(
+        default=True,
+        description="One passage per document (its best), so that top_k passages come from "
+        "top_k documents; false gives several passages of one long document side by side.",
+    )
 
 
 DataClass = Literal["public", "internal", "sensitive"]

@@ -251,7 +251,7 @@ def _knowledge(old: AgentSpec, new: AgentSpec, w: _Words) -> Iterator[FieldChang
     yield from _row(
         "knowledge.mode", mode, w.t(f"ui.kb_field.mode.{a.mode}"), w.t(f"ui.kb_field.mode.{b.mode}")
     )
-    for name in ("top_k", "min_score"):
+    for name in ("top_k", "min_score", "per_document"):
         label = w.t(f"ui.kb_field.{name}")
         before, after = w.value(getattr(a, name)), w.value(getattr(b, name))
         yield from _row(f"knowledge.{name}", label, before, after)

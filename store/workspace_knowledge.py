@@ -301,13 +301,16 @@ class KnowledgeRooms:
         min_score: float = 0.0,
         mode: SearchMode = "hybrid",
         thread: str | None = None,
+        per_document: bool = True,
     ) -> list[Passage]:
         """Search the principal's knowledge bases named by ``kb_refs`` (ids or names), and
         with ``thread`` the files attached to that conversation of theirs."""
         kb_ids = [self.resolve_kb(ref).id for ref in kb_refs]
         if thread is not None:
             kb_ids.extend(self._conversation_bases(self.get_thread(thread).id))
-        return self._knowledge_store.search(kb_ids, query, k=k, min_score=min_score, mode=mode)
+        return self._knowledge_store.search(
+            kb_ids, query, k=k, min_score=min_score, mode=mode, per_document=per_document
+        )
 
     def agent_bases(self, agent_id: str, spec: AgentSpec | None = None) -> list[str]:
         """The ids of the bases an agent searches, for whoever may use it: the bases its spec
@@ -348,6 +351,7 @@ class KnowledgeRooms:
         mode: SearchMode = "hybrid",
         thread: str | None = None,
         spec: AgentSpec | None = None,
+        per_document: bool = True,
     ) -> list[Passage]:
         """Search the bases of an agent the principal may use (``agent_bases``, with the
         same ``spec``), and with ``thread`` the files attached to that conversation of
@@ -355,7 +359,9 @@ class KnowledgeRooms:
         wanted = self.agent_bases(agent_id, spec)
         if thread is not None:
             wanted.extend(self._conversation_bases(self.get_thread(thread).id))
-        return self._knowledge_store.search(wanted, query, k=k, min_score=min_score, mode=mode)
+        return self._knowledge_store.search(
+            wanted, query, k=k, min_score=min_score, mode=mode, per_document=per_document
+        )
 
     def _owner_teams(self, agent: AgentRecord) -> frozenset[str]:
         return frozenset(t.id for t in self._catalogue.account_teams(agent.owner))

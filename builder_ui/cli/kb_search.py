@@ -45,6 +45,7 @@ def search(
         typer.Option("--min-score", min=0.0, max=1.0, metavar="X", help=t("cli.help.kb_min_score")),
     ] = 0.0,
     mode: Annotated[Mode, typer.Option("--mode", help=t("cli.help.kb_mode"))] = Mode.hybrid,
+    passages: Annotated[bool, typer.Option("--passages", help=t("cli.help.kb_passages"))] = False,
     as_json: AsJson = False,
 ) -> None:
     if query is not None and queries is not None:
@@ -56,14 +57,16 @@ def search(
         with kb_workspace() as workspace:
             base = workspace.resolve_kb(kb)
             for line in lines:
-                found = workspace.search([base.id], line, k=k, min_score=min_score, mode=mode.value)
+                found = workspace.search(
+                    [base.id], line, k, min_score, mode.value, per_document=not passages
+                )
                 hits = [_hit_json(p) for p in found]
                 typer.echo(json.dumps({"query": line, "hits": hits}, ensure_ascii=False))
         return
     if query is None or not query.strip():
         raise UserError("cli.kb.search.no_query")
     with kb_workspace() as workspace:
-        found = workspace.search([kb], query, k=k, min_score=min_score, mode=mode.value)
+        found = workspace.search([kb], query, k, min_score, mode.value, per_document=not passages)
     if as_json:
         print_json({"query": query, "hits": [_hit_json(p) for p in found]})
         return
@@ -75,7 +78,7 @@ def search(
     rows = [
         (
             rank,
-            p.document,
+            p.label if p.label == p.document else f"{p.label} ({p.document})",
             p.page if p.page is not None else "-",
             f"{p.score:.4f}",  # the fused rank score; ``--min-score`` applies to the similarity
             f"{p.scores['dense']:.3f}" if "dense" in p.scores else "-",
@@ -102,6 +105,7 @@ def _query_lines(path: Path) -> list[str]:
 def _hit_json(passage: Passage) -> dict[str, Any]:
     return {
         "document": passage.document,
+        "title": passage.title,
         "page": passage.page,
         "text": passage.text,
         "score": round(passage.score, 6),
@@ -109,4 +113,5 @@ def _hit_json(passage: Passage) -> dict[str, Any]:
         "document_id": passage.document_id,
         "chunk_id": passage.chunk_id,
         "heading_path": list(passage.heading_path),
+        "others": [other.chunk_id for other in passage.others],
     }

@@ -43,13 +43,19 @@ class KnowledgeServices:
         if not settings.bases and thread is None:
             return None
         workspace = self.workspace
-        top_k, min_score = settings.top_k, settings.min_score
+        top_k, min_score, apart = settings.top_k, settings.min_score, settings.per_document
         if agent_id is not None:
             workspace.agent_bases(agent_id, spec)
 
             def search_agent(query: str) -> list[Citation]:
                 found = workspace.search_agent_bases(
-                    agent_id, query, k=top_k, min_score=min_score, thread=thread, spec=spec
+                    agent_id,
+                    query,
+                    k=top_k,
+                    min_score=min_score,
+                    thread=thread,
+                    spec=spec,
+                    per_document=apart,
                 )
                 return [citation_from_passage(p) for p in found]
 
@@ -57,7 +63,9 @@ class KnowledgeServices:
         bases = [workspace.resolve_kb(ref).id for ref in settings.bases]
 
         def search(query: str) -> list[Citation]:
-            found = workspace.search(bases, query, k=top_k, min_score=min_score, thread=thread)
+            found = workspace.search(
+                bases, query, k=top_k, min_score=min_score, thread=thread, per_document=apart
+            )
             return [citation_from_passage(p) for p in found]
 
         return search

@@ -61,6 +61,7 @@ class KnowledgeChoice:
     top_k: int = _KNOWLEDGE_DEFAULTS.top_k
     min_score: float = _KNOWLEDGE_DEFAULTS.min_score
     mode: str = _KNOWLEDGE_DEFAULTS.mode
+    per_document: bool = _KNOWLEDGE_DEFAULTS.per_document
     kept: bool = False
 
     @classmethod
@@ -72,12 +73,18 @@ class KnowledgeChoice:
             top_k=settings.top_k,
             min_score=settings.min_score,
             mode=settings.mode,
+            per_document=settings.per_document,
             kept=True,
         )
 
     def section(self) -> dict[str, Any] | None:
         """The spec's ``knowledge`` section, or None when the agent has none."""
-        settings = {"top_k": self.top_k, "min_score": self.min_score, "mode": self.mode}
+        settings = {
+            "top_k": self.top_k,
+            "min_score": self.min_score,
+            "mode": self.mode,
+            "per_document": self.per_document,
+        }
         defaults = {k: getattr(_KNOWLEDGE_DEFAULTS, k) for k in settings}
         if not (self.bases or self.kept or settings != defaults):
             return None
@@ -211,6 +218,7 @@ FIELD_LABELS = {
     "knowledge.top_k": "ui.kb_field.top_k",
     "knowledge.min_score": "ui.kb_field.min_score",
     "knowledge.mode": "ui.kb_field.mode",
+    "knowledge.per_document": "ui.kb_field.per_document",
     "knowledge": "ui.kb_field.bases",
 }
 

@@ -478,6 +478,9 @@ from builder_ui.web.state.keys import (
     W_KB_MODE as W_KB_MODE,
 )
 from builder_ui.web.state.keys import (
+    W_KB_PER_DOCUMENT as W_KB_PER_DOCUMENT,
+)
+from builder_ui.web.state.keys import (
     W_KB_TOP_K as W_KB_TOP_K,
 )
 from builder_ui.web.state.keys import (

@@ -38,6 +38,7 @@ from builder_ui.web.state.keys import (
     W_KB_BASES,
     W_KB_MIN_SCORE,
     W_KB_MODE,
+    W_KB_PER_DOCUMENT,
     W_KB_TOP_K,
     W_MAX_TOKENS,
     W_MAX_TOOL_STEPS,
@@ -131,6 +132,7 @@ def editor_widget_state(values: EditorValues, tools: list[ToolDefinition]) -> di
         W_KB_TOP_K: values.knowledge.top_k,
         W_KB_MIN_SCORE: values.knowledge.min_score,
         W_KB_MODE: values.knowledge.mode,
+        W_KB_PER_DOCUMENT: values.knowledge.per_document,
     }
     for tool_id, choice in values.tools.items():
         out[w_tool_on(tool_id)] = choice.enabled

@@ -211,6 +211,7 @@ W_MAX_TOOL_STEPS = WIDGET_PREFIX + "max_tool_steps"
 W_KB_BASES = WIDGET_PREFIX + "kb.bases"
 W_KB_TOP_K = WIDGET_PREFIX + "kb.top_k"
 W_KB_MIN_SCORE = WIDGET_PREFIX + "kb.min_score"
+W_KB_PER_DOCUMENT = WIDGET_PREFIX + "kb.per_document"
 W_KB_MODE = WIDGET_PREFIX + "kb.mode"
 W_MESSAGE = WIDGET_PREFIX + "message"  # + nonce
 SAVE = "editor.save"

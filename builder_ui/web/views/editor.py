@@ -198,11 +198,17 @@ def knowledge_fields(services: Services, draft: EditorValues) -> KnowledgeChoice
             1,
         )
         min_score = number_field("ui.kb_field.min_score", state.W_KB_MIN_SCORE, 0.0, 1.0, 0.05)
+        per_document = st.checkbox(
+            tr("ui.kb_field.per_document"),
+            key=state.W_KB_PER_DOCUMENT,
+            help=tr("ui.kb_field.per_document.help"),
+        )
     return KnowledgeChoice(
         bases=list(chosen),
         top_k=int(top_k or 1),
         min_score=float(min_score or 0.0),
         mode=str(mode or "auto"),
+        per_document=bool(per_document),
         kept=draft.knowledge.kept,
     )
 

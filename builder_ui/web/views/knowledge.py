@@ -278,16 +278,23 @@ def search(services: Services, kb: KnowledgeBaseRecord, ready: int) -> None:
         st.info(tr("ui.kb.search.none"), icon=":material/info:")
     for number, passage in enumerate(passages, 1):
         with st.container(border=True):
-            st.markdown(f"**[{number}] {escape_markdown(source_label(passage, tr))}**")
-            trail = heading_trail(passage)
-            if trail:
-                st.caption(escape_markdown(trail))
+            # One result per document: its title (from its content), then where the passage is.
+            heading = passage.title or source_label(passage, tr)
+            st.markdown(f"**[{number}] {escape_markdown(heading)}**")
+            where = source_label(passage, tr) if passage.title else heading_trail(passage)
+            if where:
+                st.caption(escape_markdown(where))
             st.markdown(quoted(passage.text))
             similarity = passage.scores.get("dense")
             st.caption(
                 score_line(similarity, state.language(), tr),
                 help=tr("knowledge.similarity_help"),
             )
+            if passage.others:
+                with st.expander(tr("ui.kb.search.others", count=len(passage.others))):
+                    for other in passage.others:
+                        st.caption(escape_markdown(source_label(other, tr)))
+                        st.markdown(quoted(other.text))
 
 
 # --- re-indexing ---------------------------------------------------------------------------------

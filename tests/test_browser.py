@@ -275,7 +275,9 @@ def test_create_a_knowledge_base_upload_and_search(app_url: str, tmp_path: Path)
         question = page.get_by_label("Question")
         question.fill("Combien de jours de télétravail ?")
         question.press("Enter")
-        expect(page.get_by_text("[1] guide-agent.md — Télétravail")).to_be_visible()
+        # One result per document, under its title; the file and section beneath.
+        expect(page.get_by_text("[1] Guide de l'agent")).to_be_visible()
+        expect(page.get_by_text("guide-agent.md — Télétravail")).to_be_visible()
         expect(page.get_by_text("deux jours par semaine").first).to_be_visible()
         page.get_by_role("heading", name="Tester la recherche").click()  # leave the field
 

@@ -490,6 +490,17 @@ class KnowledgeDb(Database):
         query = select(chunks).where(chunks.c.document_id == doc_id).order_by(chunks.c.ordinal)
         return [chunk_of(r) for r in self.read(lambda conn: list(conn.execute(query)))]
 
+    def chunk_documents(self, ids: Sequence[str]) -> dict[str, str]:
+        """The document of each chunk of ``ids`` whose document is ready (id -> document id):
+        what grouping results by document needs, without reading the texts."""
+        query = (
+            select(chunks.c.id, chunks.c.document_id)
+            .join_from(chunks, documents, chunks.c.document_id == documents.c.id)
+            .where(chunks.c.id.in_(list(ids)), literal_column("+documents.status") == "ready")
+        )
+        rows = self.read(lambda conn: list(conn.execute(query))) if ids else []
+        return {r.id: r.document_id for r in rows}
+
     def chunk_rows(self, ids: Sequence[str]) -> dict[str, ChunkRow]:
         query = (
             select(chunks, documents.c.filename, documents.c.title)

@@ -27,6 +27,7 @@ import hashlib
 import logging
 import os
 import queue
+import re
 import secrets
 import socket
 import threading
@@ -74,6 +75,16 @@ def new_document_id() -> str:
 def chunk_ids(doc_id: str, count: int) -> list[str]:
     """Stable per document, so indexing again overwrites the same vectors."""
     return [f"ch-{doc_id.removeprefix('doc-')}-{i:05d}" for i in range(count)]
+
+
+_CHUNK_ID = re.compile(r"ch-([0-9a-f]{16})-\d{5}")
+
+
+def document_of_chunk(chunk_id: str) -> str | None:
+    """The document ``chunk_ids`` made ``chunk_id`` for, when its id is one ``new_document_id``
+    makes (a search groups results by document without reading the database)."""
+    found = _CHUNK_ID.fullmatch(chunk_id)
+    return "doc-" + found.group(1) if found else None
 
 
 @dataclass(frozen=True)

@@ -39,16 +39,22 @@ def passages(lists: Sequence[Ranked], k: int) -> list[tuple[str, float]]:
     return rrf([ranked.ids for ranked in lists], k=k, weights=[r.weight for r in lists])
 
 
-def documents(lists: Sequence[Ranked], k: int, document_of: Mapping[str, str]) -> list[DocumentHit]:
+def documents(
+    lists: Sequence[Ranked],
+    k: int,
+    document_of: Mapping[str, str],
+    fused: Sequence[tuple[str, float]] | None = None,
+) -> list[DocumentHit]:
     """The documents of the passages in ``lists`` (those ``document_of`` knows), best first,
-    each with its passages ordered by their own fused score."""
+    each with its passages ordered by their own fused score (``fused``: ``passages(lists,
+    k)``, when the caller has it already)."""
     per_document = [
         list(dict.fromkeys(document_of[i] for i in ranked.ids if i in document_of))
         for ranked in lists
     ]
-    fused = rrf(per_document, k=k, weights=[ranked.weight for ranked in lists])
+    ranked_documents = rrf(per_document, k=k, weights=[ranked.weight for ranked in lists])
     members: dict[str, list[str]] = {}
-    for passage_id, _ in passages(lists, k):
+    for passage_id, _ in passages(lists, k) if fused is None else fused:
         if passage_id in document_of:
             members.setdefault(document_of[passage_id], []).append(passage_id)
-    return [DocumentHit(doc, score, members[doc]) for doc, score in fused]
+    return [DocumentHit(doc, score, members[doc]) for doc, score in ranked_documents]

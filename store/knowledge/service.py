@@ -27,7 +27,7 @@ import logging
 import os
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,7 +49,7 @@ from store.knowledge.embedders import (
 from store.knowledge.embedding import model_of
 from store.knowledge.erasure import Eraser
 from store.knowledge.fusion import CANDIDATES, DEFAULT_K, fusion_for
-from store.knowledge.ingestion import Ingestion
+from store.knowledge.ingestion import Ingestion, document_of_chunk
 from store.knowledge.lexical_cache import LexicalIndexes
 from store.knowledge.rebuild import Progress, Rebuilder
 from store.knowledge.records import (
@@ -68,6 +68,7 @@ log = logging.getLogger(__name__)
 SearchMode = Literal["hybrid", "dense", "bm25"]
 MODES = ("hybrid", "dense", "bm25")
 MAX_OTHERS = 4  # other passages of a document shown under its best one
+SPARE = 5  # results read beyond k, for those whose document turns out not to be ready
 
 
 class KnowledgeStore:
@@ -349,9 +350,9 @@ class KnowledgeStore:
         lists, dense, bm25, vectors = self._retrieve(states, query, mode, wanted)
         rrf_k = fusion_for(states[0].embedder).k if states else DEFAULT_K
         fused = ranking.passages(lists, rrf_k)
-        rows = self._db.chunk_rows([i for i, _ in fused[: 3 * wanted]])
+        document_of = self._documents_of([i for i, _ in fused[: 3 * wanted]])
         if min_score > 0 and mode != "bm25":
-            self._score_dense(vectors, dense, [i for i, _ in fused[:wanted]], rows)
+            self._score_dense(vectors, dense, [i for i, _ in fused[:wanted]], document_of)
             kept = {i for i, _ in fused[:wanted] if dense.get(i, -1.0) >= min_score}
             lists = [
                 ranking.Ranked(r.name, [i for i in r.ids if i in kept], r.weight) for r in lists
@@ -359,12 +360,14 @@ class KnowledgeStore:
             fused = ranking.passages(lists, rrf_k)
         found: list[tuple[str, float, list[str]]]
         if per_document:
-            document_of = {i: row.document_id for i, row in rows.items()}
-            hits = ranking.documents(lists, rrf_k, document_of)[:k]
-            found = [(hit.passages[0], hit.score, hit.passages[1:]) for hit in hits]
+            hits = ranking.documents(lists, rrf_k, document_of, fused)[: k + SPARE]
+            found = [(h.passages[0], h.score, h.passages[1 : 1 + MAX_OTHERS]) for h in hits]
         else:
             alone: list[str] = []
-            found = [(i, score, alone) for i, score in fused if i in rows][:k]
+            found = [(i, score, alone) for i, score in fused if i in document_of][: k + SPARE]
+        rows = self._db.chunk_rows([i for first, _, others in found for i in (first, *others)])
+        # A passage of a document not ready yet (being indexed, or just deleted) is left out.
+        found = [(i, score, others) for i, score, others in found if i in rows][:k]
         if mode != "bm25":  # the cosine of what is shown, when only BM25 or a title found it
             self._score_dense(vectors, dense, [i for i, _, _ in found], rows)
         scores = (("dense", dense), ("bm25", bm25))
@@ -384,7 +387,7 @@ class KnowledgeStore:
                 end=row.chunk.end,
                 scores={name: got[chunk_id] for name, got in scores if chunk_id in got},
                 title=row.title,
-                others=tuple(passage(i, score) for i in others[:MAX_OTHERS]),
+                others=tuple(passage(i, score) for i in others if i in rows),
             )
 
         return [passage(chunk_id, score, others) for chunk_id, score, others in found]
@@ -423,18 +426,31 @@ class KnowledgeStore:
                 vectors.setdefault(chunk_id, (state.collection, vector))
         return lists, dense, bm25, vectors
 
+    def _documents_of(self, chunk_ids: Sequence[str]) -> dict[str, str]:
+        """Each chunk's document: from its id (``ingestion.chunk_ids``), else from the
+        database. Whether the document is ready is checked on the results shown."""
+        found: dict[str, str] = {}
+        unknown: list[str] = []
+        for chunk_id in chunk_ids:
+            document = document_of_chunk(chunk_id)
+            if document is None:
+                unknown.append(chunk_id)
+            else:
+                found[chunk_id] = document
+        return found | (self._db.chunk_documents(unknown) if unknown else {})
+
     def _score_dense(
         self,
         vectors: dict[str, Any],
         dense: dict[str, float],
         ids: Sequence[str],
-        rows: dict[str, Any],
+        known: Mapping[str, Any],
     ) -> None:
         """Add to ``dense`` the cosine of the passages of ``ids`` it lacks: fetching vectors by
         id is the slow part of a search, so only for what is shown or must pass ``min_score``."""
         by_collection: dict[str, tuple[Any, list[str]]] = {}
         for chunk_id in ids:
-            if chunk_id in dense or chunk_id not in vectors or chunk_id not in rows:
+            if chunk_id in dense or chunk_id not in vectors or chunk_id not in known:
                 continue
             collection, vector = vectors[chunk_id]
             by_collection.setdefault(collection, (vector, []))[1].append(chunk_id)

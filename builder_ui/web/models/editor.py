@@ -61,8 +61,8 @@ class KnowledgeChoice:
     top_k: int = _KNOWLEDGE_DEFAULTS.top_k
     min_score: float = _KNOWLEDGE_DEFAULTS.min_score
     mode: str = _KNOWLEDGE_DEFAULTS.mode
-    per_document: bool = _KNOWLEDGE_DEFAULTS.per_document
     kept: bool = False
+    per_document: bool = _KNOWLEDGE_DEFAULTS.per_document
 
     @classmethod
     def from_settings(cls, settings: KnowledgeSettings | None) -> KnowledgeChoice:

@@ -90,17 +90,24 @@ class FoundPassage(Protocol):
     def heading_path(self) -> tuple[str, ...]: ...
     @property
     def scores(self) -> Mapping[str, float]: ...
+    @property
+    def title(self) -> str: ...
 
 
 def citation_from_passage(passage: FoundPassage) -> Citation:
-    """A search result as a citation, with its similarity (the ``dense`` score) kept."""
+    """A search result as a citation, with its similarity (the ``dense`` score) kept. The
+    document's title heads its heading path (a page whose headings the parser did not keep,
+    an HTML page's ``<h1>``, is still cited by what it is about)."""
     dense = passage.scores.get("dense")
+    path = tuple(passage.heading_path)
+    if passage.title and (not path or path[0] != passage.title):
+        path = (passage.title, *path)
     return Citation(
         document=passage.document,
         passage=passage.text,
         score=passage.score,
         page=passage.page,
-        heading_path=tuple(passage.heading_path),
+        heading_path=path,
         document_id=passage.document_id,
         chunk_id=passage.chunk_id,
         kb_id=passage.kb_id,

@@ -221,3 +221,19 @@ def test_both_languages_have_the_same_knowledge_messages() -> None:
     fr = yaml.safe_load((root / "fr" / "ui_knowledge.yaml").read_text("utf-8"))
     en = yaml.safe_load((root / "en" / "ui_knowledge.yaml").read_text("utf-8"))
     assert set(fr) == set(en)
+
+
+def test_one_passage_per_document_is_a_setting_kept_through_the_form() -> None:
+    spec = AgentSpec.from_yaml(
+        "schema: atelier/agent@1\nname: Guide\nknowledge:\n  bases: [kb-1]\n  per_document: false\n"
+    )
+    values = values_from_spec(spec, ["knowledge_search"])
+    assert values.knowledge.per_document is False
+    assert spec_from_values(values) == spec
+    assert (
+        AgentSpec.from_yaml("schema: atelier/agent@1\nname: FAQ\n").model_copy().knowledge is None
+    )
+    blank = blank_values()
+    blank.name = "FAQ"
+    blank.knowledge = KnowledgeChoice(bases=["kb-9"])
+    assert spec_from_values(blank).knowledge.per_document is True  # type: ignore[union-attr]

@@ -143,3 +143,15 @@ def test_documents_are_ranked_by_their_best_passage_in_each_list() -> None:
     assert [h.document_id for h in hits] == ["B", "A"]  # first in two lists of three
     assert hits[1].passages == ["a2", "a1", "a3"]  # a2 is found by two lists
     assert ranking.documents(lists, 10, {"a1": "A"})[0].passages == ["a1"]
+
+
+def test_a_citation_is_headed_by_its_document_title() -> None:
+    from agents.knowledge import citation_from_passage
+    from store.knowledge.records import Passage
+
+    bare = Passage("c", "kb", "d", "page-88.html", "Texte.", 1.0, title="Refaire une carte")
+    assert citation_from_passage(bare).heading_path == ("Refaire une carte",)
+    under = Passage("c", "kb", "d", "g.md", "Texte.", 1.0, heading_path=("Guide", "Badges"))
+    assert citation_from_passage(under).heading_path == ("Guide", "Badges")
+    titled = Passage("c", "kb", "d", "g.md", "T.", 1.0, heading_path=("Guide", "B"), title="Guide")
+    assert citation_from_passage(titled).heading_path == ("Guide", "B")  # not twice

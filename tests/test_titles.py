@@ -147,3 +147,31 @@ def test_title_lines() -> None:
     assert not title_line("Vous disposez de deux jours.")
     assert not title_line("12 34")
     assert not title_line("")
+
+
+def test_titles_that_were_file_names_are_dropped_by_the_migration() -> None:
+    import sqlite3
+
+    from store.knowledge.schema import MIGRATIONS
+
+    name, statements = MIGRATIONS[-1]
+    assert name == "kb_0008_no_file_name_titles"
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE documents (filename TEXT, title TEXT)")
+    rows = [
+        ("faq-12.txt", "faq-12"),  # the old fallback: dropped
+        ("Congés.md", "Congés"),  # the same words: dropped (the file is read again on upload)
+        ("guide.md", "Guide de l'accueil"),  # a title from the content: kept
+        ("notes.tar.gz", "notes"),  # not the name without its extension: kept
+        ("vide.txt", ""),
+    ]
+    conn.executemany("INSERT INTO documents VALUES (?, ?)", rows)
+    for statement in statements:
+        conn.execute(statement)
+    assert [r[0] for r in conn.execute("SELECT title FROM documents")] == [
+        "",
+        "",
+        "Guide de l'accueil",
+        "notes",
+        "",
+    ]

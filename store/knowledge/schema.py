@@ -117,6 +117,18 @@ MIGRATIONS: list[Migration] = [
         "kb_0007_data_classes",
         ["ALTER TABLE knowledge_bases ADD COLUMN data_class TEXT NOT NULL DEFAULT 'internal'"],
     ),
+    (
+        # Titles come from a document's content since issue 12; earlier versions fell back on
+        # the file name, which is noise to search and must not be shown as a title. A title that
+        # is its file's name without the extension is dropped (the file is re-read for its own
+        # title when it is uploaded again).
+        "kb_0008_no_file_name_titles",
+        [
+            "UPDATE documents SET title = '' WHERE title <> '' AND "
+            "substr(filename, 1, length(title) + 1) = title || '.'"
+            " AND instr(substr(filename, length(title) + 2), '.') = 0"
+        ],
+    ),
 ]
 
 

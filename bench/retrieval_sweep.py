@@ -16,9 +16,9 @@ from bench.retrieval_product import Progress, evaluate_faq, evaluate_piaf, faq_f
 if TYPE_CHECKING:
     from store.knowledge.service import KnowledgeStore
 
-RRF_KS = (5, 10, 20, 60)
-BM25_WEIGHTS = (1.0, 1.5, 2.0)
-TITLE_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0)
+RRF_KS = (3, 5, 10, 20)
+BM25_WEIGHTS = (1.0, 1.25, 1.5, 2.0)
+TITLE_WEIGHTS = (0.0, 0.25, 0.5, 1.0)
 WHOLE_FACTORS = (0.0, 1.5, 2.0, 3.0)  # 0: cut at the target as before
 
 

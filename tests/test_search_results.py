@@ -155,3 +155,16 @@ def test_a_citation_is_headed_by_its_document_title() -> None:
     assert citation_from_passage(under).heading_path == ("Guide", "Badges")
     titled = Passage("c", "kb", "d", "g.md", "T.", 1.0, heading_path=("Guide", "B"), title="Guide")
     assert citation_from_passage(titled).heading_path == ("Guide", "B")  # not twice
+
+
+def test_tied_titles_share_a_rank_and_lead_no_passage_of_theirs_above_the_others() -> None:
+    assert ranking.tied_ranks([0.9, 0.8, 0.8, 0.8, 0.5]) == [1, 2, 2, 2, 5]
+    # Three sections of one article share its title: the title list does not choose among
+    # them, the passages' own lists do.
+    lists = [
+        ranking.Ranked("dense", ["s3", "s1", "s2"], 1.0),
+        ranking.Ranked("titles", ["s1", "s2", "s3"], 1.0, [1, 1, 1]),
+    ]
+    assert ranking.passages(lists, 10)[0][0] == "s3"
+    kept = ranking.kept(lists[1], {"s2", "s3"})
+    assert (kept.ids, kept.ranks) == (["s2", "s3"], [1, 1])

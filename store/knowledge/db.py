@@ -17,7 +17,7 @@ from sqlalchemy import Connection, delete, func, insert, literal_column, select,
 from sqlalchemy.exc import IntegrityError
 
 from store.database import Database, stamp, utc_now
-from store.knowledge.chunking import search_text
+from store.knowledge.chunking import lexical_text, search_text
 from store.knowledge.lexical import analyze, stored_terms, terms_from_storage
 from store.knowledge.records import Chunk, DocumentRecord, KnowledgeBaseRecord
 from store.knowledge.schema import (
@@ -317,7 +317,7 @@ class KnowledgeDb(Database):
         still holds it and its base still uses ``collection``; else write nothing. The
         documents it ``replaces`` are deleted in the same transaction."""
         # Analysed before the transaction, which should hold the write lock briefly.
-        terms = [stored_terms(search_text(c, done.title)) for c in done.chunks]
+        terms = [stored_terms(lexical_text(c, done.title)) for c in done.chunks]
 
         def work(conn: Connection) -> int | None:
             found = conn.execute(
@@ -482,7 +482,7 @@ class KnowledgeDb(Database):
                 .where(chunks.c.id.in_(ids[start : start + 500]))
             )
             for r in conn.execute(query):
-                analysed[r.id] = analyze(search_text(chunk_of(r), r.title))
+                analysed[r.id] = analyze(lexical_text(chunk_of(r), r.title))
         return analysed
 
     def document_chunks(self, doc_id: str) -> list[Chunk]:

@@ -55,11 +55,13 @@ def rrf(
     rankings: Sequence[Sequence[str]],
     k: int = DEFAULT_K,
     weights: Sequence[float] | None = None,
+    ranks: Sequence[Sequence[int] | None] | None = None,
 ) -> list[tuple[str, float]]:
     """Fuse ``rankings`` (each best first) into one list of ``(id, score)``, best first.
 
     An id repeated inside one ranking counts at its best rank only. Ties keep the order in which
-    ids first appear (first ranking first), so the result is deterministic.
+    ids first appear (first ranking first), so the result is deterministic. ``ranks`` may give
+    a ranking's ranks explicitly (1-based, one per id): ids tied in it share one rank.
     """
     if k < 0:
         raise ValueError(f"k must be >= 0, got {k}")
@@ -68,9 +70,11 @@ def rrf(
     if len(weights) != len(rankings):
         raise ValueError(f"{len(weights)} weights for {len(rankings)} rankings")
     scores: dict[str, float] = {}
-    for ranking, weight in zip(rankings, weights, strict=True):
+    explicit = list(ranks) if ranks is not None else [None] * len(rankings)
+    for ranking, weight, given in zip(rankings, weights, explicit, strict=True):
         seen: set[str] = set()
-        for rank, item in enumerate(ranking, start=1):
+        numbers = given if given is not None else range(1, len(ranking) + 1)
+        for rank, item in zip(numbers, ranking, strict=True):
             if item in seen:
                 continue
             seen.add(item)

@@ -354,9 +354,7 @@ class KnowledgeStore:
         if min_score > 0 and mode != "bm25":
             self._score_dense(vectors, dense, [i for i, _ in fused[:wanted]], document_of)
             kept = {i for i, _ in fused[:wanted] if dense.get(i, -1.0) >= min_score}
-            lists = [
-                ranking.Ranked(r.name, [i for i in r.ids if i in kept], r.weight) for r in lists
-            ]
+            lists = [ranking.kept(r, kept) for r in lists]
             fused = ranking.passages(lists, rrf_k)
         found: list[tuple[str, float, list[str]]]
         if per_document:
@@ -419,9 +417,14 @@ class KnowledgeStore:
             found_dense = [(i, s) for i, s in hits if not is_title_record(i)][:wanted]
             dense.update(found_dense)
             lists.append(ranking.Ranked("dense", [i for i, _ in found_dense], fusion.dense))
-            titles = list(dict.fromkeys(passage_of(i) for i, _ in hits if is_title_record(i)))
+            title_hits: dict[str, float] = {}
+            for record_id, similarity in hits:
+                if is_title_record(record_id):
+                    title_hits.setdefault(passage_of(record_id), similarity)
+            titles = list(title_hits)
             if mode == "hybrid" and titles:
-                lists.append(ranking.Ranked("titles", titles, fusion.titles))
+                ranks = ranking.tied_ranks(list(title_hits.values()))
+                lists.append(ranking.Ranked("titles", titles, fusion.titles, ranks))
             for chunk_id in (*found_bm25, *titles):
                 vectors.setdefault(chunk_id, (state.collection, vector))
         return lists, dense, bm25, vectors

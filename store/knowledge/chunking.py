@@ -12,9 +12,9 @@ cut by size: an FAQ entry or a short procedure answers as a whole, and its halve
 the results side by side. Its own headings and pages still cut it: they are the author's
 divisions, and a citation names its section and page. Measured with ``bench/retrieval.py
 --whole`` on PIAF's 191 articles (600 to 12,000 characters each), hybrid hit@5 counting a
-document whose passage shown holds the answer: 0.767 cut at the target, 0.774 whole up to
-1.5 times it, 0.783 up to 2, 0.806 up to 3, 0.876 up to 5. Longer passages hold the answer
-more often by being longer, and cost the model as much: the line is drawn at 1,500
+document whose passage shown holds the answer: 0.768 cut at the target, 0.773 whole up to
+1.5 times it, 0.781 up to 2, 0.800 up to 3, 0.878 up to 5 (2026-12-05). Longer passages
+hold the answer more often by being longer, and cost the model as much: the line is drawn at 1,500
 characters (about 375 tokens), where an FAQ entry or a procedure stays whole and a passage
 stays well inside e5's 512-token window. The FAQ set's pages are all shorter than the
 target, so it does not move the line.

@@ -115,7 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     report: dict[str, Any] = {"sets": sets, "default_embedder": default_embedder_id()}
     if not args.no_baseline:
         progress(f"before: the store of {args.baseline}, in a child process…")
-        report["before"] = run_baseline(args.baseline, argv_for_child(args), progress)
+        try:
+            report["before"] = run_baseline(args.baseline, argv_for_child(args), progress)
+        except (OSError, subprocess.CalledProcessError) as exc:  # no git, or not a clone
+            progress(f"before: {args.baseline} cannot be run ({exc}); today's store only")
     progress("after: today's store…")
     report["after"] = measure(args, sets, embedder_ids, progress)
     report["run_s"] = time.perf_counter() - begun

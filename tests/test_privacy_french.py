@@ -73,3 +73,14 @@ def test_hide_and_reveal_round_trip(detector: FrenchDetector) -> None:
     assert pseudonyms.reveal("Bonjour <PERSONNE_1>, nous appelons le <TELEPHONE_1>.") == (
         "Bonjour Léa Fontaine, nous appelons le 06 12 34 56 78."
     )
+
+
+def test_a_missing_pipeline_is_said_never_downloaded(detector: FrenchDetector) -> None:
+    """Presidio would pip-install a missing spaCy model: ours says what to do instead."""
+    from agents.errors import UserError
+    from tools.privacy.french import _engine
+
+    with pytest.raises(UserError) as refused:
+        _engine("fr_pipeline_that_is_not_installed")
+    assert "fr_pipeline_that_is_not_installed" in refused.value.message("fr")
+    assert "make install" in refused.value.message("en")

@@ -61,16 +61,21 @@ def french_detector() -> FrenchDetector:
         return _detector
 
 
-def _engine() -> AnalyzerEngine:
+def _engine(model: str = MODEL) -> AnalyzerEngine:
     try:
+        import spacy.util
         from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
         from presidio_analyzer.nlp_engine import NlpEngineProvider
         from presidio_analyzer.predefined_recognizers import SpacyRecognizer
     except ImportError:
-        raise UserError("privacy.pipeline_missing", model=MODEL) from None
+        raise UserError("privacy.pipeline_missing", model=model) from None
+    # Presidio pip-installs a missing spaCy model from the network (spacy.cli.download): here a
+    # missing model is said, never fetched.
+    if not spacy.util.is_package(model):
+        raise UserError("privacy.pipeline_missing", model=model)
     config = {
         "nlp_engine_name": "spacy",
-        "models": [{"lang_code": "fr", "model_name": MODEL}],
+        "models": [{"lang_code": "fr", "model_name": model}],
         "ner_model_configuration": {
             "model_to_presidio_entity_mapping": {"PER": "PERSON", "PERSON": "PERSON"},
             "labels_to_ignore": ["LOC", "ORG", "MISC", "GPE", "NORP"],
@@ -79,8 +84,8 @@ def _engine() -> AnalyzerEngine:
     }
     try:
         nlp = NlpEngineProvider(nlp_configuration=config).create_engine()
-    except OSError:  # the model package is not installed
-        raise UserError("privacy.pipeline_missing", model=MODEL) from None
+    except OSError:  # the model package is there but broken
+        raise UserError("privacy.pipeline_missing", model=model) from None
     registry = RecognizerRegistry(supported_languages=["fr"])
     registry.add_recognizer(SpacyRecognizer(supported_language="fr", supported_entities=["PERSON"]))
     for name, find in RECOGNISERS.items():
